@@ -1,0 +1,196 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use super::error::{AwsError, ErrorKind};
+use super::nodes::SsmRead;
+
+/// How to reach AWS: everything the standard chain does not already say.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// Profile of ~/.aws/config (SSO profiles included); else the default chain.
+    pub profile: Option<String>,
+    /// Regions to watch; empty = the profile's region.
+    pub regions: Vec<String>,
+    /// Endpoint override for every service (also read by the chain from `AWS_ENDPOINT_URL`).
+    pub endpoint_url: Option<String>,
+    /// Fixed credentials instead of the chain (the in-process demo estate).
+    pub static_credentials: Option<(String, String)>,
+    /// Attempts per call, the first included (throttling and transient errors are retried).
+    pub max_attempts: u32,
+}
+
+/// Who the base credentials belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+}
+
+/// Base SDK config plus a cache of per-account credentials (assumed roles).
+#[derive(Clone)]
+pub struct Connector {
+    base: SdkConfig,
+    regions: Vec<String>,
+    caller: CallerIdentity,
+    /// account id -> SdkConfig whose credentials are that account's (shared by its regions).
+    accounts: Arc<Mutex<HashMap<String, SdkConfig>>>,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("regions", &self.regions)
+            .field("caller", &self.caller)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connector {
+    /// Loads the credential chain and asks STS who we are.
+    pub async fn connect(opts: &AwsOptions) -> Result<Connector, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(opts.max_attempts.max(1))
+                    .with_initial_backoff(Duration::from_millis(200))
+                    .with_max_backoff(Duration::from_secs(10)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(30))
+                    .build(),
+            );
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = opts.regions.first() {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(url) = &opts.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        if let Some((id, secret)) = &opts.static_credentials {
+            loader = loader.credentials_provider(Credentials::new(
+                id.clone(),
+                secret.clone(),
+                None,
+                None,
+                "ssm-cockpit",
+            ));
+        }
+        let base = loader.load().await;
+        let regions = if opts.regions.is_empty() {
+            match base.region() {
+                Some(r) => vec![r.to_string()],
+                None => {
+                    return Err(AwsError::new(
+                        ErrorKind::Validation,
+                        "no region: pass --region eu-west-1 (or several with --regions), \
+                         set AWS_REGION, or set region in your AWS profile",
+                    ));
+                }
+            }
+        } else {
+            opts.regions.clone()
+        };
+        let sts = aws_sdk_sts::Client::new(&base);
+        let who = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", e))?;
+        let caller = CallerIdentity {
+            account: who.account().unwrap_or_default().to_string(),
+            arn: who.arn().unwrap_or_default().to_string(),
+        };
+        Ok(Connector {
+            base,
+            regions,
+            caller,
+            accounts: Arc::default(),
+        })
+    }
+
+    pub fn caller(&self) -> &CallerIdentity {
+        &self.caller
+    }
+
+    pub fn regions(&self) -> &[String] {
+        &self.regions
+    }
+
+    pub fn base_config(&self) -> &SdkConfig {
+        &self.base
+    }
+
+    /// An Organizations client (a global service: signed for us-east-1).
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        let conf = aws_sdk_organizations::config::Builder::from(&self.base)
+            .region(Region::new("us-east-1"))
+            .build();
+        aws_sdk_organizations::Client::from_conf(conf)
+    }
+
+    /// The SDK config for `account`: base credentials for the caller's own account,
+    /// else credentials of `role_name` assumed in it (cached, refreshed by the SDK).
+    pub async fn account_config(&self, account: &str, role_name: &str) -> SdkConfig {
+        if let Some(c) = self.lock_accounts().get(account) {
+            return c.clone();
+        }
+        let conf = if account == self.caller.account {
+            self.base.clone()
+        } else {
+            let arn = format!(
+                "arn:{}:iam::{account}:role/{role_name}",
+                partition_of(self.regions.first().map(String::as_str).unwrap_or(""))
+            );
+            let provider = AssumeRoleProvider::builder(arn)
+                .session_name("ssm-cockpit")
+                .configure(&self.base)
+                .build()
+                .await;
+            self.base
+                .clone()
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build()
+        };
+        self.lock_accounts()
+            .entry(account.to_string())
+            .or_insert(conf)
+            .clone()
+    }
+
+    /// The read-only SSM client for one scope.
+    pub async fn ssm_read(&self, account: &str, region: &str, role_name: &str) -> SsmRead {
+        let conf = self.account_config(account, role_name).await;
+        let ssm = aws_sdk_ssm::config::Builder::from(&conf)
+            .region(Region::new(region.to_string()))
+            .build();
+        SsmRead::new(aws_sdk_ssm::Client::from_conf(ssm))
+    }
+
+    fn lock_accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, SdkConfig>> {
+        self.accounts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The ARN partition of a region.
+fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}

@@ -1,0 +1,317 @@
+//! The TOML config file: defaults, XDG path, validation with file/line/column errors.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Default role assumed in member accounts.
+pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// One account named in the config.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountEntry {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// Role assumed in each member account.
+    #[serde(default = "default_role")]
+    pub role_name: String,
+    /// Explicit accounts; when set, Organizations is not asked.
+    #[serde(default)]
+    pub list: Vec<AccountEntry>,
+    /// Ask Organizations for the accounts (when `list` is empty). Default true.
+    #[serde(default = "yes")]
+    pub discover: bool,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        AccountsConfig {
+            role_name: default_role(),
+            list: Vec::new(),
+            discover: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollConfig {
+    /// Seconds between polls of a scope's managed nodes.
+    #[serde(default = "default_nodes_secs")]
+    pub nodes_seconds: u64,
+    /// Seconds between refreshes of a node's tags.
+    #[serde(default = "default_tags_secs")]
+    pub tags_seconds: u64,
+    /// Calls per second allowed per (account, region, API).
+    #[serde(default = "default_rate")]
+    pub rate_per_second: u32,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            nodes_seconds: default_nodes_secs(),
+            tags_seconds: default_tags_secs(),
+            rate_per_second: default_rate(),
+        }
+    }
+}
+
+impl PollConfig {
+    pub fn nodes_interval(&self) -> Duration {
+        Duration::from_secs(self.nodes_seconds)
+    }
+    pub fn tags_interval(&self) -> Duration {
+        Duration::from_secs(self.tags_seconds)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    #[serde(default)]
+    pub level: Option<String>,
+}
+
+/// The whole config file. Every field has a default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// AWS profile (from ~/.aws/config); else the default chain.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Regions to watch; else the profile's region.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Theme name (dark, light) or path of a theme file.
+    #[serde(default)]
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub accounts: AccountsConfig,
+    #[serde(default)]
+    pub poll: PollConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+fn default_role() -> String {
+    DEFAULT_ROLE.to_string()
+}
+fn yes() -> bool {
+    true
+}
+fn default_nodes_secs() -> u64 {
+    60
+}
+fn default_tags_secs() -> u64 {
+    1800
+}
+fn default_rate() -> u32 {
+    5
+}
+
+/// `$XDG_CONFIG_HOME/ssm-cockpit/config.toml` (or the platform equivalent).
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "ssm-cockpit")
+        .map(|d| d.config_dir().join("config.toml"))
+}
+
+/// The directory for logs and other state (`$XDG_STATE_HOME/ssm-cockpit` or the data dir).
+pub fn state_dir() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "ssm-cockpit")?;
+    Some(
+        dirs.state_dir()
+            .unwrap_or_else(|| dirs.data_local_dir())
+            .to_path_buf(),
+    )
+}
+
+impl Config {
+    /// Loads `explicit` (must exist) or the default path (may be absent: defaults).
+    pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        match explicit {
+            Some(p) => Ok((Config::from_file(p)?, Some(p.to_path_buf()))),
+            None => match default_path() {
+                Some(p) if p.exists() => Ok((Config::from_file(&p)?, Some(p))),
+                _ => Ok((Config::default(), None)),
+            },
+        }
+    }
+
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates `text`; errors name `path`, line and column.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            ConfigError::Parse {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
+        })?;
+        config.validate().map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for a in &self.accounts.list {
+            if a.id.len() != 12 || !a.id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "accounts.list: account id {:?} is not 12 digits",
+                    a.id
+                ));
+            }
+        }
+        for r in &self.regions {
+            if !is_region_name(r) {
+                return Err(format!(
+                    "regions: {r:?} is not a region name (like eu-west-1)"
+                ));
+            }
+        }
+        if self.poll.nodes_seconds < 5 {
+            return Err("poll.nodes_seconds must be at least 5".into());
+        }
+        if self.poll.tags_seconds < 60 {
+            return Err("poll.tags_seconds must be at least 60".into());
+        }
+        if self.poll.rate_per_second == 0 {
+            return Err("poll.rate_per_second must be at least 1".into());
+        }
+        if self.accounts.role_name.is_empty() {
+            return Err("accounts.role_name must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
+/// `xx-name-N` and the like (`us-gov-west-1`, `cn-north-1`).
+pub fn is_region_name(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/tmp/c.toml"))
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.accounts.role_name, DEFAULT_ROLE);
+        assert_eq!(c.poll.nodes_seconds, 60);
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let c = parse(
+            r#"
+profile = "prod"
+regions = ["eu-west-1", "us-east-1"]
+theme = "light"
+[accounts]
+role_name = "CockpitRead"
+list = [{ id = "123456789012", name = "prod" }, { id = "210987654321" }]
+[poll]
+nodes_seconds = 30
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.profile.as_deref(), Some("prod"));
+        assert_eq!(c.accounts.list.len(), 2);
+        assert_eq!(c.accounts.list[0].name.as_deref(), Some("prod"));
+        assert_eq!(c.poll.nodes_seconds, 30);
+        assert_eq!(c.poll.tags_seconds, 1800);
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let err = parse("regions = [\"eu-west-1\"]\n[poll]\nnodes_seconds = \"x\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("/tmp/c.toml:3:17:"), "{text}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_position() {
+        let err = parse("[accounts]\nrole = \"x\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("/tmp/c.toml:2:1:"), "{text}");
+        assert!(text.contains("role"), "{text}");
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        assert!(parse("regions = [\"Europe\"]").is_err());
+        assert!(parse("[[accounts.list]]\nid = \"12\"").is_err());
+        assert!(parse("[poll]\nnodes_seconds = 1").is_err());
+    }
+
+    #[test]
+    fn region_names() {
+        assert!(is_region_name("eu-west-1"));
+        assert!(is_region_name("us-gov-west-1"));
+        assert!(!is_region_name("eu-west"));
+        assert!(!is_region_name("EU-west-1"));
+    }
+}

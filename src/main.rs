@@ -1,0 +1,332 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use tokio::sync::mpsc;
+
+use ssm_cockpit::app::{App, AppOptions};
+use ssm_cockpit::aws::AwsOptions;
+use ssm_cockpit::config::{self, Config};
+use ssm_cockpit::export::{self, Format};
+use ssm_cockpit::poll::{self, PollOptions};
+use ssm_cockpit::sim::{self, SimConfig, SimHandle};
+use ssm_cockpit::ui::theme::Theme;
+
+/// A terminal cockpit for AWS Systems Manager: every account and region, live.
+#[derive(Parser, Debug)]
+#[command(name = "ssm-cockpit", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Debug)]
+struct Global {
+    /// Start a simulated estate in-process and open the cockpit on it (no AWS account needed).
+    #[arg(long, global = true)]
+    demo: bool,
+    /// AWS profile to use (SSO profiles included); default: the standard credential chain.
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    /// Region(s) to watch; repeat or separate with commas. Default: the profile's region.
+    #[arg(
+        long = "region",
+        visible_alias = "regions",
+        value_delimiter = ',',
+        global = true
+    )]
+    regions: Vec<String>,
+    /// Send every AWS call to this endpoint (also read from AWS_ENDPOINT_URL).
+    #[arg(long, global = true)]
+    endpoint_url: Option<String>,
+    /// Config file (default: $XDG_CONFIG_HOME/ssm-cockpit/config.toml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Role assumed in member accounts (default: OrganizationAccountAccessRole).
+    #[arg(long, global = true)]
+    role_name: Option<String>,
+    /// Never change anything in AWS; mutating actions are not even offered.
+    #[arg(long, global = true)]
+    read_only: bool,
+    /// Colour theme: dark, light, or the path of a theme file.
+    #[arg(long, global = true)]
+    theme: Option<String>,
+    /// Log file (default: $XDG_STATE_HOME/ssm-cockpit/ssm-cockpit.log).
+    #[arg(long, global = true)]
+    log_file: Option<PathBuf>,
+    /// Log level or filter (error, warn, info, debug, trace, or a tracing filter).
+    #[arg(long, global = true)]
+    log_level: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the simulated estate (AWS wire protocols) for any AWS client.
+    Sim(SimArgs),
+    /// Print estate data headless, for scripts.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportWhat {
+    /// Managed nodes of every scope.
+    Nodes {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+        /// Also fetch each node's tags.
+        #[arg(long)]
+        tags: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct SimArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Accounts in the organization, the management account included.
+    #[arg(long, default_value_t = 4)]
+    accounts: usize,
+    /// Regions of the estate.
+    #[arg(long, value_delimiter = ',', default_value = "us-east-1,eu-west-1")]
+    regions: Vec<String>,
+    /// Managed nodes in every (account, region).
+    #[arg(long, default_value_t = 25)]
+    nodes_per_scope: usize,
+    /// Seed of the generated estate.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Latency added to every call, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Calls per second allowed per (account, region, operation); beyond: ThrottlingException.
+    #[arg(long)]
+    rate_limit: Option<f64>,
+}
+
+/// The demo estate: small enough to read, large enough to need the cockpit.
+fn demo_sim_config() -> SimConfig {
+    SimConfig {
+        accounts: 6,
+        regions: vec![
+            "us-east-1".into(),
+            "eu-west-1".into(),
+            "ap-southeast-2".into(),
+        ],
+        nodes_per_scope: 30,
+        ..SimConfig::default()
+    }
+}
+
+const DEMO_ACCESS_KEY: &str = "AKIADEMOCOCKPIT00001";
+const DEMO_SECRET: &str = "demo-secret";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ssm-cockpit: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    // Pollers may be mid-call: do not wait for them.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("ssm-cockpit: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    if let Some(Command::Sim(args)) = &cli.command {
+        let cfg = SimConfig {
+            listen: args.listen,
+            accounts: args.accounts.max(1),
+            regions: args.regions.clone(),
+            nodes_per_scope: args.nodes_per_scope,
+            seed: args.seed,
+            latency: Duration::from_millis(args.latency_ms),
+            rate_limit: args.rate_limit,
+        };
+        sim::run_cli(cfg).await.map_err(|e| format!("sim: {e}"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let g = &cli.global;
+    let (config, config_path) = Config::load(g.config.as_deref()).map_err(|e| e.to_string())?;
+    let tui = cli.command.is_none();
+    let _log_guard = init_logging(g, &config, tui)?;
+    tracing::info!(config = ?config_path, "starting");
+
+    // The demo estate lives as long as this function.
+    let mut _sim: Option<SimHandle> = None;
+    let mut aws = AwsOptions {
+        profile: g.profile.clone().or(config.profile.clone()),
+        regions: if g.regions.is_empty() {
+            config.regions.clone()
+        } else {
+            g.regions.clone()
+        },
+        endpoint_url: g.endpoint_url.clone(),
+        static_credentials: None,
+        max_attempts: 5,
+    };
+    for r in &aws.regions {
+        if !config::is_region_name(r) {
+            return Err(format!("{r:?} is not a region name (like eu-west-1)"));
+        }
+    }
+    let mut accounts = config.accounts.clone();
+    if let Some(role) = &g.role_name {
+        accounts.role_name = role.clone();
+    }
+    if g.demo {
+        let sim_cfg = demo_sim_config();
+        let handle = sim::start(sim_cfg.clone())
+            .await
+            .map_err(|e| format!("cannot start the demo estate: {e}"))?;
+        aws = AwsOptions {
+            profile: None,
+            regions: sim_cfg.regions.clone(),
+            endpoint_url: Some(handle.endpoint().to_string()),
+            static_credentials: Some((DEMO_ACCESS_KEY.into(), DEMO_SECRET.into())),
+            max_attempts: 5,
+        };
+        accounts = config::AccountsConfig::default();
+        _sim = Some(handle);
+    }
+    let mut poll_opts = PollOptions::from_config(&config);
+    poll_opts.role_name = accounts.role_name.clone();
+
+    match cli.command {
+        Some(Command::Export {
+            what:
+                ExportWhat::Nodes {
+                    format,
+                    allow_partial,
+                    tags,
+                },
+        }) => {
+            poll_opts.with_tags = tags;
+            let mut out = std::io::stdout().lock();
+            let summary =
+                export::export_nodes(&aws, &accounts, &poll_opts, format, allow_partial, &mut out)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            eprintln!(
+                "exported {} nodes from {} scopes{}",
+                summary.nodes,
+                summary.scopes - summary.failures.len(),
+                if summary.failures.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} scopes failed:", summary.failures.len())
+                }
+            );
+            for (scope, err) in &summary.failures {
+                eprintln!("  {scope}: {err}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Sim(_)) => Ok(ExitCode::SUCCESS),
+        None => {
+            let theme_name = g.theme.clone().or(config.theme.clone());
+            let theme = match theme_name.as_deref() {
+                Some(t) => Theme::load(t, None).map_err(|e| e.to_string())?,
+                None => Theme::default(),
+            };
+            let context = if g.demo {
+                "demo estate".to_string()
+            } else {
+                let profile = aws.profile.as_deref().unwrap_or("default chain");
+                match aws.regions.len() {
+                    0 => format!("profile {profile}"),
+                    1 => format!("profile {profile} · {}", aws.regions[0]),
+                    n => format!("profile {profile} · {n} regions"),
+                }
+            };
+            let app = App::new(AppOptions {
+                context,
+                read_only: g.read_only,
+                theme,
+                demo: g.demo,
+            });
+            let (tx, rx) = mpsc::channel(1024);
+            let pollers = tokio::spawn(poll::run_estate(aws, accounts, poll_opts, tx));
+            let result = ssm_cockpit::tui::run(app, rx).await;
+            pollers.abort();
+            result.map_err(|e| format!("terminal: {e}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Logs go to a file, never to the screen under the TUI. Headless commands log warnings to
+/// stderr when no file is named.
+fn init_logging(
+    g: &Global,
+    config: &Config,
+    tui: bool,
+) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>, String> {
+    use tracing_subscriber::EnvFilter;
+    let level = g
+        .log_level
+        .clone()
+        .or(config.log.level.clone())
+        .unwrap_or_else(|| "info".into());
+    let filter = EnvFilter::try_new(&level).map_err(|e| format!("--log-level {level:?}: {e}"))?;
+    let file = g.log_file.clone().or(config.log.file.clone()).or_else(|| {
+        if tui {
+            config::state_dir().map(|d| d.join("ssm-cockpit.log"))
+        } else {
+            None
+        }
+    });
+    match file {
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("log directory {}: {e}", dir.display()))?;
+            }
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| format!("log file {}: {e}", path.display()))?;
+            let (writer, guard) = tracing_appender::non_blocking(f);
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(writer)
+                .with_ansi(false)
+                .init();
+            Ok(Some(guard))
+        }
+        None => {
+            let filter = EnvFilter::try_new(g.log_level.as_deref().unwrap_or("warn"))
+                .map_err(|e| format!("--log-level: {e}"))?;
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .init();
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Session Manager: the data-channel protocol (shared/protocol/SESSION_PROTOCOL.md).
+//!
+//! Sans I/O: [`frame`] is the binary wire codec (§4–§5), [`messages`] the JSON and flag
+//! payloads, [`channel`] the reliable, ordered stream (§6–§7, §10–§11) usable by either
+//! end. Sockets, tasks and the AWS API calls live with the callers.
+
+pub mod channel;
+pub mod chunk;
+pub mod frame;
+pub mod messages;
+mod outbox;
+pub mod rtt;
+
+pub use channel::{Channel, ChannelConfig, ChannelError, Event, Phase, Role, State};
+pub use frame::{EncodeError, Frame, FrameError, MessageType, PayloadType};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,214 @@
+//! The simulated estate: a local HTTP server speaking the real AWS wire protocols
+//! (SSM and Organizations over AWS JSON 1.1, STS over AWS Query) for a deterministic,
+//! seeded organization of accounts and managed nodes.
+//!
+//! The caller's account comes from the access key in the SigV4 `Authorization` header
+//! (keys issued by the sim's AssumeRole map to member accounts; any other key is the
+//! management account), the region from its credential scope.
+
+mod auth;
+mod estate;
+mod input;
+mod inventory;
+mod knobs;
+mod limits;
+mod organizations;
+mod server;
+mod ssm;
+mod stats;
+mod sts;
+mod wire;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use knobs::SimKnobs;
+pub use stats::SimStats;
+
+/// Shape of the simulated estate and of the server.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Accounts in the organization, management account included (at least 1).
+    pub accounts: usize,
+    pub regions: Vec<String>,
+    /// Nodes in every (account, region).
+    pub nodes_per_scope: usize,
+    pub seed: u64,
+    /// Added to every call.
+    pub latency: Duration,
+    /// Token-bucket TPS per (account, region, operation); burst is `max(1, TPS)`.
+    pub rate_limit: Option<f64>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            accounts: 4,
+            regions: vec!["us-east-1".into(), "eu-west-1".into()],
+            nodes_per_scope: 25,
+            seed: 42,
+            latency: Duration::ZERO,
+            rate_limit: None,
+        }
+    }
+}
+
+/// A running sim. The server stops when this is dropped or shut down.
+pub struct SimHandle {
+    endpoint: String,
+    state: Arc<server::State>,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// `http://HOST:PORT`, to pass as an SDK `endpoint_url`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    pub fn stats(&self) -> SimStats {
+        self.state.stats.snapshot()
+    }
+
+    pub fn knobs(&self) -> &SimKnobs {
+        &self.state.knobs
+    }
+
+    /// The management account's 12-digit id.
+    pub fn management_account(&self) -> &str {
+        &self.state.estate.management().id
+    }
+
+    /// (id, name) of every account, management account first.
+    pub fn accounts(&self) -> Vec<(String, String)> {
+        self.state
+            .estate
+            .accounts
+            .iter()
+            .map(|a| (a.id.clone(), a.name.clone()))
+            .collect()
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Binds, spawns the server on the current tokio runtime, and returns.
+pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
+    if config.accounts > usize::from(u16::MAX) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the sim supports at most 65535 accounts",
+        ));
+    }
+    let listener = TcpListener::bind(config.listen).await?;
+    let mut addr = listener.local_addr()?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let estate = estate::Estate::new(
+        config.seed,
+        config.accounts.max(1),
+        config.regions.clone(),
+        config.nodes_per_scope,
+        wire::now_secs().floor(),
+    );
+    let knobs = SimKnobs::new(config.latency, config.rate_limit);
+    let state = Arc::new(server::State::new(estate, knobs));
+    let (tx, rx) = watch::channel(false);
+    let task = tokio::spawn(server::serve(listener, state.clone(), rx));
+    Ok(SimHandle {
+        endpoint: format!("http://{addr}"),
+        state,
+        shutdown: tx,
+        task: Some(task),
+    })
+}
+
+/// Serves the sim standalone until Ctrl-C or SIGTERM. The first stdout line is
+/// `endpoint: http://HOST:PORT`.
+pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
+    let handle = start(config.clone()).await?;
+    let endpoint = handle.endpoint().to_string();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "endpoint: {endpoint}")?;
+    out.flush()?;
+    let accounts = handle.accounts();
+    let region = config
+        .regions
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "us-east-1".into());
+    writeln!(
+        out,
+        "organization: {} accounts (management {}), regions: {}",
+        accounts.len(),
+        handle.management_account(),
+        config.regions.join(", ")
+    )?;
+    writeln!(
+        out,
+        "nodes: {} per account and region, {} in total",
+        config.nodes_per_scope,
+        config.nodes_per_scope * accounts.len() * config.regions.len()
+    )?;
+    writeln!(
+        out,
+        "any access key acts as the management account; sts assume-role into arn:aws:iam::<ACCOUNT>:role/OrganizationAccountAccessRole for members"
+    )?;
+    writeln!(out, "try:")?;
+    writeln!(
+        out,
+        "  AWS_ACCESS_KEY_ID=AKIDSIMMGMT AWS_SECRET_ACCESS_KEY=sim AWS_DEFAULT_REGION={region} aws --endpoint-url {endpoint} ssm describe-instance-information"
+    )?;
+    writeln!(out, "stats: {endpoint}/_sim/stats")?;
+    out.flush()?;
+    drop(out);
+
+    wait_for_signal().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

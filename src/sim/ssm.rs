@@ -1,0 +1,408 @@
+//! AWS Systems Manager operations (`AmazonSSM.*`).
+
+use serde_json::{Value, json};
+
+use super::estate::Node;
+use super::input::{self, Object};
+use super::server::Ctx;
+use super::wire::{ApiError, b64_decode, b64_encode, constraint_message, epoch_json, fnv64};
+
+pub(crate) const OPERATIONS: &[&str] = &[
+    "DescribeInstanceInformation",
+    "GetInventory",
+    "ListTagsForResource",
+];
+
+pub(crate) fn call(ctx: &Ctx<'_>, op: &str, body: &Object) -> Result<Value, ApiError> {
+    match op {
+        "DescribeInstanceInformation" => describe_instance_information(ctx, body),
+        "ListTagsForResource" => list_tags_for_resource(ctx, body),
+        "GetInventory" => super::inventory::get_inventory(ctx, body),
+        _ => Err(unknown_operation()),
+    }
+}
+
+pub(crate) fn unknown_operation() -> ApiError {
+    ApiError::new(400, "UnknownOperationException", "")
+}
+
+const DEFAULT_PAGE: i64 = 10;
+const LEGACY_KEYS: &[&str] = &[
+    "InstanceIds",
+    "AgentVersion",
+    "PingStatus",
+    "PlatformTypes",
+    "ActivationIds",
+    "IamRole",
+    "ResourceType",
+    "AssociationStatus",
+];
+const STRING_KEYS: &[&str] = &["SourceIds", "SourceTypes"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Key {
+    Named(&'static str),
+    Tag(String),
+    AnyTag,
+}
+
+#[derive(Debug)]
+struct Filter {
+    key: Key,
+    values: Vec<String>,
+}
+
+fn valid_values(key: &str) -> Option<&'static [&'static str]> {
+    match key {
+        "PingStatus" => Some(&["Online", "ConnectionLost", "Inactive"]),
+        "PlatformTypes" => Some(&["Windows", "Linux", "MacOS"]),
+        "ResourceType" => Some(&["EC2Instance", "ManagedInstance"]),
+        "AssociationStatus" => Some(&["Success", "Pending", "Failed"]),
+        "SourceTypes" => Some(&[
+            "AWS::EC2::Instance",
+            "AWS::SSM::ManagedInstance",
+            "AWS::IoT::Thing",
+        ]),
+        _ => None,
+    }
+}
+
+fn is_instance_id(id: &str) -> bool {
+    let hex_ok = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if let Some(rest) = id.strip_prefix("mi-") {
+        return rest.len() == 17 && hex_ok(rest);
+    }
+    if let Some(rest) = id.strip_prefix("i-") {
+        return (rest.len() == 8 || rest.len() == 17) && hex_ok(rest);
+    }
+    false
+}
+
+/// Parses one filter list. `legacy` is `InstanceInformationFilterList` (`Key`/`valueSet`).
+fn parse_filters(list: &[Value], legacy: bool) -> Result<Vec<Filter>, ApiError> {
+    let (member, key_field, values_field, values_member) = if legacy {
+        (
+            "instanceInformationFilterList",
+            "key",
+            "valueSet",
+            "valueSet",
+        )
+    } else {
+        ("filters", "Key", "Values", "values")
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (i, item) in list.iter().enumerate() {
+        let obj = input::as_object(item, member)?;
+        let path = format!("{member}.{}.member", i + 1);
+        let key = input::opt_str(obj, key_field)?.ok_or_else(|| {
+            ApiError::validation(constraint_message(
+                "null",
+                &format!("{path}.key"),
+                "Member must not be null",
+            ))
+        })?;
+        let values = input::opt_array(obj, values_field)?.ok_or_else(|| {
+            ApiError::validation(constraint_message(
+                "null",
+                &format!("{path}.{values_member}"),
+                "Member must not be null",
+            ))
+        })?;
+        let values = input::string_list(values, values_field)?;
+        if values.is_empty() || values.len() > 100 {
+            let bound = if values.is_empty() {
+                "Member must have length greater than or equal to 1"
+            } else {
+                "Member must have length less than or equal to 100"
+            };
+            return Err(ApiError::validation(constraint_message(
+                &format!("'[{}]'", values.join(", ")),
+                &format!("{path}.{values_member}"),
+                bound,
+            )));
+        }
+        if key.is_empty() {
+            return Err(ApiError::validation(constraint_message(
+                "''",
+                &format!("{path}.key"),
+                "Member must have length greater than or equal to 1",
+            )));
+        }
+        let parsed = if let Some(k) = LEGACY_KEYS.iter().find(|k| **k == key) {
+            Key::Named(k)
+        } else if legacy {
+            return Err(invalid_key(key));
+        } else if let Some(k) = STRING_KEYS.iter().find(|k| **k == key) {
+            Key::Named(k)
+        } else if key == "tag-key" {
+            Key::AnyTag
+        } else if let Some(tag) = key.strip_prefix("tag:").filter(|t| !t.is_empty()) {
+            Key::Tag(tag.to_string())
+        } else {
+            return Err(invalid_key(key));
+        };
+        if let Key::Named(name) = &parsed {
+            if let Some(allowed) = valid_values(name)
+                && let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str()))
+            {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidInstanceInformationFilterValue",
+                    format!("The filter value {bad} is not valid for the {name} filter key."),
+                ));
+            }
+            if *name == "InstanceIds"
+                && let Some(bad) = values.iter().find(|v| !is_instance_id(v))
+            {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidInstanceId",
+                    format!("Instance Id {bad} is not valid."),
+                ));
+            }
+        }
+        out.push(Filter {
+            key: parsed,
+            values,
+        });
+    }
+    Ok(out)
+}
+
+fn invalid_key(key: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "InvalidFilterKey",
+        format!("The filter key {key} is not valid."),
+    )
+}
+
+fn matches(node: &Node, f: &Filter) -> bool {
+    let any = |v: &str| f.values.iter().any(|x| x == v);
+    match &f.key {
+        Key::AnyTag => node.tags.iter().any(|(k, _)| any(k)),
+        Key::Tag(k) => node.tag(k).is_some_and(any),
+        Key::Named(name) => match *name {
+            "InstanceIds" | "SourceIds" => any(&node.instance_id),
+            "AgentVersion" => any(node.agent_version),
+            "PingStatus" => any(node.ping.as_str()),
+            "PlatformTypes" => any(node.platform.as_str()),
+            "ActivationIds" => node.activation_id.as_deref().is_some_and(any),
+            "IamRole" => node.iam_role.is_some_and(any),
+            "ResourceType" => any(node.resource_type()),
+            "AssociationStatus" => node.association.as_ref().is_some_and(|a| any(a.status)),
+            "SourceTypes" => any(node.source_type()),
+            _ => false,
+        },
+    }
+}
+
+pub(crate) fn page_token(offset: usize, query_hash: u64) -> String {
+    let raw = format!(
+        "{offset}:{query_hash:016x}:{:08x}",
+        query_hash.rotate_left(17) as u32
+    );
+    b64_encode(raw.as_bytes())
+}
+
+pub(crate) fn decode_token(token: &str, query_hash: u64) -> Option<usize> {
+    let raw = String::from_utf8(b64_decode(token)?).ok()?;
+    let mut parts = raw.split(':');
+    let offset = parts.next()?.parse::<usize>().ok()?;
+    let hash = u64::from_str_radix(parts.next()?, 16).ok()?;
+    (hash == query_hash).then_some(offset)
+}
+
+pub(crate) fn invalid_token() -> ApiError {
+    ApiError::new(400, "InvalidNextToken", "The specified token is not valid.")
+}
+
+fn describe_instance_information(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
+    let max_results = input::opt_int(body, "MaxResults")?;
+    if let Some(m) = max_results {
+        input::check_range(m, "maxResults", 5, 50)?;
+    }
+    let next_token = input::opt_str(body, "NextToken")?;
+    let legacy = input::opt_array(body, "InstanceInformationFilterList")?;
+    let string_filters = input::opt_array(body, "Filters")?;
+    if legacy.is_some_and(|l| !l.is_empty()) && string_filters.is_some_and(|l| !l.is_empty()) {
+        return Err(ApiError::validation(
+            "InstanceInformationFilterList and Filters can't be used together. Use Filters.",
+        ));
+    }
+    let legacy_filters = parse_filters(legacy.map(Vec::as_slice).unwrap_or_default(), true)?;
+    let filters = parse_filters(string_filters.map(Vec::as_slice).unwrap_or_default(), false)?;
+
+    let nodes = ctx.estate.nodes(ctx.account, ctx.region);
+
+    // The legacy list reports instance ids that are not in the account.
+    for f in &legacy_filters {
+        if f.key == Key::Named("InstanceIds")
+            && let Some(missing) = f
+                .values
+                .iter()
+                .find(|id| !nodes.iter().any(|n| &n.instance_id == *id))
+        {
+            return Err(ApiError::new(
+                400,
+                "InvalidInstanceId",
+                format!("Instance Id {missing} is not valid or not in a valid state for account."),
+            ));
+        }
+    }
+
+    let query_hash = fnv64(&[
+        ctx.estate.accounts[ctx.account].id.as_bytes(),
+        ctx.region.as_bytes(),
+        legacy
+            .map(|l| Value::Array(l.clone()).to_string())
+            .unwrap_or_default()
+            .as_bytes(),
+        string_filters
+            .map(|l| Value::Array(l.clone()).to_string())
+            .unwrap_or_default()
+            .as_bytes(),
+    ]);
+    let offset = match next_token {
+        None => 0,
+        Some(t) => decode_token(t, query_hash).ok_or_else(invalid_token)?,
+    };
+    let page = usize::try_from(max_results.unwrap_or(DEFAULT_PAGE)).unwrap_or(10);
+    let all: Vec<&Node> = nodes
+        .iter()
+        .filter(|n| legacy_filters.iter().chain(&filters).all(|f| matches(n, f)))
+        .collect();
+    if offset > all.len() {
+        return Err(invalid_token());
+    }
+    let end = (offset + page).min(all.len());
+    let items: Vec<Value> = all[offset..end]
+        .iter()
+        .map(|n| node_json(n, ctx.now, ctx.estate.started))
+        .collect();
+    let mut out = serde_json::Map::new();
+    out.insert("InstanceInformationList".into(), Value::Array(items));
+    if end < all.len() {
+        out.insert("NextToken".into(), page_token(end, query_hash).into());
+    }
+    Ok(Value::Object(out))
+}
+
+fn node_json(n: &Node, now: f64, started: f64) -> Value {
+    let last_ping = n.last_ping(now, started);
+    let mut o = serde_json::Map::new();
+    o.insert("InstanceId".into(), n.instance_id.clone().into());
+    o.insert("PingStatus".into(), n.ping.as_str().into());
+    o.insert("LastPingDateTime".into(), epoch_json(last_ping));
+    o.insert("AgentVersion".into(), n.agent_version.into());
+    o.insert("IsLatestVersion".into(), n.is_latest().into());
+    o.insert("PlatformType".into(), n.platform.as_str().into());
+    o.insert("PlatformName".into(), n.platform_name.into());
+    o.insert("PlatformVersion".into(), n.platform_version.into());
+    if let Some(a) = &n.activation_id {
+        o.insert("ActivationId".into(), a.clone().into());
+    }
+    if let Some(r) = n.iam_role {
+        o.insert("IamRole".into(), r.into());
+    }
+    if let Some(ago) = n.registered_ago {
+        o.insert(
+            "RegistrationDate".into(),
+            epoch_json(started - f64::from(ago)),
+        );
+    }
+    o.insert("ResourceType".into(), n.resource_type().into());
+    if let Some(name) = &n.name {
+        o.insert("Name".into(), name.clone().into());
+    }
+    o.insert("IPAddress".into(), n.ip_string().into());
+    o.insert("ComputerName".into(), n.computer_name.clone().into());
+    if let Some(a) = &n.association {
+        let exec = last_ping - f64::from(a.last_exec_before_ping);
+        o.insert("AssociationStatus".into(), a.status.into());
+        o.insert("LastAssociationExecutionDate".into(), epoch_json(exec));
+        if let Some(before) = a.last_success_before_exec {
+            o.insert(
+                "LastSuccessfulAssociationExecutionDate".into(),
+                epoch_json(exec - f64::from(before)),
+            );
+        }
+        let mut counts = serde_json::Map::new();
+        counts.insert(a.status.into(), a.count.into());
+        o.insert(
+            "AssociationOverview".into(),
+            json!({
+                "DetailedStatus": a.status,
+                "InstanceAssociationStatusAggregatedCount": counts,
+            }),
+        );
+    }
+    o.insert("SourceId".into(), n.instance_id.clone().into());
+    o.insert("SourceType".into(), n.source_type().into());
+    Value::Object(o)
+}
+
+const TAGGABLE: &[&str] = &[
+    "Association",
+    "Automation",
+    "CloudConnector",
+    "Document",
+    "MaintenanceWindow",
+    "ManagedInstance",
+    "OpsItem",
+    "OpsMetadata",
+    "Parameter",
+    "PatchBaseline",
+];
+
+fn list_tags_for_resource(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
+    let resource_type = input::opt_str(body, "ResourceType")?;
+    let resource_id = input::opt_str(body, "ResourceId")?;
+    let Some(resource_type) = resource_type else {
+        return Err(ApiError::validation(constraint_message(
+            "null",
+            "resourceType",
+            "Member must not be null",
+        )));
+    };
+    let Some(resource_id) = resource_id else {
+        return Err(ApiError::validation(constraint_message(
+            "null",
+            "resourceId",
+            "Member must not be null",
+        )));
+    };
+    if !TAGGABLE.contains(&resource_type) {
+        return Err(ApiError::validation(constraint_message(
+            &format!("'{resource_type}'"),
+            "resourceType",
+            &format!(
+                "Member must satisfy enum value set: [{}]",
+                TAGGABLE.join(", ")
+            ),
+        )));
+    }
+    let not_found = || {
+        ApiError::new(
+            400,
+            "InvalidResourceId",
+            "The resource ID isn't valid. Verify that you entered the correct ID and try again.",
+        )
+    };
+    if resource_type != "ManagedInstance" {
+        return Err(not_found());
+    }
+    let nodes = ctx.estate.nodes(ctx.account, ctx.region);
+    // The ManagedInstance type is for on-premises (`mi-`) nodes only; EC2 instance tags
+    // are read through the AWS:Tag inventory.
+    let node = nodes
+        .iter()
+        .find(|n| n.hybrid && n.instance_id == resource_id)
+        .ok_or_else(not_found)?;
+    let tags: Vec<Value> = node
+        .tags
+        .iter()
+        .map(|(k, v)| json!({ "Key": k, "Value": v }))
+        .collect();
+    Ok(json!({ "TagList": tags }))
+}

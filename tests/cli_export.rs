@@ -1,0 +1,237 @@
+//! `ssm-cockpit export nodes` and `ssm-cockpit sim`, run as a user would: the built binary.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use ssm_cockpit::sim::{self, SimConfig};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ssm-cockpit");
+
+fn cockpit(endpoint: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .args([
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            "us-east-1,eu-west-1",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIATESTEXPORT000001")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/ssm-cockpit-test-credentials",
+        )
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg");
+    c
+}
+
+fn sim_config(accounts: usize, nodes: usize) -> SimConfig {
+    SimConfig {
+        accounts,
+        regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        nodes_per_scope: nodes,
+        ..SimConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_json_has_every_node_once_with_account_and_region() {
+    let handle = sim::start(sim_config(3, 7)).await.unwrap();
+    let out = cockpit(handle.endpoint(), &["export", "nodes", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let nodes: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(nodes.len(), 3 * 2 * 7);
+    let mut ids: Vec<&str> = nodes
+        .iter()
+        .filter_map(|n| n["instance_id"].as_str())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 42);
+    let accounts: Vec<String> = handle.accounts().into_iter().map(|(id, _)| id).collect();
+    for n in &nodes {
+        assert!(
+            accounts.iter().any(|a| n["account_id"] == a.as_str()),
+            "{n}"
+        );
+        assert!(
+            n["region"] == "us-east-1" || n["region"] == "eu-west-1",
+            "{n}"
+        );
+        assert!(n["ping_status"].is_string());
+        assert!(n.get("tags").is_none(), "no tags unless asked");
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("exported 42 nodes from 6 scopes"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_csv_with_tags() {
+    let handle = sim::start(sim_config(2, 4)).await.unwrap();
+    let out = cockpit(
+        handle.endpoint(),
+        &["export", "nodes", "--format", "csv", "--tags"],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("account_id,account_name,region,instance_id,name,"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2 * 2 * 4);
+    assert!(rows.iter().any(|r| r.contains("Environment=")), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_scope_fails_the_export_unless_partial_is_allowed() {
+    let handle = sim::start(sim_config(3, 5)).await.unwrap();
+    let member = handle
+        .accounts()
+        .into_iter()
+        .map(|(id, _)| id)
+        .find(|id| id != handle.management_account())
+        .unwrap();
+    handle.knobs().deny_account(&member, true);
+
+    let out = cockpit(handle.endpoint(), &["export", "nodes"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "nothing half-written on stdout");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("2 of 6 scopes failed"), "{stderr}");
+    assert!(stderr.contains("--allow-partial"), "{stderr}");
+    assert!(stderr.contains(&member), "{stderr}");
+
+    let out = cockpit(handle.endpoint(), &["export", "nodes", "--allow-partial"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let nodes: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(nodes.len(), 2 * 2 * 5);
+    assert!(nodes.iter().all(|n| n["account_id"] != member.as_str()));
+}
+
+#[test]
+fn bad_config_names_file_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("ssm-cockpit-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        "regions = [\"eu-west-1\"]\n[poll]\nnodes_secs = 30\n",
+    )
+    .unwrap();
+    let out = cockpit("http://127.0.0.1:9", &["export", "nodes"])
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:3:1", path.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nodes_secs"), "{stderr}");
+}
+
+#[test]
+fn unreachable_endpoint_is_a_clear_error() {
+    let out = cockpit("http://127.0.0.1:9", &["export", "nodes"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("GetCallerIdentity"), "{stderr}");
+    assert!(stderr.contains("endpoint"), "{stderr}");
+}
+
+#[test]
+fn sim_prints_its_endpoint_first_and_serves_the_aws_cli() {
+    let mut child = Command::new(BIN)
+        .args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--accounts",
+            "2",
+            "--nodes-per-scope",
+            "12",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).unwrap();
+    let endpoint = first
+        .trim_end()
+        .strip_prefix("endpoint: ")
+        .unwrap_or_else(|| panic!("first line was {first:?}"))
+        .to_string();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+
+    // A client that is not ours: the AWS CLI (botocore) parses the sim's answers.
+    let aws = Command::new("aws")
+        .args([
+            "ssm",
+            "describe-instance-information",
+            "--endpoint-url",
+            &endpoint,
+        ])
+        .args(["--region", "eu-west-1", "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", "AKIATESTAWSCLI000001")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
+        .env("AWS_PAGER", "")
+        .output();
+    let _ = child.kill();
+    let _ = child.wait();
+    let aws = match aws {
+        Ok(o) => o,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipping the AWS CLI check: {e}");
+            return;
+        }
+        Err(e) => panic!("the AWS CLI is part of the CI machine: {e}"),
+    };
+    assert!(
+        aws.status.success(),
+        "{}",
+        String::from_utf8_lossy(&aws.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&aws.stdout).unwrap();
+    let list = v["InstanceInformationList"].as_array().unwrap();
+    // The CLI follows NextToken itself: all 12 nodes of the management account's region.
+    assert_eq!(list.len(), 12);
+    assert!(
+        list.iter()
+            .all(|n| n["InstanceId"].is_string() && n["PingStatus"].is_string())
+    );
+}

@@ -1,0 +1,166 @@
+//! The built binary in a real terminal (tmux): start the demo, read the screen, press keys.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ssm-cockpit");
+
+/// A tmux server of our own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, width: u16, height: u16) -> Option<Tmux> {
+        let socket = format!("ssm-cockpit-e2e-{}-{}", std::process::id(), width);
+        let t = Tmux { socket };
+        let ok = t
+            .cmd(&[
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                cmd,
+            ])
+            .ok()?;
+        if !ok.status.success() {
+            return None;
+        }
+        let _ = t.cmd(&["set-option", "-t", "e2e", "remain-on-exit", "on"]);
+        Some(t)
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::io::Result<std::process::Output> {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        let _ = self.cmd(&args);
+    }
+
+    fn pane_var(&self, var: &str) -> String {
+        self.cmd(&["display-message", "-p", "-t", "e2e", var])
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Waits until `pred` holds for the screen; panics with the screen after `secs`.
+    fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("waited {secs}s for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn tmux_available() -> bool {
+    match Command::new("tmux").arg("-V").output() {
+        Ok(o) if o.status.success() => true,
+        _ if std::env::var_os("CI").is_some() => panic!("tmux is part of the CI machine"),
+        _ => false,
+    }
+}
+
+#[test]
+fn demo_shows_nodes_filters_details_help_and_quits_cleanly() {
+    if !tmux_available() {
+        eprintln!("skipping: no tmux");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("cockpit.log");
+    let cmd = format!(
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} {BIN} --demo --log-file {l}",
+        d = dir.display(),
+        l = log.display()
+    );
+    let t = Tmux::start(&cmd, 180, 45).expect("tmux session");
+
+    // Every scope of the demo estate (6 accounts × 3 regions) answers.
+    let s = t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+    assert!(s.contains("i-") || s.contains("mi-"), "{s}");
+    assert!(s.contains("Online"), "{s}");
+    assert!(s.contains("540 nodes"), "{s}");
+
+    // Help overlay lists keys, and closes.
+    t.keys(&["?"]);
+    let s = t.wait_for("help", 5, |s| s.contains("Esc or ? close"));
+    assert!(
+        s.contains("Help") && s.contains("filter") && s.contains("quit"),
+        "{s}"
+    );
+    t.keys(&["Escape"]);
+    // (Wait for it: ESC and the next key sent together read as Alt+key.)
+    t.wait_for("help closed", 5, |s| !s.contains("Esc or ? close"));
+
+    // Filter to Windows nodes: every visible row says Windows.
+    t.keys(&["/"]);
+    t.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
+    t.keys(&["-l", "platform=windows"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("filtered rows", 5, |s| {
+        s.contains("platform=windows") && s.contains("shown") && !s.contains("540 shown")
+    });
+    let rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains(" i-") || l.contains(" mi-"))
+        .collect();
+    assert!(!rows.is_empty(), "{s}");
+    assert!(rows.iter().all(|l| l.contains("Windows")), "{s}");
+
+    // Enter opens the detail of the selected node, with its tags.
+    t.keys(&["Enter"]);
+    let s = t.wait_for("detail view", 5, |s| {
+        s.contains("Tags") || s.contains("tags")
+    });
+    assert!(s.contains("Agent"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("detail closed", 5, |s| {
+        !s.contains("Tags") && !s.contains("tags")
+    });
+
+    // q quits and leaves the terminal as it was: no alternate screen, program gone.
+    t.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while t.pane_var("#{pane_dead}") != "1" {
+        assert!(Instant::now() < deadline, "still running:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(t.pane_var("#{pane_dead_status}"), "0");
+    assert_eq!(t.pane_var("#{alternate_on}"), "0");
+    assert_eq!(t.pane_var("#{mouse_any_flag}"), "0");
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(logged.contains("starting"), "log file written: {logged}");
+}

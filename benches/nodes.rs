@@ -79,13 +79,13 @@ fn nodes(scope: u32, count: usize, rng: &mut Rng) -> Vec<ManagedNode> {
             };
             n.platform_name = os.to_string();
             n.platform_version = ver.to_string();
-            n.agent_version = if r % 7 == 0 {
+            n.agent_version = if r.is_multiple_of(7) {
                 "3.2.582.0"
             } else {
                 "3.3.1142.0"
             }
             .to_string();
-            n.is_latest_version = Some(r % 7 != 0);
+            n.is_latest_version = Some(!r.is_multiple_of(7));
             n.last_ping = Some(now - chrono::Duration::seconds((r >> 16) as i64 % 86_400));
             n.resource_type = "EC2Instance".to_string();
             n.ip_address = format!("10.{}.{}.{}", scope, (i / 256) % 256, i % 256);

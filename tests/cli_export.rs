@@ -188,8 +188,11 @@ fn sim_prints_its_endpoint_first_and_serves_the_aws_cli() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    let mut reader = BufReader::new(stdout);
     let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first).unwrap();
+    reader.read_line(&mut first).unwrap();
+    // Keep reading what else it prints, so that it never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let endpoint = first
         .trim_end()
         .strip_prefix("endpoint: ")

@@ -171,6 +171,10 @@ pub struct NodesView {
     scopes: Vec<ScopeIndex>,
     /// The estate generation the index reflects.
     generation: Option<u64>,
+    /// Every row by account, region, instance id: the tie-break of every sort.
+    base: Vec<RowRef>,
+    /// Per scope, per node: position in `base`.
+    rank: Vec<Vec<u32>>,
     /// Every row, ascending by the sort column.
     order: Vec<RowRef>,
     /// Per scope, per node: matches the filter.
@@ -183,7 +187,8 @@ pub struct NodesView {
     sort: Column,
     descending: bool,
     selected: usize,
-    /// The node the selection follows across refreshes: (scope, instance id).
+    /// The node the selection follows across refreshes: (scope, instance id); set once
+    /// the user moves the selection.
     selected_key: Option<(ScopeId, String)>,
     offset: usize,
     page: usize,
@@ -194,6 +199,8 @@ impl Default for NodesView {
         NodesView {
             scopes: Vec::new(),
             generation: None,
+            base: Vec::new(),
+            rank: Vec::new(),
             order: Vec::new(),
             matched: Vec::new(),
             filtered: Vec::new(),
@@ -256,22 +263,51 @@ impl NodesView {
             return;
         }
         self.scopes[s] = ScopeIndex::build(estate, scope);
-        self.order.retain(|r| r.scope != scope);
-        let mut fresh: Vec<RowRef> = (0..self.scopes[s].len() as u32)
-            .map(|idx| RowRef { scope, idx })
-            .collect();
-        let (scopes, col) = (&self.scopes, self.sort);
-        fresh.sort_unstable_by(|a, b| compare(scopes, col, *a, *b));
-        let old = std::mem::take(&mut self.order);
-        self.order = merge(old, fresh, |a, b| compare(scopes, col, *a, *b));
+        let fresh = |v: &mut Vec<RowRef>| {
+            v.retain(|r| r.scope != scope);
+            (0..self.scopes[s].len() as u32)
+                .map(|idx| RowRef { scope, idx })
+                .collect::<Vec<_>>()
+        };
+        let mut new_base = fresh(&mut self.base);
+        let mut new_order = fresh(&mut self.order);
+        let scopes = &self.scopes;
+        new_base.sort_unstable_by(|a, b| compare_base(scopes, *a, *b));
+        let base = std::mem::take(&mut self.base);
+        self.base = merge(base, new_base, |a, b| compare_base(scopes, *a, *b));
+        self.rerank();
+        if self.sort == Column::Account {
+            self.order.clone_from(&self.base);
+        } else {
+            let (scopes, rank, col) = (&self.scopes, &self.rank, self.sort);
+            new_order.sort_unstable_by(|a, b| compare(scopes, rank, col, *a, *b));
+            let order = std::mem::take(&mut self.order);
+            self.order = merge(order, new_order, |a, b| compare(scopes, rank, col, *a, *b));
+        }
         self.generation = Some(estate.generation());
         self.refilter(estate);
     }
 
+    fn rerank(&mut self) {
+        self.rank = self.scopes.iter().map(|ix| vec![0; ix.len()]).collect();
+        for (pos, r) in self.base.iter().enumerate() {
+            if let Some(slot) = self
+                .rank
+                .get_mut(r.scope as usize)
+                .and_then(|v| v.get_mut(r.idx as usize))
+            {
+                *slot = pos as u32;
+            }
+        }
+    }
+
     fn sort_order(&mut self) {
-        let (scopes, col) = (&self.scopes, self.sort);
-        self.order
-            .sort_unstable_by(|a, b| compare(scopes, col, *a, *b));
+        self.order.clone_from(&self.base);
+        if self.sort != Column::Account {
+            let (scopes, rank, col) = (&self.scopes, &self.rank, self.sort);
+            self.order
+                .sort_unstable_by(|a, b| compare(scopes, rank, col, *a, *b));
+        }
     }
 
     /// Same as typing `text` in the filter bar. A bad filter keeps the last good one's
@@ -361,9 +397,6 @@ impl NodesView {
             }
         }
         self.selected = self.selected.min(self.filtered.len().saturating_sub(1));
-        if self.selected_key.is_none() {
-            self.remember_selection(estate);
-        }
     }
 
     fn remember_selection(&mut self, estate: &Estate) {
@@ -497,29 +530,56 @@ fn tag_position(node: Option<&ManagedNode>, key: &str) -> Option<usize> {
     })
 }
 
-fn compare(scopes: &[ScopeIndex], col: Column, a: RowRef, b: RowRef) -> Ordering {
+/// Account, region, instance id; then position, so the order is total.
+fn compare_base(scopes: &[ScopeIndex], a: RowRef, b: RowRef) -> Ordering {
     let (Some(ia), Some(ib)) = (scopes.get(a.scope as usize), scopes.get(b.scope as usize)) else {
         return a.cmp(&b);
     };
     let (ra, rb) = (a.idx as usize, b.idx as usize);
-    let field = |slot: usize| ia.field(ra, slot).cmp(ib.field(rb, slot));
-    let slot = |c: Column| c.text_slot().unwrap_or(0);
+    let field = |c: Column| {
+        let slot = c.text_slot().unwrap_or(0);
+        ia.field(ra, slot).cmp(ib.field(rb, slot))
+    };
+    field(Column::Account)
+        .then_with(|| field(Column::Region))
+        .then_with(|| field(Column::InstanceId))
+        .then_with(|| a.cmp(&b))
+}
+
+/// By `col`, ties broken by the base order (`rank`).
+fn compare(
+    scopes: &[ScopeIndex],
+    rank: &[Vec<u32>],
+    col: Column,
+    a: RowRef,
+    b: RowRef,
+) -> Ordering {
+    let rank_of = |r: RowRef| {
+        rank.get(r.scope as usize)
+            .and_then(|v| v.get(r.idx as usize))
+            .copied()
+    };
+    let tie = || rank_of(a).cmp(&rank_of(b)).then_with(|| a.cmp(&b));
+    let (Some(ia), Some(ib)) = (scopes.get(a.scope as usize), scopes.get(b.scope as usize)) else {
+        return a.cmp(&b);
+    };
+    let (ra, rb) = (a.idx as usize, b.idx as usize);
+    let field = |c: Column| {
+        let slot = c.text_slot().unwrap_or(0);
+        ia.field(ra, slot).cmp(ib.field(rb, slot))
+    };
     let primary = match col {
+        Column::Account => Ordering::Equal,
         Column::Ping => ia.ping.get(ra).cmp(&ib.ping.get(rb)),
         Column::LastPing => ia.last_ping.get(ra).cmp(&ib.last_ping.get(rb)),
         Column::Ip => ia
             .ip
             .get(ra)
             .cmp(&ib.ip.get(rb))
-            .then_with(|| field(slot(Column::Ip))),
-        Column::Account => field(slot(Column::Account)).then_with(|| field(slot(Column::Region))),
-        c => field(slot(c)),
+            .then_with(|| field(Column::Ip)),
+        c => field(c),
     };
-    primary
-        .then_with(|| field(slot(Column::Account)))
-        .then_with(|| field(slot(Column::Region)))
-        .then_with(|| field(slot(Column::InstanceId)))
-        .then_with(|| a.cmp(&b))
+    primary.then_with(tie)
 }
 
 /// Merges two sorted vectors.

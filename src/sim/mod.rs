@@ -154,6 +154,21 @@ pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "endpoint: {endpoint}")?;
     out.flush()?;
+    // The rest is for people; a reader that only wanted the endpoint may have gone.
+    let _ = write_banner(&mut out, &handle, &config, &endpoint);
+    drop(out);
+
+    wait_for_signal().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+fn write_banner(
+    out: &mut impl Write,
+    handle: &SimHandle,
+    config: &SimConfig,
+    endpoint: &str,
+) -> std::io::Result<()> {
     let accounts = handle.accounts();
     let region = config
         .regions
@@ -184,10 +199,6 @@ pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
     )?;
     writeln!(out, "stats: {endpoint}/_sim/stats")?;
     out.flush()?;
-    drop(out);
-
-    wait_for_signal().await;
-    handle.shutdown().await;
     Ok(())
 }
 

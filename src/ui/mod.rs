@@ -51,10 +51,10 @@ pub fn render(frame: &mut Frame, app: &mut App) {
 
     header::draw(frame.buffer_mut(), header, app);
     nodes::draw(frame.buffer_mut(), table, app);
-    if filter_h > 0 {
-        if let Some(cursor) = filter_bar::draw(frame.buffer_mut(), filter, app) {
-            frame.set_cursor_position(cursor);
-        }
+    if filter_h > 0
+        && let Some(cursor) = filter_bar::draw(frame.buffer_mut(), filter, app)
+    {
+        frame.set_cursor_position(cursor);
     }
     status::draw(frame.buffer_mut(), status, app);
 

@@ -32,7 +32,6 @@ impl Tmux {
         if !ok.status.success() {
             return None;
         }
-        let _ = t.cmd(&["set-option", "-t", "e2e", "remain-on-exit", "on"]);
         Some(t)
     }
 
@@ -101,10 +100,14 @@ fn demo_shows_nodes_filters_details_help_and_quits_cleanly() {
     let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let log = dir.join("cockpit.log");
+    let status_file = dir.join("exit-status");
+    // A shell runs the cockpit and stays: after quitting, the terminal must be usable again.
     let cmd = format!(
-        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} {BIN} --demo --log-file {l}",
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} {BIN} --demo --log-file {l}; \
+         echo $? > {s}; echo cockpit-exited; sleep 60",
         d = dir.display(),
-        l = log.display()
+        l = log.display(),
+        s = status_file.display()
     );
     let t = Tmux::start(&cmd, 180, 45).expect("tmux session");
 
@@ -153,14 +156,14 @@ fn demo_shows_nodes_filters_details_help_and_quits_cleanly() {
 
     // q quits and leaves the terminal as it was: no alternate screen, program gone.
     t.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while t.pane_var("#{pane_dead}") != "1" {
-        assert!(Instant::now() < deadline, "still running:\n{}", t.screen());
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(t.pane_var("#{pane_dead_status}"), "0");
+    let s = t.wait_for("the shell after the cockpit", 10, |s| {
+        s.contains("cockpit-exited")
+    });
+    let status = std::fs::read_to_string(&status_file).unwrap_or_default();
+    assert_eq!(status.trim(), "0", "exit status; screen:\n{s}");
     assert_eq!(t.pane_var("#{alternate_on}"), "0");
     assert_eq!(t.pane_var("#{mouse_any_flag}"), "0");
+    assert_eq!(t.pane_var("#{cursor_flag}"), "1", "cursor visible again");
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(logged.contains("starting"), "log file written: {logged}");
 }

@@ -270,7 +270,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 demo: g.demo,
             });
             let (tx, rx) = mpsc::channel(1024);
-            let pollers = tokio::spawn(poll::run_estate(aws, accounts, poll_opts, tx));
+            let connector = ssm_cockpit::aws::SharedConnector::default();
+            let pollers = tokio::spawn(poll::run_estate(
+                aws,
+                accounts,
+                poll_opts,
+                tx,
+                connector.clone(),
+            ));
             let result = ssm_cockpit::tui::run(app, rx).await;
             pollers.abort();
             result.map_err(|e| format!("terminal: {e}"))?;

@@ -79,6 +79,7 @@ async fn every_scope_of_the_organization_is_polled() {
         AccountsConfig::default(),
         opts(false),
         tx,
+        Default::default(),
     ));
     let mut estate = Estate::new();
     run_until(&mut rx, &mut estate, Duration::from_secs(30), all_answered).await;
@@ -127,6 +128,7 @@ async fn a_denied_account_fails_alone() {
         AccountsConfig::default(),
         opts(false),
         tx,
+        Default::default(),
     ));
     let mut estate = Estate::new();
     run_until(&mut rx, &mut estate, Duration::from_secs(30), all_answered).await;
@@ -155,7 +157,13 @@ async fn throttling_is_absorbed_and_the_data_arrives() {
     let (tx, mut rx) = mpsc::channel(256);
     let mut o = opts(false);
     o.rate_per_second = 20.0;
-    let task = tokio::spawn(run_estate(aws(&handle), AccountsConfig::default(), o, tx));
+    let task = tokio::spawn(run_estate(
+        aws(&handle),
+        AccountsConfig::default(),
+        o,
+        tx,
+        Default::default(),
+    ));
     let mut estate = Estate::new();
     run_until(&mut rx, &mut estate, Duration::from_secs(60), |e| {
         e.health_counts().fresh == 4
@@ -179,6 +187,7 @@ async fn tags_arrive_after_nodes() {
         AccountsConfig::default(),
         opts(true),
         tx,
+        Default::default(),
     ));
     let mut estate = Estate::new();
     run_until(&mut rx, &mut estate, Duration::from_secs(30), |e| {
@@ -206,7 +215,13 @@ async fn explicit_accounts_from_the_config_are_used() {
         ..AccountsConfig::default()
     };
     let (tx, mut rx) = mpsc::channel(256);
-    let task = tokio::spawn(run_estate(aws(&handle), cfg, opts(false), tx));
+    let task = tokio::spawn(run_estate(
+        aws(&handle),
+        cfg,
+        opts(false),
+        tx,
+        Default::default(),
+    ));
     let mut estate = Estate::new();
     run_until(&mut rx, &mut estate, Duration::from_secs(30), all_answered).await;
     task.abort();

@@ -34,6 +34,10 @@ pub struct CallerIdentity {
     pub arn: String,
 }
 
+/// The connector once the pollers have made it, for whoever needs AWS later (sessions,
+/// actions). Empty until the credential chain answered.
+pub type SharedConnector = Arc<std::sync::OnceLock<Connector>>;
+
 /// Base SDK config plus a cache of per-account credentials (assumed roles).
 #[derive(Clone)]
 pub struct Connector {

@@ -9,7 +9,7 @@ mod discovery;
 mod error;
 mod nodes;
 
-pub use connect::{AwsOptions, CallerIdentity, Connector};
+pub use connect::{AwsOptions, CallerIdentity, Connector, SharedConnector};
 pub use discovery::{Discovery, discover};
 pub use error::{AwsError, ErrorKind};
 pub use nodes::SsmRead;

@@ -11,7 +11,7 @@ use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::aws::{AwsOptions, Connector, discover};
+use crate::aws::{AwsOptions, Connector, SharedConnector, discover};
 use crate::config::{AccountsConfig, Config};
 use crate::model::FeedEvent;
 
@@ -44,12 +44,14 @@ impl PollOptions {
 }
 
 /// Connects, discovers the scopes and runs a poller per scope until the task is aborted
-/// or the receiver is dropped. Every outcome, failures included, arrives on `tx`.
+/// or the receiver is dropped. Every outcome, failures included, arrives on `tx`; the
+/// connector, once made, is left in `shared`.
 pub async fn run_estate(
     aws: AwsOptions,
     accounts: AccountsConfig,
     opts: PollOptions,
     tx: mpsc::Sender<FeedEvent>,
+    shared: SharedConnector,
 ) {
     let conn = match Connector::connect(&aws).await {
         Ok(c) => c,
@@ -62,6 +64,7 @@ pub async fn run_estate(
             return;
         }
     };
+    let _ = shared.set(conn.clone());
     let discovery = match discover(&conn, &accounts).await {
         Ok(d) => d,
         Err(e) => {

@@ -4,6 +4,7 @@
 //! payloads, [`channel`] the reliable, ordered stream (§6–§7, §10–§11) usable by either
 //! end. Sockets, tasks and the AWS API calls live with the callers.
 
+pub mod api;
 pub mod channel;
 pub mod chunk;
 pub mod frame;
@@ -11,6 +12,10 @@ pub mod messages;
 mod outbox;
 pub mod rtt;
 
+pub use api::{
+    SessionCommand, SessionEvent, SessionHandle, SessionId, SessionKind, SessionState,
+    SessionTarget,
+};
 pub use channel::{Channel, ChannelConfig, ChannelError, Event, Phase, Role, State};
 pub use frame::{EncodeError, Frame, FrameError, MessageType, PayloadType};
 

@@ -101,6 +101,30 @@ pub struct LogConfig {
     pub level: Option<String>,
 }
 
+/// `[session]`: Session Manager shells.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Record every shell session (asciicast v2 files).
+    #[serde(default)]
+    pub record: bool,
+    /// Where recordings go; default: `$XDG_DATA_HOME/ssm-cockpit/recordings`.
+    #[serde(default)]
+    pub record_dir: Option<PathBuf>,
+}
+
+impl SessionConfig {
+    /// The recordings directory when recording is on.
+    pub fn recordings(&self) -> Option<PathBuf> {
+        if !self.record {
+            return None;
+        }
+        self.record_dir
+            .clone()
+            .or_else(|| data_dir().map(|d| d.join("recordings")))
+    }
+}
+
 /// The whole config file. Every field has a default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,6 +144,8 @@ pub struct Config {
     pub poll: PollConfig,
     #[serde(default)]
     pub log: LogConfig,
+    #[serde(default)]
+    pub session: SessionConfig,
 }
 
 fn default_role() -> String {
@@ -152,6 +178,11 @@ pub fn state_dir() -> Option<PathBuf> {
             .unwrap_or_else(|| dirs.data_local_dir())
             .to_path_buf(),
     )
+}
+
+/// The directory for user data such as recordings (`$XDG_DATA_HOME/ssm-cockpit`).
+pub fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "ssm-cockpit").map(|d| d.data_dir().to_path_buf())
 }
 
 impl Config {
@@ -305,6 +336,16 @@ nodes_seconds = 30
         assert!(parse("regions = [\"Europe\"]").is_err());
         assert!(parse("[[accounts.list]]\nid = \"12\"").is_err());
         assert!(parse("[poll]\nnodes_seconds = 1").is_err());
+    }
+
+    #[test]
+    fn session_section() {
+        let c = parse("").unwrap();
+        assert!(!c.session.record);
+        assert_eq!(c.session.recordings(), None);
+        let c = parse("[session]\nrecord = true\nrecord_dir = \"/tmp/casts\"\n").unwrap();
+        assert_eq!(c.session.recordings(), Some(PathBuf::from("/tmp/casts")));
+        assert!(parse("[session]\nrecords = true\n").is_err());
     }
 
     #[test]

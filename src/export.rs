@@ -14,7 +14,7 @@ use crate::model::{ManagedNode, Scope};
 use crate::poll::{PollOptions, ScopeFeed, fetch_nodes, fetch_tags};
 
 /// Scopes polled at once.
-const CONCURRENCY: usize = 32;
+const CONCURRENCY: usize = 128;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -271,6 +271,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             });
             let (tx, rx) = mpsc::channel(1024);
             let connector = ssm_cockpit::aws::SharedConnector::default();
+            let sessions = (!g.read_only).then(|| ssm_cockpit::tui::SessionSetup {
+                connector: connector.clone(),
+                role_name: accounts.role_name.clone(),
+                record_dir: config.session.recordings(),
+            });
             let pollers = tokio::spawn(poll::run_estate(
                 aws,
                 accounts,
@@ -278,7 +283,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 tx,
                 connector.clone(),
             ));
-            let result = ssm_cockpit::tui::run(app, rx).await;
+            let result = ssm_cockpit::tui::run(app, rx, sessions).await;
             pollers.abort();
             result.map_err(|e| format!("terminal: {e}"))?;
             Ok(ExitCode::SUCCESS)

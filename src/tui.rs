@@ -1,16 +1,134 @@
 //! The terminal side: raw mode and alternate screen (always restored), the event loop that
-//! feeds [`App::update`] from keys, pollers and a slow tick, and draws only when dirty.
+//! feeds [`App::update`] from keys, pollers, sessions and a slow tick, draws only when
+//! dirty, and executes the app's [`Effect`]s.
 
+use std::collections::HashMap;
 use std::io::stdout;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream,
+};
 use crossterm::execute;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::app::{App, Msg};
+use crate::app::{App, Effect, Msg};
+use crate::aws::SharedConnector;
 use crate::model::FeedEvent;
+use crate::session::client;
+use crate::session::recording::RecordingOptions;
+use crate::session::{
+    SessionCommand, SessionEvent, SessionHandle, SessionId, SessionKind, SessionState,
+    SessionTarget,
+};
+
+/// What the event loop needs to start Session Manager sessions. Not given in read-only
+/// mode: then no session is ever started.
+#[derive(Clone)]
+pub struct SessionSetup {
+    /// Filled by the pollers once the credential chain answered.
+    pub connector: SharedConnector,
+    /// Role assumed in member accounts.
+    pub role_name: String,
+    /// Record shells (asciicast) into this directory.
+    pub record_dir: Option<PathBuf>,
+}
+
+/// Session events applied before a redraw, at most.
+const SESSION_BATCH: usize = 512;
+
+/// How long quitting waits for open sessions to close.
+const QUIT_GRACE: Duration = Duration::from_millis(1500);
+
+/// The loop's side of the sessions: starts them and routes commands to their handles.
+struct SessionRunner {
+    setup: Option<SessionSetup>,
+    handles: HashMap<SessionId, SessionHandle>,
+    events: mpsc::Sender<(SessionId, SessionEvent)>,
+}
+
+impl SessionRunner {
+    fn execute(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::OpenSession {
+                    id,
+                    target,
+                    kind,
+                    cols,
+                    rows,
+                } => self.open(id, target, kind, cols, rows),
+                Effect::Session(id, command) => self.command(id, command),
+            }
+        }
+    }
+
+    fn open(
+        &mut self,
+        id: SessionId,
+        target: SessionTarget,
+        kind: SessionKind,
+        cols: u16,
+        rows: u16,
+    ) {
+        let Some(setup) = &self.setup else {
+            self.fail(id, "sessions are off in read-only mode");
+            return;
+        };
+        let Some(connector) = setup.connector.get().cloned() else {
+            self.fail(id, "not connected to AWS yet; try again in a moment");
+            return;
+        };
+        let recording = match (&kind, &setup.record_dir) {
+            (SessionKind::Shell, Some(dir)) => Some(RecordingOptions::new(dir.clone())),
+            _ => None,
+        };
+        // The client (and any AssumeRole) is made inside the session's task.
+        let handle = client::spawn_with_connector(
+            connector,
+            setup.role_name.clone(),
+            id,
+            target,
+            kind,
+            cols,
+            rows,
+            self.events.clone(),
+            recording,
+        );
+        self.handles.insert(id, handle);
+    }
+
+    fn fail(&self, id: SessionId, reason: &str) {
+        let closed = SessionEvent::State(SessionState::Closed {
+            reason: reason.to_string(),
+        });
+        let _ = self.events.try_send((id, closed));
+    }
+
+    fn command(&mut self, id: SessionId, command: SessionCommand) {
+        if command == SessionCommand::Close {
+            if let Some(handle) = self.handles.remove(&id) {
+                handle.close();
+            }
+        } else if let Some(handle) = self.handles.get(&id) {
+            handle.send(command);
+        }
+    }
+
+    /// Ends every session (on quit); returns their ids.
+    fn close_all(&mut self) -> Vec<SessionId> {
+        self.handles
+            .drain()
+            .map(|(id, handle)| {
+                handle.close();
+                id
+            })
+            .collect()
+    }
+}
 
 /// Restores the terminal when dropped: on quit, on error and while unwinding a panic.
 struct TerminalGuard;
@@ -22,12 +140,17 @@ impl Drop for TerminalGuard {
 }
 
 fn restore() {
-    let _ = execute!(stdout(), DisableMouseCapture);
+    let _ = execute!(stdout(), DisableBracketedPaste, DisableMouseCapture);
     ratatui::restore();
 }
 
-/// Runs the cockpit until the user quits (or SIGTERM/SIGHUP). `feed` delivers poller events.
-pub async fn run(mut app: App, mut feed: mpsc::Receiver<FeedEvent>) -> std::io::Result<()> {
+/// Runs the cockpit until the user quits (or SIGTERM/SIGHUP). `feed` delivers poller
+/// events; `sessions` starts Session Manager sessions (`None`: none are started).
+pub async fn run(
+    mut app: App,
+    mut feed: mpsc::Receiver<FeedEvent>,
+    sessions: Option<SessionSetup>,
+) -> std::io::Result<()> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
@@ -35,7 +158,14 @@ pub async fn run(mut app: App, mut feed: mpsc::Receiver<FeedEvent>) -> std::io::
     }));
     let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
-    execute!(stdout(), EnableMouseCapture)?;
+    execute!(stdout(), EnableMouseCapture, EnableBracketedPaste)?;
+
+    let (session_tx, mut session_rx) = mpsc::channel(1024);
+    let mut runner = SessionRunner {
+        setup: sessions.filter(|_| !app.options.read_only),
+        handles: HashMap::new(),
+        events: session_tx,
+    };
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -45,12 +175,14 @@ pub async fn run(mut app: App, mut feed: mpsc::Receiver<FeedEvent>) -> std::io::
     let mut feed_open = true;
 
     terminal.draw(|f| crate::ui::render(f, &mut app))?;
+    runner.execute(app.take_effects());
     loop {
         let dirty = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => app.update(Msg::Key(k)),
                 Some(Ok(Event::Mouse(m))) => app.update(Msg::Mouse(m)),
                 Some(Ok(Event::Resize(w, h))) => app.update(Msg::Resize(w, h)),
+                Some(Ok(Event::Paste(text))) => app.update(Msg::Paste(text)),
                 Some(Ok(_)) => false,
                 Some(Err(e)) => {
                     tracing::error!("terminal input: {e}");
@@ -72,17 +204,54 @@ pub async fn run(mut app: App, mut feed: mpsc::Receiver<FeedEvent>) -> std::io::
                     false
                 }
             },
+            se = session_rx.recv() => match se {
+                Some((id, event)) => {
+                    // A bounded batch, so a flooding shell cannot starve the keyboard.
+                    let mut dirty = app.update(Msg::Session(id, event));
+                    for _ in 0..SESSION_BATCH {
+                        let Ok((id, event)) = session_rx.try_recv() else {
+                            break;
+                        };
+                        dirty |= app.update(Msg::Session(id, event));
+                    }
+                    dirty
+                }
+                // The runner holds a sender: never closed.
+                None => false,
+            },
             _ = tick.tick() => app.update(Msg::Tick),
             _ = term.recv() => break,
             _ = hup.recv() => break,
         };
+        runner.execute(app.take_effects());
         if app.should_quit() {
             break;
         }
         if dirty {
             terminal.draw(|f| crate::ui::render(f, &mut app))?;
+            // Drawing may resize the shells.
+            runner.execute(app.take_effects());
         }
     }
+    // Give the sessions a moment to end on the AWS side (TerminateSession).
+    let mut open = runner.close_all();
+    open.retain(|id| {
+        app.session_tabs()
+            .iter()
+            .any(|t| t.id == *id && !t.is_closed())
+    });
+    let _ = tokio::time::timeout(QUIT_GRACE, async {
+        while !open.is_empty() {
+            match session_rx.recv().await {
+                Some((id, SessionEvent::State(SessionState::Closed { .. }))) => {
+                    open.retain(|o| *o != id);
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+    })
+    .await;
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::{App, Overlay};
+use super::sessions::is_leader;
+use super::{App, Focus, Overlay};
 
 /// Every key, for the help overlay: (keys, what they do).
 pub const KEY_HELP: &[(&str, &str)] = &[
@@ -22,6 +23,24 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("q / Ctrl-c", "quit"),
 ];
 
+/// Nodes-pane keys that open sessions; absent in read-only mode.
+pub const SESSION_KEY_HELP: &[(&str, &str)] = &[
+    ("c", "shell on the selected node"),
+    ("p", "port forward LOCAL:REMOTE[:HOST]"),
+    ("1-9 / Tab", "session tab N / back to the last one"),
+];
+
+/// Keys of a focused session tab: everything goes to the remote shell but these.
+pub const SESSION_HELP: &[(&str, &str)] = &[
+    ("Ctrl-] n / p", "next / previous tab"),
+    ("Ctrl-] 0-9", "tab N (0: nodes)"),
+    ("Ctrl-] x", "close the tab (ends the session)"),
+    ("Ctrl-] q / Esc", "back to the nodes pane"),
+    ("Ctrl-] ?", "this help"),
+    ("Ctrl-] Ctrl-]", "send Ctrl-] to the shell"),
+    ("Shift-PgUp/PgDn", "scroll back / forward (also wheel)"),
+];
+
 /// The filter grammar, for the help overlay.
 pub const FILTER_HELP: &[(&str, &str)] = &[
     ("web", "any column or tag value contains \"web\""),
@@ -36,14 +55,25 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return false;
         }
+        if self.sessions.leader {
+            return self.leader_key(key);
+        }
+        if let (Focus::Session(id), Overlay::None) = (self.sessions.focus, &self.overlay) {
+            return self.session_key(id, key);
+        }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(key.code, KeyCode::Char('c' | 'C')) {
             self.quit = true;
             return true;
         }
+        if is_leader(&key) && self.overlay == Overlay::None && !self.filter_editing {
+            self.sessions.leader = true;
+            return true;
+        }
         match self.overlay {
             Overlay::Help => self.help_key(key),
             Overlay::Detail { .. } => self.detail_key(key),
+            Overlay::Forward(_) => self.forward_key(key),
             Overlay::None if self.filter_editing => self.filter_key(key, ctrl),
             Overlay::None => self.table_key(key, ctrl),
         }
@@ -108,6 +138,12 @@ impl App {
             KeyCode::Esc if !self.nodes.filter_text().is_empty() => self.set_filter(""),
             KeyCode::Enter => self.open_detail(),
             KeyCode::Char('?') => self.overlay = Overlay::Help,
+            KeyCode::Char('c') if !self.options.read_only => return self.open_shell_on_selection(),
+            KeyCode::Char('p') if !self.options.read_only => return self.open_forward_prompt(),
+            KeyCode::Char(d @ '1'..='9') if !self.sessions.tabs.is_empty() => {
+                return self.jump_to_tab(d as usize - '0' as usize);
+            }
+            KeyCode::Tab if !self.sessions.tabs.is_empty() => return self.back_to_session(),
             _ => return false,
         }
         true

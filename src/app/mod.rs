@@ -4,16 +4,22 @@ mod columns;
 mod filter;
 mod keys;
 mod nodes;
+mod sessions;
+pub mod term_keys;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 pub use columns::Column;
 pub use filter::{Filter, FilterError, Matcher, Term};
-pub use keys::{FILTER_HELP, KEY_HELP};
+pub use keys::{FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 pub use nodes::{NodesView, RowRef};
+pub use sessions::{
+    Effect, Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
+};
 
 use crate::model::{Estate, FeedEvent, ManagedNode, ScopeId};
+use crate::session::{SessionEvent, SessionId};
 use crate::ui::theme::Theme;
 
 /// Everything the app reacts to.
@@ -25,6 +31,10 @@ pub enum Msg {
     /// The slow clock: ages and the header clock move.
     Tick,
     Feed(FeedEvent),
+    /// An event of a running session.
+    Session(SessionId, SessionEvent),
+    /// Text pasted into the cockpit's terminal (bracketed paste).
+    Paste(String),
 }
 
 /// How the app was started.
@@ -48,6 +58,8 @@ pub enum Overlay {
         instance_id: String,
         scroll: u16,
     },
+    /// The port-forward prompt.
+    Forward(ForwardPrompt),
 }
 
 /// Where the table body was last drawn, for mouse clicks.
@@ -71,6 +83,7 @@ pub struct App {
     quit: bool,
     fixed_now: Option<DateTime<Utc>>,
     table_area: TableArea,
+    sessions: sessions::Sessions,
 }
 
 impl App {
@@ -85,6 +98,7 @@ impl App {
             quit: false,
             fixed_now: None,
             table_area: TableArea::default(),
+            sessions: sessions::Sessions::default(),
         }
     }
 
@@ -101,6 +115,8 @@ impl App {
             }
             Msg::Resize(..) | Msg::Tick => true,
             Msg::Feed(event) => self.on_feed(event),
+            Msg::Session(id, event) => self.on_session(id, event),
+            Msg::Paste(text) => self.on_paste(text),
         }
     }
 
@@ -193,6 +209,9 @@ impl App {
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) -> bool {
+        if let (Focus::Session(id), Overlay::None) = (self.sessions.focus, &self.overlay) {
+            return self.session_mouse(id, mouse);
+        }
         let detail = matches!(self.overlay, Overlay::Detail { .. });
         match mouse.kind {
             MouseEventKind::ScrollDown if detail => self.scroll_detail(3),

@@ -578,3 +578,497 @@ fn odd_data_never_panics() {
     key(&mut app, KeyCode::Enter);
     assert!(app.detail_node().is_some());
 }
+
+mod sessions {
+    use bytes::Bytes;
+    use crossterm::event::{MouseEvent, MouseEventKind};
+
+    use super::*;
+    use crate::session::{SessionCommand, SessionEvent, SessionKind, SessionState};
+
+    fn press(app: &mut App, code: KeyCode) -> bool {
+        app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn ctrl(app: &mut App, c: char) -> bool {
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )))
+    }
+
+    fn leader(app: &mut App, code: KeyCode) {
+        ctrl(app, ']');
+        assert!(app.leader_pending());
+        press(app, code);
+        assert!(!app.leader_pending());
+    }
+
+    fn inputs(effects: &[Effect]) -> Vec<u8> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Session(_, SessionCommand::Input(b)) => Some(b.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// An app with a shell open on the selected node (web-1 after sorting by account).
+    fn with_shell() -> (App, SessionId) {
+        let mut app = app();
+        assert!(press(&mut app, KeyCode::Char('c')));
+        let effects = app.take_effects();
+        let [
+            Effect::OpenSession {
+                id, target, kind, ..
+            },
+        ] = effects.as_slice()
+        else {
+            panic!("one OpenSession, got {effects:?}");
+        };
+        assert_eq!(*kind, SessionKind::Shell);
+        assert!(!target.instance_id.is_empty());
+        assert_eq!(app.focus(), Focus::Session(*id));
+        (app, *id)
+    }
+
+    #[test]
+    fn c_opens_a_shell_on_the_selected_node() {
+        let mut app = app();
+        let selected = app
+            .nodes
+            .selected_node(&app.estate)
+            .expect("a selection")
+            .instance_id
+            .clone();
+        press(&mut app, KeyCode::Char('c'));
+        let effects = app.take_effects();
+        match effects.as_slice() {
+            [
+                Effect::OpenSession {
+                    target, cols, rows, ..
+                },
+            ] => {
+                assert_eq!(target.instance_id, selected);
+                assert_eq!((*cols, *rows), (80, 24));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(app.session_tabs().len(), 1);
+        assert_eq!(app.session_tabs()[0].state, SessionState::Connecting);
+        assert!(app.take_effects().is_empty(), "effects are taken once");
+    }
+
+    #[test]
+    fn read_only_opens_nothing() {
+        let mut app = App::new(AppOptions {
+            read_only: true,
+            ..AppOptions::default()
+        });
+        app.update(Msg::Feed(FeedEvent::ScopesDiscovered {
+            scopes: vec![scope("acme-prod", "111111111111", "eu-west-1")],
+            note: None,
+        }));
+        app.update(Msg::Feed(FeedEvent::NodesLoaded {
+            scope: 0,
+            nodes: vec![node(
+                "i-1",
+                "web",
+                PingStatus::Online,
+                ("Amazon Linux", "2023"),
+                "10.0.0.1",
+                1,
+                &[],
+            )],
+            at: t0(),
+        }));
+        assert!(!press(&mut app, KeyCode::Char('c')));
+        assert!(!press(&mut app, KeyCode::Char('p')));
+        assert_eq!(app.overlay(), &Overlay::None);
+        let target = crate::session::SessionTarget {
+            scope: scope("acme-prod", "111111111111", "eu-west-1"),
+            instance_id: "i-1".into(),
+            name: String::new(),
+        };
+        assert!(!app.open_session(target, SessionKind::Shell));
+        assert!(app.take_effects().is_empty());
+        assert!(app.session_tabs().is_empty());
+        assert_eq!(app.focus(), Focus::Nodes);
+    }
+
+    #[test]
+    fn every_key_goes_to_the_shell() {
+        let (mut app, id) = with_shell();
+        press(&mut app, KeyCode::Char('q'));
+        ctrl(&mut app, 'c');
+        press(&mut app, KeyCode::Char('?'));
+        press(&mut app, KeyCode::Esc);
+        press(&mut app, KeyCode::Enter);
+        press(&mut app, KeyCode::Up);
+        assert!(!app.should_quit(), "q and Ctrl-c go to the shell");
+        assert_eq!(app.overlay(), &Overlay::None);
+        let effects = app.take_effects();
+        assert!(
+            effects
+                .iter()
+                .all(|e| matches!(e, Effect::Session(i, _) if *i == id))
+        );
+        assert_eq!(inputs(&effects), b"q\x03?\x1b\r\x1b[A");
+    }
+
+    #[test]
+    fn application_cursor_mode_changes_arrows() {
+        let (mut app, id) = with_shell();
+        app.update(Msg::Session(
+            id,
+            SessionEvent::Output(Bytes::from_static(b"\x1b[?1h")),
+        ));
+        press(&mut app, KeyCode::Up);
+        assert_eq!(inputs(&app.take_effects()), b"\x1bOA");
+    }
+
+    #[test]
+    fn leader_commands() {
+        let (mut app, first) = with_shell();
+        // Back to the nodes pane, open a second shell on the next node.
+        leader(&mut app, KeyCode::Char('q'));
+        assert_eq!(app.focus(), Focus::Nodes);
+        press(&mut app, KeyCode::Char('j'));
+        press(&mut app, KeyCode::Char('c'));
+        let second = match app.focus() {
+            Focus::Session(id) => id,
+            Focus::Nodes => panic!("focus on the new tab"),
+        };
+        assert_ne!(first, second);
+        app.take_effects();
+
+        leader(&mut app, KeyCode::Char('p'));
+        assert_eq!(app.focus(), Focus::Session(first));
+        leader(&mut app, KeyCode::Char('n'));
+        assert_eq!(app.focus(), Focus::Session(second));
+        leader(&mut app, KeyCode::Char('n'));
+        assert_eq!(app.focus(), Focus::Nodes, "wraps through the nodes pane");
+        leader(&mut app, KeyCode::Char('2'));
+        assert_eq!(app.focus(), Focus::Session(second));
+        leader(&mut app, KeyCode::Char('9'));
+        assert_eq!(app.focus(), Focus::Session(second), "no tab 9");
+        leader(&mut app, KeyCode::Char('0'));
+        assert_eq!(app.focus(), Focus::Nodes);
+        // Digits jump from the nodes pane too.
+        press(&mut app, KeyCode::Char('1'));
+        assert_eq!(app.focus(), Focus::Session(first));
+
+        // The leader twice sends a literal Ctrl-].
+        ctrl(&mut app, ']');
+        ctrl(&mut app, ']');
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Session(first, SessionCommand::Input(vec![0x1d]))]
+        );
+        // Terminals without key disambiguation report Ctrl-] as Ctrl-5.
+        ctrl(&mut app, '5');
+        assert!(app.leader_pending());
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.focus(), Focus::Nodes);
+        assert!(app.take_effects().is_empty());
+    }
+
+    #[test]
+    fn leader_help_and_back() {
+        let (mut app, id) = with_shell();
+        leader(&mut app, KeyCode::Char('?'));
+        assert_eq!(app.overlay(), &Overlay::Help);
+        // Keys close the help, not the shell.
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.overlay(), &Overlay::None);
+        assert_eq!(app.focus(), Focus::Session(id));
+        assert!(app.take_effects().is_empty());
+    }
+
+    #[test]
+    fn x_closes_the_tab_and_ends_the_session() {
+        let (mut app, first) = with_shell();
+        leader(&mut app, KeyCode::Char('q'));
+        press(&mut app, KeyCode::Char('c'));
+        let second = match app.focus() {
+            Focus::Session(id) => id,
+            Focus::Nodes => panic!(),
+        };
+        app.take_effects();
+        leader(&mut app, KeyCode::Char('x'));
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Session(second, SessionCommand::Close)]
+        );
+        assert_eq!(app.session_tabs().len(), 1);
+        assert_eq!(app.focus(), Focus::Session(first));
+        // Late events of a closed tab are ignored.
+        assert!(!app.update(Msg::Session(
+            second,
+            SessionEvent::Output(Bytes::from_static(b"x"))
+        )));
+        // A closed shell stays until closed with the leader.
+        app.update(Msg::Session(
+            first,
+            SessionEvent::State(SessionState::Closed {
+                reason: "exit".into(),
+            }),
+        ));
+        press(&mut app, KeyCode::Char('x'));
+        assert!(
+            app.take_effects().is_empty(),
+            "a closed shell takes no input"
+        );
+        assert_eq!(app.session_tabs().len(), 1);
+        leader(&mut app, KeyCode::Char('x'));
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Session(first, SessionCommand::Close)]
+        );
+        assert!(app.session_tabs().is_empty());
+        assert_eq!(app.focus(), Focus::Nodes);
+    }
+
+    #[test]
+    fn output_marks_unfocused_tabs_unread() {
+        let (mut app, id) = with_shell();
+        assert!(app.update(Msg::Session(
+            id,
+            SessionEvent::Output(Bytes::from_static(b"hi"))
+        )));
+        assert!(!app.session_tabs()[0].unread);
+        leader(&mut app, KeyCode::Char('q'));
+        assert!(app.update(Msg::Session(
+            id,
+            SessionEvent::Output(Bytes::from_static(b"!"))
+        )));
+        assert!(app.session_tabs()[0].unread);
+        // Already marked: nothing to redraw.
+        assert!(!app.update(Msg::Session(
+            id,
+            SessionEvent::Output(Bytes::from_static(b"!"))
+        )));
+        press(&mut app, KeyCode::Char('1'));
+        assert!(!app.session_tabs()[0].unread);
+        assert_eq!(app.session_tabs()[0].parser.screen().contents(), "hi!!");
+    }
+
+    #[test]
+    fn pane_size_resizes_running_shells() {
+        let (mut app, id) = with_shell();
+        app.take_effects();
+        let pane = TableArea {
+            x: 0,
+            y: 2,
+            width: 100,
+            height: 30,
+        };
+        app.set_session_pane(pane);
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Session(
+                id,
+                SessionCommand::Resize {
+                    cols: 100,
+                    rows: 30
+                }
+            )]
+        );
+        assert_eq!(app.session_tabs()[0].parser.screen().size(), (30, 100));
+        app.set_session_pane(pane);
+        assert!(app.take_effects().is_empty(), "only changes are sent");
+        // New shells start at the pane's size.
+        leader(&mut app, KeyCode::Char('q'));
+        press(&mut app, KeyCode::Char('c'));
+        assert!(matches!(
+            app.take_effects().as_slice(),
+            [Effect::OpenSession {
+                cols: 100,
+                rows: 30,
+                ..
+            }]
+        ));
+        // A zero-sized pane never reaches the emulator.
+        app.set_session_pane(TableArea::default());
+        assert_eq!(app.session_tabs()[0].parser.screen().size(), (1, 1));
+    }
+
+    #[test]
+    fn scrollback_with_wheel_and_shift_page_keys() {
+        let (mut app, id) = with_shell();
+        app.set_session_pane(TableArea {
+            x: 0,
+            y: 2,
+            width: 80,
+            height: 24,
+        });
+        let text: String = (0..100).map(|i| format!("line {i}\r\n")).collect();
+        app.update(Msg::Session(id, SessionEvent::Output(Bytes::from(text))));
+        let wheel = |kind| {
+            Msg::Mouse(MouseEvent {
+                kind,
+                column: 3,
+                row: 5,
+                modifiers: KeyModifiers::NONE,
+            })
+        };
+        assert!(app.update(wheel(MouseEventKind::ScrollUp)));
+        assert_eq!(app.session_tabs()[0].scrollback(), 3);
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::PageUp,
+            KeyModifiers::SHIFT,
+        )));
+        assert_eq!(app.session_tabs()[0].scrollback(), 3 + 23);
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::PageDown,
+            KeyModifiers::SHIFT,
+        )));
+        assert_eq!(app.session_tabs()[0].scrollback(), 3);
+        assert!(app.take_effects().is_empty(), "scrolling sends nothing");
+        // Typing snaps back to the bottom.
+        press(&mut app, KeyCode::Char('l'));
+        assert_eq!(app.session_tabs()[0].scrollback(), 0);
+        assert_eq!(inputs(&app.take_effects()), b"l");
+        // Full-screen programs get the wheel as arrows, or as mouse reports.
+        app.update(Msg::Session(
+            id,
+            SessionEvent::Output(Bytes::from_static(b"\x1b[?1049h")),
+        ));
+        app.update(wheel(MouseEventKind::ScrollDown));
+        assert_eq!(inputs(&app.take_effects()), b"\x1b[B\x1b[B\x1b[B");
+        app.update(Msg::Session(
+            id,
+            SessionEvent::Output(Bytes::from_static(b"\x1b[?1000h\x1b[?1006h")),
+        ));
+        app.update(wheel(MouseEventKind::ScrollUp));
+        assert_eq!(inputs(&app.take_effects()), b"\x1b[<64;4;4M");
+    }
+
+    #[test]
+    fn paste_goes_to_the_shell_bracketed_when_asked() {
+        let (mut app, id) = with_shell();
+        app.update(Msg::Paste("echo hi\nls".into()));
+        assert_eq!(inputs(&app.take_effects()), b"echo hi\rls");
+        app.update(Msg::Session(
+            id,
+            SessionEvent::Output(Bytes::from_static(b"\x1b[?2004h")),
+        ));
+        app.update(Msg::Paste("x".into()));
+        assert_eq!(inputs(&app.take_effects()), b"\x1b[200~x\x1b[201~");
+        // In the nodes pane, a paste into the filter bar.
+        leader(&mut app, KeyCode::Char('q'));
+        press(&mut app, KeyCode::Char('/'));
+        app.update(Msg::Paste("web\n".into()));
+        assert_eq!(app.nodes.filter_text(), "web");
+        assert!(app.take_effects().is_empty());
+    }
+
+    #[test]
+    fn port_forward_prompt() {
+        let mut app = app();
+        press(&mut app, KeyCode::Char('p'));
+        assert!(matches!(app.overlay(), Overlay::Forward(_)));
+        for c in "80x".chars() {
+            press(&mut app, KeyCode::Char(c));
+        }
+        press(&mut app, KeyCode::Enter);
+        match app.overlay() {
+            Overlay::Forward(p) => assert!(p.error.is_some()),
+            other => panic!("{other:?}"),
+        }
+        ctrl(&mut app, 'u');
+        app.update(Msg::Paste("8080:5432:db.internal".into()));
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(app.overlay(), &Overlay::None);
+        let effects = app.take_effects();
+        match effects.as_slice() {
+            [Effect::OpenSession { kind, .. }] => assert_eq!(
+                *kind,
+                SessionKind::PortForward {
+                    local_port: 8080,
+                    remote_port: 5432,
+                    remote_host: Some("db.internal".into())
+                }
+            ),
+            other => panic!("{other:?}"),
+        }
+        let id = match app.focus() {
+            Focus::Session(id) => id,
+            Focus::Nodes => panic!(),
+        };
+        // Keys do nothing on a port forward; the leader still works.
+        press(&mut app, KeyCode::Char('a'));
+        assert!(app.take_effects().is_empty());
+        let addr = "127.0.0.1:8080".parse().expect("addr");
+        app.update(Msg::Session(id, SessionEvent::Listening(addr)));
+        assert_eq!(
+            app.session_tabs()[0].forward_label().as_deref(),
+            Some("127.0.0.1:8080 → web-dev:5432 (db.internal)")
+        );
+        // Esc cancels the prompt.
+        leader(&mut app, KeyCode::Char('q'));
+        press(&mut app, KeyCode::Char('p'));
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.overlay(), &Overlay::None);
+        assert!(app.take_effects().is_empty());
+    }
+
+    #[test]
+    fn forward_specs() {
+        let pf = |l, r, h: Option<&str>| SessionKind::PortForward {
+            local_port: l,
+            remote_port: r,
+            remote_host: h.map(str::to_string),
+        };
+        assert_eq!(parse_forward("8080:80"), Ok(pf(8080, 80, None)));
+        assert_eq!(parse_forward(" 0:22 "), Ok(pf(0, 22, None)));
+        assert_eq!(parse_forward(":22"), Ok(pf(0, 22, None)));
+        assert_eq!(
+            parse_forward("5432:5432:db.internal"),
+            Ok(pf(5432, 5432, Some("db.internal")))
+        );
+        assert_eq!(parse_forward("1:2:fe80::1"), Ok(pf(1, 2, Some("fe80::1"))));
+        for bad in ["", "80", "x:80", "80:0", "80:70000", "80:80:", "1:2:a b"] {
+            assert!(parse_forward(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn arbitrary_output_never_panics() {
+        let (mut app, id) = with_shell();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for round in 0..200 {
+            let mut chunk = Vec::with_capacity(512);
+            for _ in 0..512 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                // Bias towards escape sequences and their parameters.
+                let b = (seed & 0xff) as u8;
+                chunk.push(match b % 8 {
+                    0 => 0x1b,
+                    1 => b'[',
+                    2 => b';',
+                    _ => b,
+                });
+            }
+            app.update(Msg::Session(id, SessionEvent::Output(Bytes::from(chunk))));
+            if round % 50 == 0 {
+                app.set_session_pane(TableArea {
+                    x: 0,
+                    y: 0,
+                    width: 1 + (seed % 200) as u16,
+                    height: 1 + (seed % 60) as u16,
+                });
+                app.update(Msg::Mouse(MouseEvent {
+                    kind: MouseEventKind::ScrollUp,
+                    column: 0,
+                    row: 0,
+                    modifiers: KeyModifiers::NONE,
+                }));
+            }
+        }
+    }
+}

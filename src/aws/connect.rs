@@ -11,6 +11,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use super::error::{AwsError, ErrorKind};
 use super::nodes::SsmRead;
+use super::session::SessionClient;
 
 /// How to reach AWS: everything the standard chain does not already say.
 #[derive(Debug, Clone, Default)]
@@ -181,6 +182,21 @@ impl Connector {
             .region(Region::new(region.to_string()))
             .build();
         SsmRead::new(aws_sdk_ssm::Client::from_conf(ssm))
+    }
+
+    /// The session-opening SSM client for one scope (StartSession and friends); never
+    /// made in read-only or wallboard mode.
+    pub async fn session_client(
+        &self,
+        account: &str,
+        region: &str,
+        role_name: &str,
+    ) -> SessionClient {
+        let conf = self.account_config(account, role_name).await;
+        let ssm = aws_sdk_ssm::config::Builder::from(&conf)
+            .region(Region::new(region.to_string()))
+            .build();
+        SessionClient::new(aws_sdk_ssm::Client::from_conf(ssm))
     }
 
     fn lock_accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, SdkConfig>> {

@@ -8,8 +8,10 @@ mod connect;
 mod discovery;
 mod error;
 mod nodes;
+mod session;
 
 pub use connect::{AwsOptions, CallerIdentity, Connector, SharedConnector};
 pub use discovery::{Discovery, discover};
 pub use error::{AwsError, ErrorKind};
 pub use nodes::SsmRead;
+pub use session::{SessionClient, SessionToken, StartedSession};

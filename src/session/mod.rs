@@ -7,9 +7,12 @@
 pub mod api;
 pub mod channel;
 pub mod chunk;
+pub mod client;
 pub mod frame;
 pub mod messages;
 mod outbox;
+pub mod portfwd;
+pub mod recording;
 pub mod rtt;
 
 pub use api::{

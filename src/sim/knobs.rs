@@ -15,6 +15,7 @@ pub struct SimKnobs {
     error_rate: AtomicU64,
     denied: Mutex<HashSet<String>>,
     throttled: Mutex<HashSet<String>>,
+    pub(crate) session: super::session_faults::SessionFaults,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -6,17 +6,28 @@
 //! (keys issued by the sim's AssumeRole map to member accounts; any other key is the
 //! management account), the region from its credential scope.
 
+mod agent;
 mod auth;
+mod compliance;
 mod estate;
+mod explorer;
 mod input;
 mod inventory;
 mod knobs;
 mod limits;
+mod ops_data;
+mod opscenter;
 mod organizations;
+mod patch;
+mod port_forward;
 mod server;
+mod session_faults;
+mod sessions;
+mod shell;
 mod ssm;
 mod stats;
 mod sts;
+mod websocket;
 mod wire;
 
 use std::io::Write;
@@ -137,6 +148,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
     let knobs = SimKnobs::new(config.latency, config.rate_limit);
     let state = Arc::new(server::State::new(estate, knobs));
     let (tx, rx) = watch::channel(false);
+    state.sessions.bind(addr, rx.clone());
     let task = tokio::spawn(server::serve(listener, state.clone(), rx));
     Ok(SimHandle {
         endpoint: format!("http://{addr}"),

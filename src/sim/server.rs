@@ -33,12 +33,14 @@ pub(crate) struct Ctx<'a> {
     pub account: usize,
     pub region: &'a str,
     pub now: f64,
+    pub sessions: &'a super::sessions::Sessions,
 }
 
 pub(crate) struct State {
     pub estate: Estate,
     pub knobs: SimKnobs,
     pub stats: Recorder,
+    pub sessions: super::sessions::Sessions,
     limiter: RateLimiter,
     faults: Mutex<SplitMix>,
     nonce: AtomicU32,
@@ -51,6 +53,7 @@ impl State {
             estate,
             knobs,
             stats: Recorder::default(),
+            sessions: super::sessions::Sessions::default(),
             limiter: RateLimiter::default(),
             faults: Mutex::new(SplitMix::new(seed ^ 0xfa17)),
             nonce: AtomicU32::new(0),
@@ -141,6 +144,9 @@ fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
 }
 
 pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
+    if super::websocket::is_data_channel(&req) {
+        return super::websocket::upgrade(state, req);
+    }
     let request_id = wire::request_id();
     if req.uri().path() == "/_sim/stats" && req.method() == Method::GET {
         let stats = serde_json::to_value(state.stats.snapshot()).unwrap_or_default();
@@ -310,6 +316,7 @@ fn respond(
         account: caller.account,
         region: &caller.region,
         now: wire::now_secs(),
+        sessions: &state.sessions,
     };
     match service {
         Service::Ssm | Service::Organizations => {
@@ -370,7 +377,9 @@ pub(crate) async fn serve(
                 let state = state.clone();
                 async move { Ok::<_, Infallible>(handle(state, req).await) }
             });
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+            let conn = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .with_upgrades();
             tokio::pin!(conn);
             tokio::select! {
                 res = conn.as_mut() => {
@@ -385,4 +394,6 @@ pub(crate) async fn serve(
             }
         });
     }
+    // Session agents stop on the same signal: wait until their shells are gone.
+    state.sessions.join_all().await;
 }

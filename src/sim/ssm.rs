@@ -8,9 +8,32 @@ use super::server::Ctx;
 use super::wire::{ApiError, b64_decode, b64_encode, constraint_message, epoch_json, fnv64};
 
 pub(crate) const OPERATIONS: &[&str] = &[
+    "CreateOpsItem",
     "DescribeInstanceInformation",
+    "DescribeInstancePatchStates",
+    "DescribeInstancePatches",
+    "DescribeOpsItems",
+    "DescribePatchBaselines",
+    "DescribePatchGroups",
+    "DescribeSessions",
     "GetInventory",
+    "GetInventorySchema",
+    "GetOpsItem",
+    "GetOpsSummary",
+    "ListComplianceItems",
+    "ListComplianceSummaries",
+    "ListInventoryEntries",
+    "ListOpsItemEvents",
+    "ListOpsItemRelatedItems",
+    "ListResourceComplianceSummaries",
+    "ListResourceDataSync",
     "ListTagsForResource",
+    "PutComplianceItems",
+    "PutInventory",
+    "ResumeSession",
+    "StartSession",
+    "TerminateSession",
+    "UpdateOpsItem",
 ];
 
 pub(crate) fn call(ctx: &Ctx<'_>, op: &str, body: &Object) -> Result<Value, ApiError> {
@@ -18,6 +41,31 @@ pub(crate) fn call(ctx: &Ctx<'_>, op: &str, body: &Object) -> Result<Value, ApiE
         "DescribeInstanceInformation" => describe_instance_information(ctx, body),
         "ListTagsForResource" => list_tags_for_resource(ctx, body),
         "GetInventory" => super::inventory::get_inventory(ctx, body),
+        "GetInventorySchema" => super::inventory::get_inventory_schema(ctx, body),
+        "ListInventoryEntries" => super::inventory::list_inventory_entries(ctx, body),
+        "PutInventory" => super::inventory::put_inventory(ctx, body),
+        "CreateOpsItem" => super::opscenter::create_ops_item(ctx, body),
+        "DescribeOpsItems" => super::opscenter::describe_ops_items(ctx, body),
+        "GetOpsItem" => super::opscenter::get_ops_item(ctx, body),
+        "UpdateOpsItem" => super::opscenter::update_ops_item(ctx, body),
+        "ListOpsItemEvents" => super::opscenter::list_ops_item_events(ctx, body),
+        "ListOpsItemRelatedItems" => super::opscenter::list_ops_item_related_items(ctx, body),
+        "GetOpsSummary" => super::explorer::get_ops_summary(ctx, body),
+        "ListResourceDataSync" => super::explorer::list_resource_data_sync(ctx, body),
+        "ListComplianceSummaries" => super::compliance::list_compliance_summaries(ctx, body),
+        "ListResourceComplianceSummaries" => {
+            super::compliance::list_resource_compliance_summaries(ctx, body)
+        }
+        "ListComplianceItems" => super::compliance::list_compliance_items(ctx, body),
+        "PutComplianceItems" => super::compliance::put_compliance_items(ctx, body),
+        "DescribeInstancePatchStates" => super::patch::describe_instance_patch_states(ctx, body),
+        "DescribeInstancePatches" => super::patch::describe_instance_patches(ctx, body),
+        "DescribePatchGroups" => super::patch::describe_patch_groups(ctx, body),
+        "DescribePatchBaselines" => super::patch::describe_patch_baselines(ctx, body),
+        "StartSession" => super::sessions::start_session(ctx, body),
+        "ResumeSession" => super::sessions::resume_session(ctx, body),
+        "TerminateSession" => super::sessions::terminate_session(ctx, body),
+        "DescribeSessions" => super::sessions::describe_sessions(ctx, body),
         _ => Err(unknown_operation()),
     }
 }

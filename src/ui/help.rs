@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
-use crate::app::{App, FILTER_HELP, KEY_HELP};
+use crate::app::{App, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let theme = app.theme();
@@ -14,12 +14,31 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let key = base.fg(theme.key).add_modifier(Modifier::BOLD);
     let heading = base.fg(theme.accent).add_modifier(Modifier::BOLD);
 
+    let entry = |k: &str, what: &'static str| {
+        Line::from(vec![
+            Span::styled(format!("  {k:<17}"), key),
+            Span::styled(what, base),
+        ])
+    };
     let mut lines = vec![Line::styled("Keys", heading)];
     for (k, what) in KEY_HELP {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<17}"), key),
-            Span::styled(*what, base),
-        ]));
+        lines.push(entry(k, what));
+    }
+    // Sessions change AWS state: not offered in read-only mode.
+    let mut session_lines = Vec::new();
+    if !app.options.read_only {
+        session_lines.push(Line::styled("Sessions", heading));
+        for (k, what) in SESSION_KEY_HELP {
+            session_lines.push(entry(k, what));
+        }
+        session_lines.push(Line::default());
+        session_lines.push(Line::styled(
+            "In a session tab every key goes to the shell, except:",
+            base.fg(theme.muted),
+        ));
+        for (k, what) in SESSION_HELP {
+            session_lines.push(entry(k, what));
+        }
     }
     lines.push(Line::default());
     lines.push(Line::styled("Filter", heading));
@@ -35,8 +54,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         base.fg(theme.muted),
     ));
 
-    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let popup = super::text::centered(area, 64, h);
+    // Side by side when there is room, else one column.
+    let two_columns = !session_lines.is_empty() && area.width >= 128;
+    if !two_columns && !session_lines.is_empty() {
+        lines.push(Line::default());
+        lines.append(&mut session_lines);
+    }
+    let rows = lines.len().max(session_lines.len());
+    let h = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let w = if two_columns { 128 } else { 64 };
+    let popup = super::text::centered(area, w, h);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(base.fg(theme.popup_border))
@@ -44,5 +71,22 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         .title_bottom(Line::styled(" Esc or ? close ", base.fg(theme.muted)).right_aligned())
         .style(base);
     Clear.render(popup, buf);
-    Paragraph::new(lines).block(block).render(popup, buf);
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    if two_columns {
+        let half = inner.width / 2;
+        let left = Rect {
+            width: half,
+            ..inner
+        };
+        let right = Rect {
+            x: inner.x + half,
+            width: inner.width - half,
+            ..inner
+        };
+        Paragraph::new(lines).render(left, buf);
+        Paragraph::new(session_lines).render(right, buf);
+    } else {
+        Paragraph::new(lines).render(inner, buf);
+    }
 }

@@ -5,6 +5,7 @@ mod filter_bar;
 mod header;
 mod help;
 mod nodes;
+pub mod sessions;
 mod status;
 pub mod text;
 pub mod theme;
@@ -15,7 +16,7 @@ use ratatui::style::Style;
 
 pub use nodes::layout_columns;
 
-use crate::app::{App, Overlay};
+use crate::app::{App, Overlay, TableArea};
 
 /// Draws the whole screen. Takes `&mut App` to record the table's height and scroll.
 pub fn render(frame: &mut Frame, app: &mut App) {
@@ -29,17 +30,54 @@ pub fn render(frame: &mut Frame, app: &mut App) {
         .buffer_mut()
         .set_style(area, Style::default().fg(theme.fg).bg(theme.bg));
 
-    let show_filter = app.filter_editing() || !app.nodes.filter_text().is_empty();
-    let status_h = 2.min(area.height.saturating_sub(1));
-    let filter_h = u16::from(show_filter && area.height > 3);
     let header = Rect { height: 1, ..area };
+    // A shell's pane: everything between the tab bar and a one-line footer. Recorded
+    // even while the nodes pane shows, so new shells start at the right size.
+    let pane = Rect {
+        y: area.y.saturating_add(2),
+        height: area.height.saturating_sub(3),
+        ..area
+    };
+    app.set_session_pane(TableArea {
+        x: pane.x,
+        y: pane.y,
+        width: pane.width,
+        height: pane.height,
+    });
+    let tab_h = u16::from(!app.session_tabs().is_empty() && area.height > 2);
+    let tab_bar = Rect {
+        y: header.bottom(),
+        height: tab_h,
+        ..area
+    };
+    if app.focused_session().is_some() && area.height > 3 {
+        header::draw(frame.buffer_mut(), header, app);
+        sessions::draw_tab_bar(frame.buffer_mut(), tab_bar, app);
+        let cursor = sessions::draw_pane(frame.buffer_mut(), pane, app);
+        let footer = Rect {
+            y: area.bottom() - 1,
+            height: 1,
+            ..area
+        };
+        sessions::draw_footer(frame.buffer_mut(), footer, app);
+        match cursor {
+            Some(c) if app.overlay() == &Overlay::None => frame.set_cursor_position(c),
+            _ => {}
+        }
+        draw_overlay(frame, area, app);
+        return;
+    }
+
+    let show_filter = app.filter_editing() || !app.nodes.filter_text().is_empty();
+    let status_h = 2.min(area.height.saturating_sub(1 + tab_h));
+    let filter_h = u16::from(show_filter && area.height > 3 + tab_h);
     let status = Rect {
         y: area.bottom() - status_h,
         height: status_h,
         ..area
     };
     let filter = Rect {
-        y: header.bottom(),
+        y: tab_bar.bottom(),
         height: filter_h,
         ..area
     };
@@ -50,6 +88,9 @@ pub fn render(frame: &mut Frame, app: &mut App) {
     };
 
     header::draw(frame.buffer_mut(), header, app);
+    if tab_h > 0 {
+        sessions::draw_tab_bar(frame.buffer_mut(), tab_bar, app);
+    }
     nodes::draw(frame.buffer_mut(), table, app);
     if filter_h > 0
         && let Some(cursor) = filter_bar::draw(frame.buffer_mut(), filter, app)
@@ -57,10 +98,18 @@ pub fn render(frame: &mut Frame, app: &mut App) {
         frame.set_cursor_position(cursor);
     }
     status::draw(frame.buffer_mut(), status, app);
+    draw_overlay(frame, area, app);
+}
 
+fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
     match app.overlay() {
         Overlay::None => {}
         Overlay::Help => help::draw(frame.buffer_mut(), area, app),
         Overlay::Detail { .. } => detail::draw(frame.buffer_mut(), area, app),
+        Overlay::Forward(_) => {
+            if let Some(c) = sessions::draw_forward_prompt(frame.buffer_mut(), area, app) {
+                frame.set_cursor_position(c);
+            }
+        }
     }
 }

@@ -16,6 +16,17 @@ const HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
+/// With sessions (not in read-only mode).
+const SESSION_HINTS: &[(&str, &str)] = &[
+    ("?", "help"),
+    ("/", "filter"),
+    ("s", "sort"),
+    ("⏎", "details"),
+    ("c", "shell"),
+    ("p", "forward"),
+    ("q", "quit"),
+];
+
 /// `38/40 scopes fresh, 2 failed · 10,000 nodes · 1,234 shown`.
 pub fn summary(app: &App) -> String {
     let c = app.estate.health_counts();
@@ -47,14 +58,19 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
 
     // Key hints on the right, the summary on the left.
     let summary = summary(app);
+    let hints = if app.options.read_only {
+        HINTS
+    } else {
+        SESSION_HINTS
+    };
     let hints_w = |n: usize| -> usize {
-        HINTS[..n]
+        hints[..n]
             .iter()
             .map(|(k, d)| width(k) + width(d) + 3)
             .sum()
     };
     // All hints, or just "? help", or none: the summary comes first.
-    let shown = [HINTS.len(), 1, 0]
+    let shown = [hints.len(), 1, 0]
         .into_iter()
         .find(|n| width(&summary) + hints_w(*n) + 2 <= usize::from(area.width))
         .unwrap_or(0);
@@ -73,7 +89,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         usize::from(x.saturating_sub(area.x + 2)),
         summary_style,
     );
-    for (key, what) in &HINTS[..shown] {
+    for (key, what) in &hints[..shown] {
         x += put(buf, x, area.y, key, 2, base.fg(theme.key)) as u16;
         x += put(
             buf,

@@ -304,7 +304,9 @@ fn init_logging(
         .clone()
         .or(config.log.level.clone())
         .unwrap_or_else(|| "info".into());
-    let filter = EnvFilter::try_new(&level).map_err(|e| format!("--log-level {level:?}: {e}"))?;
+    let filter = cap_secrets(
+        EnvFilter::try_new(&level).map_err(|e| format!("--log-level {level:?}: {e}"))?,
+    );
     let file = g.log_file.clone().or(config.log.file.clone()).or_else(|| {
         if tui {
             config::state_dir().map(|d| d.join("ssm-cockpit.log"))
@@ -332,8 +334,10 @@ fn init_logging(
             Ok(Some(guard))
         }
         None => {
-            let filter = EnvFilter::try_new(g.log_level.as_deref().unwrap_or("warn"))
-                .map_err(|e| format!("--log-level: {e}"))?;
+            let filter = cap_secrets(
+                EnvFilter::try_new(g.log_level.as_deref().unwrap_or("warn"))
+                    .map_err(|e| format!("--log-level: {e}"))?,
+            );
             tracing_subscriber::fmt()
                 .with_env_filter(filter)
                 .with_writer(std::io::stderr)
@@ -341,4 +345,25 @@ fn init_logging(
             Ok(None)
         }
     }
+}
+
+/// At trace level the SDK logs whole responses, session tokens and credentials included:
+/// its HTTP and runtime targets never go below debug.
+fn cap_secrets(filter: tracing_subscriber::EnvFilter) -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::filter::LevelFilter;
+    if filter.max_level_hint() != Some(LevelFilter::TRACE) {
+        return filter;
+    }
+    [
+        "aws_smithy_runtime=debug",
+        "aws_smithy_http_client=debug",
+        "aws_smithy_runtime_api=debug",
+        "aws_config=debug",
+        "hyper=debug",
+        "tungstenite=debug",
+        "tokio_tungstenite=debug",
+    ]
+    .iter()
+    .filter_map(|d| d.parse().ok())
+    .fold(filter, |f, d| f.add_directive(d))
 }

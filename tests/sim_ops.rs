@@ -3,10 +3,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use aws_credential_types::Credentials;
-use aws_sdk_ssm::config::retry::RetryConfig;
-use aws_sdk_ssm::config::{BehaviorVersion, Region};
-use aws_sdk_ssm::error::ProvideErrorMetadata;
 use aws_sdk_ssm::types::{
     ComplianceExecutionSummary, ComplianceItemEntry, ComplianceQueryOperatorType,
     ComplianceSeverity, ComplianceStatus, ComplianceStringFilter, InventoryAggregator,
@@ -15,32 +11,9 @@ use aws_sdk_ssm::types::{
     OpsItemFilterKey, OpsItemFilterOperator, OpsItemStatus, OpsItemSummary, OpsResultAttribute,
     PatchOrchestratorFilter, ResultAttribute,
 };
-use ssm_cockpit::sim::{self, SimConfig, SimHandle};
 
-async fn start(nodes: usize, accounts: usize) -> SimHandle {
-    sim::start(SimConfig {
-        nodes_per_scope: nodes,
-        accounts,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("sim starts")
-}
-
-fn ssm(h: &SimHandle) -> aws_sdk_ssm::Client {
-    let conf = aws_sdk_ssm::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDSIMMGMT", "secret", None, None, "t"))
-        .endpoint_url(h.endpoint())
-        .retry_config(RetryConfig::disabled())
-        .build();
-    aws_sdk_ssm::Client::from_conf(conf)
-}
-
-fn code<E: ProvideErrorMetadata>(e: &E) -> String {
-    e.code().unwrap_or_default().to_string()
-}
+mod common;
+use common::{code, ssm, start};
 
 fn ops_filter(key: &str, op: OpsItemFilterOperator, values: &[&str]) -> OpsItemFilter {
     let mut b = OpsItemFilter::builder()

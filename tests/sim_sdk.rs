@@ -5,47 +5,15 @@ use std::time::Duration;
 
 use aws_credential_types::Credentials;
 use aws_sdk_ssm::config::retry::RetryConfig;
-use aws_sdk_ssm::config::{BehaviorVersion, Region};
 use aws_sdk_ssm::error::ProvideErrorMetadata;
 use aws_sdk_ssm::types::{
     InstanceInformationFilter, InstanceInformationFilterKey, InstanceInformationStringFilter,
 };
 use ssm_cockpit::sim::{self, SimConfig, SimHandle};
+
+mod common;
+use common::{code, mgmt_creds, ssm, ssm_with, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn mgmt_creds() -> Credentials {
-    Credentials::new("AKIDSIMMGMT", "secret", None, None, "test")
-}
-
-async fn start(nodes: usize, accounts: usize) -> SimHandle {
-    sim::start(SimConfig {
-        nodes_per_scope: nodes,
-        accounts,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("sim starts")
-}
-
-fn ssm_with(
-    h: &SimHandle,
-    creds: Credentials,
-    region: &str,
-    retry: RetryConfig,
-) -> aws_sdk_ssm::Client {
-    let conf = aws_sdk_ssm::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_string()))
-        .credentials_provider(creds)
-        .endpoint_url(h.endpoint())
-        .retry_config(retry)
-        .build();
-    aws_sdk_ssm::Client::from_conf(conf)
-}
-
-fn ssm(h: &SimHandle) -> aws_sdk_ssm::Client {
-    ssm_with(h, mgmt_creds(), "us-east-1", RetryConfig::disabled())
-}
 
 fn sts(h: &SimHandle, creds: Credentials) -> aws_sdk_sts::Client {
     let conf = aws_sdk_sts::Config::builder()
@@ -371,10 +339,6 @@ async fn filter2(
         .collect::<Result<Vec<_>, _>>()
         .await
         .expect("and")
-}
-
-fn code<E: ProvideErrorMetadata>(e: &E) -> String {
-    e.code().unwrap_or_default().to_string()
 }
 
 #[tokio::test]

@@ -4,9 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use aws_credential_types::Credentials;
-use aws_sdk_ssm::config::retry::RetryConfig;
-use aws_sdk_ssm::config::{BehaviorVersion, Region};
 use aws_sdk_ssm::error::ProvideErrorMetadata;
 use aws_sdk_ssm::types::{
     InstanceInformationStringFilter, SessionFilter, SessionFilterKey, SessionState, SessionStatus,
@@ -18,6 +15,9 @@ use ssm_cockpit::session::messages::{
 };
 use ssm_cockpit::session::{Channel, Event, Role};
 use ssm_cockpit::sim::{self, SimConfig, SimHandle};
+
+mod common;
+use common::ssm;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
@@ -44,23 +44,6 @@ async fn start_sim() -> SimHandle {
     })
     .await
     .expect("sim starts")
-}
-
-fn ssm(h: &SimHandle) -> aws_sdk_ssm::Client {
-    let conf = aws_sdk_ssm::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDSIMMGMT",
-            "secret",
-            None,
-            None,
-            "test",
-        ))
-        .endpoint_url(h.endpoint())
-        .retry_config(RetryConfig::disabled())
-        .build();
-    aws_sdk_ssm::Client::from_conf(conf)
 }
 
 /// (instance id, computer name) of a node with the given ping status.

@@ -55,6 +55,7 @@ fn main() {
             rate_per_second: 100.0,
             role_name: "OrganizationAccountAccessRole".into(),
             with_tags: false,
+            ..PollOptions::default()
         };
         // The chain no export can shorten: GetCallerIdentity, the ListAccounts pages (20 a
         // page), one AssumeRole, then a scope's DescribeInstanceInformation pages (50 a page).

@@ -71,6 +71,30 @@ pub struct PollConfig {
     /// Calls per second allowed per (account, region, API).
     #[serde(default = "default_rate")]
     pub rate_per_second: u32,
+    /// Seconds between polls of a scope's OpsItems.
+    #[serde(default = "default_opsitems_secs")]
+    pub opsitems_seconds: u64,
+    /// Seconds between polls of a scope's compliance summaries.
+    #[serde(default = "default_compliance_secs")]
+    pub compliance_seconds: u64,
+    /// Seconds between polls of a scope's patch states.
+    #[serde(default = "default_compliance_secs")]
+    pub patch_seconds: u64,
+    /// Seconds between polls of a scope's inventory.
+    #[serde(default = "default_inventory_secs")]
+    pub inventory_seconds: u64,
+    /// Seconds between polls of Explorer (the organization's resource data sync).
+    #[serde(default = "default_explorer_secs")]
+    pub explorer_seconds: u64,
+    /// Inventory types polled for every node (one GetInventory scan per type and scope).
+    #[serde(default = "default_inventory_types")]
+    pub inventory_types: Vec<String>,
+    /// Keep the last snapshot in the cache directory and show it at start-up.
+    #[serde(default = "yes")]
+    pub cache: bool,
+    /// At most one cache write per this many seconds.
+    #[serde(default = "default_cache_write_secs")]
+    pub cache_write_seconds: u64,
 }
 
 impl Default for PollConfig {
@@ -79,6 +103,14 @@ impl Default for PollConfig {
             nodes_seconds: default_nodes_secs(),
             tags_seconds: default_tags_secs(),
             rate_per_second: default_rate(),
+            opsitems_seconds: default_opsitems_secs(),
+            compliance_seconds: default_compliance_secs(),
+            patch_seconds: default_compliance_secs(),
+            inventory_seconds: default_inventory_secs(),
+            explorer_seconds: default_explorer_secs(),
+            inventory_types: default_inventory_types(),
+            cache: true,
+            cache_write_seconds: default_cache_write_secs(),
         }
     }
 }
@@ -163,6 +195,24 @@ fn default_tags_secs() -> u64 {
 fn default_rate() -> u32 {
     5
 }
+fn default_opsitems_secs() -> u64 {
+    60
+}
+fn default_compliance_secs() -> u64 {
+    300
+}
+fn default_inventory_secs() -> u64 {
+    1800
+}
+fn default_explorer_secs() -> u64 {
+    900
+}
+fn default_cache_write_secs() -> u64 {
+    30
+}
+fn default_inventory_types() -> Vec<String> {
+    vec!["AWS:InstanceInformation".into(), "AWS:Application".into()]
+}
 
 /// `$XDG_CONFIG_HOME/ssm-cockpit/config.toml` (or the platform equivalent).
 pub fn default_path() -> Option<PathBuf> {
@@ -178,6 +228,11 @@ pub fn state_dir() -> Option<PathBuf> {
             .unwrap_or_else(|| dirs.data_local_dir())
             .to_path_buf(),
     )
+}
+
+/// The directory for the snapshot cache (`$XDG_CACHE_HOME/ssm-cockpit`).
+pub fn cache_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "ssm-cockpit").map(|d| d.cache_dir().to_path_buf())
 }
 
 /// The directory for user data such as recordings (`$XDG_DATA_HOME/ssm-cockpit`).
@@ -244,6 +299,24 @@ impl Config {
         }
         if self.poll.tags_seconds < 60 {
             return Err("poll.tags_seconds must be at least 60".into());
+        }
+        for (name, secs) in [
+            ("opsitems_seconds", self.poll.opsitems_seconds),
+            ("compliance_seconds", self.poll.compliance_seconds),
+            ("patch_seconds", self.poll.patch_seconds),
+            ("inventory_seconds", self.poll.inventory_seconds),
+            ("explorer_seconds", self.poll.explorer_seconds),
+        ] {
+            if secs < 5 {
+                return Err(format!("poll.{name} must be at least 5"));
+            }
+        }
+        for t in &self.poll.inventory_types {
+            if !(t.starts_with("AWS:") || t.starts_with("Custom:")) || t.len() > 100 {
+                return Err(format!(
+                    "poll.inventory_types: {t:?} is not an inventory type (like AWS:Application)"
+                ));
+            }
         }
         if self.poll.rate_per_second == 0 {
             return Err("poll.rate_per_second must be at least 1".into());
@@ -336,6 +409,20 @@ nodes_seconds = 30
         assert!(parse("regions = [\"Europe\"]").is_err());
         assert!(parse("[[accounts.list]]\nid = \"12\"").is_err());
         assert!(parse("[poll]\nnodes_seconds = 1").is_err());
+    }
+
+    #[test]
+    fn poll_section() {
+        let c = parse("[poll]\nnodes_seconds = 30\nexplorer_seconds = 600\ninventory_types = [\"AWS:Network\"]\ncache = false\n").unwrap();
+        assert_eq!(c.poll.nodes_seconds, 30);
+        assert_eq!(c.poll.explorer_seconds, 600);
+        assert_eq!(c.poll.opsitems_seconds, 60);
+        assert_eq!(c.poll.compliance_seconds, 300);
+        assert_eq!(c.poll.inventory_seconds, 1800);
+        assert_eq!(c.poll.inventory_types, vec!["AWS:Network".to_string()]);
+        assert!(!c.poll.cache);
+        assert!(parse("[poll]\ninventory_types = [\"Network\"]").is_err());
+        assert!(parse("[poll]\ncompliance_seconds = 0").is_err());
     }
 
     #[test]

@@ -10,8 +10,11 @@ use tokio::task::JoinSet;
 
 use crate::aws::{AwsError, AwsOptions, Connector, discover};
 use crate::config::AccountsConfig;
-use crate::model::{ManagedNode, Scope};
-use crate::poll::{PollOptions, ScopeFeed, fetch_nodes, fetch_tags};
+use crate::model::{ComplianceSummary, InventoryRows, ManagedNode, OpsItem, Scope};
+use crate::poll::{
+    PollOptions, ScopeFeed, fetch_compliance, fetch_inventory, fetch_nodes, fetch_ops_items,
+    fetch_tags,
+};
 
 /// Scopes polled at once.
 const CONCURRENCY: usize = 128;
@@ -41,7 +44,10 @@ pub enum ExportError {
 /// What an export did, for the summary on stderr.
 #[derive(Debug, Clone, Default)]
 pub struct ExportSummary {
+    /// Nodes exported (`export nodes`).
     pub nodes: usize,
+    /// Records exported, whatever the kind.
+    pub records: usize,
     pub scopes: usize,
     /// (scope label, error) of every failed scope.
     pub failures: Vec<(String, String)>,
@@ -121,15 +127,20 @@ fn record<'a>(scope: &'a Scope, n: &'a ManagedNode) -> NodeRecord<'a> {
     }
 }
 
-/// Polls every scope once and writes its nodes to `out`, sorted by account, region, id.
-pub async fn export_nodes(
+/// Polls every scope once with `fetch` and returns what each scope gave, sorted by account
+/// and region; failed scopes are an error unless `allow_partial`.
+async fn poll_scopes<T, F, Fut>(
     aws: &AwsOptions,
     accounts: &AccountsConfig,
     poll: &PollOptions,
-    format: Format,
     allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
+    fetch: F,
+) -> Result<(Vec<(Scope, Vec<T>)>, ExportSummary), ExportError>
+where
+    T: Send + 'static,
+    F: Fn(Arc<ScopeFeed>) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<Vec<T>, AwsError>> + Send + 'static,
+{
     let conn = Connector::connect(aws).await?;
     let discovery = discover(&conn, accounts).await?;
     let total = discovery.scopes.len();
@@ -139,39 +150,25 @@ pub async fn export_nodes(
         let conn = conn.clone();
         let poll = poll.clone();
         let limit = limit.clone();
+        let fetch = fetch.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let read = conn
                 .ssm_read(&scope.account.id, &scope.region, &poll.role_name)
                 .await;
-            let feed = ScopeFeed::new(i as u32, scope, read, poll.rate_per_second);
-            let result = match fetch_nodes(&feed).await {
-                Ok(mut nodes) => {
-                    if poll.with_tags {
-                        match fetch_tags(&feed, &nodes).await {
-                            Ok(tags) => {
-                                for (n, (_, t)) in nodes.iter_mut().zip(tags) {
-                                    n.tags = Some(t);
-                                }
-                            }
-                            Err(e) => tracing::warn!("tags of {}: {e}", feed.scope.label()),
-                        }
-                    }
-                    Ok(nodes)
-                }
-                Err(e) => Err(e),
-            };
-            (feed.scope, result)
+            let feed = Arc::new(ScopeFeed::new(i as u32, scope, read, poll.rate_per_second));
+            let result = fetch(feed.clone()).await;
+            (feed.scope.clone(), result)
         });
     }
-    let mut done: Vec<(Scope, Vec<ManagedNode>)> = Vec::with_capacity(total);
+    let mut done: Vec<(Scope, Vec<T>)> = Vec::with_capacity(total);
     let mut summary = ExportSummary {
         scopes: total,
         ..ExportSummary::default()
     };
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((scope, Ok(nodes))) => done.push((scope, nodes)),
+            Ok((scope, Ok(rows))) => done.push((scope, rows)),
             Ok((scope, Err(e))) => summary.failures.push((scope.label(), e.to_string())),
             Err(e) => summary
                 .failures
@@ -199,6 +196,35 @@ pub async fn export_nodes(
             &b.0.region,
         ))
     });
+    Ok((done, summary))
+}
+
+/// Polls every scope once and writes its nodes to `out`, sorted by account, region, id.
+pub async fn export_nodes(
+    aws: &AwsOptions,
+    accounts: &AccountsConfig,
+    poll: &PollOptions,
+    format: Format,
+    allow_partial: bool,
+    out: &mut dyn Write,
+) -> Result<ExportSummary, ExportError> {
+    let with_tags = poll.with_tags;
+    let (done, mut summary) =
+        poll_scopes(aws, accounts, poll, allow_partial, move |feed| async move {
+            let mut nodes = fetch_nodes(&feed).await?;
+            if with_tags {
+                match fetch_tags(&feed, &nodes).await {
+                    Ok(tags) => {
+                        for (n, (_, t)) in nodes.iter_mut().zip(tags) {
+                            n.tags = Some(t);
+                        }
+                    }
+                    Err(e) => tracing::warn!("tags of {}: {e}", feed.scope.label()),
+                }
+            }
+            Ok(nodes)
+        })
+        .await?;
     let mut records = Vec::new();
     for (scope, nodes) in &done {
         let mut sorted: Vec<&ManagedNode> = nodes.iter().collect();
@@ -206,12 +232,101 @@ pub async fn export_nodes(
         records.extend(sorted.into_iter().map(|n| record(scope, n)));
     }
     summary.nodes = records.len();
-    write_records(&records, format, out)?;
+    summary.records = records.len();
+    write_table(&records, format, out)?;
     Ok(summary)
 }
 
-fn write_records(
-    records: &[NodeRecord<'_>],
+/// Every OpsItem of every scope, by account, region, id.
+pub async fn export_ops_items(
+    aws: &AwsOptions,
+    accounts: &AccountsConfig,
+    poll: &PollOptions,
+    format: Format,
+    allow_partial: bool,
+    out: &mut dyn Write,
+) -> Result<ExportSummary, ExportError> {
+    let (done, mut summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
+        fetch_ops_items(&feed).await
+    })
+    .await?;
+    let mut records = Vec::new();
+    for (scope, items) in &done {
+        let mut sorted: Vec<&OpsItem> = items.iter().collect();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        records.extend(sorted.into_iter().map(|i| OpsItemRecord::new(scope, i)));
+    }
+    summary.records = records.len();
+    write_table(&records, format, out)?;
+    Ok(summary)
+}
+
+/// Compliance of every scope: one record per compliance type, with the severity split.
+pub async fn export_compliance(
+    aws: &AwsOptions,
+    accounts: &AccountsConfig,
+    poll: &PollOptions,
+    format: Format,
+    allow_partial: bool,
+    out: &mut dyn Write,
+) -> Result<ExportSummary, ExportError> {
+    let (done, mut summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
+        fetch_compliance(&feed).await.map(|(s, _)| s)
+    })
+    .await?;
+    let mut records = Vec::new();
+    for (scope, types) in &done {
+        let mut sorted: Vec<&ComplianceSummary> = types.iter().collect();
+        sorted.sort_by(|a, b| a.compliance_type.cmp(&b.compliance_type));
+        records.extend(sorted.into_iter().map(|c| ComplianceRecord::new(scope, c)));
+    }
+    summary.records = records.len();
+    write_table(&records, format, out)?;
+    Ok(summary)
+}
+
+/// Inventory of one type on every node: one record per inventory row.
+pub async fn export_inventory(
+    aws: &AwsOptions,
+    accounts: &AccountsConfig,
+    poll: &PollOptions,
+    type_name: &str,
+    format: Format,
+    allow_partial: bool,
+    out: &mut dyn Write,
+) -> Result<ExportSummary, ExportError> {
+    let types = vec![type_name.to_string()];
+    let (done, mut summary) = poll_scopes(aws, accounts, poll, allow_partial, move |feed| {
+        let types = types.clone();
+        async move { fetch_inventory(&feed, &types).await }
+    })
+    .await?;
+    let mut records = Vec::new();
+    for (scope, rows) in &done {
+        let mut sorted: Vec<&InventoryRows> = rows.iter().collect();
+        sorted.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+        for r in sorted {
+            records.extend(r.entries.iter().map(|e| InventoryRecord::new(scope, r, e)));
+        }
+    }
+    summary.records = records.len();
+    write_table(&records, format, out)?;
+    Ok(summary)
+}
+
+/// A flat record of an export: JSON through serde, CSV through its columns.
+trait Record: Serialize {
+    /// The CSV header for these records.
+    fn columns(records: &[Self]) -> Vec<String>
+    where
+        Self: Sized;
+    /// The CSV fields, in the order of `columns`.
+    fn fields(&self, columns: &[String]) -> Vec<String>;
+}
+
+/// Writes records as a JSON array or as CSV with a header.
+fn write_table<R: Record>(
+    records: &[R],
     format: Format,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
@@ -221,43 +336,11 @@ fn write_records(
             writeln!(out)?;
         }
         Format::Csv => {
-            writeln!(out, "{}", CSV_COLUMNS.join(","))?;
+            let columns = R::columns(records);
+            writeln!(out, "{}", columns.join(","))?;
             for r in records {
-                let tags = r
-                    .tags
-                    .as_ref()
-                    .map(|t| {
-                        t.iter()
-                            .map(|(k, v)| format!("{k}={v}"))
-                            .collect::<Vec<_>>()
-                            .join(";")
-                    })
-                    .unwrap_or_default();
-                let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-                let fields: [String; 19] = [
-                    r.account_id.into(),
-                    r.account_name.into(),
-                    r.region.into(),
-                    r.instance_id.into(),
-                    r.name.into(),
-                    r.ping_status.into(),
-                    opt(&r.last_ping),
-                    r.platform_type.into(),
-                    r.platform_name.into(),
-                    r.platform_version.into(),
-                    r.agent_version.into(),
-                    r.is_latest_version
-                        .map(|b| b.to_string())
-                        .unwrap_or_default(),
-                    r.resource_type.into(),
-                    r.ip_address.into(),
-                    r.computer_name.into(),
-                    r.iam_role.into(),
-                    r.association_status.into(),
-                    opt(&r.registration_date),
-                    tags,
-                ];
-                let line = fields
+                let line = r
+                    .fields(&columns)
                     .iter()
                     .map(|f| csv_field(f))
                     .collect::<Vec<_>>()
@@ -267,6 +350,286 @@ fn write_records(
         }
     }
     out.flush()
+}
+
+fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+    t.map(|t| t.to_rfc3339())
+}
+
+#[derive(Debug, Serialize)]
+struct OpsItemRecord<'a> {
+    account_id: &'a str,
+    account_name: &'a str,
+    region: &'a str,
+    id: &'a str,
+    title: &'a str,
+    status: &'a str,
+    severity: &'a str,
+    priority: Option<i32>,
+    source: &'a str,
+    category: &'a str,
+    ops_item_type: &'a str,
+    created: Option<String>,
+    last_modified: Option<String>,
+    resources: &'a [String],
+    runbooks: &'a [String],
+}
+
+impl<'a> OpsItemRecord<'a> {
+    fn new(scope: &'a Scope, i: &'a OpsItem) -> Self {
+        OpsItemRecord {
+            account_id: &scope.account.id,
+            account_name: &scope.account.name,
+            region: &scope.region,
+            id: &i.id,
+            title: &i.title,
+            status: &i.status,
+            severity: &i.severity,
+            priority: i.priority,
+            source: &i.source,
+            category: &i.category,
+            ops_item_type: &i.ops_item_type,
+            created: time(i.created),
+            last_modified: time(i.last_modified),
+            resources: &i.resources,
+            runbooks: &i.runbooks,
+        }
+    }
+}
+
+impl Record for OpsItemRecord<'_> {
+    fn columns(_: &[Self]) -> Vec<String> {
+        [
+            "account_id",
+            "account_name",
+            "region",
+            "id",
+            "title",
+            "status",
+            "severity",
+            "priority",
+            "source",
+            "category",
+            "ops_item_type",
+            "created",
+            "last_modified",
+            "resources",
+            "runbooks",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn fields(&self, _: &[String]) -> Vec<String> {
+        vec![
+            self.account_id.into(),
+            self.account_name.into(),
+            self.region.into(),
+            self.id.into(),
+            self.title.into(),
+            self.status.into(),
+            self.severity.into(),
+            self.priority.map(|p| p.to_string()).unwrap_or_default(),
+            self.source.into(),
+            self.category.into(),
+            self.ops_item_type.into(),
+            self.created.clone().unwrap_or_default(),
+            self.last_modified.clone().unwrap_or_default(),
+            self.resources.join(";"),
+            self.runbooks.join(";"),
+        ]
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ComplianceRecord<'a> {
+    account_id: &'a str,
+    account_name: &'a str,
+    region: &'a str,
+    compliance_type: &'a str,
+    compliant: u32,
+    non_compliant: u32,
+    non_compliant_critical: u32,
+    non_compliant_high: u32,
+    non_compliant_medium: u32,
+    non_compliant_low: u32,
+    non_compliant_informational: u32,
+    non_compliant_unspecified: u32,
+}
+
+impl<'a> ComplianceRecord<'a> {
+    fn new(scope: &'a Scope, c: &'a ComplianceSummary) -> Self {
+        let n = &c.non_compliant;
+        ComplianceRecord {
+            account_id: &scope.account.id,
+            account_name: &scope.account.name,
+            region: &scope.region,
+            compliance_type: &c.compliance_type,
+            compliant: c.compliant_count(),
+            non_compliant: c.non_compliant_count(),
+            non_compliant_critical: n.critical,
+            non_compliant_high: n.high,
+            non_compliant_medium: n.medium,
+            non_compliant_low: n.low,
+            non_compliant_informational: n.informational,
+            non_compliant_unspecified: n.unspecified,
+        }
+    }
+}
+
+impl Record for ComplianceRecord<'_> {
+    fn columns(_: &[Self]) -> Vec<String> {
+        [
+            "account_id",
+            "account_name",
+            "region",
+            "compliance_type",
+            "compliant",
+            "non_compliant",
+            "non_compliant_critical",
+            "non_compliant_high",
+            "non_compliant_medium",
+            "non_compliant_low",
+            "non_compliant_informational",
+            "non_compliant_unspecified",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn fields(&self, _: &[String]) -> Vec<String> {
+        vec![
+            self.account_id.into(),
+            self.account_name.into(),
+            self.region.into(),
+            self.compliance_type.into(),
+            self.compliant.to_string(),
+            self.non_compliant.to_string(),
+            self.non_compliant_critical.to_string(),
+            self.non_compliant_high.to_string(),
+            self.non_compliant_medium.to_string(),
+            self.non_compliant_low.to_string(),
+            self.non_compliant_informational.to_string(),
+            self.non_compliant_unspecified.to_string(),
+        ]
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct InventoryRecord<'a> {
+    account_id: &'a str,
+    account_name: &'a str,
+    region: &'a str,
+    instance_id: &'a str,
+    type_name: &'a str,
+    capture_time: &'a str,
+    attributes: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> InventoryRecord<'a> {
+    fn new(scope: &'a Scope, r: &'a InventoryRows, entry: &'a [(String, String)]) -> Self {
+        InventoryRecord {
+            account_id: &scope.account.id,
+            account_name: &scope.account.name,
+            region: &scope.region,
+            instance_id: &r.instance_id,
+            type_name: &r.type_name,
+            capture_time: &r.capture_time,
+            attributes: entry
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+        }
+    }
+}
+
+const INVENTORY_FIXED: &[&str] = &[
+    "account_id",
+    "account_name",
+    "region",
+    "instance_id",
+    "type_name",
+    "capture_time",
+];
+
+impl Record for InventoryRecord<'_> {
+    /// The fixed columns, then every attribute any row has, sorted.
+    fn columns(records: &[Self]) -> Vec<String> {
+        let attrs: std::collections::BTreeSet<&str> = records
+            .iter()
+            .flat_map(|r| r.attributes.keys().copied())
+            .collect();
+        INVENTORY_FIXED
+            .iter()
+            .copied()
+            .chain(attrs)
+            .map(String::from)
+            .collect()
+    }
+
+    fn fields(&self, columns: &[String]) -> Vec<String> {
+        let fixed = [
+            self.account_id,
+            self.account_name,
+            self.region,
+            self.instance_id,
+            self.type_name,
+            self.capture_time,
+        ];
+        fixed
+            .iter()
+            .map(|s| s.to_string())
+            .chain(
+                columns
+                    .iter()
+                    .skip(INVENTORY_FIXED.len())
+                    .map(|c| self.attributes.get(c.as_str()).unwrap_or(&"").to_string()),
+            )
+            .collect()
+    }
+}
+
+impl Record for NodeRecord<'_> {
+    fn columns(_: &[Self]) -> Vec<String> {
+        CSV_COLUMNS.iter().map(|c| c.to_string()).collect()
+    }
+
+    fn fields(&self, _: &[String]) -> Vec<String> {
+        let tags = self
+            .tags
+            .as_ref()
+            .map(|t| {
+                t.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(";")
+            })
+            .unwrap_or_default();
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        vec![
+            self.account_id.into(),
+            self.account_name.into(),
+            self.region.into(),
+            self.instance_id.into(),
+            self.name.into(),
+            self.ping_status.into(),
+            opt(&self.last_ping),
+            self.platform_type.into(),
+            self.platform_name.into(),
+            self.platform_version.into(),
+            self.agent_version.into(),
+            self.is_latest_version
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
+            self.resource_type.into(),
+            self.ip_address.into(),
+            self.computer_name.into(),
+            self.iam_role.into(),
+            self.association_status.into(),
+            opt(&self.registration_date),
+            tags,
+        ]
+    }
 }
 
 /// Quotes a CSV field when it holds a separator, a quote or a line break (RFC 4180).

@@ -87,6 +87,33 @@ enum ExportWhat {
         #[arg(long)]
         tags: bool,
     },
+    /// OpsItems of every scope.
+    Opsitems {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// Compliance of every scope: one record per compliance type.
+    Compliance {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// Inventory of one type on every node: one record per row.
+    Inventory {
+        /// The inventory type, e.g. AWS:Application, AWS:Network, Custom:ServerRole.
+        #[arg(long = "type", default_value = "AWS:InstanceInformation")]
+        type_name: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -215,25 +242,91 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     }
     let mut poll_opts = PollOptions::from_config(&config);
     poll_opts.role_name = accounts.role_name.clone();
+    if config.poll.cache && tui {
+        let profile = if g.demo {
+            "demo"
+        } else {
+            aws.profile.as_deref().unwrap_or("default")
+        };
+        poll_opts.cache = poll::cache_path(profile).map(|path| poll::CacheOptions {
+            path,
+            min_interval: Duration::from_secs(config.poll.cache_write_seconds),
+        });
+    }
 
     match cli.command {
-        Some(Command::Export {
-            what:
+        Some(Command::Export { what }) => {
+            let mut out = std::io::stdout().lock();
+            let (kind, result) = match what {
                 ExportWhat::Nodes {
                     format,
                     allow_partial,
                     tags,
-                },
-        }) => {
-            poll_opts.with_tags = tags;
-            let mut out = std::io::stdout().lock();
-            let summary =
-                export::export_nodes(&aws, &accounts, &poll_opts, format, allow_partial, &mut out)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                } => {
+                    poll_opts.with_tags = tags;
+                    let r = export::export_nodes(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("nodes", r)
+                }
+                ExportWhat::Opsitems {
+                    format,
+                    allow_partial,
+                } => {
+                    let r = export::export_ops_items(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("OpsItems", r)
+                }
+                ExportWhat::Compliance {
+                    format,
+                    allow_partial,
+                } => {
+                    let r = export::export_compliance(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("compliance summaries", r)
+                }
+                ExportWhat::Inventory {
+                    type_name,
+                    format,
+                    allow_partial,
+                } => {
+                    let r = export::export_inventory(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        &type_name,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("inventory rows", r)
+                }
+            };
+            let summary = result.map_err(|e| e.to_string())?;
             eprintln!(
-                "exported {} nodes from {} scopes{}",
-                summary.nodes,
+                "exported {} {kind} from {} scopes{}",
+                summary.records,
                 summary.scopes - summary.failures.len(),
                 if summary.failures.is_empty() {
                     String::new()
@@ -270,6 +363,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 demo: g.demo,
             });
             let (tx, rx) = mpsc::channel(1024);
+            let (poll_handle, poll_control) = poll::poll_control(app.wanted_feeds());
+            poll_opts.control = Some(poll_control);
             let connector = ssm_cockpit::aws::SharedConnector::default();
             let sessions = (!g.read_only).then(|| ssm_cockpit::tui::SessionSetup {
                 connector: connector.clone(),
@@ -283,7 +378,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 tx,
                 connector.clone(),
             ));
-            let result = ssm_cockpit::tui::run(app, rx, sessions).await;
+            let result = ssm_cockpit::tui::run(app, rx, sessions, Some(poll_handle)).await;
             pollers.abort();
             result.map_err(|e| format!("terminal: {e}"))?;
             Ok(ExitCode::SUCCESS)
@@ -304,9 +399,8 @@ fn init_logging(
         .clone()
         .or(config.log.level.clone())
         .unwrap_or_else(|| "info".into());
-    let filter = cap_secrets(
-        EnvFilter::try_new(&level).map_err(|e| format!("--log-level {level:?}: {e}"))?,
-    );
+    let filter =
+        cap_secrets(EnvFilter::try_new(&level).map_err(|e| format!("--log-level {level:?}: {e}"))?);
     let file = g.log_file.clone().or(config.log.file.clone()).or_else(|| {
         if tui {
             config::state_dir().map(|d| d.join("ssm-cockpit.log"))

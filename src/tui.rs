@@ -17,7 +17,8 @@ use tokio::sync::mpsc;
 
 use crate::app::{App, Effect, Msg};
 use crate::aws::SharedConnector;
-use crate::model::FeedEvent;
+use crate::model::{DetailRequest, FeedEvent};
+use crate::poll::PollHandle;
 use crate::session::client;
 use crate::session::recording::RecordingOptions;
 use crate::session::{
@@ -43,14 +44,18 @@ const SESSION_BATCH: usize = 512;
 /// How long quitting waits for open sessions to close.
 const QUIT_GRACE: Duration = Duration::from_millis(1500);
 
-/// The loop's side of the sessions: starts them and routes commands to their handles.
-struct SessionRunner {
+/// The loop's side of the effects: starts sessions and routes commands to their
+/// handles; tells the pollers which feeds to poll and passes on-demand requests.
+struct EffectRunner {
     setup: Option<SessionSetup>,
     handles: HashMap<SessionId, SessionHandle>,
     events: mpsc::Sender<(SessionId, SessionEvent)>,
+    poll: Option<PollHandle>,
+    /// Requests nobody can answer, returned to the app as failures.
+    unanswered: Vec<DetailRequest>,
 }
 
-impl SessionRunner {
+impl EffectRunner {
     fn execute(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
@@ -62,6 +67,20 @@ impl SessionRunner {
                     rows,
                 } => self.open(id, target, kind, cols, rows),
                 Effect::Session(id, command) => self.command(id, command),
+                Effect::WantFeeds(feeds) => {
+                    if let Some(p) = &self.poll {
+                        p.set_feeds(feeds);
+                    }
+                }
+                Effect::Request(request) => {
+                    let sent = self
+                        .poll
+                        .as_ref()
+                        .is_some_and(|p| p.request(request.clone()));
+                    if !sent {
+                        self.unanswered.push(request);
+                    }
+                }
             }
         }
     }
@@ -145,11 +164,13 @@ fn restore() {
 }
 
 /// Runs the cockpit until the user quits (or SIGTERM/SIGHUP). `feed` delivers poller
-/// events; `sessions` starts Session Manager sessions (`None`: none are started).
+/// events; `sessions` starts Session Manager sessions (`None`: none are started); `poll`
+/// takes the feeds the panes want and on-demand requests (`None`: none are answered).
 pub async fn run(
     mut app: App,
     mut feed: mpsc::Receiver<FeedEvent>,
     sessions: Option<SessionSetup>,
+    poll: Option<PollHandle>,
 ) -> std::io::Result<()> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -161,11 +182,16 @@ pub async fn run(
     execute!(stdout(), EnableMouseCapture, EnableBracketedPaste)?;
 
     let (session_tx, mut session_rx) = mpsc::channel(1024);
-    let mut runner = SessionRunner {
+    let mut runner = EffectRunner {
         setup: sessions.filter(|_| !app.options.read_only),
         handles: HashMap::new(),
         events: session_tx,
+        poll,
+        unanswered: Vec::new(),
     };
+    if let Some(p) = &runner.poll {
+        p.set_feeds(app.wanted_feeds());
+    }
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -224,6 +250,13 @@ pub async fn run(
             _ = hup.recv() => break,
         };
         runner.execute(app.take_effects());
+        let mut dirty = dirty;
+        for request in std::mem::take(&mut runner.unanswered) {
+            dirty |= app.update(Msg::Feed(FeedEvent::DetailFailed {
+                request,
+                error: "no poller answers requests here".into(),
+            }));
+        }
         if app.should_quit() {
             break;
         }

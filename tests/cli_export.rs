@@ -238,3 +238,109 @@ fn sim_prints_its_endpoint_first_and_serves_the_aws_cli() {
             .all(|n| n["InstanceId"].is_string() && n["PingStatus"].is_string())
     );
 }
+
+fn run_ok(endpoint: &str, args: &[&str]) -> (Vec<u8>, String) {
+    let out = cockpit(endpoint, args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    (out.stdout, stderr)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_opsitems_compliance_and_inventory() {
+    let handle = sim::start(sim_config(2, 5)).await.unwrap();
+    let ep = handle.endpoint();
+
+    let (stdout, stderr) = run_ok(ep, &["export", "opsitems"]);
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&stdout).unwrap();
+    assert!(!items.is_empty());
+    assert!(stderr.contains("OpsItems from 4 scopes"), "{stderr}");
+    for i in &items {
+        assert!(
+            i["id"].as_str().is_some_and(|s| s.starts_with("oi-")),
+            "{i}"
+        );
+        assert!(i["status"].is_string() && i["account_id"].is_string());
+        assert!(i["resources"].is_array());
+    }
+    let (csv, _) = run_ok(ep, &["export", "opsitems", "--format", "csv"]);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("account_id,account_name,region,id,title,status,"));
+
+    let (stdout, _) = run_ok(ep, &["export", "compliance"]);
+    let types: Vec<serde_json::Value> = serde_json::from_slice(&stdout).unwrap();
+    assert!(
+        types.iter().any(|t| t["compliance_type"] == "Patch"),
+        "{types:?}"
+    );
+    for t in &types {
+        assert!(t["compliant"].is_u64() && t["non_compliant_critical"].is_u64());
+    }
+    let (csv, _) = run_ok(ep, &["export", "compliance", "--format", "csv"]);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.lines().count() > 1);
+    assert!(csv.starts_with("account_id,account_name,region,compliance_type,compliant,"));
+
+    let (stdout, stderr) = run_ok(ep, &["export", "inventory"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(
+        rows.len(),
+        2 * 2 * 5,
+        "one AWS:InstanceInformation row per node"
+    );
+    assert!(stderr.contains("exported 20 inventory rows"), "{stderr}");
+    assert!(
+        rows.iter()
+            .all(|r| r["type_name"] == "AWS:InstanceInformation")
+    );
+    let (csv, _) = run_ok(
+        ep,
+        &[
+            "export",
+            "inventory",
+            "--type",
+            "AWS:Application",
+            "--format",
+            "csv",
+        ],
+    );
+    let csv = String::from_utf8(csv).unwrap();
+    let header = csv.lines().next().unwrap_or("");
+    assert!(
+        header.starts_with("account_id,account_name,region,instance_id,type_name,capture_time,"),
+        "{header}"
+    );
+    assert!(
+        header.contains(",Name,") && header.contains("Version"),
+        "{header}"
+    );
+    assert!(csv.lines().count() > 20);
+    assert!(csv.contains("amazon-ssm-agent"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_scope_fails_every_kind_of_export_unless_partial_is_allowed() {
+    let handle = sim::start(sim_config(2, 3)).await.unwrap();
+    let member = handle
+        .accounts()
+        .into_iter()
+        .map(|(id, _)| id)
+        .find(|id| id != handle.management_account())
+        .unwrap();
+    handle.knobs().deny_account(&member, true);
+    for kind in ["opsitems", "compliance", "inventory"] {
+        let out = cockpit(handle.endpoint(), &["export", kind])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{kind}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("2 of 4 scopes failed"), "{kind}: {stderr}");
+        let (stdout, _) = run_ok(handle.endpoint(), &["export", kind, "--allow-partial"]);
+        let v: Vec<serde_json::Value> = serde_json::from_slice(&stdout).unwrap();
+        assert!(!v.is_empty(), "{kind}");
+        assert!(
+            v.iter().all(|r| r["account_id"] != member.as_str()),
+            "{kind}"
+        );
+    }
+}

@@ -92,7 +92,7 @@ fn tmux_available() -> bool {
 }
 
 #[test]
-fn demo_shows_nodes_filters_details_help_and_quits_cleanly() {
+fn demo_shows_every_pane_filters_details_help_and_quits_cleanly() {
     if !tmux_available() {
         eprintln!("skipping: no tmux");
         return;
@@ -153,6 +153,55 @@ fn demo_shows_nodes_filters_details_help_and_quits_cleanly() {
     t.wait_for("detail closed", 5, |s| {
         !s.contains("Tags") && !s.contains("tags")
     });
+
+    // Every pane, by number key, Tab and `:` command; Esc clears the filter first.
+    t.keys(&["Escape"]);
+    t.wait_for("filter cleared", 5, |s| s.contains("540 shown"));
+    t.keys(&["2"]);
+    let s = t.wait_for("explorer", 30, |s| {
+        s.contains("Explorer ·") && s.contains("Nodes by ping") && s.contains("Online")
+    });
+    assert!(s.contains("Agent versions"), "{s}");
+    t.wait_for("explorer counts OpsItems", 30, |s| {
+        s.contains("Open OpsItems by severity") && !s.contains(" 0 open OpsItems")
+    });
+    t.keys(&["Tab"]);
+    let s = t.wait_for("opscenter rows", 30, |s| {
+        s.contains("OpsCenter ·") && s.contains("oi-")
+    });
+    assert!(s.contains("Sev"), "{s}");
+    // An OpsItem in full, then back.
+    t.keys(&["Enter"]);
+    t.wait_for("opsitem detail", 10, |s| {
+        s.contains("Related resources") && s.contains("Suggested runbooks")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("detail closed", 5, |s| !s.contains("Related resources"));
+    t.keys(&["4"]);
+    t.wait_for("compliance", 30, |s| {
+        s.contains("Compliance ·") && s.contains("Worst") && s.contains("non-compliant:")
+    });
+    t.keys(&[":"]);
+    t.keys(&["-l", "inventory"]);
+    t.keys(&["Enter"]);
+    t.wait_for("inventory", 30, |s| {
+        s.contains("Inventory of") && s.contains("AWS:")
+    });
+    t.keys(&[":"]);
+    t.keys(&["-l", "scopes"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("scopes", 10, |s| {
+        s.contains("Scopes ·") && s.contains("API calls by operation")
+    });
+    assert!(s.contains("Next poll"), "{s}");
+    // The scope grammar narrows the nodes pane.
+    t.keys(&[":"]);
+    t.keys(&["-l", "nodes region:eu-west-1"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("one region", 10, |s| {
+        s.contains("region:eu-west-1") && !s.contains("540 shown")
+    });
+    assert!(!s.contains("us-east-1"), "{s}");
 
     // q quits and leaves the terminal as it was: no alternate screen, program gone.
     t.keys(&["q"]);

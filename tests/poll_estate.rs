@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use ssm_cockpit::aws::AwsOptions;
 use ssm_cockpit::config::AccountsConfig;
-use ssm_cockpit::model::{Estate, FeedEvent, ScopeHealth};
-use ssm_cockpit::poll::{PollOptions, run_estate};
+use ssm_cockpit::model::{Estate, FeedEvent, FeedSet, ScopeHealth};
+use ssm_cockpit::poll::{PollOptions, poll_control, run_estate};
 use ssm_cockpit::sim::{self, SimConfig, SimHandle};
 use tokio::sync::mpsc;
 
@@ -39,6 +39,9 @@ fn opts(with_tags: bool) -> PollOptions {
         rate_per_second: 50.0,
         role_name: "OrganizationAccountAccessRole".into(),
         with_tags,
+        // The nodes feed only (it is always polled).
+        control: Some(poll_control(FeedSet::empty()).1),
+        ..PollOptions::default()
     }
 }
 

@@ -170,6 +170,7 @@ async fn demo_app() -> App {
         rate_per_second: 50.0,
         role_name: "OrganizationAccountAccessRole".into(),
         with_tags: true,
+        ..PollOptions::default()
     };
     let (tx, mut rx) = mpsc::channel(1024);
     let task = tokio::spawn(run_estate(

@@ -1,55 +1,94 @@
-//! The filter grammar of the nodes table.
+//! The filter grammar of every table (nodes, OpsItems, compliance, inventory).
 //!
 //! Whitespace-separated terms, all of which must match (AND):
 //! - `web`: case-insensitive substring of any column or tag value;
-//! - `region=eu`: substring of one column (`account`, `region`, `id`, `name`, `ping`,
-//!   `platform`, `os`, `agent`, `ip`);
+//! - `region=eu`: substring of one column (the table's [`FilterColumn`] keys, e.g. for
+//!   nodes `account`, `region`, `id`, `name`, `ping`, `platform`, `os`, `agent`, `ip`);
 //! - `tag:Env=prod`: substring of the value of tag `Env` (key case-insensitive);
 //! - a leading `!` negates a term.
 
 use super::columns::Column;
 
+/// The columns of a table as the filter grammar names them.
+pub trait FilterColumn: Copy + Eq + std::fmt::Debug {
+    /// The column a `key=value` term names, if any.
+    fn from_filter_key(key: &str) -> Option<Self>;
+    /// The keys, for error messages: "account, region, ...".
+    fn filter_keys() -> &'static str;
+}
+
+impl FilterColumn for Column {
+    fn from_filter_key(key: &str) -> Option<Column> {
+        Column::from_filter_key(key)
+    }
+
+    fn filter_keys() -> &'static str {
+        "account, region, id, name, ping, platform, os, agent, ip, tag:KEY"
+    }
+}
+
 /// What one term looks for. Needles are lowercase.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Matcher {
+pub enum Matcher<C = Column> {
     /// Any column or tag value.
     Any(String),
     /// One column.
-    Column(Column, String),
+    Column(C, String),
     /// The value of one tag; `key` is lowercase.
     Tag { key: String, value: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Term {
+pub struct Term<C = Column> {
     pub negate: bool,
-    pub matcher: Matcher,
+    pub matcher: Matcher<C>,
 }
 
 /// A parsed filter: every term must hold. No terms: everything matches.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filter {
-    pub terms: Vec<Term>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter<C = Column> {
+    pub terms: Vec<Term<C>>,
+}
+
+impl<C> Default for Filter<C> {
+    fn default() -> Self {
+        Filter { terms: Vec::new() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilterError {
-    #[error(
-        "unknown column `{0}` (try account, region, id, name, ping, platform, os, agent, ip, tag:KEY)"
-    )]
-    UnknownColumn(String),
+    #[error("unknown column `{0}` (try {1})")]
+    UnknownColumn(String, &'static str),
     #[error("`={0}` needs a column before `=`")]
     MissingColumn(String),
     #[error("`tag:` needs a key, as in tag:Env=prod")]
     MissingTagKey,
 }
 
-impl Filter {
+impl Filter<Column> {
+    /// A filter over the nodes table.
+    pub fn parse(text: &str) -> Result<Filter<Column>, FilterError> {
+        Filter::parse_for(text)
+    }
+}
+
+impl<C: FilterColumn> Filter<C> {
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }
 
-    pub fn parse(text: &str) -> Result<Filter, FilterError> {
+    /// Parses `text` against the columns of `C`.
+    pub fn parse_for(text: &str) -> Result<Filter<C>, FilterError> {
+        Filter::parse_with(text, C::from_filter_key, C::filter_keys())
+    }
+
+    /// Parses `text`, naming columns with `resolve`; `keys` lists them for errors.
+    pub fn parse_with(
+        text: &str,
+        resolve: impl Fn(&str) -> Option<C>,
+        keys: &'static str,
+    ) -> Result<Filter<C>, FilterError> {
         let mut terms = Vec::new();
         for word in text.split_whitespace() {
             let (negate, body) = match word.strip_prefix('!') {
@@ -70,9 +109,11 @@ impl Filter {
                             key: lower(tag),
                             value,
                         },
-                        None => match Column::from_filter_key(key) {
+                        None => match resolve(key) {
                             Some(col) => Matcher::Column(col, value),
-                            None => return Err(FilterError::UnknownColumn(key.to_string())),
+                            None => {
+                                return Err(FilterError::UnknownColumn(key.to_string(), keys));
+                            }
                         },
                     }
                 }
@@ -200,7 +241,10 @@ mod tests {
     fn errors_are_values_not_panics() {
         assert_eq!(
             Filter::parse("web colour=red"),
-            Err(FilterError::UnknownColumn("colour".into()))
+            Err(FilterError::UnknownColumn(
+                "colour".into(),
+                Column::filter_keys()
+            ))
         );
         assert_eq!(
             Filter::parse("=x"),
@@ -208,7 +252,7 @@ mod tests {
         );
         assert_eq!(Filter::parse("tag:=x"), Err(FilterError::MissingTagKey));
         assert!(
-            FilterError::UnknownColumn("colour".into())
+            FilterError::UnknownColumn("colour".into(), "x")
                 .to_string()
                 .contains("colour")
         );

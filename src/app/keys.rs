@@ -3,51 +3,70 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::sessions::is_leader;
-use super::{App, Focus, Overlay};
+use super::{App, Focus, Overlay, Pane};
 
 /// Every key, for the help overlay: (keys, what they do).
 pub const KEY_HELP: &[(&str, &str)] = &[
-    ("j / ↓", "next node"),
-    ("k / ↑", "previous node"),
-    ("g / Home", "first node"),
-    ("G / End", "last node"),
+    ("1-6", "Nodes Explorer OpsCenter"),
+    ("", "Compliance Inventory Scopes"),
+    ("Tab / Shift-Tab", "next / previous pane"),
+    (":", "command (see Commands)"),
+    ("j k / ↓ ↑", "next / previous row"),
+    ("g G / Home End", "first / last row"),
     ("PgDn / PgUp", "page down / up"),
     ("Ctrl-d / Ctrl-u", "half page down / up"),
     ("wheel", "scroll; click selects"),
-    ("Enter", "node details"),
-    ("/", "filter (Enter keeps, Esc clears)"),
-    ("Esc", "clear filter / close"),
-    ("s / S", "sort by next column / reverse"),
+    ("Enter", "details"),
+    ("/", "filter (Enter keeps it)"),
+    ("Esc", "clear filter · close · back"),
+    ("s / S", "sort: next column / reverse"),
     ("> / <", "sort column right / left"),
     ("?", "this help"),
     ("q / Ctrl-c", "quit"),
+];
+
+/// Keys of single panes.
+pub const PANE_KEY_HELP: &[(&str, &str)] = &[
+    ("i", "nodes: inventory of the node"),
+    ("n", "ops, compliance: go to node"),
+    ("Enter", "OpsItem / compliance items"),
+    ("n p / Enter", "OpsItem: pick node, go to it"),
+    ("← → / [ ]", "inventory: other type"),
+    ("a / m", "inventory: app query / view"),
+    ("Enter", "scopes: only that scope"),
+    ("r", "fetch the detail again"),
 ];
 
 /// Nodes-pane keys that open sessions; absent in read-only mode.
 pub const SESSION_KEY_HELP: &[(&str, &str)] = &[
     ("c", "shell on the selected node"),
     ("p", "port forward LOCAL:REMOTE[:HOST]"),
-    ("1-9 / Tab", "session tab N / back to the last one"),
+    ("Ctrl-] 1-9", "tab N (also :sessions N)"),
+    ("Ctrl-] n / p", "next / previous tab"),
 ];
 
 /// Keys of a focused session tab: everything goes to the remote shell but these.
 pub const SESSION_HELP: &[(&str, &str)] = &[
     ("Ctrl-] n / p", "next / previous tab"),
-    ("Ctrl-] 0-9", "tab N (0: nodes)"),
-    ("Ctrl-] x", "close the tab (ends the session)"),
-    ("Ctrl-] q / Esc", "back to the nodes pane"),
+    ("Ctrl-] 0-9", "tab N (0: the panes)"),
+    ("Ctrl-] x", "close the tab (ends it)"),
+    ("Ctrl-] q / Esc", "back to the panes"),
     ("Ctrl-] ?", "this help"),
     ("Ctrl-] Ctrl-]", "send Ctrl-] to the shell"),
-    ("Shift-PgUp/PgDn", "scroll back / forward (also wheel)"),
+    ("Shift-PgUp/PgDn", "scroll back / forward"),
 ];
 
 /// The filter grammar, for the help overlay.
 pub const FILTER_HELP: &[(&str, &str)] = &[
-    ("web", "any column or tag value contains \"web\""),
-    ("ping=online", "one column: account region id name"),
-    ("", "ping platform os agent ip"),
-    ("tag:Env=prod", "tag Env's value contains \"prod\""),
-    ("!term", "negates a term; terms are ANDed"),
+    ("web", "any column or tag has web"),
+    ("ping=online", "one column; nodes: account"),
+    ("", "region id name ping platform"),
+    ("", "os agent ip"),
+    ("sev=1 status=open", "OpsItems: sev status source…"),
+    ("type=patch", "compliance: type sev name id"),
+    ("name=nginx", "inventory: an attribute"),
+    ("tag:Env=prod", "tag / operational data value"),
+    ("!term", "negates; terms are ANDed"),
 ];
 
 impl App {
@@ -70,12 +89,28 @@ impl App {
             self.sessions.leader = true;
             return true;
         }
+        if self.command.is_some() && self.overlay == Overlay::None {
+            return self.command_key(key);
+        }
         match self.overlay {
             Overlay::Help => self.help_key(key),
             Overlay::Detail { .. } => self.detail_key(key),
             Overlay::Forward(_) => self.forward_key(key),
+            Overlay::OpsItem { .. } => self.ops_item_key(key),
+            Overlay::ComplianceItems { .. } => self.compliance_items_key(key),
             Overlay::None if self.filter_editing => self.filter_key(key, ctrl),
-            Overlay::None => self.table_key(key, ctrl),
+            Overlay::None => {
+                let had_notice = self.notice.take().is_some();
+                if let Some(done) = self.global_key(&key) {
+                    return done || had_notice;
+                }
+                let done = if self.pane == Pane::Nodes {
+                    self.table_key(key, ctrl)
+                } else {
+                    self.pane_key(key, ctrl)
+                };
+                done || had_notice
+            }
         }
     }
 
@@ -140,17 +175,25 @@ impl App {
             KeyCode::Char('?') => self.overlay = Overlay::Help,
             KeyCode::Char('c') if !self.options.read_only => return self.open_shell_on_selection(),
             KeyCode::Char('p') if !self.options.read_only => return self.open_forward_prompt(),
-            KeyCode::Char(d @ '1'..='9') if !self.sessions.tabs.is_empty() => {
-                return self.jump_to_tab(d as usize - '0' as usize);
+            KeyCode::Char('i') => {
+                let Some((scope, id)) = self
+                    .nodes
+                    .selected_node(&self.estate)
+                    .map(|n| (n.scope, n.instance_id.clone()))
+                else {
+                    return false;
+                };
+                self.open_inventory_of(scope, &id);
+                self.pane = Pane::Inventory;
+                return self.show_pane(Pane::Inventory);
             }
-            KeyCode::Tab if !self.sessions.tabs.is_empty() => return self.back_to_session(),
             _ => return false,
         }
         true
     }
 
     fn filter_key(&mut self, key: KeyEvent, ctrl: bool) -> bool {
-        let mut text = self.nodes.filter_text().to_string();
+        let mut text = self.pane_filter_text().to_string();
         let mut cur = self.filter_cursor.min(text.len());
         while !text.is_char_boundary(cur) {
             cur -= 1;
@@ -162,15 +205,16 @@ impl App {
             }
             KeyCode::Esc => {
                 self.filter_editing = false;
-                self.set_filter("");
+                self.set_pane_filter("");
+                self.filter_cursor = 0;
                 return true;
             }
             KeyCode::Down => {
-                self.nodes.move_by(&self.estate, 1);
+                self.pane_move(1);
                 return true;
             }
             KeyCode::Up => {
-                self.nodes.move_by(&self.estate, -1);
+                self.pane_move(-1);
                 return true;
             }
             KeyCode::Char('u') if ctrl => {
@@ -204,8 +248,8 @@ impl App {
             }
             _ => return false,
         }
-        if text != self.nodes.filter_text() {
-            self.nodes.set_filter(&self.estate, &text);
+        if text != self.pane_filter_text() {
+            self.set_pane_filter(&text);
         }
         self.filter_cursor = cur;
         true

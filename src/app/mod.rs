@@ -1,28 +1,45 @@
 //! App state and update (The Elm Architecture): messages in, state changes, a redraw flag out.
 
 mod columns;
+mod compliance;
 mod filter;
+mod inventory;
 mod keys;
+mod navigate;
 mod nodes;
+mod ops;
+mod panes;
 mod sessions;
+mod table;
 pub mod term_keys;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 pub use columns::Column;
-pub use filter::{Filter, FilterError, Matcher, Term};
-pub use keys::{FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
+pub use compliance::{ComplianceView, ResCol, ResourceRows, SummaryRow, compliance_summary};
+pub use filter::{Filter, FilterColumn, FilterError, Matcher, Term};
+pub use inventory::{
+    AppCol, AppQueryView, EntryRows as InventoryEntries, InvCol, InventoryMode, InventoryView,
+    VersionCount, node_types as inventory_types, version_below,
+};
+pub use keys::{FILTER_HELP, KEY_HELP, PANE_KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
+pub use navigate::{Back, Request};
 pub use nodes::{NodesView, RowRef};
+pub use ops::{OpsCol, OpsRows, OpsView, node_id as node_id_of, severity_label};
+pub use panes::{COMMAND_HELP, Command, PANE_ALIASES, Pane, ScopeFilter, parse_command};
 pub use sessions::{
     Effect, Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
 };
+pub use table::{TableColumn, TableSource, TableView, Viewport};
 
-use crate::model::{Estate, FeedEvent, ManagedNode, ScopeId};
+use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
 use crate::session::{SessionEvent, SessionId};
 use crate::ui::theme::Theme;
 
-/// Everything the app reacts to.
+/// Everything the app reacts to. Each message is moved once, so a large feed event
+/// costs nothing worth boxing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
@@ -60,6 +77,33 @@ pub enum Overlay {
     },
     /// The port-forward prompt.
     Forward(ForwardPrompt),
+    /// One OpsItem in full; `cursor` picks among its resources.
+    OpsItem {
+        scope: ScopeId,
+        id: String,
+        scroll: u16,
+        cursor: usize,
+    },
+    /// The compliance items of one resource.
+    ComplianceItems {
+        scope: ScopeId,
+        resource_id: String,
+        compliance_type: String,
+        view: Viewport,
+    },
+}
+
+/// The `:` command line while it is edited.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandLine {
+    pub text: String,
+}
+
+/// A one-line message in the status bar (a command's error, a jump that failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
 }
 
 /// Where the table body was last drawn, for mouse clicks.
@@ -84,6 +128,23 @@ pub struct App {
     fixed_now: Option<DateTime<Utc>>,
     table_area: TableArea,
     sessions: sessions::Sessions,
+    pane: Pane,
+    /// Where Esc goes back to after a jump.
+    back: Vec<Back>,
+    command: Option<CommandLine>,
+    notice: Option<Notice>,
+    scope_filter: ScopeFilter,
+    /// Per scope: shown under `scope_filter`.
+    mask: Vec<bool>,
+    pub ops: OpsView,
+    pub compliance: ComplianceView,
+    pub inventory: InventoryView,
+    /// Scroll of the explorer pane.
+    pub explorer_scroll: u16,
+    /// Selection of the scopes pane.
+    pub scopes_view: Viewport,
+    /// The feeds last asked for.
+    wanted: FeedSet,
 }
 
 impl App {
@@ -99,6 +160,18 @@ impl App {
             fixed_now: None,
             table_area: TableArea::default(),
             sessions: sessions::Sessions::default(),
+            pane: Pane::Nodes,
+            back: Vec::new(),
+            command: None,
+            notice: None,
+            scope_filter: ScopeFilter::default(),
+            mask: Vec::new(),
+            ops: OpsView::default(),
+            compliance: ComplianceView::default(),
+            inventory: InventoryView::default(),
+            explorer_scroll: 0,
+            scopes_view: Viewport::default(),
+            wanted: Pane::Nodes.feeds(),
         }
     }
 
@@ -131,7 +204,7 @@ impl App {
         self.filter_cursor = text.len();
     }
 
-    /// Rows after the filter.
+    /// Rows after the filter, in the nodes pane.
     pub fn visible_row_count(&self) -> usize {
         self.nodes.len()
     }
@@ -175,15 +248,27 @@ impl App {
             .find(|n| n.instance_id == *instance_id)
     }
 
-    /// Brings the table index up to date; called by the renderer.
+    /// Brings the table indexes up to date; called by the renderer.
     pub fn sync(&mut self) {
         self.nodes.sync(&self.estate);
+        self.sync_panes();
     }
 
     /// Records where the table body is drawn.
     pub fn set_table_area(&mut self, area: TableArea) {
         self.table_area = area;
-        self.nodes.set_page(usize::from(area.height));
+        let rows = usize::from(area.height);
+        match self.pane {
+            Pane::Nodes => self.nodes.set_page(rows),
+            Pane::OpsCenter => self.ops.table.set_page(rows),
+            Pane::Compliance => self.compliance.table.set_page(rows),
+            Pane::Inventory => self.inventory.set_page(rows),
+            Pane::Scopes => {
+                let n = self.estate.scopes().len();
+                self.scopes_view.set_page(rows, n);
+            }
+            Pane::Explorer => {}
+        }
     }
 
     fn on_feed(&mut self, event: FeedEvent) -> bool {
@@ -194,8 +279,15 @@ impl App {
             }
             _ => None,
         };
-        let discovered = matches!(event, FeedEvent::ScopesDiscovered { .. });
+        let discovered = matches!(
+            event,
+            FeedEvent::ScopesDiscovered { .. } | FeedEvent::CacheLoaded { .. }
+        );
+        self.on_detail(&event);
         let changed = self.estate.apply(event);
+        if discovered {
+            self.apply_scope_filter();
+        }
         if stale || discovered {
             self.nodes.rebuild_all(&self.estate);
         } else if let (true, Some(scope)) = (changed, changed_scope) {
@@ -212,16 +304,15 @@ impl App {
         if let (Focus::Session(id), Overlay::None) = (self.sessions.focus, &self.overlay) {
             return self.session_mouse(id, mouse);
         }
-        let detail = matches!(self.overlay, Overlay::Detail { .. });
+        let detail = matches!(
+            self.overlay,
+            Overlay::Detail { .. } | Overlay::OpsItem { .. }
+        );
         match mouse.kind {
             MouseEventKind::ScrollDown if detail => self.scroll_detail(3),
             MouseEventKind::ScrollUp if detail => self.scroll_detail(-3),
-            MouseEventKind::ScrollDown if self.overlay == Overlay::None => {
-                self.nodes.scroll_by(&self.estate, 3)
-            }
-            MouseEventKind::ScrollUp if self.overlay == Overlay::None => {
-                self.nodes.scroll_by(&self.estate, -3)
-            }
+            MouseEventKind::ScrollDown if self.overlay == Overlay::None => self.pane_scroll(3),
+            MouseEventKind::ScrollUp if self.overlay == Overlay::None => self.pane_scroll(-3),
             MouseEventKind::Down(MouseButton::Left) if self.overlay == Overlay::None => {
                 let a = self.table_area;
                 let inside = mouse.column >= a.x
@@ -231,11 +322,7 @@ impl App {
                 if !inside {
                     return false;
                 }
-                let row = self.nodes.offset() + usize::from(mouse.row - a.y);
-                if row >= self.nodes.len() {
-                    return false;
-                }
-                self.nodes.select(&self.estate, row);
+                return self.pane_click(usize::from(mouse.row - a.y));
             }
             _ => return false,
         }
@@ -243,7 +330,8 @@ impl App {
     }
 
     fn scroll_detail(&mut self, delta: i32) {
-        if let Overlay::Detail { scroll, .. } = &mut self.overlay {
+        if let Overlay::Detail { scroll, .. } | Overlay::OpsItem { scroll, .. } = &mut self.overlay
+        {
             *scroll = u16::try_from((i32::from(*scroll) + delta).max(0)).unwrap_or(u16::MAX);
         }
     }

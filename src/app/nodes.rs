@@ -13,6 +13,7 @@ use memchr::memmem;
 
 use super::columns::Column;
 use super::filter::{Filter, FilterError, Matcher, push_lower};
+use super::table::Viewport;
 use crate::model::{Estate, ManagedNode, PingStatus, ScopeId};
 
 /// Ends every field and tag value in a haystack. Needles never hold it (control
@@ -186,12 +187,13 @@ pub struct NodesView {
     filter_error: Option<FilterError>,
     sort: Column,
     descending: bool,
-    selected: usize,
+    /// Selection, scroll and page height.
+    view: Viewport,
     /// The node the selection follows across refreshes: (scope, instance id); set once
     /// the user moves the selection.
     selected_key: Option<(ScopeId, String)>,
-    offset: usize,
-    page: usize,
+    /// Per scope: shown (the `:` scope filter); empty shows every scope.
+    scope_mask: Vec<bool>,
 }
 
 impl Default for NodesView {
@@ -209,10 +211,9 @@ impl Default for NodesView {
             filter_error: None,
             sort: Column::Account,
             descending: false,
-            selected: 0,
+            view: Viewport::default(),
             selected_key: None,
-            offset: 0,
-            page: 20,
+            scope_mask: Vec::new(),
         }
     }
 }
@@ -351,12 +352,27 @@ impl NodesView {
         self.collect_filtered(estate);
     }
 
+    /// Shows only the scopes whose entry in `mask` is true (empty: every scope).
+    pub fn set_scope_mask(&mut self, estate: &Estate, mask: Vec<bool>) {
+        if mask != self.scope_mask {
+            self.scope_mask = mask;
+            self.refilter(estate);
+        }
+    }
+
     fn refilter(&mut self, estate: &Estate) {
+        let mask = &self.scope_mask;
         self.matched = self
             .scopes
             .iter()
             .enumerate()
-            .map(|(s, ix)| match_scope(ix, estate.scope_nodes(s as u32), &self.filter))
+            .map(|(s, ix)| {
+                if mask.get(s).copied().unwrap_or(true) {
+                    match_scope(ix, estate.scope_nodes(s as u32), &self.filter)
+                } else {
+                    vec![false; ix.len()]
+                }
+            })
             .collect();
         self.collect_filtered(estate);
     }
@@ -388,21 +404,24 @@ impl NodesView {
                         .node(r.scope, r.idx)
                         .is_some_and(|n| n.instance_id == *id)
             };
-            if self.filtered.get(self.selected).is_some_and(is_it) {
+            if self.filtered.get(self.view.selected).is_some_and(is_it) {
                 return;
             }
             if let Some(pos) = self.filtered.iter().position(is_it) {
-                self.selected = pos;
+                self.view.selected = pos;
                 return;
             }
         }
-        self.selected = self.selected.min(self.filtered.len().saturating_sub(1));
+        self.view.selected = self
+            .view
+            .selected
+            .min(self.filtered.len().saturating_sub(1));
     }
 
     fn remember_selection(&mut self, estate: &Estate) {
         self.selected_key = self
             .filtered
-            .get(self.selected)
+            .get(self.view.selected)
             .and_then(|r| estate.node(r.scope, r.idx))
             .map(|n| (n.scope, n.instance_id.clone()));
     }
@@ -421,11 +440,11 @@ impl NodesView {
     }
 
     pub fn selected(&self) -> usize {
-        self.selected
+        self.view.selected
     }
 
     pub fn selected_row(&self) -> Option<RowRef> {
-        self.filtered.get(self.selected).copied()
+        self.filtered.get(self.view.selected).copied()
     }
 
     pub fn selected_node<'e>(&self, estate: &'e Estate) -> Option<&'e ManagedNode> {
@@ -435,51 +454,56 @@ impl NodesView {
 
     /// Selects row `index` (clamped).
     pub fn select(&mut self, estate: &Estate, index: usize) {
-        self.selected = index.min(self.filtered.len().saturating_sub(1));
+        self.view.select(index, self.filtered.len());
         self.remember_selection(estate);
-        self.keep_visible();
+    }
+
+    /// Selects node `instance_id` of `scope` (any scope when `None`) if it is shown.
+    pub fn select_node(
+        &mut self,
+        estate: &Estate,
+        scope: Option<ScopeId>,
+        instance_id: &str,
+    ) -> bool {
+        let pos = self.filtered.iter().position(|r| {
+            scope.is_none_or(|s| s == r.scope)
+                && estate
+                    .node(r.scope, r.idx)
+                    .is_some_and(|n| n.instance_id == instance_id)
+        });
+        match pos {
+            Some(p) => {
+                self.select(estate, p);
+                true
+            }
+            None => false,
+        }
     }
 
     pub fn move_by(&mut self, estate: &Estate, delta: isize) {
-        let target = self.selected.saturating_add_signed(delta);
+        let target = self.view.selected.saturating_add_signed(delta);
         self.select(estate, target);
     }
 
     pub fn page(&self) -> usize {
-        self.page
+        self.view.page
     }
 
     pub fn offset(&self) -> usize {
-        self.offset
+        self.view.offset
     }
 
     /// Records the number of rows the table shows; keeps the selection in view.
     pub fn set_page(&mut self, rows: usize) {
-        self.page = rows.max(1);
-        self.keep_visible();
+        self.view.set_page(rows, self.filtered.len());
     }
 
     /// Scrolls the viewport by `delta` rows, dragging the selection along if it would
     /// leave the view.
     pub fn scroll_by(&mut self, estate: &Estate, delta: isize) {
-        let max_offset = self.filtered.len().saturating_sub(self.page);
-        self.offset = self.offset.saturating_add_signed(delta).min(max_offset);
-        let last = self.offset + self.page - 1;
-        let sel = self.selected.clamp(self.offset, last);
-        if sel != self.selected {
-            self.selected = sel.min(self.filtered.len().saturating_sub(1));
+        if self.view.scroll_by(delta, self.filtered.len()) {
             self.remember_selection(estate);
         }
-    }
-
-    fn keep_visible(&mut self) {
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + self.page {
-            self.offset = self.selected + 1 - self.page;
-        }
-        let max_offset = self.filtered.len().saturating_sub(self.page);
-        self.offset = self.offset.min(max_offset);
     }
 }
 

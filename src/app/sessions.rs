@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 
 use super::term_keys::{TermModes, encode_key, encode_paste, encode_wheel};
 use super::{App, Overlay, TableArea};
+use crate::model::{DetailRequest, FeedSet};
 use crate::session::{
     SessionCommand, SessionEvent, SessionId, SessionKind, SessionState, SessionTarget,
 };
@@ -37,11 +38,16 @@ pub enum Effect {
     },
     /// Pass a command to a running session.
     Session(SessionId, SessionCommand),
+    /// Poll these feeds (the panes shown need them); nodes are always polled.
+    WantFeeds(FeedSet),
+    /// Fetch a detail on demand; the answer comes back as a feed event.
+    Request(DetailRequest),
 }
 
-/// What has the keyboard.
+/// What has the keyboard: the panes (nodes, explorer, ...) or a session tab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
+    /// The panes; [`App::pane`] says which one shows.
     Nodes,
     Session(SessionId),
 }
@@ -597,15 +603,18 @@ impl App {
                 .push(Effect::Session(id, SessionCommand::Input(bytes)));
             return scrolled;
         }
+        if self.command.is_some() {
+            return self.command_paste(&text);
+        }
         if self.filter_editing {
             let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-            let mut filter = self.nodes.filter_text().to_string();
+            let mut filter = self.pane_filter_text().to_string();
             let cur = self.filter_cursor.min(filter.len());
             if !filter.is_char_boundary(cur) {
                 return false;
             }
             filter.insert_str(cur, &clean);
-            self.nodes.set_filter(&self.estate, &filter);
+            self.set_pane_filter(&filter);
             self.filter_cursor = cur + clean.len();
             return true;
         }

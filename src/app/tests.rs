@@ -277,7 +277,7 @@ fn bad_filter_keeps_last_rows_and_reports() {
     assert_eq!(app.visible_row_count(), 3);
     assert!(matches!(
         app.nodes.filter_error(),
-        Some(FilterError::UnknownColumn(c)) if c == "colour"
+        Some(FilterError::UnknownColumn(c, _)) if c == "colour"
     ));
     app.set_filter("");
     assert_eq!(app.nodes.filter_error(), None);
@@ -756,8 +756,15 @@ mod sessions {
         assert_eq!(app.focus(), Focus::Session(second), "no tab 9");
         leader(&mut app, KeyCode::Char('0'));
         assert_eq!(app.focus(), Focus::Nodes);
-        // Digits jump from the nodes pane too.
+        // Digits switch panes; sessions are reached with the leader or `:sessions`.
+        press(&mut app, KeyCode::Char('2'));
+        assert_eq!(app.focus(), Focus::Nodes);
+        assert_eq!(app.pane(), crate::app::Pane::Explorer);
         press(&mut app, KeyCode::Char('1'));
+        assert_eq!(app.pane(), crate::app::Pane::Nodes);
+        assert_eq!(app.focus(), Focus::Nodes);
+        app.take_effects();
+        leader(&mut app, KeyCode::Char('1'));
         assert_eq!(app.focus(), Focus::Session(first));
 
         // The leader twice sends a literal Ctrl-].
@@ -850,7 +857,12 @@ mod sessions {
             id,
             SessionEvent::Output(Bytes::from_static(b"!"))
         )));
-        press(&mut app, KeyCode::Char('1'));
+        press(&mut app, KeyCode::Char(':'));
+        for c in "sessions".chars() {
+            press(&mut app, KeyCode::Char(c));
+        }
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(app.focus(), Focus::Session(id));
         assert!(!app.session_tabs()[0].unread);
         assert_eq!(app.session_tabs()[0].parser.screen().contents(), "hi!!");
     }

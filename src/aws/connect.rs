@@ -9,6 +9,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 
+use super::bucket::TokenBucket;
+use super::counter::{CallCounter, CountCalls};
+use super::credentials::SharedAssumedRole;
 use super::error::{AwsError, ErrorKind};
 use super::nodes::SsmRead;
 use super::session::SessionClient;
@@ -47,6 +50,10 @@ pub struct Connector {
     caller: CallerIdentity,
     /// account id -> SdkConfig whose credentials are that account's (shared by its regions).
     accounts: Arc<Mutex<HashMap<String, SdkConfig>>>,
+    /// Calls sent by every client made here, by operation.
+    calls: Arc<CallCounter>,
+    /// Paces AssumeRole calls (they share the caller's STS bucket), once set.
+    sts_pace: Arc<std::sync::OnceLock<TokenBucket>>,
 }
 
 impl std::fmt::Debug for Connector {
@@ -122,11 +129,31 @@ impl Connector {
             regions,
             caller,
             accounts: Arc::default(),
+            calls: Arc::default(),
+            sts_pace: Arc::default(),
         })
     }
 
     pub fn caller(&self) -> &CallerIdentity {
         &self.caller
+    }
+
+    /// Calls sent so far by the clients this connector made, by operation.
+    pub fn calls(&self) -> &Arc<CallCounter> {
+        &self.calls
+    }
+
+    /// Paces AssumeRole into member accounts at `rate` calls per second (set once).
+    pub fn pace_assume_role(&self, rate: f64) {
+        let _ = self
+            .sts_pace
+            .set(TokenBucket::new(rate * 0.98, rate.floor().max(1.0)));
+    }
+
+    fn count_calls(&self) -> CountCalls {
+        CountCalls {
+            counter: self.calls.clone(),
+        }
     }
 
     pub fn regions(&self) -> &[String] {
@@ -141,6 +168,7 @@ impl Connector {
     pub fn organizations(&self) -> aws_sdk_organizations::Client {
         let conf = aws_sdk_organizations::config::Builder::from(&self.base)
             .region(Region::new("us-east-1"))
+            .interceptor(self.count_calls())
             .build();
         aws_sdk_organizations::Client::from_conf(conf)
     }
@@ -166,7 +194,10 @@ impl Connector {
             self.base
                 .clone()
                 .into_builder()
-                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .credentials_provider(SharedCredentialsProvider::new(SharedAssumedRole::new(
+                    provider,
+                    self.sts_pace.clone(),
+                )))
                 .build()
         };
         self.lock_accounts()
@@ -175,11 +206,16 @@ impl Connector {
             .clone()
     }
 
-    /// The read-only SSM client for one scope.
+    /// The read-only SSM client for one scope. Its SDK retries draw on a quota of their
+    /// own, so that a throttled scope does not use up the retries of the others.
     pub async fn ssm_read(&self, account: &str, region: &str, role_name: &str) -> SsmRead {
         let conf = self.account_config(account, role_name).await;
         let ssm = aws_sdk_ssm::config::Builder::from(&conf)
             .region(Region::new(region.to_string()))
+            .retry_partition(aws_sdk_ssm::config::retry::RetryPartition::new(format!(
+                "ssm-{account}-{region}"
+            )))
+            .interceptor(self.count_calls())
             .build();
         SsmRead::new(aws_sdk_ssm::Client::from_conf(ssm))
     }

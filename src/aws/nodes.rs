@@ -1,7 +1,6 @@
-use chrono::{DateTime, Utc};
-
 use crate::model::{ManagedNode, PingStatus, PlatformType, ScopeId};
 
+use super::convert::{text, time};
 use super::error::AwsError;
 
 /// Largest page DescribeInstanceInformation allows.
@@ -12,7 +11,14 @@ pub const INVENTORY_PAGE_SIZE: i32 = 50;
 /// Read-only SSM calls for one scope. It has no method that changes anything.
 #[derive(Clone, Debug)]
 pub struct SsmRead {
-    client: aws_sdk_ssm::Client,
+    pub(super) client: aws_sdk_ssm::Client,
+}
+
+/// One page of any list call and the token of the next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
 }
 
 /// One page of managed nodes and the token of the next.
@@ -123,15 +129,6 @@ impl SsmRead {
             .map(str::to_string);
         Ok((result, next))
     }
-}
-
-fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
-    let t = t?;
-    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
-}
-
-fn text(s: Option<&str>) -> String {
-    s.unwrap_or_default().to_string()
 }
 
 fn node_from(scope: ScopeId, i: &aws_sdk_ssm::types::InstanceInformation) -> ManagedNode {

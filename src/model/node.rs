@@ -1,10 +1,10 @@
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ScopeId;
 
 /// `PingStatus` of DescribeInstanceInformation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PingStatus {
     Online,
     ConnectionLost,
@@ -33,7 +33,7 @@ impl PingStatus {
 }
 
 /// `PlatformType` of DescribeInstanceInformation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PlatformType {
     Linux,
     Windows,
@@ -64,7 +64,7 @@ impl PlatformType {
 /// A managed node (an `InstanceInformation` of DescribeInstanceInformation, plus its tags).
 ///
 /// Strings that AWS may omit are empty rather than optional: the table shows them blank.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManagedNode {
     /// The scope (account, region) the node was read from.
     #[serde(skip)]

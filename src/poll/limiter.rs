@@ -1,45 +1,37 @@
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::Rng;
-use tokio::time::Instant;
 
-/// A token bucket: `rate` calls per second, bursts up to `burst`.
+pub use crate::aws::TokenBucket;
+
+/// Token buckets of one (account, region), one per API, made on first use.
 #[derive(Debug)]
-pub struct TokenBucket {
+pub struct Buckets {
     rate: f64,
     burst: f64,
-    state: Mutex<(f64, Instant)>,
+    map: Mutex<HashMap<&'static str, Arc<TokenBucket>>>,
 }
 
-impl TokenBucket {
-    pub fn new(rate_per_second: f64, burst: f64) -> TokenBucket {
-        let rate = rate_per_second.max(0.001);
-        let burst = burst.max(1.0);
-        TokenBucket {
-            rate,
-            burst,
-            state: Mutex::new((burst, Instant::now())),
+impl Buckets {
+    pub fn new(rate_per_second: f64) -> Buckets {
+        Buckets {
+            // A little under the service's rate, so that arrival jitter does not throttle.
+            rate: rate_per_second * 0.98,
+            burst: rate_per_second.floor().max(1.0),
+            map: Mutex::default(),
         }
     }
 
-    /// Takes one token, waiting for it if the bucket is empty.
-    pub async fn acquire(&self) {
-        loop {
-            let wait = {
-                let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-                let now = Instant::now();
-                let refill = now.duration_since(s.1).as_secs_f64() * self.rate;
-                s.0 = (s.0 + refill).min(self.burst);
-                s.1 = now;
-                if s.0 >= 1.0 {
-                    s.0 -= 1.0;
-                    return;
-                }
-                Duration::from_secs_f64((1.0 - s.0) / self.rate)
-            };
-            tokio::time::sleep(wait).await;
-        }
+    /// The bucket of `api` (an operation name such as `DescribeOpsItems`).
+    pub fn get(&self, api: &'static str) -> Arc<TokenBucket> {
+        self.map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(api)
+            .or_insert_with(|| Arc::new(TokenBucket::new(self.rate, self.burst)))
+            .clone()
     }
 }
 
@@ -62,6 +54,7 @@ pub fn jittered(interval: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::time::Instant;
 
     #[tokio::test]
     async fn bucket_spaces_calls_after_the_burst() {
@@ -84,5 +77,12 @@ mod tests {
         }
         let j = jittered(Duration::from_secs(60));
         assert!(j >= Duration::from_secs(54) && j <= Duration::from_secs(66));
+    }
+
+    #[test]
+    fn one_bucket_per_api() {
+        let b = Buckets::new(5.0);
+        assert!(Arc::ptr_eq(&b.get("A"), &b.get("A")));
+        assert!(!Arc::ptr_eq(&b.get("A"), &b.get("B")));
     }
 }

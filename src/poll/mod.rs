@@ -2,21 +2,36 @@
 //! (account, region, API), backoff on throttling, never two polls of one feed in flight.
 //! Results reach the app as [`FeedEvent`]s.
 
+mod cache;
+mod details;
+mod feeds;
 mod limiter;
 mod scope;
 
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU8;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::aws::{AwsOptions, Connector, SharedConnector, discover};
+use crate::aws::{AwsOptions, CallCounter, Connector, SharedConnector, discover};
 use crate::config::{AccountsConfig, Config};
-use crate::model::FeedEvent;
+use crate::model::{DetailRequest, Estate, ExplorerSource, Feed, FeedEvent, FeedSet};
 
-pub use limiter::{TokenBucket, full_jitter, jittered};
-pub use scope::{ScopeFeed, fetch_nodes, fetch_tags};
+pub use cache::{cache_path, load as load_cache, save as save_cache};
+pub use details::application_query;
+pub use limiter::{Buckets, TokenBucket, full_jitter, jittered};
+pub use scope::{
+    Backoff, ScopeFeed, fetch_applications, fetch_compliance, fetch_compliance_items,
+    fetch_explorer, fetch_inventory, fetch_node_inventory, fetch_nodes, fetch_ops_item_detail,
+    fetch_ops_items, fetch_patch, fetch_tags, find_org_sync,
+};
+
+/// Inventory types polled by default.
+pub const DEFAULT_INVENTORY_TYPES: &[&str] = &["AWS:InstanceInformation", "AWS:Application"];
 
 /// Cadences and limits of the pollers.
 #[derive(Debug, Clone)]
@@ -29,23 +44,148 @@ pub struct PollOptions {
     pub role_name: String,
     /// Fetch tags (Name and the rest) after nodes.
     pub with_tags: bool,
+    pub ops_items_interval: Duration,
+    pub compliance_interval: Duration,
+    pub patch_interval: Duration,
+    pub inventory_interval: Duration,
+    pub explorer_interval: Duration,
+    /// Inventory types the inventory feed polls (one GetInventory scan each).
+    pub inventory_types: Vec<String>,
+    /// Retries of a throttled page after the SDK's own retries.
+    pub backoff: Backoff,
+    /// First wait before retrying a failed poll; doubles (full jitter) up to `retry_cap`
+    /// or the feed's cadence, whichever is shorter.
+    pub retry_base: Duration,
+    pub retry_cap: Duration,
+    /// How long an on-demand answer is reused.
+    pub detail_ttl: Duration,
+    /// Which feeds are wanted, and the on-demand requests. None: every feed, no requests.
+    pub control: Option<PollControl>,
+    /// The disk cache of the last snapshot.
+    pub cache: Option<CacheOptions>,
+    /// How often the API call counts are sent (when they changed).
+    pub api_calls_every: Duration,
+}
+
+impl Default for PollOptions {
+    fn default() -> PollOptions {
+        PollOptions::from_config(&Config::default())
+    }
 }
 
 impl PollOptions {
     pub fn from_config(c: &Config) -> PollOptions {
+        let p = &c.poll;
         PollOptions {
-            nodes_interval: c.poll.nodes_interval(),
-            tags_interval: c.poll.tags_interval(),
-            rate_per_second: f64::from(c.poll.rate_per_second),
+            nodes_interval: p.nodes_interval(),
+            tags_interval: p.tags_interval(),
+            rate_per_second: f64::from(p.rate_per_second),
             role_name: c.accounts.role_name.clone(),
             with_tags: true,
+            ops_items_interval: Duration::from_secs(p.opsitems_seconds),
+            compliance_interval: Duration::from_secs(p.compliance_seconds),
+            patch_interval: Duration::from_secs(p.patch_seconds),
+            inventory_interval: Duration::from_secs(p.inventory_seconds),
+            explorer_interval: Duration::from_secs(p.explorer_seconds),
+            inventory_types: p.inventory_types.clone(),
+            backoff: Backoff::default(),
+            retry_base: Duration::from_secs(2),
+            retry_cap: Duration::from_secs(300),
+            detail_ttl: Duration::from_secs(60),
+            control: None,
+            cache: None,
+            api_calls_every: Duration::from_secs(1),
         }
+    }
+
+    /// The cadence of `feed`.
+    pub fn interval(&self, feed: Feed) -> Duration {
+        match feed {
+            Feed::Nodes => self.nodes_interval,
+            Feed::OpsItems => self.ops_items_interval,
+            Feed::Compliance => self.compliance_interval,
+            Feed::Patch => self.patch_interval,
+            Feed::Inventory => self.inventory_interval,
+            Feed::Explorer => self.explorer_interval,
+        }
+        .max(Duration::from_millis(100))
+    }
+
+    /// Every feed at this cadence (tests, benchmarks).
+    pub fn every_feed(mut self, d: Duration) -> PollOptions {
+        self.nodes_interval = d;
+        self.ops_items_interval = d;
+        self.compliance_interval = d;
+        self.patch_interval = d;
+        self.inventory_interval = d;
+        self.explorer_interval = d;
+        self
     }
 }
 
-/// Connects, discovers the scopes and runs a poller per scope until the task is aborted
-/// or the receiver is dropped. Every outcome, failures included, arrives on `tx`; the
-/// connector, once made, is left in `shared`.
+/// Where and how often the last snapshot is written.
+#[derive(Debug, Clone)]
+pub struct CacheOptions {
+    pub path: PathBuf,
+    /// At most one write per this long.
+    pub min_interval: Duration,
+}
+
+/// The pollers' side of [`PollHandle`].
+#[derive(Debug, Clone)]
+pub struct PollControl {
+    feeds: watch::Receiver<FeedSet>,
+    requests: Arc<Mutex<Option<mpsc::UnboundedReceiver<DetailRequest>>>>,
+}
+
+/// The app's side: which feeds the visible panes want, and on-demand requests.
+#[derive(Debug, Clone)]
+pub struct PollHandle {
+    feeds: Arc<watch::Sender<FeedSet>>,
+    requests: mpsc::UnboundedSender<DetailRequest>,
+}
+
+impl PollHandle {
+    /// Polls these feeds eagerly (the nodes feed always is).
+    pub fn set_feeds(&self, feeds: FeedSet) {
+        self.feeds.send_if_modified(|f| {
+            let changed = *f != feeds;
+            *f = feeds;
+            changed
+        });
+    }
+
+    pub fn feeds(&self) -> FeedSet {
+        *self.feeds.borrow()
+    }
+
+    /// Asks for a detail; the answer (or a `DetailFailed`) comes as a [`FeedEvent`].
+    /// False when the pollers are gone.
+    pub fn request(&self, request: DetailRequest) -> bool {
+        self.requests.send(request).is_ok()
+    }
+}
+
+/// A connected handle and control; `initial` is the first wanted set.
+pub fn poll_control(initial: FeedSet) -> (PollHandle, PollControl) {
+    let (ftx, frx) = watch::channel(initial);
+    let (rtx, rrx) = mpsc::unbounded_channel();
+    (
+        PollHandle {
+            feeds: Arc::new(ftx),
+            requests: rtx,
+        },
+        PollControl {
+            feeds: frx,
+            requests: Arc::new(Mutex::new(Some(rrx))),
+        },
+    )
+}
+
+/// Connects, discovers the scopes and runs a poller per feed × scope until the task is
+/// aborted or the receiver is dropped. Every outcome, failures included, arrives on `tx`;
+/// the connector, once made, is left in `shared`. With a cache, the last snapshot is sent
+/// first (marked cached) and the estate is written back as it changes.
 pub async fn run_estate(
     aws: AwsOptions,
     accounts: AccountsConfig,
@@ -53,6 +193,17 @@ pub async fn run_estate(
     tx: mpsc::Sender<FeedEvent>,
     shared: SharedConnector,
 ) {
+    let cached = opts.cache.as_ref().and_then(|c| load_cache(&c.path));
+    if let Some(snapshot) = &cached
+        && tx
+            .send(FeedEvent::CacheLoaded {
+                snapshot: Box::new(snapshot.clone()),
+            })
+            .await
+            .is_err()
+    {
+        return;
+    }
     let conn = match Connector::connect(&aws).await {
         Ok(c) => c,
         Err(e) => {
@@ -64,8 +215,107 @@ pub async fn run_estate(
             return;
         }
     };
+    conn.pace_assume_role(opts.rate_per_second);
     let _ = shared.set(conn.clone());
-    let discovery = match discover(&conn, &accounts).await {
+    let (itx, irx) = mpsc::channel(1024);
+    let forwarder = tokio::spawn(forward(
+        irx,
+        tx.clone(),
+        conn.calls().clone(),
+        opts.clone(),
+        cached,
+    ));
+    poll_estate(&conn, &accounts, opts, itx).await;
+    let _ = forwarder.await;
+}
+
+/// Passes events on; keeps a mirror estate for the disk cache; sends the API call counts.
+async fn forward(
+    mut rx: mpsc::Receiver<FeedEvent>,
+    tx: mpsc::Sender<FeedEvent>,
+    calls: Arc<CallCounter>,
+    opts: PollOptions,
+    cached: Option<crate::model::Snapshot>,
+) {
+    let mut mirror = opts.cache.as_ref().map(|_| {
+        let mut e = Estate::new();
+        if let Some(s) = cached {
+            e.apply(FeedEvent::CacheLoaded {
+                snapshot: Box::new(s),
+            });
+        }
+        e
+    });
+    let mut dirty = false;
+    let mut last_write = tokio::time::Instant::now();
+    let mut last_counts = std::collections::BTreeMap::new();
+    let mut tick = tokio::time::interval(opts.api_calls_every.max(Duration::from_millis(50)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut writing: Option<tokio::task::JoinHandle<()>> = None;
+    loop {
+        tokio::select! {
+            ev = rx.recv() => {
+                let Some(ev) = ev else { break };
+                if let Some(m) = &mut mirror {
+                    let data = matches!(
+                        ev,
+                        FeedEvent::NodesLoaded { .. }
+                            | FeedEvent::TagsLoaded { .. }
+                            | FeedEvent::OpsItemsLoaded { .. }
+                            | FeedEvent::ComplianceLoaded { .. }
+                            | FeedEvent::PatchLoaded { .. }
+                            | FeedEvent::InventoryLoaded { .. }
+                            | FeedEvent::ExplorerLoaded { .. }
+                            | FeedEvent::ScopesDiscovered { .. }
+                    );
+                    if data {
+                        m.apply(ev.clone());
+                        dirty = true;
+                    }
+                }
+                if tx.send(ev).await.is_err() {
+                    break;
+                }
+            }
+            _ = tick.tick() => {
+                let counts = calls.snapshot();
+                if counts != last_counts {
+                    last_counts = counts.clone();
+                    if tx.send(FeedEvent::ApiCalls { counts }).await.is_err() {
+                        break;
+                    }
+                }
+                if let (Some(m), Some(c)) = (&mirror, &opts.cache)
+                    && dirty
+                    && last_write.elapsed() >= c.min_interval
+                    && writing.as_ref().is_none_or(|w| w.is_finished())
+                {
+                    dirty = false;
+                    last_write = tokio::time::Instant::now();
+                    let snapshot = m.snapshot(Utc::now());
+                    let path = c.path.clone();
+                    writing = Some(tokio::task::spawn_blocking(move || {
+                        if let Err(e) = save_cache(&path, &snapshot) {
+                            tracing::warn!(path = %path.display(), "cache not written: {e}");
+                        }
+                    }));
+                }
+            }
+        }
+    }
+    if let Some(w) = writing {
+        let _ = w.await;
+    }
+}
+
+/// Discovery, then the feed tasks and the request server.
+async fn poll_estate(
+    conn: &Connector,
+    accounts: &AccountsConfig,
+    opts: PollOptions,
+    tx: mpsc::Sender<FeedEvent>,
+) {
+    let discovery = match discover(conn, accounts).await {
         Ok(d) => d,
         Err(e) => {
             let _ = tx
@@ -87,80 +337,84 @@ pub async fn run_estate(
     {
         return;
     }
+    let (wanted, requests) = match &opts.control {
+        Some(c) => (
+            c.feeds.clone(),
+            c.requests.lock().unwrap_or_else(|p| p.into_inner()).take(),
+        ),
+        None => {
+            let (_keep, rx) = watch::channel(FeedSet::all());
+            (rx, None)
+        }
+    };
+    let mut feeds = Vec::with_capacity(discovery.scopes.len());
+    for (i, scope) in discovery.scopes.iter().enumerate() {
+        let read = conn
+            .ssm_read(&scope.account.id, &scope.region, &opts.role_name)
+            .await;
+        feeds.push(Arc::new(
+            ScopeFeed::new(i as u32, scope.clone(), read, opts.rate_per_second)
+                .with_backoff(opts.backoff),
+        ));
+    }
+    let feeds = Arc::new(feeds);
+    // Explorer asks the sync in the caller's account and first region.
+    let owner = discovery.scopes.iter().position(|s| {
+        s.account.id == conn.caller().account
+            && conn.regions().first().is_some_and(|r| *r == s.region)
+    });
+    let opts = Arc::new(opts);
+    let sync = Arc::new(AtomicU8::new(match owner {
+        Some(_) => feeds::SYNC_UNKNOWN,
+        None => feeds::SYNC_ABSENT,
+    }));
     let mut tasks = JoinSet::new();
-    for (i, scope) in discovery.scopes.into_iter().enumerate() {
-        let conn = conn.clone();
-        let opts = opts.clone();
-        let tx = tx.clone();
-        tasks.spawn(async move {
-            let read = conn
-                .ssm_read(&scope.account.id, &scope.region, &opts.role_name)
-                .await;
-            let feed = ScopeFeed::new(i as u32, scope, read, opts.rate_per_second);
-            poll_scope_forever(feed, opts, tx).await;
-        });
+    if let Some(rx) = requests {
+        tasks.spawn(details::serve(
+            rx,
+            feeds.clone(),
+            tx.clone(),
+            opts.detail_ttl,
+        ));
     }
+    if owner.is_none() && !feeds.is_empty() {
+        let _ = tx
+            .send(FeedEvent::ExplorerLoaded {
+                scope: 0,
+                source: ExplorerSource::Pollers,
+                aggregates: Vec::new(),
+                at: Utc::now(),
+            })
+            .await;
+    }
+    for feed in feeds.iter() {
+        let (node_ids, _) = watch::channel(None);
+        for f in Feed::ALL {
+            if f == Feed::Explorer && owner != Some(feed.id as usize) {
+                let _ = tx
+                    .send(FeedEvent::FeedScheduled {
+                        scope: feed.id,
+                        feed: f,
+                        next: None,
+                        active: false,
+                    })
+                    .await;
+                continue;
+            }
+            tasks.spawn(
+                feeds::FeedTask {
+                    feed: f,
+                    scope: feed.clone(),
+                    opts: opts.clone(),
+                    tx: tx.clone(),
+                    wanted: wanted.clone(),
+                    sync: sync.clone(),
+                    node_ids: node_ids.clone(),
+                }
+                .run(),
+            );
+        }
+    }
+    drop(tx);
     while tasks.join_next().await.is_some() {}
-}
-
-/// The poll loop of one scope: nodes every `nodes_interval`, tags every `tags_interval`
-/// (and for nodes not seen before). Ends when the receiver is gone.
-async fn poll_scope_forever(feed: ScopeFeed, opts: PollOptions, tx: mpsc::Sender<FeedEvent>) {
-    let mut tags_due = tokio::time::Instant::now();
-    let mut known: std::collections::HashSet<String> = Default::default();
-    loop {
-        let event = match fetch_nodes(&feed).await {
-            Ok(nodes) => {
-                let new_nodes = nodes.iter().any(|n| !known.contains(&n.instance_id));
-                known = nodes.iter().map(|n| n.instance_id.clone()).collect();
-                let want_tags = opts.with_tags
-                    && (new_nodes || tokio::time::Instant::now() >= tags_due)
-                    && !nodes.is_empty();
-                let loaded = FeedEvent::NodesLoaded {
-                    scope: feed.id,
-                    nodes: nodes.clone(),
-                    at: Utc::now(),
-                };
-                if tx.send(loaded).await.is_err() {
-                    return;
-                }
-                if want_tags {
-                    match fetch_tags(&feed, &nodes).await {
-                        Ok(tags) => {
-                            tags_due = tokio::time::Instant::now() + opts.tags_interval;
-                            if tx
-                                .send(FeedEvent::TagsLoaded {
-                                    scope: feed.id,
-                                    tags,
-                                })
-                                .await
-                                .is_err()
-                            {
-                                return;
-                            }
-                        }
-                        Err(e) => tracing::warn!(scope = %feed.scope.label(), "tags: {e}"),
-                    }
-                }
-                None
-            }
-            Err(e) => {
-                tracing::warn!(scope = %feed.scope.label(), "nodes: {e}");
-                Some(FeedEvent::ScopeFailed {
-                    scope: feed.id,
-                    error: e.to_string(),
-                    at: Utc::now(),
-                })
-            }
-        };
-        if let Some(ev) = event
-            && tx.send(ev).await.is_err()
-        {
-            return;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(jittered(opts.nodes_interval)) => {}
-            _ = tx.closed() => return,
-        }
-    }
 }

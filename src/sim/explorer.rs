@@ -497,7 +497,7 @@ pub(crate) fn list_resource_data_sync(ctx: &Ctx<'_>, body: &Object) -> Result<Va
             "SyncName": ORG_SYNC,
             "SyncType": "SyncFromSource",
             "SyncSource": {
-                "SourceType": "AWSOrganizations",
+                "SourceType": "AwsOrganizations",
                 "AwsOrganizationsSource": { "OrganizationSourceType": "EntireOrganization" },
                 "SourceRegions": ctx.estate.regions,
                 "IncludeFutureRegions": false,

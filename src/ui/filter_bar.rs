@@ -12,9 +12,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> Option<Position> {
     let theme = app.theme();
     let base = Style::default().fg(theme.filter_fg).bg(theme.bg);
     buf.set_style(area, base);
-    let text = app.nodes.filter_text();
+    let text = app.pane_filter_text();
+    let error = app.pane_filter_error();
 
-    let (right, right_style) = match app.nodes.filter_error() {
+    let (right, right_style) = match &error {
         Some(e) => (format!("✗ {e} "), base.fg(theme.filter_error)),
         None => {
             let hint = if app.filter_editing() {
@@ -23,7 +24,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> Option<Position> {
                 "/ edit · Esc clear"
             };
             (
-                format!("{} shown · {hint} ", thousands(app.visible_row_count())),
+                format!("{} shown · {hint} ", thousands(app.pane_row_count())),
                 base.fg(theme.muted),
             )
         }
@@ -47,7 +48,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> Option<Position> {
             prompt_style,
         ) as u16;
     let room = usize::from(right_area.x.saturating_sub(x).saturating_sub(1));
-    let text_style = if app.nodes.filter_error().is_some() {
+    let text_style = if error.is_some() {
         base.fg(theme.filter_error)
     } else {
         base
@@ -58,6 +59,31 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> Option<Position> {
     }
     let before = text.get(..app.filter_cursor()).unwrap_or(text);
     let cx = x.saturating_add(width(before).min(room) as u16);
+    Some(Position::new(
+        cx.min(area.right().saturating_sub(1)),
+        area.y,
+    ))
+}
+
+/// The `:` command line; returns where the terminal cursor goes.
+pub fn draw_command(buf: &mut Buffer, area: Rect, app: &App) -> Option<Position> {
+    let line = app.command_line()?;
+    let theme = app.theme();
+    let base = Style::default().fg(theme.filter_fg).bg(theme.bg);
+    buf.set_style(area, base);
+    let hint = "Enter run · Tab complete · Esc cancel · :help ";
+    let right_w = width(hint).min(usize::from(area.width) / 2) as u16;
+    let right_area = Rect {
+        x: area.right() - right_w,
+        width: right_w,
+        ..area
+    };
+    put_right(buf, right_area, hint, base.fg(theme.muted));
+    let prompt = base.fg(theme.filter_prompt).add_modifier(Modifier::BOLD);
+    let x = area.x + put(buf, area.x, area.y, ": ", usize::from(area.width), prompt) as u16;
+    let room = usize::from(right_area.x.saturating_sub(x).saturating_sub(1));
+    put(buf, x, area.y, &line.text, room, base);
+    let cx = x.saturating_add(width(&line.text).min(room) as u16);
     Some(Position::new(
         cx.min(area.right().saturating_sub(1)),
         area.y,

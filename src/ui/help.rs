@@ -6,7 +6,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
-use crate::app::{App, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
+use crate::app::{
+    App, COMMAND_HELP, FILTER_HELP, KEY_HELP, PANE_KEY_HELP, SESSION_HELP, SESSION_KEY_HELP,
+};
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let theme = app.theme();
@@ -16,7 +18,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
 
     let entry = |k: &str, what: &'static str| {
         Line::from(vec![
-            Span::styled(format!("  {k:<17}"), key),
+            Span::styled(format!("  {k:<18}"), key),
             Span::styled(what, base),
         ])
     };
@@ -24,45 +26,55 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     for (k, what) in KEY_HELP {
         lines.push(entry(k, what));
     }
-    // Sessions change AWS state: not offered in read-only mode.
+    // The right column (or the rest of one): sessions, pane keys, commands.
     let mut session_lines = Vec::new();
+    // Sessions change AWS state: not offered in read-only mode.
     if !app.options.read_only {
         session_lines.push(Line::styled("Sessions", heading));
         for (k, what) in SESSION_KEY_HELP {
             session_lines.push(entry(k, what));
         }
-        session_lines.push(Line::default());
         session_lines.push(Line::styled(
-            "In a session tab every key goes to the shell, except:",
+            "In a shell tab every key goes to it but:",
             base.fg(theme.muted),
         ));
         for (k, what) in SESSION_HELP {
             session_lines.push(entry(k, what));
         }
+        session_lines.push(Line::default());
+    }
+    session_lines.push(Line::styled("Panes", heading));
+    for (k, what) in PANE_KEY_HELP {
+        session_lines.push(entry(k, what));
+    }
+    session_lines.push(Line::default());
+    session_lines.push(Line::styled("Commands", heading));
+    for (k, what) in COMMAND_HELP {
+        session_lines.push(entry(k, what));
     }
     lines.push(Line::default());
     lines.push(Line::styled("Filter", heading));
     for (example, what) in FILTER_HELP {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {example:<17}"), key),
+            Span::styled(format!("  {example:<18}"), key),
             Span::styled(*what, base),
         ]));
     }
-    lines.push(Line::default());
-    lines.push(Line::styled(
+    session_lines.push(Line::default());
+    session_lines.push(Line::styled(
         "Agent 3.2.0*: an update is available",
         base.fg(theme.muted),
     ));
 
     // Side by side when there is room, else one column.
-    let two_columns = !session_lines.is_empty() && area.width >= 128;
+    let two_columns = area.width >= 100;
     if !two_columns && !session_lines.is_empty() {
         lines.push(Line::default());
         lines.append(&mut session_lines);
     }
     let rows = lines.len().max(session_lines.len());
     let h = u16::try_from(rows + 2).unwrap_or(u16::MAX);
-    let w = if two_columns { 128 } else { 64 };
+    let w = if two_columns { area.width.min(128) } else { 64 };
     let popup = super::text::centered(area, w, h);
     let block = Block::default()
         .borders(Borders::ALL)

@@ -1,12 +1,19 @@
 //! Drawing only: reads [`App`] state and paints a frame.
 
+mod compliance;
 mod detail;
+mod explorer;
 mod filter_bar;
 mod header;
 mod help;
+mod inventory;
 mod nodes;
+mod ops;
+mod pane_bar;
+mod scopes;
 pub mod sessions;
 mod status;
+pub mod table;
 pub mod text;
 pub mod theme;
 
@@ -16,7 +23,7 @@ use ratatui::style::Style;
 
 pub use nodes::layout_columns;
 
-use crate::app::{App, Overlay, TableArea};
+use crate::app::{App, Overlay, Pane, TableArea};
 
 /// Draws the whole screen. Takes `&mut App` to record the table's height and scroll.
 pub fn render(frame: &mut Frame, app: &mut App) {
@@ -68,9 +75,22 @@ pub fn render(frame: &mut Frame, app: &mut App) {
         return;
     }
 
-    let show_filter = app.filter_editing() || !app.nodes.filter_text().is_empty();
-    let status_h = 2.min(area.height.saturating_sub(1 + tab_h));
-    let filter_h = u16::from(show_filter && area.height > 3 + tab_h);
+    let bar = Rect {
+        y: header.bottom(),
+        height: u16::from(area.height > 2),
+        ..area
+    };
+    let tab_bar = Rect {
+        y: bar.bottom(),
+        height: tab_h.min(u16::from(area.height > 3)),
+        ..area
+    };
+    let tab_h = tab_bar.height;
+    let editing_line = app.command_line().is_some() || app.filter_editing();
+    let show_filter = editing_line || (app.pane_has_filter() && !app.pane_filter_text().is_empty());
+    let used = 1 + bar.height + tab_h;
+    let status_h = 2.min(area.height.saturating_sub(used));
+    let filter_h = u16::from(show_filter && area.height > used + 2);
     let status = Rect {
         y: area.bottom() - status_h,
         height: status_h,
@@ -81,21 +101,35 @@ pub fn render(frame: &mut Frame, app: &mut App) {
         height: filter_h,
         ..area
     };
-    let table = Rect {
+    let body = Rect {
         y: filter.bottom(),
         height: status.y.saturating_sub(filter.bottom()),
         ..area
     };
 
     header::draw(frame.buffer_mut(), header, app);
+    pane_bar::draw(frame.buffer_mut(), bar, app);
     if tab_h > 0 {
         sessions::draw_tab_bar(frame.buffer_mut(), tab_bar, app);
     }
-    nodes::draw(frame.buffer_mut(), table, app);
-    if filter_h > 0
-        && let Some(cursor) = filter_bar::draw(frame.buffer_mut(), filter, app)
-    {
-        frame.set_cursor_position(cursor);
+    let buf = frame.buffer_mut();
+    match app.pane() {
+        Pane::Nodes => nodes::draw(buf, body, app),
+        Pane::Explorer => explorer::draw(buf, body, app),
+        Pane::OpsCenter => ops::draw(buf, body, app),
+        Pane::Compliance => compliance::draw(buf, body, app),
+        Pane::Inventory => inventory::draw(buf, body, app),
+        Pane::Scopes => scopes::draw(buf, body, app),
+    }
+    if filter_h > 0 {
+        let cursor = if app.command_line().is_some() {
+            filter_bar::draw_command(frame.buffer_mut(), filter, app)
+        } else {
+            filter_bar::draw(frame.buffer_mut(), filter, app)
+        };
+        if let Some(cursor) = cursor {
+            frame.set_cursor_position(cursor);
+        }
     }
     status::draw(frame.buffer_mut(), status, app);
     draw_overlay(frame, area, app);
@@ -106,6 +140,8 @@ fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
         Overlay::None => {}
         Overlay::Help => help::draw(frame.buffer_mut(), area, app),
         Overlay::Detail { .. } => detail::draw(frame.buffer_mut(), area, app),
+        Overlay::OpsItem { .. } => ops::draw_detail(frame.buffer_mut(), area, app),
+        Overlay::ComplianceItems { .. } => compliance::draw_items(frame.buffer_mut(), area, app),
         Overlay::Forward(_) => {
             if let Some(c) = sessions::draw_forward_prompt(frame.buffer_mut(), area, app) {
                 frame.set_cursor_position(c);

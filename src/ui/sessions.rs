@@ -94,7 +94,7 @@ pub fn draw_tab_bar(buf: &mut Buffer, area: Rect, app: &App) {
     let focus = app.focus();
     let tabs = app.session_tabs();
 
-    let nodes_label = " 0 nodes ";
+    let nodes_label = &format!(" 0 {} ", app.pane().title());
     let sep = "│";
     let total = |level: u8| -> usize {
         width(nodes_label)
@@ -295,7 +295,7 @@ pub fn draw_footer(buf: &mut Buffer, area: Rect, app: &App) {
             ("n/p", "tab"),
             ("0-9", "go to"),
             ("x", "close"),
-            ("q", "nodes"),
+            ("q", "panes"),
             ("?", "help"),
             (LEADER_LABEL, "send it"),
         ] {

@@ -5,25 +5,58 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::text::{put, put_right, thousands, width};
-use crate::app::App;
+use crate::app::{App, Pane};
 use crate::model::ScopeHealth;
 
 const HINTS: &[(&str, &str)] = &[
     ("?", "help"),
+    ("1-6", "panes"),
+    (":", "command"),
     ("/", "filter"),
     ("s", "sort"),
     ("⏎", "details"),
     ("q", "quit"),
 ];
 
-/// With sessions (not in read-only mode).
+/// Nodes pane with sessions (not in read-only mode).
 const SESSION_HINTS: &[(&str, &str)] = &[
     ("?", "help"),
+    ("1-6", "panes"),
+    (":", "command"),
     ("/", "filter"),
     ("s", "sort"),
     ("⏎", "details"),
     ("c", "shell"),
     ("p", "forward"),
+    ("q", "quit"),
+];
+
+const OPS_HINTS: &[(&str, &str)] = &[
+    ("?", "help"),
+    ("1-6", "panes"),
+    (":", "command"),
+    ("/", "filter"),
+    ("s", "sort"),
+    ("⏎", "details"),
+    ("n", "node"),
+    ("q", "quit"),
+];
+
+const INVENTORY_HINTS: &[(&str, &str)] = &[
+    ("?", "help"),
+    ("1-6", "panes"),
+    ("←→", "type"),
+    ("/", "filter"),
+    ("a", "app query"),
+    ("m", "view"),
+    ("q", "quit"),
+];
+
+const VIEW_HINTS: &[(&str, &str)] = &[
+    ("?", "help"),
+    ("1-6", "panes"),
+    (":", "command"),
+    ("j/k", "scroll"),
     ("q", "quit"),
 ];
 
@@ -40,11 +73,13 @@ pub fn summary(app: &App) -> String {
     if c.pending > 0 {
         s.push_str(&format!(", {} pending", c.pending));
     }
-    s.push_str(&format!(
-        " · {} nodes · {} shown",
-        thousands(app.estate.node_count()),
-        thousands(app.visible_row_count())
-    ));
+    s.push_str(&format!(" · {} nodes", thousands(app.estate.node_count())));
+    if app.pane_has_filter() {
+        s.push_str(&format!(" · {} shown", thousands(app.pane_row_count())));
+    }
+    if let Some(t) = app.estate.cache_saved_at {
+        s.push_str(&format!(" · ◷ cached {}", t.format("%H:%M")));
+    }
     s
 }
 
@@ -58,10 +93,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
 
     // Key hints on the right, the summary on the left.
     let summary = summary(app);
-    let hints = if app.options.read_only {
-        HINTS
-    } else {
-        SESSION_HINTS
+    let hints = match app.pane() {
+        Pane::Nodes if app.options.read_only => HINTS,
+        Pane::Nodes => SESSION_HINTS,
+        Pane::OpsCenter | Pane::Compliance => OPS_HINTS,
+        Pane::Inventory => INVENTORY_HINTS,
+        Pane::Explorer | Pane::Scopes => VIEW_HINTS,
     };
     let hints_w = |n: usize| -> usize {
         hints[..n]
@@ -69,9 +106,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
             .map(|(k, d)| width(k) + width(d) + 3)
             .sum()
     };
-    // All hints, or just "? help", or none: the summary comes first.
-    let shown = [hints.len(), 1, 0]
-        .into_iter()
+    // As many hints as fit: the summary comes first.
+    let shown = (0..=hints.len())
+        .rev()
         .find(|n| width(&summary) + hints_w(*n) + 2 <= usize::from(area.width))
         .unwrap_or(0);
     let mut x = area.right().saturating_sub(hints_w(shown) as u16);
@@ -90,7 +127,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         summary_style,
     );
     for (key, what) in &hints[..shown] {
-        x += put(buf, x, area.y, key, 2, base.fg(theme.key)) as u16;
+        x += put(buf, x, area.y, key, width(key), base.fg(theme.key)) as u16;
         x += put(
             buf,
             x + 1,
@@ -123,7 +160,22 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         .iter()
         .filter(|s| s.health == ScopeHealth::Failed)
         .collect();
-    if let Some(err) = &app.estate.discovery_error {
+    if let Some(n) = app.notice() {
+        let style = if n.error {
+            base.fg(theme.error)
+        } else {
+            base.fg(theme.ok)
+        };
+        let mark = if n.error { "✗" } else { "·" };
+        put(
+            buf,
+            line2.x + 1,
+            line2.y,
+            &format!("{mark} {}", one_line(&n.text)),
+            room,
+            style,
+        );
+    } else if let Some(err) = &app.estate.discovery_error {
         put(
             buf,
             line2.x + 1,

@@ -92,6 +92,12 @@ theme_struct!(
     popup_bg,
     popup_border,
     key,
+    sev_critical,
+    sev_high,
+    sev_medium,
+    sev_low,
+    compliant,
+    non_compliant,
 );
 
 impl Default for Theme {

@@ -1,0 +1,222 @@
+//! The compliance pane: summaries per type and the non-compliant resources (a
+//! [`TableView`]) of the scopes shown.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use super::filter::FilterColumn;
+use super::table::{TableColumn, TableSource, TableView};
+use crate::model::{Estate, Feed, ResourceCompliance, ScopeId, SeverityCounts};
+
+/// A column of the non-compliant resources table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResCol {
+    Account,
+    Region,
+    Resource,
+    Name,
+    Type,
+    Severity,
+    NonCompliant,
+    Executed,
+}
+
+impl FilterColumn for ResCol {
+    fn from_filter_key(key: &str) -> Option<ResCol> {
+        Some(match key.to_ascii_lowercase().as_str() {
+            "account" => ResCol::Account,
+            "region" => ResCol::Region,
+            "id" | "resource" => ResCol::Resource,
+            "name" => ResCol::Name,
+            "type" => ResCol::Type,
+            "severity" | "sev" => ResCol::Severity,
+            _ => return None,
+        })
+    }
+
+    fn filter_keys() -> &'static str {
+        "account, region, id, name, type, severity"
+    }
+}
+
+impl TableColumn for ResCol {
+    const ALL: &'static [ResCol] = &[
+        ResCol::Severity,
+        ResCol::Resource,
+        ResCol::Name,
+        ResCol::Type,
+        ResCol::NonCompliant,
+        ResCol::Account,
+        ResCol::Region,
+        ResCol::Executed,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            ResCol::Account => "Account",
+            ResCol::Region => "Region",
+            ResCol::Resource => "Resource",
+            ResCol::Name => "Name",
+            ResCol::Type => "Type",
+            ResCol::Severity => "Worst",
+            ResCol::NonCompliant => "Non-compl.",
+            ResCol::Executed => "Checked",
+        }
+    }
+}
+
+/// The non-compliant resources of the scopes shown.
+pub struct ResourceRows<'a> {
+    pub estate: &'a Estate,
+    pub refs: &'a [(ScopeId, u32)],
+}
+
+impl ResourceRows<'_> {
+    pub fn resource(&self, row: usize) -> Option<&ResourceCompliance> {
+        let (s, i) = *self.refs.get(row)?;
+        self.estate.scope_resource_compliance(s).get(i as usize)
+    }
+}
+
+impl TableSource for ResourceRows<'_> {
+    type Col = ResCol;
+
+    fn len(&self) -> usize {
+        self.refs.len()
+    }
+
+    fn cell(&self, row: usize, col: ResCol) -> Cow<'_, str> {
+        let Some(r) = self.resource(row) else {
+            return Cow::Borrowed("");
+        };
+        let scope = self.estate.scope(r.scope).map(|s| &s.scope);
+        match col {
+            ResCol::Account => scope.map_or(Cow::Borrowed(""), |s| {
+                Cow::Owned(format!("{} ({})", s.account.name, s.account.id))
+            }),
+            ResCol::Region => scope.map_or(Cow::Borrowed(""), |s| Cow::Borrowed(&s.region)),
+            ResCol::Resource => Cow::Borrowed(&r.resource_id),
+            ResCol::Name => Cow::Borrowed(
+                self.estate
+                    .find_node(r.scope, &r.resource_id)
+                    .map_or("", |n| n.name()),
+            ),
+            ResCol::Type => Cow::Borrowed(&r.compliance_type),
+            ResCol::Severity => Cow::Borrowed(r.worst_severity.as_str()),
+            ResCol::NonCompliant => Cow::Owned(r.non_compliant.total().to_string()),
+            ResCol::Executed => Cow::Borrowed(""),
+        }
+    }
+
+    fn sort_key(&self, row: usize, col: ResCol) -> Option<i64> {
+        let r = self.resource(row)?;
+        match col {
+            ResCol::Severity => Some(r.worst_severity as i64),
+            ResCol::NonCompliant => Some(-i64::from(r.non_compliant.total())),
+            ResCol::Executed => Some(r.execution_time.map_or(i64::MAX, |t| -t.timestamp())),
+            _ => None,
+        }
+    }
+
+    fn row_key(&self, row: usize) -> String {
+        self.resource(row)
+            .map(|r| format!("{}/{}/{}", r.scope, r.resource_id, r.compliance_type))
+            .unwrap_or_default()
+    }
+}
+
+/// Compliance of one type over the scopes shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryRow {
+    pub compliance_type: String,
+    pub compliant: SeverityCounts,
+    pub non_compliant: SeverityCounts,
+}
+
+/// Summaries per compliance type over the scopes in `mask`, sorted by type.
+pub fn compliance_summary(estate: &Estate, mask: &[bool]) -> Vec<SummaryRow> {
+    let mut by: BTreeMap<&str, (SeverityCounts, SeverityCounts)> = BTreeMap::new();
+    for s in 0..estate.scopes().len() as ScopeId {
+        if !mask.get(s as usize).copied().unwrap_or(true) {
+            continue;
+        }
+        for c in estate.scope_compliance(s) {
+            let e = by.entry(&c.compliance_type).or_default();
+            e.0.add(&c.compliant);
+            e.1.add(&c.non_compliant);
+        }
+    }
+    by.into_iter()
+        .map(|(t, (c, n))| SummaryRow {
+            compliance_type: t.to_string(),
+            compliant: c,
+            non_compliant: n,
+        })
+        .collect()
+}
+
+/// State of the compliance pane.
+#[derive(Debug)]
+pub struct ComplianceView {
+    pub table: TableView<ResCol>,
+    pub refs: Vec<(ScopeId, u32)>,
+    pub summary: Vec<SummaryRow>,
+    key: Option<(u64, u64, Vec<bool>)>,
+}
+
+impl Default for ComplianceView {
+    fn default() -> Self {
+        ComplianceView {
+            table: TableView::new(ResCol::Severity, false),
+            refs: Vec::new(),
+            summary: Vec::new(),
+            key: None,
+        }
+    }
+}
+
+impl ComplianceView {
+    pub fn rows<'a>(&'a self, estate: &'a Estate) -> ResourceRows<'a> {
+        ResourceRows {
+            estate,
+            refs: &self.refs,
+        }
+    }
+
+    /// Re-reads when the compliance feed, the nodes (names) or the scope mask changed.
+    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
+        let key = (
+            estate.feed_generation(Feed::Compliance),
+            estate.generation(),
+            mask.to_vec(),
+        );
+        if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        self.refs.clear();
+        for s in 0..estate.scopes().len() as ScopeId {
+            if !mask.get(s as usize).copied().unwrap_or(true) {
+                continue;
+            }
+            let list = estate.scope_resource_compliance(s);
+            self.refs.extend(
+                list.iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.non_compliant.total() > 0 || r.status == "NON_COMPLIANT")
+                    .map(|(i, _)| (s, i as u32)),
+            );
+        }
+        self.summary = compliance_summary(estate, mask);
+        let src = ResourceRows {
+            estate,
+            refs: &self.refs,
+        };
+        self.table.rebuild(&src);
+        self.key = Some(key);
+    }
+
+    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a ResourceCompliance> {
+        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
+        estate.scope_resource_compliance(s).get(i as usize)
+    }
+}

@@ -1,0 +1,523 @@
+//! The inventory pane: one node's inventory, type by type, as a [`TableView`] whose
+//! columns are the type's attributes; and fleet-wide application queries with counts
+//! by version.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use super::filter::FilterColumn;
+use super::table::{TableColumn, TableSource, TableView};
+use crate::model::{ApplicationHit, Estate, InventoryEntry, InventoryRows, ScopeId};
+
+/// Attribute columns shown at most per inventory type.
+pub const MAX_ATTRS: usize = 12;
+
+/// The `n`th attribute of an inventory type (named at run time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvCol(pub u8);
+
+impl FilterColumn for InvCol {
+    fn from_filter_key(_: &str) -> Option<InvCol> {
+        None
+    }
+
+    fn filter_keys() -> &'static str {
+        "an attribute name"
+    }
+}
+
+impl TableColumn for InvCol {
+    const ALL: &'static [InvCol] = &[
+        InvCol(0),
+        InvCol(1),
+        InvCol(2),
+        InvCol(3),
+        InvCol(4),
+        InvCol(5),
+        InvCol(6),
+        InvCol(7),
+        InvCol(8),
+        InvCol(9),
+        InvCol(10),
+        InvCol(11),
+    ];
+
+    fn title(self) -> &'static str {
+        "attribute"
+    }
+}
+
+/// The entries of one inventory type, by attribute.
+pub struct EntryRows<'a> {
+    pub entries: &'a [InventoryEntry],
+    pub attrs: &'a [String],
+}
+
+impl TableSource for EntryRows<'_> {
+    type Col = InvCol;
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn cell(&self, row: usize, col: InvCol) -> Cow<'_, str> {
+        let (Some(entry), Some(attr)) = (self.entries.get(row), self.attrs.get(usize::from(col.0)))
+        else {
+            return Cow::Borrowed("");
+        };
+        Cow::Borrowed(
+            entry
+                .iter()
+                .find(|(k, _)| k == attr)
+                .map_or("", |(_, v)| v.as_str()),
+        )
+    }
+
+    fn row_key(&self, row: usize) -> String {
+        self.entries
+            .get(row)
+            .map(|e| {
+                e.iter()
+                    .map(|(_, v)| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\u{1f}")
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Attributes of an inventory type in a useful order: names and versions first.
+pub fn attributes(rows: &InventoryRows) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for e in &rows.entries {
+        for (k, _) in e {
+            if !seen.contains(k) {
+                seen.push(k.clone());
+            }
+        }
+    }
+    const FIRST: &[&str] = &["Name", "Version", "Publisher", "PackageId", "Architecture"];
+    seen.sort_by_key(|k| {
+        (
+            FIRST.iter().position(|f| f == k).unwrap_or(FIRST.len()),
+            k.clone(),
+        )
+    });
+    seen.truncate(MAX_ATTRS);
+    seen
+}
+
+/// What the inventory pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InventoryMode {
+    /// One node's inventory, type by type.
+    Node,
+    /// Nodes that have an application.
+    Query,
+}
+
+/// A column of the application query table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppCol {
+    Account,
+    Region,
+    Instance,
+    Name,
+    Application,
+    Version,
+    Publisher,
+}
+
+impl FilterColumn for AppCol {
+    fn from_filter_key(key: &str) -> Option<AppCol> {
+        Some(match key.to_ascii_lowercase().as_str() {
+            "account" => AppCol::Account,
+            "region" => AppCol::Region,
+            "id" | "instance" => AppCol::Instance,
+            "name" => AppCol::Name,
+            "app" | "application" => AppCol::Application,
+            "version" => AppCol::Version,
+            "publisher" => AppCol::Publisher,
+            _ => return None,
+        })
+    }
+
+    fn filter_keys() -> &'static str {
+        "account, region, id, name, app, version, publisher"
+    }
+}
+
+impl TableColumn for AppCol {
+    const ALL: &'static [AppCol] = &[
+        AppCol::Instance,
+        AppCol::Name,
+        AppCol::Application,
+        AppCol::Version,
+        AppCol::Publisher,
+        AppCol::Account,
+        AppCol::Region,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            AppCol::Account => "Account",
+            AppCol::Region => "Region",
+            AppCol::Instance => "Instance ID",
+            AppCol::Name => "Node",
+            AppCol::Application => "Application",
+            AppCol::Version => "Version",
+            AppCol::Publisher => "Publisher",
+        }
+    }
+}
+
+/// Hits of the last application query, within the scope mask and version bound.
+pub struct HitRows<'a> {
+    pub estate: &'a Estate,
+    pub hits: Vec<&'a ApplicationHit>,
+}
+
+impl TableSource for HitRows<'_> {
+    type Col = AppCol;
+
+    fn len(&self) -> usize {
+        self.hits.len()
+    }
+
+    fn cell(&self, row: usize, col: AppCol) -> Cow<'_, str> {
+        let Some(h) = self.hits.get(row) else {
+            return Cow::Borrowed("");
+        };
+        let scope = self.estate.scope(h.scope).map(|s| &s.scope);
+        match col {
+            AppCol::Account => scope.map_or(Cow::Borrowed(""), |s| {
+                Cow::Owned(format!("{} ({})", s.account.name, s.account.id))
+            }),
+            AppCol::Region => scope.map_or(Cow::Borrowed(""), |s| Cow::Borrowed(&s.region)),
+            AppCol::Instance => Cow::Borrowed(&h.instance_id),
+            AppCol::Name => Cow::Borrowed(
+                self.estate
+                    .find_node(h.scope, &h.instance_id)
+                    .map_or("", |n| n.name()),
+            ),
+            AppCol::Application => Cow::Borrowed(&h.name),
+            AppCol::Version => Cow::Borrowed(&h.version),
+            AppCol::Publisher => Cow::Borrowed(&h.publisher),
+        }
+    }
+
+    fn row_key(&self, row: usize) -> String {
+        self.hits
+            .get(row)
+            .map(|h| format!("{}/{}/{}/{}", h.scope, h.instance_id, h.name, h.version))
+            .unwrap_or_default()
+    }
+}
+
+/// Nodes per version of the queried application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionCount {
+    pub version: String,
+    pub nodes: usize,
+    /// Below the version asked for (`:app X <Y`).
+    pub below: bool,
+}
+
+/// State of an application query.
+#[derive(Debug)]
+pub struct AppQueryView {
+    pub name: String,
+    pub below: Option<String>,
+    pub table: TableView<AppCol>,
+    pub versions: Vec<VersionCount>,
+    key: Option<(u64, Vec<bool>, Option<String>)>,
+    answers: u64,
+}
+
+impl Default for AppQueryView {
+    fn default() -> Self {
+        AppQueryView {
+            name: String::new(),
+            below: None,
+            table: TableView::new(AppCol::Version, false),
+            versions: Vec::new(),
+            key: None,
+            answers: 0,
+        }
+    }
+}
+
+impl AppQueryView {
+    /// The hits shown: the answer to this query, in the mask, below the bound.
+    pub fn hits<'a>(&self, estate: &'a Estate, mask: &[bool]) -> HitRows<'a> {
+        let hits = estate
+            .application_query()
+            .filter(|q| q.name.eq_ignore_ascii_case(&self.name))
+            .map(|q| {
+                q.hits
+                    .iter()
+                    .filter(|h| mask.get(h.scope as usize).copied().unwrap_or(true))
+                    .filter(|h| {
+                        self.below
+                            .as_deref()
+                            .is_none_or(|b| version_below(&h.version, b))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        HitRows { estate, hits }
+    }
+
+    /// The answer arrived (for this name), in any scope.
+    pub fn answered(&self, estate: &Estate) -> bool {
+        estate
+            .application_query()
+            .is_some_and(|q| q.name.eq_ignore_ascii_case(&self.name))
+    }
+
+    /// Counts a new answer: the next sync re-reads.
+    pub fn invalidate(&mut self) {
+        self.answers += 1;
+    }
+
+    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
+        let key = (self.answers, mask.to_vec(), self.below.clone());
+        if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        if let Some(q) = estate
+            .application_query()
+            .filter(|q| q.name.eq_ignore_ascii_case(&self.name))
+        {
+            for h in q
+                .hits
+                .iter()
+                .filter(|h| mask.get(h.scope as usize).copied().unwrap_or(true))
+            {
+                *counts.entry(h.version.as_str()).or_default() += 1;
+            }
+        }
+        let mut versions: Vec<VersionCount> = counts
+            .into_iter()
+            .map(|(v, n)| VersionCount {
+                version: v.to_string(),
+                nodes: n,
+                below: self.below.as_deref().is_some_and(|b| version_below(v, b)),
+            })
+            .collect();
+        versions.sort_by(|a, b| compare_versions(&b.version, &a.version));
+        self.versions = versions;
+        let src = self.hits(estate, mask);
+        self.table.rebuild(&src);
+        self.key = Some(key);
+    }
+}
+
+/// What the entries table was built from: (inventory generation, node, type, answers).
+type EntriesKey = (u64, Option<(ScopeId, String)>, Option<String>, u64);
+
+/// State of the inventory pane.
+#[derive(Debug)]
+pub struct InventoryView {
+    pub mode: InventoryMode,
+    /// The node shown: (scope, instance id).
+    pub node: Option<(ScopeId, String)>,
+    /// The type shown, by name.
+    pub type_name: Option<String>,
+    pub table: TableView<InvCol>,
+    /// Attribute names of the type shown, by column.
+    pub attrs: Vec<String>,
+    pub query: AppQueryView,
+    key: Option<EntriesKey>,
+    answers: u64,
+}
+
+impl Default for InventoryView {
+    fn default() -> Self {
+        InventoryView {
+            mode: InventoryMode::Node,
+            node: None,
+            type_name: None,
+            table: TableView::new(InvCol(0), false),
+            attrs: Vec::new(),
+            query: AppQueryView::default(),
+            key: None,
+            answers: 0,
+        }
+    }
+}
+
+/// A node's inventory: fetched on demand if it was, else what the poller brought; by type.
+pub fn node_types<'a>(
+    estate: &'a Estate,
+    scope: ScopeId,
+    instance_id: &str,
+) -> Vec<&'a InventoryRows> {
+    let mut rows: Vec<&InventoryRows> = match estate.node_inventory(scope, instance_id) {
+        Some(rows) => rows.iter().collect(),
+        None => estate
+            .scope_inventory(scope)
+            .iter()
+            .filter(|r| r.instance_id == instance_id)
+            .collect(),
+    };
+    rows.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+    rows
+}
+
+impl InventoryView {
+    /// The rows of the type shown.
+    pub fn current<'a>(&self, estate: &'a Estate) -> Option<&'a InventoryRows> {
+        let (scope, id) = self.node.as_ref()?;
+        let name = self.type_name.as_deref()?;
+        node_types(estate, *scope, id)
+            .into_iter()
+            .find(|r| r.type_name == name)
+    }
+
+    /// A node's inventory answer arrived: the next sync re-reads.
+    pub fn invalidate(&mut self) {
+        self.answers += 1;
+    }
+
+    pub fn sync(&mut self, estate: &Estate) {
+        let key = (
+            estate.feed_generation(crate::model::Feed::Inventory),
+            self.node.clone(),
+            self.type_name.clone(),
+            self.answers,
+        );
+        if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        let types = match &self.node {
+            Some((s, id)) => node_types(estate, *s, id),
+            None => Vec::new(),
+        };
+        if self
+            .type_name
+            .as_ref()
+            .is_none_or(|t| !types.iter().any(|r| &r.type_name == t))
+        {
+            self.type_name = types
+                .iter()
+                .find(|r| r.type_name == "AWS:Application")
+                .or(types.first())
+                .map(|r| r.type_name.clone());
+        }
+        let current = self
+            .type_name
+            .as_deref()
+            .and_then(|t| types.iter().find(|r| r.type_name == t));
+        self.attrs = current.map(|r| attributes(r)).unwrap_or_default();
+        let cols = (0..self.attrs.len()).map(|i| InvCol(i as u8)).collect();
+        self.table.set_columns(cols, self.attrs.clone());
+        let entries: &[InventoryEntry] = current.map_or(&[], |r| r.entries.as_slice());
+        let src = EntryRows {
+            entries,
+            attrs: &self.attrs,
+        };
+        self.table.rebuild(&src);
+        self.key = Some((
+            estate.feed_generation(crate::model::Feed::Inventory),
+            self.node.clone(),
+            self.type_name.clone(),
+            self.answers,
+        ));
+    }
+
+    /// Moves to the next (`delta` 1) or previous type of the node.
+    pub fn cycle_type(&mut self, estate: &Estate, delta: isize) {
+        let Some((s, id)) = &self.node else {
+            return;
+        };
+        let types = node_types(estate, *s, id);
+        if types.is_empty() {
+            return;
+        }
+        let at = self
+            .type_name
+            .as_ref()
+            .and_then(|t| types.iter().position(|r| &r.type_name == t))
+            .unwrap_or(0) as isize;
+        let next = (at + delta).rem_euclid(types.len() as isize) as usize;
+        self.type_name = types.get(next).map(|r| r.type_name.clone());
+        self.sync(estate);
+    }
+
+    /// The table the keys move: entries or query hits.
+    pub fn set_page(&mut self, rows: usize) {
+        match self.mode {
+            InventoryMode::Node => self.table.set_page(rows),
+            InventoryMode::Query => self.query.table.set_page(rows),
+        }
+    }
+}
+
+/// Compares two version strings part by part (`1.10` after `1.9`; `3.0.2a` after `3.0.2`).
+pub fn compare_versions(a: &str, b: &str) -> Ordering {
+    let split = |s: &str| -> Vec<String> {
+        s.split(['.', '-', '_', '+', ' ', ':'])
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (pa, pb) = (split(a), split(b));
+    for i in 0..pa.len().max(pb.len()) {
+        let (x, y) = (pa.get(i), pb.get(i));
+        let ord = match (x, y) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(x), Some(y)) => compare_part(x, y),
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
+}
+
+fn compare_part(x: &str, y: &str) -> Ordering {
+    let digits = |s: &str| s.chars().take_while(char::is_ascii_digit).count();
+    let (dx, dy) = (digits(x), digits(y));
+    if dx > 0 && dy > 0 {
+        let nx = x[..dx].trim_start_matches('0');
+        let ny = y[..dy].trim_start_matches('0');
+        nx.len()
+            .cmp(&ny.len())
+            .then_with(|| nx.cmp(ny))
+            .then_with(|| x[dx..].cmp(&y[dy..]))
+    } else {
+        x.cmp(y)
+    }
+}
+
+/// `version` is below `bound`.
+pub fn version_below(version: &str, bound: &str) -> bool {
+    compare_versions(version, bound) == Ordering::Less
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_by_parts() {
+        assert!(version_below("1.9", "1.10"));
+        assert!(version_below("1.1.1k", "3.0"));
+        assert!(!version_below("3.0.2", "3.0"));
+        assert!(version_below("3.0", "3.0.2"));
+        assert!(!version_below("3.0", "3.0"));
+        assert!(version_below("2.4.57-1ubuntu2", "2.4.58"));
+        assert!(!version_below("10.0.20348", "9"));
+        assert_eq!(compare_versions("", ""), Ordering::Equal);
+        // Huge numbers never overflow.
+        assert!(version_below(
+            "99999999999999999999998",
+            "99999999999999999999999"
+        ));
+    }
+}

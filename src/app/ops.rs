@@ -1,0 +1,227 @@
+//! The OpsCenter pane: every OpsItem of the scopes shown, as a [`TableView`].
+
+use std::borrow::Cow;
+
+use super::filter::FilterColumn;
+use super::table::{TableColumn, TableSource, TableView};
+use crate::model::{Estate, Feed, OpsItem, ScopeId};
+
+/// A column of the OpsItems table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpsCol {
+    Account,
+    Region,
+    Id,
+    Severity,
+    Status,
+    Source,
+    Title,
+    Created,
+}
+
+impl FilterColumn for OpsCol {
+    fn from_filter_key(key: &str) -> Option<OpsCol> {
+        Some(match key.to_ascii_lowercase().as_str() {
+            "account" => OpsCol::Account,
+            "region" => OpsCol::Region,
+            "id" => OpsCol::Id,
+            "severity" | "sev" => OpsCol::Severity,
+            "status" => OpsCol::Status,
+            "source" => OpsCol::Source,
+            "title" => OpsCol::Title,
+            _ => return None,
+        })
+    }
+
+    fn filter_keys() -> &'static str {
+        "account, region, id, severity, status, source, title"
+    }
+}
+
+impl TableColumn for OpsCol {
+    const ALL: &'static [OpsCol] = &[
+        OpsCol::Severity,
+        OpsCol::Status,
+        OpsCol::Id,
+        OpsCol::Title,
+        OpsCol::Source,
+        OpsCol::Account,
+        OpsCol::Region,
+        OpsCol::Created,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            OpsCol::Account => "Account",
+            OpsCol::Region => "Region",
+            OpsCol::Id => "OpsItem",
+            OpsCol::Severity => "Sev",
+            OpsCol::Status => "Status",
+            OpsCol::Source => "Source",
+            OpsCol::Title => "Title",
+            OpsCol::Created => "Age",
+        }
+    }
+}
+
+/// `1 critical`, `2 high`, `3 medium`, `4 low`; other values as they are.
+pub fn severity_label(sev: &str) -> Cow<'_, str> {
+    match sev {
+        "1" => "1 critical".into(),
+        "2" => "2 high".into(),
+        "3" => "3 medium".into(),
+        "4" => "4 low".into(),
+        "" => "-".into(),
+        s => s.into(),
+    }
+}
+
+/// The OpsItems of the scopes shown: (scope, index) into the estate.
+pub struct OpsRows<'a> {
+    pub estate: &'a Estate,
+    pub refs: &'a [(ScopeId, u32)],
+}
+
+impl OpsRows<'_> {
+    pub fn item(&self, row: usize) -> Option<&OpsItem> {
+        let (s, i) = *self.refs.get(row)?;
+        self.estate.scope_ops_items(s).get(i as usize)
+    }
+}
+
+impl TableSource for OpsRows<'_> {
+    type Col = OpsCol;
+
+    fn len(&self) -> usize {
+        self.refs.len()
+    }
+
+    fn cell(&self, row: usize, col: OpsCol) -> Cow<'_, str> {
+        let Some(item) = self.item(row) else {
+            return Cow::Borrowed("");
+        };
+        let scope = self.estate.scope(item.scope).map(|s| &s.scope);
+        match col {
+            OpsCol::Account => scope.map_or(Cow::Borrowed(""), |s| {
+                Cow::Owned(format!("{} ({})", s.account.name, s.account.id))
+            }),
+            OpsCol::Region => scope.map_or(Cow::Borrowed(""), |s| Cow::Borrowed(&s.region)),
+            OpsCol::Id => Cow::Borrowed(&item.id),
+            OpsCol::Severity => severity_label(&item.severity),
+            OpsCol::Status => Cow::Borrowed(&item.status),
+            OpsCol::Source => Cow::Borrowed(&item.source),
+            OpsCol::Title => Cow::Borrowed(&item.title),
+            OpsCol::Created => Cow::Borrowed(""),
+        }
+    }
+
+    fn sort_key(&self, row: usize, col: OpsCol) -> Option<i64> {
+        let item = self.item(row)?;
+        match col {
+            // Unset severity after 4 (low).
+            OpsCol::Severity => Some(item.severity.parse::<i64>().unwrap_or(9)),
+            // Newest first when ascending.
+            OpsCol::Created => Some(item.created.map_or(i64::MAX, |t| -t.timestamp())),
+            _ => None,
+        }
+    }
+
+    fn tags(&self, row: usize) -> &[(String, String)] {
+        self.item(row)
+            .map_or(&[], |i| i.operational_data.as_slice())
+    }
+
+    fn row_key(&self, row: usize) -> String {
+        self.item(row)
+            .map(|i| format!("{}/{}", i.scope, i.id))
+            .unwrap_or_default()
+    }
+}
+
+/// State of the OpsCenter pane.
+#[derive(Debug)]
+pub struct OpsView {
+    pub table: TableView<OpsCol>,
+    pub refs: Vec<(ScopeId, u32)>,
+    /// (feed generation, scope mask) the rows reflect.
+    key: Option<(u64, Vec<bool>)>,
+}
+
+impl Default for OpsView {
+    fn default() -> Self {
+        OpsView {
+            table: TableView::new(OpsCol::Severity, false),
+            refs: Vec::new(),
+            key: None,
+        }
+    }
+}
+
+impl OpsView {
+    pub fn rows<'a>(&'a self, estate: &'a Estate) -> OpsRows<'a> {
+        OpsRows {
+            estate,
+            refs: &self.refs,
+        }
+    }
+
+    /// Re-reads the items when the OpsItems feed or the scope mask changed.
+    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
+        let key = (estate.feed_generation(Feed::OpsItems), mask.to_vec());
+        if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        self.refs.clear();
+        for s in 0..estate.scopes().len() as ScopeId {
+            if !mask.get(s as usize).copied().unwrap_or(true) {
+                continue;
+            }
+            let n = estate.scope_ops_items(s).len() as u32;
+            self.refs.extend((0..n).map(|i| (s, i)));
+        }
+        let src = OpsRows {
+            estate,
+            refs: &self.refs,
+        };
+        self.table.rebuild(&src);
+        self.key = Some(key);
+    }
+
+    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a OpsItem> {
+        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
+        estate.scope_ops_items(s).get(i as usize)
+    }
+}
+
+/// Managed-node ids among an OpsItem's resources (ids or ARNs).
+pub fn node_ids(resources: &[String]) -> Vec<String> {
+    resources.iter().filter_map(|r| node_id(r)).collect()
+}
+
+/// `i-…` / `mi-…` from an instance id or ARN.
+pub fn node_id(resource: &str) -> Option<String> {
+    let last = resource.rsplit(['/', ':']).next().unwrap_or(resource);
+    let ok = (last.starts_with("i-") || last.starts_with("mi-"))
+        && last.len() > 3
+        && last.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    ok.then(|| last.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_ids_from_arns_and_ids() {
+        let r = vec![
+            "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc".to_string(),
+            "mi-0123456789abcdef0".to_string(),
+            "arn:aws:s3:::bucket".to_string(),
+            "i-".to_string(),
+            "i-ab c".to_string(),
+        ];
+        assert_eq!(node_ids(&r), vec!["i-0abc", "mi-0123456789abcdef0"]);
+        assert_eq!(severity_label("2"), "2 high");
+        assert_eq!(severity_label(""), "-");
+    }
+}

@@ -1,0 +1,304 @@
+//! The loop of one feed × scope: poll, report, wait for the cadence (or back off after a
+//! failure), never two polls in flight, no catching up on missed ticks.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::model::{ExplorerSource, Feed, FeedEvent, FeedSet};
+
+use super::PollOptions;
+use super::limiter::{full_jitter, jittered};
+use super::scope::{
+    ScopeFeed, fetch_compliance, fetch_explorer, fetch_inventory, fetch_nodes, fetch_ops_items,
+    fetch_patch, fetch_tags,
+};
+
+/// What is known of the organization's resource data sync.
+pub(crate) const SYNC_UNKNOWN: u8 = 0;
+pub(crate) const SYNC_PRESENT: u8 = 1;
+pub(crate) const SYNC_ABSENT: u8 = 2;
+
+/// The instance ids of a scope as the nodes feed last saw them, or why it could not.
+pub(crate) type NodeIds = Option<Result<Arc<Vec<String>>, String>>;
+
+/// Whether `feed` is polled, given what the panes want. Without a resource data sync,
+/// Explorer is counted from the OpsItems, compliance and nodes feeds, so it needs them.
+pub(crate) fn is_active(feed: Feed, wanted: FeedSet, sync: u8) -> bool {
+    match feed {
+        Feed::Nodes => true,
+        Feed::OpsItems | Feed::Compliance => {
+            wanted.contains(feed) || (wanted.contains(Feed::Explorer) && sync != SYNC_PRESENT)
+        }
+        Feed::Patch | Feed::Inventory | Feed::Explorer => wanted.contains(feed),
+    }
+}
+
+pub(crate) struct FeedTask {
+    pub feed: Feed,
+    pub scope: Arc<ScopeFeed>,
+    pub opts: Arc<PollOptions>,
+    pub tx: mpsc::Sender<FeedEvent>,
+    pub wanted: watch::Receiver<FeedSet>,
+    pub sync: Arc<AtomicU8>,
+    /// Written by the nodes feed, read by the patch feed.
+    pub node_ids: watch::Sender<NodeIds>,
+}
+
+/// Per-feed memory between polls.
+#[derive(Default)]
+struct Memory {
+    known_nodes: HashSet<String>,
+    tags_due: Option<Instant>,
+}
+
+impl FeedTask {
+    fn active(&self) -> bool {
+        is_active(
+            self.feed,
+            *self.wanted.borrow(),
+            self.sync.load(Ordering::Relaxed),
+        )
+    }
+
+    async fn send(&self, ev: FeedEvent) -> bool {
+        self.tx.send(ev).await.is_ok()
+    }
+
+    /// Runs until the receiver is gone.
+    pub async fn run(mut self) {
+        let mut failures: u32 = 0;
+        let mut memory = Memory::default();
+        loop {
+            if !self.active() {
+                let idle = FeedEvent::FeedScheduled {
+                    scope: self.scope.id,
+                    feed: self.feed,
+                    next: None,
+                    active: false,
+                };
+                if !self.send(idle).await {
+                    return;
+                }
+                while !self.active() {
+                    tokio::select! {
+                        r = self.wanted.changed() => {
+                            if r.is_err() {
+                                // Nobody will change the set again.
+                                self.tx.closed().await;
+                                return;
+                            }
+                        }
+                        // The sync may come or go.
+                        _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                        _ = self.tx.closed() => return,
+                    }
+                }
+            }
+            let started = Instant::now();
+            let polling = FeedEvent::FeedPolling {
+                scope: self.scope.id,
+                feed: self.feed,
+                at: Utc::now(),
+            };
+            if !self.send(polling).await {
+                return;
+            }
+            let result = tokio::select! {
+                r = self.poll_once(&mut memory) => r,
+                _ = self.tx.closed() => return,
+            };
+            match result {
+                Ok(events) => {
+                    failures = 0;
+                    for ev in events {
+                        if !self.send(ev).await {
+                            return;
+                        }
+                    }
+                }
+                Err(error) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(scope = %self.scope.scope.label(), feed = %self.feed, "{error}");
+                    let at = Utc::now();
+                    let ev = match self.feed {
+                        Feed::Nodes => FeedEvent::ScopeFailed {
+                            scope: self.scope.id,
+                            error,
+                            at,
+                        },
+                        feed => FeedEvent::FeedFailed {
+                            scope: self.scope.id,
+                            feed,
+                            error,
+                            at,
+                        },
+                    };
+                    if !self.send(ev).await {
+                        return;
+                    }
+                }
+            }
+            let cadence = self.opts.interval(self.feed);
+            let delay = if failures == 0 {
+                jittered(cadence).saturating_sub(started.elapsed())
+            } else {
+                let cap = self.opts.retry_cap.min(cadence);
+                full_jitter(failures - 1, self.opts.retry_base, cap).max(self.opts.retry_base / 2)
+            };
+            let due = Instant::now() + delay;
+            let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+            let scheduled = FeedEvent::FeedScheduled {
+                scope: self.scope.id,
+                feed: self.feed,
+                next: Some(next),
+                active: true,
+            };
+            if !self.send(scheduled).await {
+                return;
+            }
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(due) => break,
+                    r = self.wanted.changed(), if self.wanted.has_changed().is_ok() => {
+                        if r.is_ok() && !self.active() {
+                            break;
+                        }
+                    }
+                    _ = self.tx.closed() => return,
+                }
+            }
+        }
+    }
+
+    /// One poll of this feed: the events to send, or the error.
+    async fn poll_once(&self, memory: &mut Memory) -> Result<Vec<FeedEvent>, String> {
+        let f = &self.scope;
+        let at = Utc::now;
+        match self.feed {
+            Feed::Nodes => {
+                let nodes = match fetch_nodes(f).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        self.node_ids.send_if_modified(|v| match v {
+                            Some(Ok(_)) => false,
+                            _ => {
+                                *v = Some(Err(e.to_string()));
+                                true
+                            }
+                        });
+                        return Err(e.to_string());
+                    }
+                };
+                let ids: Vec<String> = nodes.iter().map(|n| n.instance_id.clone()).collect();
+                let new_nodes = ids.iter().any(|id| !memory.known_nodes.contains(id));
+                memory.known_nodes = ids.iter().cloned().collect();
+                self.node_ids.send_replace(Some(Ok(Arc::new(ids))));
+                let tags_due = memory.tags_due.is_none_or(|d| Instant::now() >= d);
+                let want_tags = self.opts.with_tags && (new_nodes || tags_due) && !nodes.is_empty();
+                let mut events = vec![FeedEvent::NodesLoaded {
+                    scope: f.id,
+                    nodes: nodes.clone(),
+                    at: at(),
+                }];
+                if want_tags {
+                    match fetch_tags(f, &nodes).await {
+                        Ok(tags) => {
+                            memory.tags_due = Some(Instant::now() + self.opts.tags_interval);
+                            events.push(FeedEvent::TagsLoaded { scope: f.id, tags });
+                        }
+                        Err(e) => tracing::warn!(scope = %f.scope.label(), "tags: {e}"),
+                    }
+                }
+                Ok(events)
+            }
+            Feed::OpsItems => {
+                let items = fetch_ops_items(f).await.map_err(|e| e.to_string())?;
+                Ok(vec![FeedEvent::OpsItemsLoaded {
+                    scope: f.id,
+                    items,
+                    at: at(),
+                }])
+            }
+            Feed::Compliance => {
+                let (summaries, resources) =
+                    fetch_compliance(f).await.map_err(|e| e.to_string())?;
+                Ok(vec![FeedEvent::ComplianceLoaded {
+                    scope: f.id,
+                    summaries,
+                    resources,
+                    at: at(),
+                }])
+            }
+            Feed::Patch => {
+                let mut rx = self.node_ids.subscribe();
+                let ids = match rx.wait_for(Option::is_some).await {
+                    Ok(v) => v.clone(),
+                    Err(_) => None,
+                };
+                let ids = match ids {
+                    Some(Ok(ids)) => ids,
+                    Some(Err(e)) => return Err(format!("needs the node list: {e}")),
+                    None => return Err("the node list is not known".into()),
+                };
+                let states = fetch_patch(f, &ids).await.map_err(|e| e.to_string())?;
+                Ok(vec![FeedEvent::PatchLoaded {
+                    scope: f.id,
+                    states,
+                    at: at(),
+                }])
+            }
+            Feed::Inventory => {
+                let rows = fetch_inventory(f, &self.opts.inventory_types)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(vec![FeedEvent::InventoryLoaded {
+                    scope: f.id,
+                    rows,
+                    at: at(),
+                }])
+            }
+            Feed::Explorer => match fetch_explorer(f).await {
+                Ok((source, aggregates)) => {
+                    let flag = match source {
+                        ExplorerSource::Sync(_) => SYNC_PRESENT,
+                        ExplorerSource::Pollers => SYNC_ABSENT,
+                    };
+                    self.sync.store(flag, Ordering::Relaxed);
+                    Ok(vec![FeedEvent::ExplorerLoaded {
+                        scope: f.id,
+                        source,
+                        aggregates,
+                        at: at(),
+                    }])
+                }
+                Err(e) => {
+                    // Count from the pollers until the sync answers again.
+                    self.sync.store(SYNC_ABSENT, Ordering::Relaxed);
+                    Err(e.to_string())
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explorer_without_a_sync_needs_the_feeds_it_counts() {
+        let wanted = FeedSet::of(&[Feed::Explorer]);
+        assert!(is_active(Feed::Nodes, FeedSet::empty(), SYNC_UNKNOWN));
+        assert!(is_active(Feed::OpsItems, wanted, SYNC_ABSENT));
+        assert!(is_active(Feed::Compliance, wanted, SYNC_UNKNOWN));
+        assert!(!is_active(Feed::OpsItems, wanted, SYNC_PRESENT));
+        assert!(!is_active(Feed::Patch, wanted, SYNC_ABSENT));
+        assert!(is_active(Feed::Explorer, wanted, SYNC_PRESENT));
+    }
+}

@@ -1,0 +1,390 @@
+//! The OpsCenter pane: the OpsItems table and one OpsItem in full.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::table::{
+    ColSpec, TableDraw, col, draw_message, draw_table, draw_title, feed_summary, fit, grow,
+};
+use super::text::{age, centered, clean, thousands, timestamp};
+use crate::app::{App, OpsCol, Overlay, TableArea, TableColumn, TableSource, severity_label};
+use crate::model::{DetailRequest, Feed, OpsItem};
+use crate::ui::theme::Theme;
+
+pub fn severity_color(sev: &str, theme: &Theme) -> Color {
+    match sev {
+        "1" => theme.sev_critical,
+        "2" => theme.sev_high,
+        "3" => theme.sev_medium,
+        "4" => theme.sev_low,
+        _ => theme.muted,
+    }
+}
+
+fn status_color(status: &str, theme: &Theme) -> Color {
+    match status {
+        "Open" => theme.warn,
+        "InProgress" | "Pending" => theme.accent,
+        "Resolved" => theme.ok,
+        _ => theme.muted,
+    }
+}
+
+const SPECS: [ColSpec; 8] = [
+    col(5, 10),   // severity
+    col(6, 10),   // status
+    col(12, 17),  // id
+    grow(16, 30), // title
+    col(8, 16),   // source
+    col(8, 16),   // account
+    col(9, 14),   // region
+    col(3, 5),    // age
+];
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+    if area.height < 2 {
+        return;
+    }
+    let theme = *app.theme();
+    let total = app.ops.table.total();
+    let open = app
+        .ops
+        .refs
+        .iter()
+        .filter_map(|(s, i)| app.estate.scope_ops_items(*s).get(*i as usize))
+        .filter(|i| i.is_open())
+        .count();
+    let title = format!(
+        "OpsCenter · {} OpsItems · {} open · {} shown",
+        thousands(total),
+        thousands(open),
+        thousands(app.ops.table.len())
+    );
+    draw_title(buf, area, app, &title, &[Feed::OpsItems]);
+    let area = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    app.set_table_area(TableArea {
+        x: area.x,
+        y: area.y + 1,
+        width: area.width,
+        height: area.height.saturating_sub(1),
+    });
+    let widths = fit(area.width, &SPECS);
+    let t = &app.ops.table;
+    let (sort, desc) = t.sort();
+    let draw = TableDraw {
+        titles: OpsCol::ALL.iter().map(|c| c.title().to_string()).collect(),
+        widths,
+        sort: OpsCol::ALL
+            .iter()
+            .position(|c| *c == sort)
+            .map(|i| (i, desc)),
+        rows: t.viewport().visible(t.len()),
+        selected: t.selected(),
+        theme: &theme,
+    };
+    let src = app.ops.rows(&app.estate);
+    let now = app.now();
+    let body = draw_table(buf, area, &draw, |pos, c| {
+        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
+            return (String::new(), Style::default());
+        };
+        let col = OpsCol::ALL[c];
+        let item = src.item(row);
+        match col {
+            OpsCol::Severity => (
+                src.cell(row, col).into_owned(),
+                Style::default().fg(severity_color(item.map_or("", |i| &i.severity), &theme)),
+            ),
+            OpsCol::Status => (
+                src.cell(row, col).into_owned(),
+                Style::default().fg(status_color(item.map_or("", |i| &i.status), &theme)),
+            ),
+            OpsCol::Created => (
+                age(now, item.and_then(|i| i.created)),
+                Style::default().fg(theme.muted),
+            ),
+            OpsCol::Id => (
+                src.cell(row, col).into_owned(),
+                Style::default().fg(theme.muted),
+            ),
+            OpsCol::Account => (
+                item.and_then(|i| app.estate.scope(i.scope))
+                    .map(|s| s.scope.account.name.clone())
+                    .unwrap_or_default(),
+                Style::default(),
+            ),
+            _ => (src.cell(row, col).into_owned(), Style::default()),
+        }
+    });
+    if t.is_empty() {
+        let (msg, style) = feed_summary(app, Feed::OpsItems).empty_message(
+            app,
+            "OpsItems",
+            !t.filter_text().is_empty(),
+        );
+        draw_message(buf, body, &msg, style);
+    }
+}
+
+/// One OpsItem in full: fields, description, operational data, resources (the nodes
+/// among them can be jumped to), runbooks, related items and events.
+pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
+    let Overlay::OpsItem {
+        scope,
+        id,
+        scroll,
+        cursor,
+    } = app.overlay()
+    else {
+        return;
+    };
+    let theme = app.theme();
+    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
+    let key = base.fg(theme.muted);
+    let heading = base.fg(theme.accent).add_modifier(Modifier::BOLD);
+    let detail = app.estate.ops_item_detail(*scope, id);
+    let summary = app
+        .estate
+        .scope_ops_items(*scope)
+        .iter()
+        .find(|i| i.id == *id);
+    let item: Option<&OpsItem> = detail.map(|d| &d.item).or(summary);
+    let req = DetailRequest::OpsItem {
+        scope: *scope,
+        id: id.clone(),
+    };
+    let now = app.now();
+    let mut lines: Vec<Line> = Vec::new();
+    let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k:<16}"), key),
+            Span::styled(clean(&v).into_owned(), style),
+        ]));
+    };
+    match (detail, app.estate.detail_error(&req)) {
+        (None, Some(e)) => lines.push(Line::styled(
+            format!("✗ details: {} (r retries)", clean(e)),
+            base.fg(theme.error),
+        )),
+        (None, None) => lines.push(Line::styled("fetching details…", base.fg(theme.muted))),
+        (Some(d), _) => lines.push(Line::styled(
+            format!("details fetched {} ago", age(now, Some(d.fetched))),
+            base.fg(theme.muted),
+        )),
+    }
+    let Some(item) = item else {
+        lines.push(Line::styled(
+            "This OpsItem is no longer reported by its scope.",
+            base.fg(theme.warn),
+        ));
+        render_popup(buf, area, app, format!(" {} ", clean(id)), lines, *scroll);
+        return;
+    };
+    let scope_label = app
+        .estate
+        .scope(*scope)
+        .map(|s| s.scope.label())
+        .unwrap_or_default();
+    field(
+        &mut lines,
+        "Status",
+        item.status.clone(),
+        base.fg(status_color(&item.status, theme)),
+    );
+    field(
+        &mut lines,
+        "Severity",
+        severity_label(&item.severity).into_owned(),
+        base.fg(severity_color(&item.severity, theme)),
+    );
+    if let Some(p) = item.priority {
+        field(&mut lines, "Priority", p.to_string(), base);
+    }
+    field(&mut lines, "Source", item.source.clone(), base);
+    field(&mut lines, "Category", item.category.clone(), base);
+    field(&mut lines, "Type", item.ops_item_type.clone(), base);
+    field(&mut lines, "Scope", scope_label, base);
+    field(
+        &mut lines,
+        "Created",
+        format!(
+            "{} ({} ago) by {}",
+            timestamp(item.created),
+            age(now, item.created),
+            item.created_by
+        ),
+        base,
+    );
+    field(
+        &mut lines,
+        "Modified",
+        format!(
+            "{} by {}",
+            timestamp(item.last_modified),
+            item.last_modified_by
+        ),
+        base,
+    );
+    lines.push(Line::default());
+    lines.push(Line::styled("Description", heading));
+    if item.description.is_empty() {
+        lines.push(Line::styled(
+            if detail.is_some() { "(none)" } else { "…" },
+            base.fg(theme.muted),
+        ));
+    } else {
+        for l in item.description.lines() {
+            lines.push(Line::styled(clean(l).into_owned(), base));
+        }
+    }
+    // Resources: the nodes among them are selectable.
+    let nodes = app.ops_item_nodes(*scope, id);
+    let cur = nodes.get((*cursor).min(nodes.len().saturating_sub(1)));
+    lines.push(Line::default());
+    lines.push(Line::styled("Related resources", heading));
+    let mut resources: Vec<(String, String)> = item
+        .resources
+        .iter()
+        .map(|r| (r.clone(), String::new()))
+        .collect();
+    if let Some(d) = detail {
+        for r in &d.related {
+            if !resources.iter().any(|(u, _)| *u == r.resource_uri) {
+                resources.push((
+                    r.resource_uri.clone(),
+                    format!("{} {}", r.resource_type, r.association_type),
+                ));
+            }
+        }
+    }
+    if resources.is_empty() {
+        lines.push(Line::styled("(none)", base.fg(theme.muted)));
+    }
+    for (uri, what) in &resources {
+        let node = crate::app::node_id_of(uri);
+        let picked = node.is_some() && node.as_ref() == cur;
+        let name = node
+            .as_ref()
+            .and_then(|n| app.estate.find_node(*scope, n))
+            .map(|n| n.name().to_string())
+            .filter(|n| !n.is_empty())
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        let marker = if picked { "▸ " } else { "  " };
+        let style = if picked {
+            base.fg(theme.selected_fg).bg(theme.selected_bg)
+        } else if node.is_some() {
+            base.fg(theme.accent)
+        } else {
+            base
+        };
+        lines.push(Line::from(vec![
+            Span::styled(marker, base.fg(theme.key)),
+            Span::styled(format!("{}{name}", clean(uri)), style),
+            Span::styled(format!("  {}", clean(what)), base.fg(theme.muted)),
+        ]));
+    }
+    if !nodes.is_empty() {
+        lines.push(Line::styled(
+            "  n/p pick a node · Enter goes to it (Esc comes back)",
+            base.fg(theme.muted),
+        ));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("Suggested runbooks", heading));
+    if item.runbooks.is_empty() {
+        lines.push(Line::styled("(none)", base.fg(theme.muted)));
+    }
+    for r in &item.runbooks {
+        lines.push(Line::styled(
+            format!("  {}", clean(r)),
+            base.fg(theme.accent),
+        ));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("Operational data", heading));
+    let data: Vec<&(String, String)> = item
+        .operational_data
+        .iter()
+        .filter(|(k, _)| k != "/aws/resources" && k != "/aws/automations")
+        .collect();
+    if data.is_empty() {
+        lines.push(Line::styled("(none)", base.fg(theme.muted)));
+    }
+    for (k, v) in data {
+        let v: String = clean(v).chars().take(300).collect();
+        field(&mut lines, k, v, base);
+    }
+    if let Some(d) = detail {
+        if !d.item.related_ops_items.is_empty() {
+            lines.push(Line::default());
+            lines.push(Line::styled("Related OpsItems", heading));
+            lines.push(Line::styled(
+                format!("  {}", clean(&d.item.related_ops_items.join(", "))),
+                base,
+            ));
+        }
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("Events ({})", d.events.len()),
+            heading,
+        ));
+        for e in &d.events {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<6}", age(now, e.created)), key),
+                Span::styled(
+                    format!("{} · {} ", clean(&e.source), clean(&e.detail_type)),
+                    base,
+                ),
+                Span::styled(
+                    clean(&e.detail).chars().take(160).collect::<String>(),
+                    base.fg(theme.muted),
+                ),
+            ]));
+        }
+    }
+    let title = format!(" {} · {} ", clean(&item.id), clean(&item.title));
+    render_popup(buf, area, app, title, lines, *scroll);
+}
+
+fn render_popup(
+    buf: &mut Buffer,
+    area: Rect,
+    app: &App,
+    title: String,
+    lines: Vec<Line>,
+    scroll: u16,
+) {
+    let theme = app.theme();
+    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
+    let popup = centered(
+        area,
+        area.width.saturating_sub(6).clamp(40, 110),
+        area.height.saturating_sub(2),
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(base.fg(theme.popup_border))
+        .title(Span::styled(
+            title,
+            base.fg(theme.accent).add_modifier(Modifier::BOLD),
+        ))
+        .title_bottom(
+            Line::styled(" j/k scroll · r refresh · Esc close ", base.fg(theme.muted))
+                .right_aligned(),
+        )
+        .style(base);
+    Clear.render(popup, buf);
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(popup, buf);
+}

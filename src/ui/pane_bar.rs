@@ -1,0 +1,53 @@
+//! The pane bar: the panes by number, the scope filter and the session count.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+
+use super::text::{put, put_right};
+use crate::app::{App, LEADER_LABEL, Pane};
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
+    if area.height == 0 {
+        return;
+    }
+    let theme = app.theme();
+    let base = Style::default()
+        .fg(theme.header_fg)
+        .bg(theme.table_header_bg);
+    buf.set_style(area, base);
+    let active = base
+        .fg(theme.selected_fg)
+        .bg(theme.selected_bg)
+        .add_modifier(Modifier::BOLD);
+    let mut right = String::new();
+    let f = app.scope_filter();
+    if !f.is_empty() {
+        let shown = app.scope_mask().iter().filter(|m| **m).count();
+        right.push_str(&format!("scopes {} ({shown}) ", f.label()));
+    }
+    let tabs = app.session_tabs().len();
+    if tabs > 0 {
+        right.push_str(&format!("· {tabs} sessions: {LEADER_LABEL} 1-9 "));
+    }
+    if app.back_depth() > 0 {
+        right = format!("Esc back · {right}");
+    }
+    let right_x = if right.is_empty() {
+        area.right()
+    } else {
+        put_right(buf, area, &right, base.fg(theme.muted))
+    };
+    let room = |x: u16| usize::from(right_x.saturating_sub(x));
+    let mut x = area.x;
+    // Short titles when the full ones do not fit.
+    let full: usize = Pane::ALL.iter().map(|p| p.title().len() + 5).sum();
+    let short = full > usize::from(right_x.saturating_sub(area.x));
+    for p in Pane::ALL {
+        let title = if short { &p.title()[..3] } else { p.title() };
+        let label = format!(" {} {title} ", p.number());
+        let style = if p == app.pane() { active } else { base };
+        x += put(buf, x, area.y, &label, room(x), style) as u16;
+        x += put(buf, x, area.y, " ", room(x), base) as u16;
+    }
+}

@@ -1,0 +1,199 @@
+//! The scopes pane: every scope's state per feed, last success, next poll and error,
+//! and the API calls made so far by operation.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+
+use super::table::{TableDraw, col, draw_message, draw_table, draw_title, fit, grow};
+use super::text::{age, put, thousands};
+use crate::app::{App, TableArea};
+use crate::model::{Feed, FeedState, ScopeHealth, ScopeId};
+use crate::ui::theme::Theme;
+
+/// A feed's state in one cell: `✓ 12s`, `◷ 5m` (cached), `✗ 3m`, `…`, `-` (not polled).
+fn feed_cell(f: &FeedState, now: chrono::DateTime<chrono::Utc>, theme: &Theme) -> (String, Style) {
+    let polled = f.active || f.has_data() || f.in_flight || f.health != ScopeHealth::Pending;
+    if !polled {
+        return ("-".into(), Style::default().fg(theme.muted));
+    }
+    let spin = if f.in_flight { "↻" } else { "" };
+    match f.health {
+        _ if f.cached => (
+            format!("◷ {}{spin}", age(now, f.last_success)),
+            Style::default().fg(theme.warn),
+        ),
+        ScopeHealth::Fresh => (
+            format!("✓ {}{spin}", age(now, f.last_success)),
+            Style::default().fg(theme.ok),
+        ),
+        ScopeHealth::Failed => (
+            format!("✗ {}{spin}", age(now, f.last_success)),
+            Style::default().fg(theme.error),
+        ),
+        ScopeHealth::Pending => (format!("…{spin}"), Style::default().fg(theme.muted)),
+    }
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+    if area.height < 3 {
+        return;
+    }
+    let theme = *app.theme();
+    let shown: Vec<ScopeId> = (0..app.estate.scopes().len())
+        .filter(|i| app.scope_mask().get(*i).copied().unwrap_or(true))
+        .map(|i| i as ScopeId)
+        .collect();
+    let calls: u64 = app.estate.api_calls.values().sum();
+    let title = format!(
+        "Scopes · {} shown of {} · {} API calls",
+        shown.len(),
+        app.estate.scopes().len(),
+        thousands(calls as usize)
+    );
+    draw_title(buf, area, app, &title, &[Feed::Nodes]);
+    // API calls by operation at the bottom, in columns.
+    let ops: Vec<(String, u64)> = app
+        .estate
+        .api_calls
+        .iter()
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    let cell_w = 44u16;
+    let per_line = (area.width / cell_w).max(1);
+    let calls_h = if ops.is_empty() {
+        2
+    } else {
+        (ops.len() as u16).div_ceil(per_line) + 1
+    }
+    .min(area.height / 3);
+    let table = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1 + calls_h),
+        ..area
+    };
+    app.set_table_area(TableArea {
+        x: table.x,
+        y: table.y + 1,
+        width: table.width,
+        height: table.height.saturating_sub(1),
+    });
+    let mut titles = vec!["Account".to_string(), "Region".to_string()];
+    titles.extend(Feed::ALL.iter().map(|f| f.label().to_string()));
+    titles.push("Next poll".into());
+    titles.push("Error".into());
+    let mut specs = vec![col(10, 24), col(9, 14)];
+    specs.extend(Feed::ALL.iter().map(|_| col(5, 8)));
+    specs.push(col(6, 9));
+    specs.push(grow(10, 20));
+    let widths = fit(table.width, &specs);
+    let v = app.scopes_view;
+    let draw = TableDraw {
+        titles,
+        widths,
+        sort: None,
+        rows: v.visible(shown.len()),
+        selected: v.selected,
+        theme: &theme,
+    };
+    let now = app.now();
+    let estate = &app.estate;
+    let body = draw_table(buf, table, &draw, |pos, c| {
+        let Some(s) = shown.get(pos).and_then(|id| estate.scope(*id)) else {
+            return (String::new(), Style::default());
+        };
+        let nf = Feed::ALL.len();
+        match c {
+            0 => (
+                format!("{} ({})", s.scope.account.name, s.scope.account.id),
+                Style::default(),
+            ),
+            1 => (s.scope.region.clone(), Style::default()),
+            c if c < 2 + nf => feed_cell(s.feed(Feed::ALL[c - 2]), now, &theme),
+            c if c == 2 + nf => match s.next_poll() {
+                Some(t) if t > now => (
+                    format!("in {}", age(t, Some(now))),
+                    Style::default().fg(theme.muted),
+                ),
+                Some(_) => ("now".into(), Style::default().fg(theme.muted)),
+                None => ("-".into(), Style::default().fg(theme.muted)),
+            },
+            _ => match s.failures().next() {
+                Some((f, e)) => (
+                    format!(
+                        "{}: {}",
+                        f.as_str(),
+                        e.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ),
+                    Style::default().fg(theme.error),
+                ),
+                None => (String::new(), Style::default()),
+            },
+        }
+    });
+    if shown.is_empty() {
+        let msg = if estate.scopes().is_empty() {
+            "Discovering accounts…"
+        } else {
+            "No scope matches the scope filter (:* shows every scope)"
+        };
+        draw_message(buf, body, msg, Style::default().fg(theme.muted));
+    }
+    let calls_area = Rect {
+        y: table.bottom(),
+        height: calls_h,
+        ..area
+    };
+    if calls_area.height == 0 {
+        return;
+    }
+    let head = Style::default()
+        .fg(theme.table_header_fg)
+        .bg(theme.table_header_bg)
+        .add_modifier(Modifier::BOLD);
+    buf.set_style(
+        Rect {
+            height: 1,
+            ..calls_area
+        },
+        head,
+    );
+    put(
+        buf,
+        calls_area.x + 1,
+        calls_area.y,
+        "API calls by operation (since start)",
+        usize::from(calls_area.width),
+        head,
+    );
+    if ops.is_empty() {
+        put(
+            buf,
+            calls_area.x + 1,
+            calls_area.y + 1,
+            "none yet",
+            usize::from(calls_area.width),
+            Style::default().fg(theme.muted),
+        );
+        return;
+    }
+    for (i, (op, n)) in ops.iter().enumerate() {
+        let line = i as u16 / per_line;
+        let y = calls_area.y + 1 + line;
+        if y >= calls_area.bottom() {
+            break;
+        }
+        let x = calls_area.x + 1 + (i as u16 % per_line) * cell_w;
+        let num = thousands(*n as usize);
+        let name_w = usize::from(cell_w).saturating_sub(num.len() + 3);
+        put(buf, x, y, op, name_w, Style::default().fg(theme.fg));
+        put(
+            buf,
+            x + name_w as u16 + 1,
+            y,
+            &format!("{num:>w$}", w = num.len()),
+            num.len(),
+            Style::default().fg(theme.accent),
+        );
+    }
+}

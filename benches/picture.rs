@@ -1,11 +1,17 @@
 //! Time to a complete picture: every feed of every scope loaded (and every node's tags),
 //! on a simulated estate of 40 accounts × 4 regions with 40 ms latency and 5 calls/s per
 //! (account, region, operation). Prints the measured time, the lower bound that latency,
-//! paging and the rate limit allow, and their ratio.
+//! paging and the rate limit allow, and their ratio. Meanwhile the real App applies every
+//! batch of events and draws a 160×45 frame, and a keystroke every 50 ms is timed from
+//! arrival to drawn frame (waiting for any batch in progress, as the event loop would).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ssm_cockpit::app::{App, AppOptions, Msg};
 use ssm_cockpit::aws::AwsOptions;
 use ssm_cockpit::config::AccountsConfig;
 use ssm_cockpit::model::{Estate, FeedSet, ScopeId};
@@ -124,22 +130,56 @@ async fn run() {
         tx,
         Default::default(),
     ));
-    let mut e = Estate::new();
+    let mut app = App::new(AppOptions::default());
+    let mut term = match Terminal::new(TestBackend::new(160, 45)) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("terminal: {e}");
+            std::process::exit(1);
+        }
+    };
     let complete = |e: &Estate| e.complete(FeedSet::all()) && e.nodes().all(|n| n.tags.is_some());
     let limit = Duration::from_secs(600);
-    while !complete(&e) {
-        match tokio::time::timeout(limit.saturating_sub(start.elapsed()), rx.recv()).await {
+    // Keys cycle through the panes and move the selection, as an operator would.
+    let keys = ['2', '3', '4', '6', '1', 'j', 'j', 'G', 'g'];
+    let mut next_key = Instant::now();
+    let (mut frames, mut key_latencies) = (Vec::new(), Vec::new());
+    while !complete(&app.estate) {
+        let wait = next_key.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(wait.min(limit.saturating_sub(start.elapsed())), rx.recv()).await
+        {
             Ok(Some(ev)) => {
-                e.apply(ev);
+                let t = Instant::now();
+                app.update(Msg::Feed(ev));
+                while let Ok(more) = rx.try_recv() {
+                    app.update(Msg::Feed(more));
+                }
+                let _ = term.draw(|f| ssm_cockpit::ui::render(f, &mut app));
+                frames.push(t.elapsed());
             }
-            _ => {
+            Ok(None) => break,
+            Err(_) if start.elapsed() >= limit => {
                 eprintln!("no complete picture within {limit:?}");
                 std::process::exit(1);
             }
+            Err(_) => {}
+        }
+        if Instant::now() >= next_key {
+            // The key arrived at `next_key`; a batch in progress delayed it.
+            let c = keys[key_latencies.len() % keys.len()];
+            app.update(Msg::Key(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            )));
+            let _ = app.take_effects();
+            let _ = term.draw(|f| ssm_cockpit::ui::render(f, &mut app));
+            key_latencies.push(next_key.elapsed());
+            next_key += Duration::from_millis(50);
         }
     }
     let took = start.elapsed().as_secs_f64();
     task.abort();
+    let e = &app.estate;
 
     let l = LATENCY.as_secs_f64();
     // GetCallerIdentity, then ListAccounts pages of 20.
@@ -198,4 +238,25 @@ async fn run() {
     println!("picture: measured     {took:8.3} s");
     println!("picture: lower bound  {bound:8.3} s");
     println!("picture: ratio        {:8.3}", took / bound);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let pct = |v: &mut Vec<Duration>, p: f64| {
+        v.sort();
+        v.get(((v.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "ui: {} batches applied + drawn: median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        frames.len(),
+        ms(pct(&mut frames, 0.5)),
+        ms(pct(&mut frames, 0.99)),
+        ms(pct(&mut frames, 1.0))
+    );
+    println!(
+        "ui: {} keystrokes, input to drawn frame: median {:.2} ms, p99 {:.2} ms, max {:.2} ms (target < 50 ms)",
+        key_latencies.len(),
+        ms(pct(&mut key_latencies, 0.5)),
+        ms(pct(&mut key_latencies, 0.99)),
+        ms(pct(&mut key_latencies, 1.0))
+    );
 }

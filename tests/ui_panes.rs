@@ -408,6 +408,39 @@ fn explorer_pane() {
 }
 
 #[test]
+fn explorer_shows_the_org_wide_totals_of_a_resource_data_sync() {
+    let mut app = app();
+    app.update(Msg::Feed(FeedEvent::ExplorerLoaded {
+        scope: 0,
+        source: ssm_cockpit::model::ExplorerSource::Sync("org-sync".into()),
+        aggregates: vec![
+            ssm_cockpit::model::OpsAggregate {
+                type_name: "AWS:InstanceInformation".into(),
+                attribute: "PingStatus".into(),
+                counts: vec![("Online".into(), 1200), ("ConnectionLost".into(), 34)],
+            },
+            ssm_cockpit::model::OpsAggregate {
+                type_name: "AWS:OpsItem".into(),
+                attribute: "Status".into(),
+                counts: vec![
+                    ("Open".into(), 7),
+                    ("InProgress".into(), 2),
+                    ("Resolved".into(), 40),
+                ],
+            },
+        ],
+        at: t0(),
+    }));
+    key(&mut app, KeyCode::Char('2'));
+    let screen = draw(&mut app, 160, 40);
+    assert!(
+        screen.contains("org-wide (sync org-sync): 1,234 nodes, 9 open OpsItems"),
+        "{screen}"
+    );
+    assert!(screen.contains("in the scopes shown"), "{screen}");
+}
+
+#[test]
 fn explorer_pane_loading() {
     let mut app = App::new(AppOptions::default());
     app.set_now(Some(t0()));

@@ -98,6 +98,37 @@ fn count(app: &App) -> Stats {
     s
 }
 
+/// `· org-wide (sync NAME): N nodes, M open OpsItems` from the sync's aggregates.
+fn sync_totals(app: &App, name: &str) -> String {
+    let aggregates = app.estate.explorer();
+    let find = |t: &str, a: &str| {
+        aggregates
+            .iter()
+            .find(|g| g.type_name == t && g.attribute == a)
+    };
+    let nodes = find("AWS:InstanceInformation", "PingStatus")
+        .map(|g| g.counts.iter().map(|(_, n)| n).sum::<u64>());
+    let open = find("AWS:OpsItem", "Status").map(|g| {
+        g.counts
+            .iter()
+            .filter(|(v, _)| matches!(v.as_str(), "Open" | "InProgress" | "Pending"))
+            .map(|(_, n)| n)
+            .sum::<u64>()
+    });
+    let mut parts = Vec::new();
+    if let Some(n) = nodes {
+        parts.push(format!("{} nodes", thousands(n as usize)));
+    }
+    if let Some(n) = open {
+        parts.push(format!("{} open OpsItems", thousands(n as usize)));
+    }
+    if parts.is_empty() {
+        format!(" · sync {name}: no totals yet")
+    } else {
+        format!(" · org-wide (sync {name}): {}", parts.join(", "))
+    }
+}
+
 /// Draws one panel of the grid.
 type Panel<'a> = Box<dyn Fn(&mut Buffer, Rect) + 'a>;
 
@@ -135,13 +166,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     }
     let theme = *app.theme();
     let s = count(app);
+    // The panels count what the pollers brought over the scopes shown; a resource data
+    // sync's organization-wide totals are shown beside them.
     let source = match app.estate.explorer_source() {
-        Some(ExplorerSource::Sync(name)) => format!(" · resource data sync {name}"),
-        Some(ExplorerSource::Pollers) => " · counted from the pollers".to_string(),
-        None => String::new(),
+        Some(ExplorerSource::Sync(name)) => sync_totals(app, name),
+        _ => String::new(),
     };
     let title = format!(
-        "Explorer · {} nodes · {} open OpsItems{source}",
+        "Explorer · {} nodes · {} open OpsItems in the scopes shown{source}",
         thousands(s.nodes as usize),
         thousands(s.open_items as usize)
     );

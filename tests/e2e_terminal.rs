@@ -103,7 +103,7 @@ fn demo_shows_every_pane_filters_details_help_and_quits_cleanly() {
     let status_file = dir.join("exit-status");
     // A shell runs the cockpit and stays: after quitting, the terminal must be usable again.
     let cmd = format!(
-        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} {BIN} --demo --log-file {l}; \
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --log-file {l}; \
          echo $? > {s}; echo cockpit-exited; sleep 60",
         d = dir.display(),
         l = log.display(),
@@ -215,4 +215,49 @@ fn demo_shows_every_pane_filters_details_help_and_quits_cleanly() {
     assert_eq!(t.pane_var("#{cursor_flag}"), "1", "cursor visible again");
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(logged.contains("starting"), "log file written: {logged}");
+}
+
+#[test]
+fn demo_opens_a_shell_tab_runs_commands_and_closes_it() {
+    if !tmux_available() {
+        eprintln!("skipping: no tmux");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-shell-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cmd = format!(
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --log-file {d}/cockpit.log",
+        d = dir.display(),
+    );
+    let t = Tmux::start(&cmd, 160, 40).expect("tmux session");
+    t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+
+    // Only online nodes take sessions: filter to them, then open a shell on the first.
+    t.keys(&["/"]);
+    t.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
+    t.keys(&["-l", "ping=online"]);
+    t.keys(&["Enter"]);
+    t.wait_for("filtered", 5, |s| {
+        !s.contains("540 shown") && s.contains("shown")
+    });
+    t.keys(&["c"]);
+    let s = t.wait_for("a shell prompt", 20, |s| s.contains("ssm-user@"));
+    assert!(s.contains("live"), "the tab says live:\n{s}");
+
+    // Keys go to the remote shell; its output comes back through the emulator.
+    t.keys(&["-l", "echo hello-$((6*7)); tput cols"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("command output", 10, |s| s.contains("hello-42"));
+    assert!(!s.contains("echo hello-42"), "the shell expanded it:\n{s}");
+
+    // exit ends the session; the tab stays readable with the reason until Ctrl-] x.
+    t.keys(&["-l", "exit"]);
+    t.keys(&["Enter"]);
+    t.wait_for("closed tab", 10, |s| s.contains("closed"));
+    t.keys(&["C-]"]);
+    t.keys(&["x"]);
+    t.wait_for("back on the nodes pane", 5, |s| {
+        s.contains("18/18 scopes fresh") && !s.contains("ssm-user@")
+    });
+    t.keys(&["q"]);
 }

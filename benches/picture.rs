@@ -193,7 +193,7 @@ async fn run() {
         .position(|s| s.scope.account.id == mgmt && s.scope.region == REGIONS[0]);
     let mut by_account: BTreeMap<&str, f64> = BTreeMap::new();
     for (i, s) in e.scopes().iter().enumerate() {
-        let b = scope_bound(&e, i as ScopeId, owner == Some(i), inventory_types);
+        let b = scope_bound(e, i as ScopeId, owner == Some(i), inventory_types);
         let slot = by_account.entry(s.scope.account.id.as_str()).or_default();
         *slot = slot.max(b);
     }

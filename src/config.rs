@@ -157,6 +157,61 @@ impl SessionConfig {
     }
 }
 
+/// Pane names `[wallboard] panes` takes.
+pub const WALLBOARD_PANES: &[&str] = &[
+    "nodes",
+    "explorer",
+    "ops",
+    "compliance",
+    "inventory",
+    "scopes",
+];
+
+/// `[wallboard]`: the unattended big-screen mode (`--wallboard`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WallboardConfig {
+    /// Panes shown in turn, from [`WALLBOARD_PANES`].
+    #[serde(default = "default_wallboard_panes")]
+    pub panes: Vec<String>,
+    /// Seconds each pane stays on screen.
+    #[serde(default = "default_rotate_secs")]
+    pub rotate_seconds: u64,
+}
+
+impl Default for WallboardConfig {
+    fn default() -> Self {
+        WallboardConfig {
+            panes: default_wallboard_panes(),
+            rotate_seconds: default_rotate_secs(),
+        }
+    }
+}
+
+impl WallboardConfig {
+    pub fn rotate_interval(&self) -> Duration {
+        Duration::from_secs(self.rotate_seconds)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.panes.is_empty() {
+            return Err("wallboard.panes must name at least one pane".into());
+        }
+        for p in &self.panes {
+            if !WALLBOARD_PANES.contains(&p.as_str()) {
+                return Err(format!(
+                    "wallboard.panes: {p:?} is not a pane (one of {})",
+                    WALLBOARD_PANES.join(", ")
+                ));
+            }
+        }
+        if !(5..=3600).contains(&self.rotate_seconds) {
+            return Err("wallboard.rotate_seconds must be between 5 and 3600".into());
+        }
+        Ok(())
+    }
+}
+
 /// The whole config file. Every field has a default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,6 +233,8 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub session: SessionConfig,
+    #[serde(default)]
+    pub wallboard: WallboardConfig,
 }
 
 fn default_role() -> String {
@@ -209,6 +266,14 @@ fn default_explorer_secs() -> u64 {
 }
 fn default_cache_write_secs() -> u64 {
     30
+}
+fn default_wallboard_panes() -> Vec<String> {
+    ["explorer", "ops", "compliance", "nodes"]
+        .map(String::from)
+        .to_vec()
+}
+fn default_rotate_secs() -> u64 {
+    20
 }
 fn default_inventory_types() -> Vec<String> {
     vec!["AWS:InstanceInformation".into(), "AWS:Application".into()]
@@ -324,7 +389,7 @@ impl Config {
         if self.accounts.role_name.is_empty() {
             return Err("accounts.role_name must not be empty".into());
         }
-        Ok(())
+        self.wallboard.validate()
     }
 }
 
@@ -433,6 +498,31 @@ nodes_seconds = 30
         let c = parse("[session]\nrecord = true\nrecord_dir = \"/tmp/casts\"\n").unwrap();
         assert_eq!(c.session.recordings(), Some(PathBuf::from("/tmp/casts")));
         assert!(parse("[session]\nrecords = true\n").is_err());
+    }
+
+    #[test]
+    fn wallboard_section() {
+        let c = parse("").unwrap();
+        assert_eq!(
+            c.wallboard.panes,
+            vec!["explorer", "ops", "compliance", "nodes"]
+        );
+        assert_eq!(c.wallboard.rotate_seconds, 20);
+        let c =
+            parse("[wallboard]\npanes = [\"scopes\", \"nodes\"]\nrotate_seconds = 45\n").unwrap();
+        assert_eq!(c.wallboard.panes, vec!["scopes", "nodes"]);
+        assert_eq!(c.wallboard.rotate_interval(), Duration::from_secs(45));
+        let err = parse("[wallboard]\npanes = [\"ops\", \"sessions\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"sessions\" is not a pane") && err.contains("explorer"),
+            "{err}"
+        );
+        assert!(parse("[wallboard]\npanes = []\n").is_err());
+        assert!(parse("[wallboard]\nrotate_seconds = 1\n").is_err());
+        let err = parse("[wallboard]\nrotate = 20\n").unwrap_err().to_string();
+        assert!(err.starts_with("/tmp/c.toml:2:1:"), "{err}");
     }
 
     #[test]

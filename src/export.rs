@@ -209,31 +209,30 @@ pub async fn export_nodes(
     out: &mut dyn Write,
 ) -> Result<ExportSummary, ExportError> {
     let with_tags = poll.with_tags;
-    let (done, mut summary) =
-        poll_scopes(aws, accounts, poll, allow_partial, move |feed| async move {
-            let mut nodes = fetch_nodes(&feed).await?;
-            if with_tags {
-                match fetch_tags(&feed, &nodes).await {
-                    Ok(tags) => {
-                        for (n, (_, t)) in nodes.iter_mut().zip(tags) {
-                            n.tags = Some(t);
-                        }
+    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, move |feed| async move {
+        let mut nodes = fetch_nodes(&feed).await?;
+        if with_tags {
+            match fetch_tags(&feed, &nodes).await {
+                Ok(tags) => {
+                    for (n, (_, t)) in nodes.iter_mut().zip(tags) {
+                        n.tags = Some(t);
                     }
-                    Err(e) => tracing::warn!("tags of {}: {e}", feed.scope.label()),
                 }
+                Err(e) => tracing::warn!("tags of {}: {e}", feed.scope.label()),
             }
-            Ok(nodes)
-        })
-        .await?;
-    let mut records = Vec::new();
-    for (scope, nodes) in &done {
-        let mut sorted: Vec<&ManagedNode> = nodes.iter().collect();
-        sorted.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
-        records.extend(sorted.into_iter().map(|n| record(scope, n)));
-    }
-    summary.nodes = records.len();
-    summary.records = records.len();
-    write_table(&records, format, out)?;
+        }
+        Ok(nodes)
+    })
+    .await?;
+    let mut summary = write_records(
+        &done,
+        |n| n.instance_id.as_str(),
+        |s, n| [record(s, n)],
+        format,
+        out,
+        summary,
+    )?;
+    summary.nodes = summary.records;
     Ok(summary)
 }
 
@@ -246,19 +245,18 @@ pub async fn export_ops_items(
     allow_partial: bool,
     out: &mut dyn Write,
 ) -> Result<ExportSummary, ExportError> {
-    let (done, mut summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
+    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
         fetch_ops_items(&feed).await
     })
     .await?;
-    let mut records = Vec::new();
-    for (scope, items) in &done {
-        let mut sorted: Vec<&OpsItem> = items.iter().collect();
-        sorted.sort_by(|a, b| a.id.cmp(&b.id));
-        records.extend(sorted.into_iter().map(|i| OpsItemRecord::new(scope, i)));
-    }
-    summary.records = records.len();
-    write_table(&records, format, out)?;
-    Ok(summary)
+    write_records(
+        &done,
+        |i| i.id.as_str(),
+        |s, i| [OpsItemRecord::new(s, i)],
+        format,
+        out,
+        summary,
+    )
 }
 
 /// Compliance of every scope: one record per compliance type, with the severity split.
@@ -270,19 +268,18 @@ pub async fn export_compliance(
     allow_partial: bool,
     out: &mut dyn Write,
 ) -> Result<ExportSummary, ExportError> {
-    let (done, mut summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
+    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
         fetch_compliance(&feed).await.map(|(s, _)| s)
     })
     .await?;
-    let mut records = Vec::new();
-    for (scope, types) in &done {
-        let mut sorted: Vec<&ComplianceSummary> = types.iter().collect();
-        sorted.sort_by(|a, b| a.compliance_type.cmp(&b.compliance_type));
-        records.extend(sorted.into_iter().map(|c| ComplianceRecord::new(scope, c)));
-    }
-    summary.records = records.len();
-    write_table(&records, format, out)?;
-    Ok(summary)
+    write_records(
+        &done,
+        |c| c.compliance_type.as_str(),
+        |s, c| [ComplianceRecord::new(s, c)],
+        format,
+        out,
+        summary,
+    )
 }
 
 /// Inventory of one type on every node: one record per inventory row.
@@ -296,17 +293,36 @@ pub async fn export_inventory(
     out: &mut dyn Write,
 ) -> Result<ExportSummary, ExportError> {
     let types = vec![type_name.to_string()];
-    let (done, mut summary) = poll_scopes(aws, accounts, poll, allow_partial, move |feed| {
+    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, move |feed| {
         let types = types.clone();
         async move { fetch_inventory(&feed, &types).await }
     })
     .await?;
+    write_records(
+        &done,
+        |r| r.instance_id.as_str(),
+        |s, r| r.entries.iter().map(move |e| InventoryRecord::new(s, r, e)),
+        format,
+        out,
+        summary,
+    )
+}
+
+/// Each scope's items in `key` order, made records by `to_records`, written to `out`.
+fn write_records<'a, T, R: Record, I: IntoIterator<Item = R>>(
+    done: &'a [(Scope, Vec<T>)],
+    key: impl Fn(&T) -> &str,
+    mut to_records: impl FnMut(&'a Scope, &'a T) -> I,
+    format: Format,
+    out: &mut dyn Write,
+    mut summary: ExportSummary,
+) -> Result<ExportSummary, ExportError> {
     let mut records = Vec::new();
-    for (scope, rows) in &done {
-        let mut sorted: Vec<&InventoryRows> = rows.iter().collect();
-        sorted.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
-        for r in sorted {
-            records.extend(r.entries.iter().map(|e| InventoryRecord::new(scope, r, e)));
+    for (scope, items) in done {
+        let mut sorted: Vec<&T> = items.iter().collect();
+        sorted.sort_by(|a, b| key(a).cmp(key(b)));
+        for t in sorted {
+            records.extend(to_records(scope, t));
         }
     }
     summary.records = records.len();

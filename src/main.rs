@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use tokio::sync::mpsc;
 
-use ssm_cockpit::app::{App, AppOptions};
+use ssm_cockpit::app::{App, AppOptions, PANE_ALIASES, WallboardOptions};
 use ssm_cockpit::aws::AwsOptions;
 use ssm_cockpit::config::{self, Config};
 use ssm_cockpit::export::{self, Format};
@@ -52,7 +52,10 @@ struct Global {
     /// Never change anything in AWS; mutating actions are not even offered.
     #[arg(long, global = true)]
     read_only: bool,
-    /// Colour theme: dark, light, or the path of a theme file.
+    /// Unattended big-screen mode: read-only, rotating panes, only q (quit) and space (pause).
+    #[arg(long, global = true)]
+    wallboard: bool,
+    /// Colour theme: dark, light, high-contrast (the wallboard's default), or a theme file.
     #[arg(long, global = true)]
     theme: Option<String>,
     /// Log file (default: $XDG_STATE_HOME/ssm-cockpit/ssm-cockpit.log).
@@ -344,8 +347,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let theme_name = g.theme.clone().or(config.theme.clone());
             let theme = match theme_name.as_deref() {
                 Some(t) => Theme::load(t, None).map_err(|e| e.to_string())?,
+                None if g.wallboard => Theme::high_contrast(),
                 None => Theme::default(),
             };
+            let read_only = g.read_only || g.wallboard;
             let context = if g.demo {
                 "demo estate".to_string()
             } else {
@@ -356,17 +361,35 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     n => format!("profile {profile} · {n} regions"),
                 }
             };
-            let app = App::new(AppOptions {
+            let mut app = App::new(AppOptions {
                 context,
-                read_only: g.read_only,
+                read_only,
                 theme,
                 demo: g.demo,
             });
+            if g.wallboard {
+                let panes = config
+                    .wallboard
+                    .panes
+                    .iter()
+                    .filter_map(|name| {
+                        PANE_ALIASES
+                            .iter()
+                            .find(|(names, _)| names.contains(&name.as_str()))
+                            .map(|(_, pane)| *pane)
+                    })
+                    .collect();
+                app.set_wallboard(WallboardOptions::new(
+                    panes,
+                    config.wallboard.rotate_interval(),
+                    |feed| poll_opts.interval(feed),
+                ));
+            }
             let (tx, rx) = mpsc::channel(1024);
             let (poll_handle, poll_control) = poll::poll_control(app.wanted_feeds());
             poll_opts.control = Some(poll_control);
             let connector = ssm_cockpit::aws::SharedConnector::default();
-            let sessions = (!g.read_only).then(|| ssm_cockpit::tui::SessionSetup {
+            let sessions = (!read_only).then(|| ssm_cockpit::tui::SessionSetup {
                 connector: connector.clone(),
                 role_name: accounts.role_name.clone(),
                 record_dir: config.session.recordings(),

@@ -261,3 +261,86 @@ fn demo_opens_a_shell_tab_runs_commands_and_closes_it() {
     });
     t.keys(&["q"]);
 }
+
+#[test]
+fn demo_wallboard_rotates_ignores_keys_and_quits() {
+    if !tmux_available() {
+        eprintln!("skipping: no tmux");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-wall-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[wallboard]\npanes = [\"ops\", \"nodes\", \"scopes\"]\nrotate_seconds = 5\n",
+    )
+    .unwrap();
+    let status_file = dir.join("exit-status");
+    let cmd = format!(
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --wallboard --config {c} --log-file {d}/cockpit.log; \
+         echo $? > {s}; echo cockpit-exited; sleep 60",
+        d = dir.display(),
+        c = config.display(),
+        s = status_file.display()
+    );
+    // Its own width, so its own tmux socket.
+    let t = Tmux::start(&cmd, 150, 40).expect("tmux session");
+
+    let s = t.wait_for("the wallboard on OpsCenter", 30, |s| {
+        s.contains("WALLBOARD") && s.contains("▶ OpsCenter") && s.contains("OpsCenter ·")
+    });
+    assert!(
+        s.contains("NODES ONLINE") && s.contains("SCOPES STALE"),
+        "{s}"
+    );
+    t.wait_for("every scope answered", 30, |s| {
+        s.contains("every scope and feed refreshed") && s.contains("last complete refresh")
+    });
+
+    // Rotation: the nodes pane comes next; pause there.
+    t.wait_for("rotation to the nodes pane", 15, |s| s.contains("▶ Nodes"));
+    t.keys(&["Space"]);
+    t.wait_for("paused", 5, |s| s.contains("PAUSED"));
+
+    // Session, command, filter, detail and pane keys do nothing.
+    for k in [
+        "c", "p", ":", "/", "Enter", "1", "2", "3", "4", "5", "6", "Tab", "?", "i",
+    ] {
+        t.keys(&[k]);
+    }
+    std::thread::sleep(Duration::from_secs(7));
+    let s = t.screen();
+    assert!(s.contains("▶ Nodes") && s.contains("PAUSED"), "{s}");
+    assert!(
+        !s.contains("OpsCenter ·") && !s.contains("Scopes ·") && !s.contains("Explorer ·"),
+        "no pane switch: {s}"
+    );
+    assert!(!s.contains("Esc or ? close"), "no help: {s}");
+    assert!(
+        !s.contains("ssm-user@") && !s.contains("LOCAL"),
+        "no session: {s}"
+    );
+    assert!(
+        !s.lines().any(|l| l.starts_with(':') || l.starts_with("/ ")),
+        "no command line or filter bar: {s}"
+    );
+    assert!(
+        !s.contains("Tags") && !s.contains("tags"),
+        "no detail view: {s}"
+    );
+
+    // Resumed, the rotation goes on.
+    t.keys(&["Space"]);
+    t.wait_for("rotation to the scopes pane", 15, |s| {
+        s.contains("▶ Scopes") && s.contains("Scopes ·") && !s.contains("PAUSED")
+    });
+
+    t.keys(&["q"]);
+    let s = t.wait_for("the shell after the wallboard", 10, |s| {
+        s.contains("cockpit-exited")
+    });
+    let status = std::fs::read_to_string(&status_file).unwrap_or_default();
+    assert_eq!(status.trim(), "0", "exit status; screen:\n{s}");
+    assert_eq!(t.pane_var("#{alternate_on}"), "0");
+}

@@ -3,37 +3,19 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::text::Span;
+use chrono::Duration;
+use crossterm::event::KeyCode;
+
+mod ui_common;
 
 use ssm_cockpit::app::{App, AppOptions, Effect, Msg, Overlay, Pane};
 use ssm_cockpit::model::{
-    Account, ApplicationHit, ApplicationQuery, ComplianceItem, ComplianceSeverity,
-    ComplianceSummary, DetailRequest, Feed, FeedEvent, FeedSet, InventoryRows, ManagedNode,
-    OpsItem, OpsItemDetail, OpsItemEvent, OpsItemRelated, PatchState, PingStatus, PlatformType,
-    ResourceCompliance, Scope, SeverityCounts,
+    ApplicationHit, ApplicationQuery, ComplianceItem, ComplianceSeverity, ComplianceSummary,
+    DetailRequest, Feed, FeedEvent, FeedSet, InventoryRows, ManagedNode, OpsItem, OpsItemDetail,
+    OpsItemEvent, OpsItemRelated, PatchState, PingStatus, PlatformType, ResourceCompliance,
+    SeverityCounts,
 };
-use ssm_cockpit::ui;
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0)
-        .single()
-        .expect("valid time")
-}
-
-fn scope(name: &str, id: &str, region: &str) -> Scope {
-    Scope {
-        account: Account {
-            id: id.into(),
-            name: name.into(),
-        },
-        region: region.into(),
-    }
-}
+use ui_common::{command, draw, key, scope, t0, typed};
 
 fn node(id: &str, name: &str, ping: PingStatus, windows: bool, latest: bool) -> ManagedNode {
     let mut n = ManagedNode::new(0, id);
@@ -353,50 +335,6 @@ fn app() -> App {
         },
     );
     app
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    terminal
-        .draw(|f| ui::render(f, app))
-        .expect("draw never fails on a test backend");
-    buffer_text(terminal.backend().buffer())
-}
-
-fn buffer_text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        let mut skip = 0usize;
-        for x in 0..buf.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            line.push_str(sym);
-            skip = Span::raw(sym).width().saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typed(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn command(app: &mut App, line: &str) {
-    key(app, KeyCode::Char(':'));
-    typed(app, line);
-    key(app, KeyCode::Enter);
 }
 
 #[test]

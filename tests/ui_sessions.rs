@@ -2,25 +2,17 @@
 //! fake session events and drawn on ratatui's TestBackend.
 
 use bytes::Bytes;
-use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Position;
 use ratatui::style::{Color, Modifier};
-use ratatui::text::Span;
+
+mod ui_common;
 
 use ssm_cockpit::app::{App, AppOptions, Effect, Focus, Msg};
 use ssm_cockpit::model::{Account, FeedEvent, ManagedNode, PingStatus, Scope};
 use ssm_cockpit::session::{SessionCommand, SessionEvent, SessionId, SessionState};
-use ssm_cockpit::ui;
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0)
-        .single()
-        .expect("valid time")
-}
+use ui_common::{buffer_text, draw, draw_terminal, key, t0, typed};
 
 fn node(id: &str, name: &str) -> ManagedNode {
     let mut n = ManagedNode::new(0, id);
@@ -66,22 +58,12 @@ fn app() -> App {
     app
 }
 
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
 fn leader(app: &mut App, code: KeyCode) {
     app.update(Msg::Key(KeyEvent::new(
         KeyCode::Char(']'),
         KeyModifiers::CONTROL,
     )));
     key(app, code);
-}
-
-fn typed(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
 }
 
 fn event(app: &mut App, id: SessionId, ev: SessionEvent) {
@@ -114,39 +96,6 @@ fn shell_on_row(app: &mut App, row: usize) -> SessionId {
         }
         key(app, KeyCode::Char('c'));
     })
-}
-
-fn draw_terminal(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    terminal
-        .draw(|f| ui::render(f, app))
-        .expect("draw never fails on a test backend");
-    terminal
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    buffer_text(draw_terminal(app, w, h).backend().buffer())
-}
-
-/// The buffer as plain lines, trailing blanks trimmed.
-fn buffer_text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        let mut skip = 0usize;
-        for x in 0..buf.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            line.push_str(sym);
-            skip = Span::raw(sym).width().saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {

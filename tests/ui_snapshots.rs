@@ -1,31 +1,16 @@
 //! Snapshot tests of the managed-nodes pane, drawn on ratatui's TestBackend.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use chrono::Duration;
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::text::Span;
+
+mod ui_common;
 
 use ssm_cockpit::app::{App, AppOptions, Msg};
-use ssm_cockpit::model::{Account, FeedEvent, ManagedNode, PingStatus, PlatformType, Scope};
+use ssm_cockpit::model::{FeedEvent, ManagedNode, PingStatus, PlatformType};
 use ssm_cockpit::ui;
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0)
-        .single()
-        .expect("valid time")
-}
-
-fn scope(name: &str, id: &str, region: &str) -> Scope {
-    Scope {
-        account: Account {
-            id: id.into(),
-            name: name.into(),
-        },
-        region: region.into(),
-    }
-}
+use ui_common::{draw, key, scope, t0, typed};
 
 struct N<'a> {
     id: &'a str,
@@ -178,45 +163,6 @@ fn app() -> App {
         at: t0() - Duration::seconds(8),
     }));
     app
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    terminal
-        .draw(|f| ui::render(f, app))
-        .expect("draw never fails on a test backend");
-    buffer_text(terminal.backend().buffer())
-}
-
-/// The buffer as plain lines, trailing blanks trimmed.
-fn buffer_text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        let mut skip = 0usize;
-        for x in 0..buf.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            line.push_str(sym);
-            skip = Span::raw(sym).width().saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typed(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView};
+use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes};
 use crate::model::{Estate, Feed, ResourceCompliance, ScopeId, SeverityCounts};
 
 /// A column of the non-compliant resources table.
@@ -89,12 +89,9 @@ impl TableSource for ResourceRows<'_> {
         let Some(r) = self.resource(row) else {
             return Cow::Borrowed("");
         };
-        let scope = self.estate.scope(r.scope).map(|s| &s.scope);
         match col {
-            ResCol::Account => scope.map_or(Cow::Borrowed(""), |s| {
-                Cow::Owned(format!("{} ({})", s.account.name, s.account.id))
-            }),
-            ResCol::Region => scope.map_or(Cow::Borrowed(""), |s| Cow::Borrowed(&s.region)),
+            ResCol::Account => account_cell(self.estate, r.scope),
+            ResCol::Region => region_cell(self.estate, r.scope),
             ResCol::Resource => Cow::Borrowed(&r.resource_id),
             ResCol::Name => Cow::Borrowed(
                 self.estate
@@ -136,10 +133,7 @@ pub struct SummaryRow {
 /// Summaries per compliance type over the scopes in `mask`, sorted by type.
 pub fn compliance_summary(estate: &Estate, mask: &[bool]) -> Vec<SummaryRow> {
     let mut by: BTreeMap<&str, (SeverityCounts, SeverityCounts)> = BTreeMap::new();
-    for s in 0..estate.scopes().len() as ScopeId {
-        if !mask.get(s as usize).copied().unwrap_or(true) {
-            continue;
-        }
+    for s in shown_scopes(estate, mask) {
         for c in estate.scope_compliance(s) {
             let e = by.entry(&c.compliance_type).or_default();
             e.0.add(&c.compliant);
@@ -194,10 +188,7 @@ impl ComplianceView {
             return;
         }
         self.refs.clear();
-        for s in 0..estate.scopes().len() as ScopeId {
-            if !mask.get(s as usize).copied().unwrap_or(true) {
-                continue;
-            }
+        for s in shown_scopes(estate, mask) {
             let list = estate.scope_resource_compliance(s);
             self.refs.extend(
                 list.iter()

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView};
+use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell};
 use crate::model::{ApplicationHit, Estate, InventoryEntry, InventoryRows, ScopeId};
 
 /// Attribute columns shown at most per inventory type.
@@ -189,12 +189,9 @@ impl TableSource for HitRows<'_> {
         let Some(h) = self.hits.get(row) else {
             return Cow::Borrowed("");
         };
-        let scope = self.estate.scope(h.scope).map(|s| &s.scope);
         match col {
-            AppCol::Account => scope.map_or(Cow::Borrowed(""), |s| {
-                Cow::Owned(format!("{} ({})", s.account.name, s.account.id))
-            }),
-            AppCol::Region => scope.map_or(Cow::Borrowed(""), |s| Cow::Borrowed(&s.region)),
+            AppCol::Account => account_cell(self.estate, h.scope),
+            AppCol::Region => region_cell(self.estate, h.scope),
             AppCol::Instance => Cow::Borrowed(&h.instance_id),
             AppCol::Name => Cow::Borrowed(
                 self.estate

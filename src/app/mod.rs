@@ -12,6 +12,7 @@ mod panes;
 mod sessions;
 mod table;
 pub mod term_keys;
+mod wallboard;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
@@ -32,6 +33,7 @@ pub use sessions::{
     Effect, Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
 };
 pub use table::{TableColumn, TableSource, TableView, Viewport};
+pub use wallboard::{StaleFeed, WallboardOptions, wallboard_clock};
 
 use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
 use crate::session::{SessionEvent, SessionId};
@@ -145,6 +147,8 @@ pub struct App {
     pub scopes_view: Viewport,
     /// The feeds last asked for.
     wanted: FeedSet,
+    /// Wallboard mode (see [`App::set_wallboard`]).
+    wallboard: Option<wallboard::Wallboard>,
 }
 
 impl App {
@@ -172,11 +176,15 @@ impl App {
             explorer_scroll: 0,
             scopes_view: Viewport::default(),
             wanted: Pane::Nodes.feeds(),
+            wallboard: None,
         }
     }
 
     /// Applies a message; true when the screen needs a redraw.
     pub fn update(&mut self, msg: Msg) -> bool {
+        if self.wallboard.is_some() {
+            return self.wallboard_update(msg);
+        }
         match msg {
             Msg::Key(key) => {
                 self.nodes.sync(&self.estate);

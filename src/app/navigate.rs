@@ -134,7 +134,7 @@ impl App {
         }
         self.pane = pane;
         self.sync_panes();
-        let want = pane.feeds();
+        let want = self.feeds_for(pane);
         if want != self.wanted {
             self.wanted = want;
             self.push_effect(Effect::WantFeeds(want));

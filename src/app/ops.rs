@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView};
+use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes};
 use crate::model::{Estate, Feed, OpsItem, ScopeId};
 
 /// A column of the OpsItems table.
@@ -100,12 +100,9 @@ impl TableSource for OpsRows<'_> {
         let Some(item) = self.item(row) else {
             return Cow::Borrowed("");
         };
-        let scope = self.estate.scope(item.scope).map(|s| &s.scope);
         match col {
-            OpsCol::Account => scope.map_or(Cow::Borrowed(""), |s| {
-                Cow::Owned(format!("{} ({})", s.account.name, s.account.id))
-            }),
-            OpsCol::Region => scope.map_or(Cow::Borrowed(""), |s| Cow::Borrowed(&s.region)),
+            OpsCol::Account => account_cell(self.estate, item.scope),
+            OpsCol::Region => region_cell(self.estate, item.scope),
             OpsCol::Id => Cow::Borrowed(&item.id),
             OpsCol::Severity => severity_label(&item.severity),
             OpsCol::Status => Cow::Borrowed(&item.status),
@@ -172,10 +169,7 @@ impl OpsView {
             return;
         }
         self.refs.clear();
-        for s in 0..estate.scopes().len() as ScopeId {
-            if !mask.get(s as usize).copied().unwrap_or(true) {
-                continue;
-            }
+        for s in shown_scopes(estate, mask) {
             let n = estate.scope_ops_items(s).len() as u32;
             self.refs.extend((0..n).map(|i| (s, i)));
         }

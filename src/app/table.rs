@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 use memchr::memmem;
 
 use super::filter::{Filter, FilterColumn, FilterError, Matcher, push_lower};
+use crate::model::{Estate, ScopeId};
 
 /// Ends every field and tag value in a haystack (control characters never reach one).
 const SEP: u8 = 0x1f;
@@ -479,6 +480,26 @@ impl<C: TableColumn> TableView<C> {
     pub fn page(&self) -> usize {
         self.view.page
     }
+}
+
+/// The scopes shown under `mask` (a scope past its end is shown).
+pub fn shown_scopes<'a>(estate: &Estate, mask: &'a [bool]) -> impl Iterator<Item = ScopeId> + 'a {
+    (0..estate.scopes().len() as ScopeId)
+        .filter(move |s| mask.get(*s as usize).copied().unwrap_or(true))
+}
+
+/// The Account cell of a row of `scope`: `name (id)`.
+pub fn account_cell(estate: &Estate, scope: ScopeId) -> Cow<'_, str> {
+    estate.scope(scope).map_or(Cow::Borrowed(""), |s| {
+        Cow::Owned(format!("{} ({})", s.scope.account.name, s.scope.account.id))
+    })
+}
+
+/// The Region cell of a row of `scope`.
+pub fn region_cell(estate: &Estate, scope: ScopeId) -> Cow<'_, str> {
+    estate
+        .scope(scope)
+        .map_or(Cow::Borrowed(""), |s| Cow::Borrowed(&s.scope.region))
 }
 
 #[cfg(test)]

@@ -92,6 +92,14 @@ where
     build().map_err(|e| AwsError::new(ErrorKind::Validation, format!("{what}: {e}")))
 }
 
+/// A page of `items` mapped by `f`, with the token of the next.
+fn page<S, T>(items: &[S], next: Option<&str>, f: impl FnMut(&S) -> T) -> Page<T> {
+    Page {
+        items: items.iter().map(f).collect(),
+        next: next_token(next),
+    }
+}
+
 impl SsmRead {
     /// One page of DescribeOpsItems (every status), newest first.
     pub async fn ops_items_page(
@@ -99,22 +107,28 @@ impl SsmRead {
         scope: ScopeId,
         token: Option<String>,
     ) -> Result<Page<OpsItem>, AwsError> {
+        self.describe_ops_items(scope, None, token).await
+    }
+
+    /// One page of DescribeOpsItems, with at most one filter.
+    async fn describe_ops_items(
+        &self,
+        scope: ScopeId,
+        filter: Option<OpsItemFilter>,
+        token: Option<String>,
+    ) -> Result<Page<OpsItem>, AwsError> {
         let out = self
             .client
             .describe_ops_items()
+            .set_ops_item_filters(filter.map(|f| vec![f]))
             .max_results(OPS_PAGE_SIZE)
             .set_next_token(token)
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:DescribeOpsItems", e))?;
-        Ok(Page {
-            items: out
-                .ops_item_summaries()
-                .iter()
-                .map(|s| summary_item(scope, s))
-                .collect(),
-            next: next_token(out.next_token()),
-        })
+        Ok(page(out.ops_item_summaries(), out.next_token(), |s| {
+            summary_item(scope, s)
+        }))
     }
 
     /// GetOpsItem: one OpsItem in full.
@@ -156,21 +170,14 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:ListOpsItemEvents", e))?;
-        Ok(Page {
-            items: out
-                .summaries()
-                .iter()
-                .map(|e| OpsItemEvent {
-                    event_id: text(e.event_id()),
-                    source: text(e.source()),
-                    detail_type: text(e.detail_type()),
-                    detail: text(e.detail()),
-                    created_by: text(e.created_by().and_then(|c| c.arn())),
-                    created: time(e.created_time()),
-                })
-                .collect(),
-            next: next_token(out.next_token()),
-        })
+        Ok(page(out.summaries(), out.next_token(), |e| OpsItemEvent {
+            event_id: text(e.event_id()),
+            source: text(e.source()),
+            detail_type: text(e.detail_type()),
+            detail: text(e.detail()),
+            created_by: text(e.created_by().and_then(|c| c.arn())),
+            created: time(e.created_time()),
+        }))
     }
 
     /// One page of ListOpsItemRelatedItems of one OpsItem.
@@ -188,21 +195,16 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:ListOpsItemRelatedItems", e))?;
-        Ok(Page {
-            items: out
-                .summaries()
-                .iter()
-                .map(|r| OpsItemRelated {
-                    association_id: text(r.association_id()),
-                    resource_type: text(r.resource_type()),
-                    resource_uri: text(r.resource_uri()),
-                    association_type: text(r.association_type()),
-                    created_by: text(r.created_by().and_then(|c| c.arn())),
-                    created: time(r.created_time()),
-                })
-                .collect(),
-            next: next_token(out.next_token()),
-        })
+        Ok(page(out.summaries(), out.next_token(), |r| {
+            OpsItemRelated {
+                association_id: text(r.association_id()),
+                resource_type: text(r.resource_type()),
+                resource_uri: text(r.resource_uri()),
+                association_type: text(r.association_type()),
+                created_by: text(r.created_by().and_then(|c| c.arn())),
+                created: time(r.created_time()),
+            }
+        }))
     }
 
     /// One page of DescribeOpsItems restricted to some statuses (e.g. `Open`).
@@ -222,22 +224,6 @@ impl SsmRead {
             },
             "ssm:DescribeOpsItems",
         )?;
-        let out = self
-            .client
-            .describe_ops_items()
-            .ops_item_filters(filter)
-            .max_results(OPS_PAGE_SIZE)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("ssm:DescribeOpsItems", e))?;
-        Ok(Page {
-            items: out
-                .ops_item_summaries()
-                .iter()
-                .map(|s| summary_item(scope, s))
-                .collect(),
-            next: next_token(out.next_token()),
-        })
+        self.describe_ops_items(scope, Some(filter), token).await
     }
 }

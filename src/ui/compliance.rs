@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
 use super::table::{
-    ColSpec, TableDraw, col, draw_message, draw_table, draw_title, feed_summary, fit, grow,
+    ColSpec, TableDraw, account_name, col, draw_empty, draw_message, draw_table, draw_title, fit,
+    grow,
 };
 use super::text::{age, centered, put, thousands};
 use crate::app::{App, Overlay, ResCol, SummaryRow, TableArea, TableColumn, TableSource};
@@ -171,18 +172,7 @@ fn draw_resources(buf: &mut Buffer, area: Rect, app: &mut App) {
     });
     let widths = fit(area.width, &SPECS);
     let t = &app.compliance.table;
-    let (sort, desc) = t.sort();
-    let draw = TableDraw {
-        titles: ResCol::ALL.iter().map(|c| c.title().to_string()).collect(),
-        widths,
-        sort: ResCol::ALL
-            .iter()
-            .position(|c| *c == sort)
-            .map(|i| (i, desc)),
-        rows: t.viewport().visible(t.len()),
-        selected: t.selected(),
-        theme: &theme,
-    };
+    let draw = TableDraw::of(t, widths, &theme);
     let src = app.compliance.rows(&app.estate);
     let now = app.now();
     let body = draw_table(buf, area, &draw, |pos, c| {
@@ -203,22 +193,14 @@ fn draw_resources(buf: &mut Buffer, area: Rect, app: &mut App) {
                 age(now, r.and_then(|r| r.execution_time)),
                 Style::default().fg(theme.muted),
             ),
-            ResCol::Account => (
-                r.and_then(|r| app.estate.scope(r.scope))
-                    .map(|s| s.scope.account.name.clone())
-                    .unwrap_or_default(),
-                Style::default(),
-            ),
+            ResCol::Account => (account_name(app, r.map(|r| r.scope)), Style::default()),
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
     if t.is_empty() {
-        let (msg, style) = feed_summary(app, Feed::Compliance).empty_message(
-            app,
-            "non-compliant resources",
-            !t.filter_text().is_empty(),
-        );
-        draw_message(buf, body, &msg, style);
+        let filtered = !t.filter_text().is_empty();
+        let what = "non-compliant resources";
+        draw_empty(buf, body, app, Feed::Compliance, what, filtered);
     }
 }
 

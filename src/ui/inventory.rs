@@ -5,7 +5,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
-use super::table::{TableDraw, col, draw_bars, draw_message, draw_table, draw_title, fit, grow};
+use super::table::{
+    TableDraw, account_name, col, draw_bars, draw_message, draw_table, draw_title, fit, grow,
+};
 use super::text::{put, thousands};
 use crate::app::{App, InventoryMode, TableArea, TableSource};
 use crate::model::{DetailRequest, Feed};
@@ -271,7 +273,6 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &mut App) {
     });
     let q = &app.inventory.query;
     let t = &q.table;
-    let (sort, desc) = t.sort();
     use crate::app::TableColumn;
     let all = crate::app::AppCol::ALL;
     let widths = fit(
@@ -286,14 +287,7 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &mut App) {
             col(9, 12),
         ],
     );
-    let draw = TableDraw {
-        titles: all.iter().map(|c| c.title().to_string()).collect(),
-        widths,
-        sort: all.iter().position(|c| *c == sort).map(|i| (i, desc)),
-        rows: t.viewport().visible(t.len()),
-        selected: t.selected(),
-        theme: &theme,
-    };
+    let draw = TableDraw::of(t, widths, &theme);
     let src = q.hits(&app.estate, app.scope_mask());
     let body = draw_table(buf, table, &draw, |pos, c| {
         let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
@@ -301,11 +295,7 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &mut App) {
         };
         match all[c] {
             crate::app::AppCol::Account => (
-                src.hits
-                    .get(row)
-                    .and_then(|h| app.estate.scope(h.scope))
-                    .map(|s| s.scope.account.name.clone())
-                    .unwrap_or_default(),
+                account_name(app, src.hits.get(row).map(|h| h.scope)),
                 Style::default(),
             ),
             crate::app::AppCol::Version => (

@@ -16,6 +16,7 @@ mod status;
 pub mod table;
 pub mod text;
 pub mod theme;
+pub mod wallboard;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -36,6 +37,10 @@ pub fn render(frame: &mut Frame, app: &mut App) {
     frame
         .buffer_mut()
         .set_style(area, Style::default().fg(theme.fg).bg(theme.bg));
+    if app.wallboard().is_some() {
+        wallboard::draw(frame.buffer_mut(), area, app);
+        return;
+    }
 
     let header = Rect { height: 1, ..area };
     // A shell's pane: everything between the tab bar and a one-line footer. Recorded

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::table::{
-    ColSpec, TableDraw, col, draw_message, draw_table, draw_title, feed_summary, fit, grow,
+    ColSpec, TableDraw, account_name, col, draw_empty, draw_table, draw_title, fit, grow,
 };
 use super::text::{age, centered, clean, thousands, timestamp};
 use crate::app::{App, OpsCol, Overlay, TableArea, TableColumn, TableSource, severity_label};
@@ -77,18 +77,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
     });
     let widths = fit(area.width, &SPECS);
     let t = &app.ops.table;
-    let (sort, desc) = t.sort();
-    let draw = TableDraw {
-        titles: OpsCol::ALL.iter().map(|c| c.title().to_string()).collect(),
-        widths,
-        sort: OpsCol::ALL
-            .iter()
-            .position(|c| *c == sort)
-            .map(|i| (i, desc)),
-        rows: t.viewport().visible(t.len()),
-        selected: t.selected(),
-        theme: &theme,
-    };
+    let draw = TableDraw::of(t, widths, &theme);
     let src = app.ops.rows(&app.estate);
     let now = app.now();
     let body = draw_table(buf, area, &draw, |pos, c| {
@@ -114,22 +103,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
                 src.cell(row, col).into_owned(),
                 Style::default().fg(theme.muted),
             ),
-            OpsCol::Account => (
-                item.and_then(|i| app.estate.scope(i.scope))
-                    .map(|s| s.scope.account.name.clone())
-                    .unwrap_or_default(),
-                Style::default(),
-            ),
+            OpsCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
     if t.is_empty() {
-        let (msg, style) = feed_summary(app, Feed::OpsItems).empty_message(
-            app,
-            "OpsItems",
-            !t.filter_text().is_empty(),
-        );
-        draw_message(buf, body, &msg, style);
+        let filtered = !t.filter_text().is_empty();
+        draw_empty(buf, body, app, Feed::OpsItems, "OpsItems", filtered);
     }
 }
 

@@ -9,8 +9,8 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::text::{put, put_right, thousands, width};
-use crate::app::App;
-use crate::model::{Feed, ScopeHealth};
+use crate::app::{App, TableColumn, TableView};
+use crate::model::{Feed, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
 /// A column to fit: it never gets less than `min` unless dropped; `grow` takes the spare.
@@ -81,6 +81,35 @@ pub struct TableDraw<'a> {
     pub rows: Range<usize>,
     pub selected: usize,
     pub theme: &'a Theme,
+}
+
+impl<'a> TableDraw<'a> {
+    /// The columns `C::ALL` of `t`, its sort mark and the rows in view.
+    pub fn of<C: TableColumn>(t: &TableView<C>, widths: Vec<u16>, theme: &'a Theme) -> Self {
+        let (sort, desc) = t.sort();
+        TableDraw {
+            titles: C::ALL.iter().map(|c| c.title().to_string()).collect(),
+            widths,
+            sort: C::ALL.iter().position(|c| *c == sort).map(|i| (i, desc)),
+            rows: t.viewport().visible(t.len()),
+            selected: t.selected(),
+            theme,
+        }
+    }
+}
+
+/// The account name of `scope`, as an Account cell shows it.
+pub fn account_name(app: &App, scope: Option<ScopeId>) -> String {
+    scope
+        .and_then(|s| app.estate.scope(s))
+        .map(|s| s.scope.account.name.clone())
+        .unwrap_or_default()
+}
+
+/// The message of an empty table of `what` fed by `feed`.
+pub fn draw_empty(buf: &mut Buffer, body: Rect, app: &App, feed: Feed, what: &str, filtered: bool) {
+    let (msg, style) = feed_summary(app, feed).empty_message(app, what, filtered);
+    draw_message(buf, body, &msg, style);
 }
 
 /// Draws the header line and the rows in view; `cell(pos, col)` gives a cell's text and

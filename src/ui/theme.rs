@@ -13,6 +13,8 @@ use ratatui::style::Color;
 pub const DARK_TOML: &str = include_str!("../../themes/dark.toml");
 /// The built-in light theme.
 pub const LIGHT_TOML: &str = include_str!("../../themes/light.toml");
+/// The high-contrast theme: the wallboard's default.
+pub const HIGH_CONTRAST_TOML: &str = include_str!("../../themes/high-contrast.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
@@ -113,6 +115,11 @@ impl Theme {
         Theme::from_toml_str(LIGHT_TOML).unwrap_or_default()
     }
 
+    /// White on black, saturated colours: the wallboard's default.
+    pub fn high_contrast() -> Theme {
+        Theme::from_toml_str(HIGH_CONTRAST_TOML).unwrap_or_default()
+    }
+
     /// Reads a theme; keys it leaves out come from the dark theme.
     pub fn from_toml_str(s: &str) -> Result<Theme, ThemeError> {
         apply_toml(Theme::default(), s)
@@ -124,6 +131,7 @@ impl Theme {
         match name_or_path {
             "dark" => return Ok(Theme::default()),
             "light" => return Ok(Theme::light()),
+            "high-contrast" => return Ok(Theme::high_contrast()),
             _ => {}
         }
         let path = themes_dir
@@ -174,6 +182,7 @@ mod tests {
         all.sort();
         assert_eq!(keys_of(DARK_TOML), all);
         assert_eq!(keys_of(LIGHT_TOML), all);
+        assert_eq!(keys_of(HIGH_CONTRAST_TOML), all);
         assert!(apply_toml(Theme::plain(), DARK_TOML).is_ok());
         assert_ne!(Theme::default(), Theme::light());
     }

@@ -1,0 +1,82 @@
+//! TestBackend drawing, key and fixture helpers of the UI tests.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::text::Span;
+
+use ssm_cockpit::app::{App, Msg};
+use ssm_cockpit::model::{Account, Scope};
+use ssm_cockpit::ui;
+
+/// The clock of every fixture.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+pub fn scope(name: &str, id: &str, region: &str) -> Scope {
+    Scope {
+        account: Account {
+            id: id.into(),
+            name: name.into(),
+        },
+        region: region.into(),
+    }
+}
+
+/// Renders `app` once on a `w`×`h` test terminal.
+pub fn draw_terminal(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    terminal
+        .draw(|f| ui::render(f, app))
+        .expect("draw never fails on a test backend");
+    terminal
+}
+
+/// Renders `app` once and returns the screen as text.
+pub fn draw(app: &mut App, w: u16, h: u16) -> String {
+    buffer_text(draw_terminal(app, w, h).backend().buffer())
+}
+
+/// The buffer as plain lines, trailing blanks trimmed.
+pub fn buffer_text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut skip = 0usize;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            skip = Span::raw(sym).width().saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+pub fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+pub fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+/// Runs `line` as a `:` command.
+pub fn command(app: &mut App, line: &str) {
+    key(app, KeyCode::Char(':'));
+    typed(app, line);
+    key(app, KeyCode::Enter);
+}

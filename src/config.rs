@@ -235,6 +235,9 @@ pub struct Config {
     pub session: SessionConfig,
     #[serde(default)]
     pub wallboard: WallboardConfig,
+    /// `[keys]`: action = ["key", …] (see `crate::app::Action`).
+    #[serde(default)]
+    pub keys: crate::app::KeysConfig,
 }
 
 fn default_role() -> String {
@@ -389,7 +392,13 @@ impl Config {
         if self.accounts.role_name.is_empty() {
             return Err("accounts.role_name must not be empty".into());
         }
+        self.keys.keymap()?;
         self.wallboard.validate()
+    }
+
+    /// The key map of `[keys]` (validated by `parse`; defaults otherwise).
+    pub fn keymap(&self) -> crate::app::KeyMap {
+        self.keys.keymap().unwrap_or_default()
     }
 }
 
@@ -523,6 +532,32 @@ nodes_seconds = 30
         assert!(parse("[wallboard]\nrotate_seconds = 1\n").is_err());
         let err = parse("[wallboard]\nrotate = 20\n").unwrap_err().to_string();
         assert!(err.starts_with("/tmp/c.toml:2:1:"), "{err}");
+    }
+
+    #[test]
+    fn keys_section() {
+        let c = parse("[keys]\ndown = [\"n\", \"Down\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(c.contains("keys.down") && c.contains("/tmp/c.toml"), "{c}");
+        let c = parse("[keys]\ndown = [\"x\", \"Down\"]\nquit = [\"Ctrl-q\"]\n").unwrap();
+        assert_eq!(c.keymap().label(crate::app::Action::Down), "x ↓");
+        let err = parse("[keys]\ndown = [\"k\"]\n").unwrap_err().to_string();
+        assert!(
+            err.starts_with("/tmp/c.toml: ") && err.contains("both down and up"),
+            "{err}"
+        );
+        let err = parse("[keys]\nup = [\"k\"]\nsideways = [\"x\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/tmp/c.toml:3:1:"), "{err}");
+        let err = parse("[keys]\nup = [\"k\", \"Hyper-k\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/tmp/c.toml:2:") && err.contains("unknown key \"Hyper-k\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Headless export of the merged estate (for scripts), through the same poller code as the UI.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -166,7 +166,9 @@ where
         scopes: total,
         ..ExportSummary::default()
     };
+    let mut progress = Progress::new(total);
     while let Some(joined) = tasks.join_next().await {
+        progress.step();
         match joined {
             Ok((scope, Ok(rows))) => done.push((scope, rows)),
             Ok((scope, Err(e))) => summary.failures.push((scope.label(), e.to_string())),
@@ -175,6 +177,7 @@ where
                 .push(("(task)".into(), format!("poller stopped: {e}"))),
         }
     }
+    progress.finish();
     if !summary.failures.is_empty() && !allow_partial {
         summary.failures.sort();
         let details = summary
@@ -197,6 +200,40 @@ where
         ))
     });
     Ok((done, summary))
+}
+
+/// `polled N/M scopes` on one stderr line, rewritten with `\r`; only when stderr is a
+/// terminal.
+struct Progress {
+    total: usize,
+    polled: usize,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            polled: 0,
+            shown: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn step(&mut self) {
+        self.polled += 1;
+        if self.shown {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\rpolled {}/{} scopes", self.polled, self.total);
+            let _ = err.flush();
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.shown && self.polled > 0 {
+            eprintln!();
+        }
+        self.shown = false;
+    }
 }
 
 /// Polls every scope once and writes its nodes to `out`, sorted by account, region, id.

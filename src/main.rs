@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use tokio::sync::mpsc;
 
 use ssm_cockpit::app::{App, AppOptions, PANE_ALIASES, WallboardOptions};
@@ -12,7 +12,7 @@ use ssm_cockpit::config::{self, Config};
 use ssm_cockpit::export::{self, Format};
 use ssm_cockpit::poll::{self, PollOptions};
 use ssm_cockpit::sim::{self, SimConfig, SimHandle};
-use ssm_cockpit::ui::theme::Theme;
+use ssm_cockpit::ui::theme::{ColorSupport, Theme};
 
 /// A terminal cockpit for AWS Systems Manager: every account and region, live.
 #[derive(Parser, Debug)]
@@ -55,7 +55,8 @@ struct Global {
     /// Unattended big-screen mode: read-only, rotating panes, only q (quit) and space (pause).
     #[arg(long, global = true)]
     wallboard: bool,
-    /// Colour theme: dark, light, high-contrast (the wallboard's default), or a theme file.
+    /// Colour theme: dark, light, high-contrast (the wallboard's default), colorblind, or a
+    /// theme file.
     #[arg(long, global = true)]
     theme: Option<String>,
     /// Log file (default: $XDG_STATE_HOME/ssm-cockpit/ssm-cockpit.log).
@@ -75,6 +76,13 @@ enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -186,6 +194,23 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            // Into a buffer: generate panics on a failed write (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "ssm-cockpit", &mut script);
+            return print_bytes(&script).map(|()| ExitCode::SUCCESS);
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| format!("man page: {e}"))?;
+            let page = title_first(&String::from_utf8_lossy(&page));
+            return print_bytes(page.as_bytes()).map(|()| ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     if let Some(Command::Sim(args)) = &cli.command {
         let cfg = SimConfig {
             listen: args.listen,
@@ -342,14 +367,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Sim(_)) => Ok(ExitCode::SUCCESS),
+        Some(Command::Sim(_) | Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         None => {
             let theme_name = g.theme.clone().or(config.theme.clone());
             let theme = match theme_name.as_deref() {
                 Some(t) => Theme::load(t, None).map_err(|e| e.to_string())?,
                 None if g.wallboard => Theme::high_contrast(),
                 None => Theme::default(),
-            };
+            }
+            .adapt(ColorSupport::detect());
             let read_only = g.read_only || g.wallboard;
             let context = if g.demo {
                 "demo estate".to_string()
@@ -367,6 +393,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 theme,
                 demo: g.demo,
             });
+            app.set_keys(config.keymap());
             if g.wallboard {
                 let panes = config
                     .wallboard
@@ -407,6 +434,32 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Writes to stdout; a closed pipe is an error, not a panic.
+fn print_bytes(bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("writing to stdout: {e}"))
+}
+
+/// The man page with its `.TH` line first (man-pages(7)); clap_mangen puts its apostrophe
+/// string definition before it, which the title does not use.
+fn title_first(page: &str) -> String {
+    let Some(th) = page.lines().find(|l| l.starts_with(".TH ")) else {
+        return page.to_string();
+    };
+    if th.contains("\\*(Aq") {
+        return page.to_string();
+    }
+    let mut out = format!("{th}\n");
+    for line in page.lines().filter(|l| *l != th) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// Logs go to a file, never to the screen under the TUI. Headless commands log warnings to

@@ -2,6 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::keymap::Action;
 use super::sessions::is_leader;
 use super::{App, Focus, Overlay, Pane};
 
@@ -105,9 +106,9 @@ impl App {
                     return done || had_notice;
                 }
                 let done = if self.pane == Pane::Nodes {
-                    self.table_key(key, ctrl)
+                    self.table_key(key)
                 } else {
-                    self.pane_key(key, ctrl)
+                    self.pane_key(key)
                 };
                 done || had_notice
             }
@@ -115,7 +116,12 @@ impl App {
     }
 
     fn help_key(&mut self, key: KeyEvent) -> bool {
+        let close = matches!(self.keys.action(&key), Some(Action::Help | Action::Quit));
         match key.code {
+            _ if close => {
+                self.overlay = Overlay::None;
+                true
+            }
             KeyCode::Esc | KeyCode::Char('?' | 'q') => {
                 self.overlay = Overlay::None;
                 true
@@ -138,41 +144,46 @@ impl App {
         true
     }
 
-    fn table_key(&mut self, key: KeyEvent, ctrl: bool) -> bool {
+    fn table_key(&mut self, key: KeyEvent) -> bool {
         let page = self.nodes.page() as isize;
         let estate = &self.estate;
         let nodes = &mut self.nodes;
+        if let Some(action) = self.keys.action(&key) {
+            match action {
+                Action::Quit => self.quit = true,
+                Action::HalfPageDown => nodes.move_by(estate, (page / 2).max(1)),
+                Action::HalfPageUp => nodes.move_by(estate, -(page / 2).max(1)),
+                Action::PageDown => nodes.move_by(estate, page),
+                Action::PageUp => nodes.move_by(estate, -page),
+                Action::Down => nodes.move_by(estate, 1),
+                Action::Up => nodes.move_by(estate, -1),
+                Action::Top => nodes.select(estate, 0),
+                Action::Bottom => nodes.select(estate, usize::MAX),
+                Action::SortNext => {
+                    let (col, _) = nodes.sort();
+                    nodes.set_sort(estate, col.next(), false);
+                }
+                Action::SortPrev => {
+                    let (col, _) = nodes.sort();
+                    nodes.set_sort(estate, col.prev(), false);
+                }
+                Action::SortReverse => {
+                    let (col, desc) = nodes.sort();
+                    nodes.set_sort(estate, col, !desc);
+                }
+                Action::Filter => {
+                    self.filter_editing = true;
+                    self.filter_cursor = self.nodes.filter_text().len();
+                }
+                Action::Details => self.open_detail(),
+                Action::Help => self.overlay = Overlay::Help,
+                // Taken by `global_key`.
+                Action::Command => return false,
+            }
+            return true;
+        }
         match key.code {
-            KeyCode::Char('q') => self.quit = true,
-            KeyCode::Char('d') if ctrl => nodes.move_by(estate, (page / 2).max(1)),
-            KeyCode::Char('u') if ctrl => nodes.move_by(estate, -(page / 2).max(1)),
-            KeyCode::Char('f') if ctrl => nodes.move_by(estate, page),
-            KeyCode::Char('b') if ctrl => nodes.move_by(estate, -page),
-            KeyCode::Char('j') | KeyCode::Down => nodes.move_by(estate, 1),
-            KeyCode::Char('k') | KeyCode::Up => nodes.move_by(estate, -1),
-            KeyCode::Char('g') | KeyCode::Home => nodes.select(estate, 0),
-            KeyCode::Char('G') | KeyCode::End => nodes.select(estate, usize::MAX),
-            KeyCode::PageDown => nodes.move_by(estate, page),
-            KeyCode::PageUp => nodes.move_by(estate, -page),
-            KeyCode::Char('s') | KeyCode::Char('>') => {
-                let (col, _) = nodes.sort();
-                nodes.set_sort(estate, col.next(), false);
-            }
-            KeyCode::Char('<') => {
-                let (col, _) = nodes.sort();
-                nodes.set_sort(estate, col.prev(), false);
-            }
-            KeyCode::Char('S') => {
-                let (col, desc) = nodes.sort();
-                nodes.set_sort(estate, col, !desc);
-            }
-            KeyCode::Char('/') => {
-                self.filter_editing = true;
-                self.filter_cursor = self.nodes.filter_text().len();
-            }
             KeyCode::Esc if !self.nodes.filter_text().is_empty() => self.set_filter(""),
-            KeyCode::Enter => self.open_detail(),
-            KeyCode::Char('?') => self.overlay = Overlay::Help,
             KeyCode::Char('c') if !self.options.read_only => return self.open_shell_on_selection(),
             KeyCode::Char('p') if !self.options.read_only => return self.open_forward_prompt(),
             KeyCode::Char('i') => {

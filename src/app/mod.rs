@@ -4,6 +4,7 @@ mod columns;
 mod compliance;
 mod filter;
 mod inventory;
+mod keymap;
 mod keys;
 mod navigate;
 mod nodes;
@@ -24,6 +25,7 @@ pub use inventory::{
     AppCol, AppQueryView, EntryRows as InventoryEntries, InvCol, InventoryMode, InventoryView,
     VersionCount, node_types as inventory_types, version_below,
 };
+pub use keymap::{Action, KeyMap, KeySpec, KeysConfig};
 pub use keys::{FILTER_HELP, KEY_HELP, PANE_KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 pub use navigate::{Back, Request};
 pub use nodes::{NodesView, RowRef};
@@ -108,6 +110,26 @@ pub struct Notice {
     pub error: bool,
 }
 
+/// Clickable spans of one screen line, recorded while drawing: (x, width, index).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HitSpans {
+    pub y: u16,
+    pub spans: Vec<(u16, u16, usize)>,
+}
+
+impl HitSpans {
+    /// The index of the span under (`column`, `row`).
+    fn at(&self, column: u16, row: u16) -> Option<usize> {
+        if row != self.y {
+            return None;
+        }
+        self.spans
+            .iter()
+            .find(|(x, w, _)| column >= *x && column < x.saturating_add(*w))
+            .map(|(_, _, i)| *i)
+    }
+}
+
 /// Where the table body was last drawn, for mouse clicks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TableArea {
@@ -129,6 +151,12 @@ pub struct App {
     quit: bool,
     fixed_now: Option<DateTime<Utc>>,
     table_area: TableArea,
+    /// The rebindable keys (`[keys]`).
+    keys: KeyMap,
+    /// Pane bar labels; the index is into `Pane::ALL`.
+    pane_bar_hits: HitSpans,
+    /// Header columns of the table of a pane; the index is the pane's column position.
+    header_hits: Option<(Pane, HitSpans)>,
     sessions: sessions::Sessions,
     pane: Pane,
     /// Where Esc goes back to after a jump.
@@ -163,6 +191,9 @@ impl App {
             quit: false,
             fixed_now: None,
             table_area: TableArea::default(),
+            keys: KeyMap::default(),
+            pane_bar_hits: HitSpans::default(),
+            header_hits: None,
             sessions: sessions::Sessions::default(),
             pane: Pane::Nodes,
             back: Vec::new(),
@@ -265,6 +296,7 @@ impl App {
     /// Records where the table body is drawn.
     pub fn set_table_area(&mut self, area: TableArea) {
         self.table_area = area;
+        self.header_hits = None;
         let rows = usize::from(area.height);
         match self.pane {
             Pane::Nodes => self.nodes.set_page(rows),
@@ -277,6 +309,25 @@ impl App {
             }
             Pane::Explorer => {}
         }
+    }
+
+    /// Rebinds the keys of `[keys]`.
+    pub fn set_keys(&mut self, keys: KeyMap) {
+        self.keys = keys;
+    }
+
+    pub fn keys(&self) -> &KeyMap {
+        &self.keys
+    }
+
+    /// Records the pane bar labels: (x, width, index into `Pane::ALL`) on line `y`.
+    pub fn set_pane_bar_hits(&mut self, hits: HitSpans) {
+        self.pane_bar_hits = hits;
+    }
+
+    /// Records the header columns of the table shown: (x, width, column position).
+    pub fn set_header_hits(&mut self, hits: HitSpans) {
+        self.header_hits = Some((self.pane, hits));
     }
 
     fn on_feed(&mut self, event: FeedEvent) -> bool {
@@ -322,6 +373,19 @@ impl App {
             MouseEventKind::ScrollDown if self.overlay == Overlay::None => self.pane_scroll(3),
             MouseEventKind::ScrollUp if self.overlay == Overlay::None => self.pane_scroll(-3),
             MouseEventKind::Down(MouseButton::Left) if self.overlay == Overlay::None => {
+                if let Some(p) = self
+                    .pane_bar_hits
+                    .at(mouse.column, mouse.row)
+                    .and_then(|i| Pane::ALL.get(i))
+                {
+                    return self.show_pane(*p);
+                }
+                if let Some((pane, hits)) = &self.header_hits
+                    && *pane == self.pane
+                    && let Some(i) = hits.at(mouse.column, mouse.row)
+                {
+                    return self.sort_by_header(i);
+                }
                 let a = self.table_area;
                 let inside = mouse.column >= a.x
                     && mouse.column < a.x.saturating_add(a.width)

@@ -4,11 +4,13 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::compliance::ResourceRows;
-use super::inventory::{EntryRows, InventoryMode};
-use super::ops::{OpsRows, node_id, node_ids};
+use super::columns::Column;
+use super::compliance::{ResCol, ResourceRows};
+use super::inventory::{AppCol, EntryRows, InventoryMode};
+use super::keymap::Action;
+use super::ops::{OpsCol, OpsRows, node_id, node_ids};
 use super::panes::{Command, Pane, ScopeFilter, parse_command};
-use super::table::{TableSource, TableView, Viewport};
+use super::table::{TableColumn, TableSource, TableView, Viewport};
 use super::{App, CommandLine, Effect, Focus, Notice, Overlay};
 use crate::model::{DetailRequest, FeedEvent, FeedSet, ScopeId};
 
@@ -28,41 +30,44 @@ pub struct Back {
 const BACK_DEPTH: usize = 32;
 
 /// Movement and sort keys of any table; true when handled.
-fn table_nav<S: TableSource>(
-    t: &mut TableView<S::Col>,
-    src: &S,
-    key: &KeyEvent,
-    ctrl: bool,
-) -> bool {
+fn table_nav<S: TableSource>(t: &mut TableView<S::Col>, src: &S, action: Option<Action>) -> bool {
     let page = t.page() as isize;
-    match key.code {
-        KeyCode::Char('d') if ctrl => t.move_by((page / 2).max(1)),
-        KeyCode::Char('u') if ctrl => t.move_by(-(page / 2).max(1)),
-        KeyCode::Char('f') if ctrl => t.move_by(page),
-        KeyCode::Char('b') if ctrl => t.move_by(-page),
-        KeyCode::Char('j') | KeyCode::Down => t.move_by(1),
-        KeyCode::Char('k') | KeyCode::Up => t.move_by(-1),
-        KeyCode::Char('g') | KeyCode::Home => t.select(0),
-        KeyCode::Char('G') | KeyCode::End => t.select(usize::MAX),
-        KeyCode::PageDown => t.move_by(page),
-        KeyCode::PageUp => t.move_by(-page),
-        KeyCode::Char('s' | '>') => t.cycle_sort(src, 1),
-        KeyCode::Char('<') => t.cycle_sort(src, -1),
-        KeyCode::Char('S') => t.reverse(src),
+    match action {
+        Some(Action::HalfPageDown) => t.move_by((page / 2).max(1)),
+        Some(Action::HalfPageUp) => t.move_by(-(page / 2).max(1)),
+        Some(Action::PageDown) => t.move_by(page),
+        Some(Action::PageUp) => t.move_by(-page),
+        Some(Action::Down) => t.move_by(1),
+        Some(Action::Up) => t.move_by(-1),
+        Some(Action::Top) => t.select(0),
+        Some(Action::Bottom) => t.select(usize::MAX),
+        Some(Action::SortNext) => t.cycle_sort(src, 1),
+        Some(Action::SortPrev) => t.cycle_sort(src, -1),
+        Some(Action::SortReverse) => t.reverse(src),
         _ => return false,
     }
     true
 }
 
-fn viewport_nav(v: &mut Viewport, len: usize, key: &KeyEvent) -> bool {
+/// Sorts by `col`, or reverses when it is the sort column already.
+fn click_sort<S: TableSource>(t: &mut TableView<S::Col>, src: &S, col: Option<S::Col>) -> bool {
+    let Some(col) = col else {
+        return false;
+    };
+    let (cur, desc) = t.sort();
+    t.set_sort(src, col, cur == col && !desc);
+    true
+}
+
+fn viewport_nav(v: &mut Viewport, len: usize, action: Option<Action>) -> bool {
     let page = v.page as isize;
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => v.move_by(1, len),
-        KeyCode::Char('k') | KeyCode::Up => v.move_by(-1, len),
-        KeyCode::Char('g') | KeyCode::Home => v.select(0, len),
-        KeyCode::Char('G') | KeyCode::End => v.select(usize::MAX, len),
-        KeyCode::PageDown => v.move_by(page, len),
-        KeyCode::PageUp => v.move_by(-page, len),
+    match action {
+        Some(Action::Down) => v.move_by(1, len),
+        Some(Action::Up) => v.move_by(-1, len),
+        Some(Action::Top) => v.select(0, len),
+        Some(Action::Bottom) => v.select(usize::MAX, len),
+        Some(Action::PageDown) => v.move_by(page, len),
+        Some(Action::PageUp) => v.move_by(-page, len),
         _ => return false,
     }
     true
@@ -451,6 +456,53 @@ impl App {
         true
     }
 
+    /// A click on the header of column position `i` of the pane's table.
+    pub(super) fn sort_by_header(&mut self, i: usize) -> bool {
+        let estate = &self.estate;
+        match self.pane {
+            Pane::Nodes => {
+                let Some(col) = Column::ALL.get(i).copied() else {
+                    return false;
+                };
+                let (cur, desc) = self.nodes.sort();
+                self.nodes.set_sort(estate, col, cur == col && !desc);
+                true
+            }
+            Pane::OpsCenter => {
+                let src = OpsRows {
+                    estate,
+                    refs: &self.ops.refs,
+                };
+                click_sort(&mut self.ops.table, &src, OpsCol::ALL.get(i).copied())
+            }
+            Pane::Compliance => {
+                let src = ResourceRows {
+                    estate,
+                    refs: &self.compliance.refs,
+                };
+                let col = ResCol::ALL.get(i).copied();
+                click_sort(&mut self.compliance.table, &src, col)
+            }
+            Pane::Inventory => match self.inventory.mode {
+                InventoryMode::Node => {
+                    let cur = self.inventory.current(estate);
+                    let src = EntryRows {
+                        entries: cur.map_or(&[], |r| r.entries.as_slice()),
+                        attrs: &self.inventory.attrs,
+                    };
+                    let col = self.inventory.table.columns().get(i).copied();
+                    click_sort(&mut self.inventory.table, &src, col)
+                }
+                InventoryMode::Query => {
+                    let src = self.inventory.query.hits(estate, &self.mask);
+                    let col = AppCol::ALL.get(i).copied();
+                    click_sort(&mut self.inventory.query.table, &src, col)
+                }
+            },
+            Pane::Explorer | Pane::Scopes => false,
+        }
+    }
+
     /// Keys every pane shares (no overlay, no line being edited). `None`: not one.
     pub(super) fn global_key(&mut self, key: &KeyEvent) -> Option<bool> {
         let plain = !key
@@ -465,7 +517,7 @@ impl App {
             }
             KeyCode::Tab => self.show_pane(self.pane.cycle(1)),
             KeyCode::BackTab => self.show_pane(self.pane.cycle(-1)),
-            KeyCode::Char(':') => {
+            _ if self.keys.action(key) == Some(Action::Command) => {
                 self.command = Some(CommandLine::default());
                 self.notice = None;
                 true
@@ -563,49 +615,51 @@ impl App {
     }
 
     /// Keys of the panes other than nodes.
-    pub(super) fn pane_key(&mut self, key: KeyEvent, ctrl: bool) -> bool {
-        match key.code {
-            KeyCode::Char('q') => {
+    pub(super) fn pane_key(&mut self, key: KeyEvent) -> bool {
+        let action = self.keys.action(&key);
+        match (action, key.code) {
+            (Some(Action::Quit), _) => {
                 self.quit = true;
                 return true;
             }
-            KeyCode::Char('?') => {
+            (Some(Action::Help), _) => {
                 self.overlay = Overlay::Help;
                 return true;
             }
-            KeyCode::Char('/') if self.pane_has_filter() => {
+            (Some(Action::Filter), _) if self.pane_has_filter() => {
                 self.filter_editing = true;
                 self.filter_cursor = self.pane_filter_text().len();
                 return true;
             }
-            KeyCode::Esc if !self.pane_filter_text().is_empty() => {
+            (_, KeyCode::Esc) if !self.pane_filter_text().is_empty() => {
                 self.set_pane_filter("");
                 self.filter_cursor = 0;
                 return true;
             }
             _ => {}
         }
+        let details = action == Some(Action::Details);
         let estate = &self.estate;
         match self.pane {
             Pane::Nodes => false,
-            Pane::Explorer => match key.code {
-                KeyCode::Char('j') | KeyCode::Down => {
+            Pane::Explorer => match action {
+                Some(Action::Down) => {
                     self.scroll_explorer(1);
                     true
                 }
-                KeyCode::Char('k') | KeyCode::Up => {
+                Some(Action::Up) => {
                     self.scroll_explorer(-1);
                     true
                 }
-                KeyCode::PageDown => {
+                Some(Action::PageDown) => {
                     self.scroll_explorer(10);
                     true
                 }
-                KeyCode::PageUp => {
+                Some(Action::PageUp) => {
                     self.scroll_explorer(-10);
                     true
                 }
-                KeyCode::Char('g') | KeyCode::Home => {
+                Some(Action::Top) => {
                     self.explorer_scroll = 0;
                     true
                 }
@@ -616,11 +670,11 @@ impl App {
                     estate,
                     refs: &self.ops.refs,
                 };
-                if table_nav(&mut self.ops.table, &src, &key, ctrl) {
+                if table_nav(&mut self.ops.table, &src, action) {
                     return true;
                 }
                 match key.code {
-                    KeyCode::Enter => self.open_ops_item(),
+                    _ if details => self.open_ops_item(),
                     KeyCode::Char('n') => {
                         let target = self.ops.selected(&self.estate).and_then(|i| {
                             Some((i.scope, node_ids(&i.resources).into_iter().next()?))
@@ -641,7 +695,7 @@ impl App {
                     estate,
                     refs: &self.compliance.refs,
                 };
-                if table_nav(&mut self.compliance.table, &src, &key, ctrl) {
+                if table_nav(&mut self.compliance.table, &src, action) {
                     return true;
                 }
                 let sel = self
@@ -649,7 +703,7 @@ impl App {
                     .selected(&self.estate)
                     .map(|r| (r.scope, r.resource_id.clone(), r.compliance_type.clone()));
                 match (key.code, sel) {
-                    (KeyCode::Enter, Some((scope, resource_id, compliance_type))) => {
+                    (_, Some((scope, resource_id, compliance_type))) if details => {
                         self.request(DetailRequest::ComplianceItems {
                             scope,
                             resource_id: resource_id.clone(),
@@ -668,13 +722,13 @@ impl App {
                     _ => false,
                 }
             }
-            Pane::Inventory => self.inventory_key(key, ctrl),
+            Pane::Inventory => self.inventory_key(key, action),
             Pane::Scopes => {
                 let n = self.mask.iter().filter(|m| **m).count();
-                if viewport_nav(&mut self.scopes_view, n, &key) {
+                if viewport_nav(&mut self.scopes_view, n, action) {
                     return true;
                 }
-                if key.code == KeyCode::Enter {
+                if details {
                     let shown: Vec<usize> =
                         (0..self.mask.len()).filter(|i| self.mask[*i]).collect();
                     let Some(s) = shown
@@ -702,7 +756,8 @@ impl App {
         }
     }
 
-    fn inventory_key(&mut self, key: KeyEvent, ctrl: bool) -> bool {
+    fn inventory_key(&mut self, key: KeyEvent, action: Option<Action>) -> bool {
+        let details = action == Some(Action::Details);
         let estate = &self.estate;
         match self.inventory.mode {
             InventoryMode::Node => {
@@ -711,7 +766,7 @@ impl App {
                     entries: cur.map_or(&[], |r| r.entries.as_slice()),
                     attrs: &self.inventory.attrs,
                 };
-                if table_nav(&mut self.inventory.table, &src, &key, ctrl) {
+                if table_nav(&mut self.inventory.table, &src, action) {
                     return true;
                 }
                 match key.code {
@@ -744,7 +799,7 @@ impl App {
             }
             InventoryMode::Query => {
                 let src = self.inventory.query.hits(estate, &self.mask);
-                if table_nav(&mut self.inventory.query.table, &src, &key, ctrl) {
+                if table_nav(&mut self.inventory.query.table, &src, action) {
                     return true;
                 }
                 let sel = self
@@ -755,7 +810,7 @@ impl App {
                     .and_then(|r| src.hits.get(r))
                     .map(|h| (h.scope, h.instance_id.clone()));
                 match (key.code, sel) {
-                    (KeyCode::Enter | KeyCode::Char('n'), Some((s, id))) => {
+                    (code, Some((s, id))) if details || code == KeyCode::Char('n') => {
                         self.jump_to_node(Some(s), &id)
                     }
                     (KeyCode::Char('i'), Some((s, id))) => {
@@ -855,6 +910,7 @@ impl App {
 
     /// Keys of a resource's compliance items.
     pub(super) fn compliance_items_key(&mut self, key: KeyEvent) -> bool {
+        let action = self.keys.action(&key);
         let Overlay::ComplianceItems {
             scope,
             resource_id,
@@ -868,7 +924,7 @@ impl App {
             .estate
             .compliance_items(*scope, resource_id)
             .map_or(0, <[_]>::len);
-        if viewport_nav(view, len, &key) {
+        if viewport_nav(view, len, action) {
             return true;
         }
         let (scope, resource_id) = (*scope, resource_id.clone());

@@ -1084,3 +1084,136 @@ mod sessions {
         }
     }
 }
+
+fn left_click(app: &mut App, column: u16, row: u16) -> bool {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    app.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }))
+}
+
+#[test]
+fn click_on_pane_bar_switches_pane() {
+    let mut app = app();
+    app.set_pane_bar_hits(HitSpans {
+        y: 1,
+        spans: vec![(0, 9, 0), (10, 12, 1), (23, 5, 2)],
+    });
+    assert!(left_click(&mut app, 12, 1));
+    assert_eq!(app.pane(), Pane::Explorer);
+    assert!(!left_click(&mut app, 9, 1), "the gap is not a label");
+    assert!(!left_click(&mut app, 24, 2), "another line");
+    assert_eq!(app.pane(), Pane::Explorer);
+    assert!(left_click(&mut app, 0, 1));
+    assert_eq!(app.pane(), Pane::Nodes);
+}
+
+#[test]
+fn click_on_header_sorts_and_again_reverses() {
+    let mut app = app();
+    app.set_table_area(TableArea {
+        x: 0,
+        y: 5,
+        width: 80,
+        height: 10,
+    });
+    let name = Column::ALL
+        .iter()
+        .position(|c| *c == Column::Name)
+        .unwrap_or(0);
+    app.set_header_hits(HitSpans {
+        y: 4,
+        spans: vec![(0, 10, 0), (11, 8, name)],
+    });
+    assert!(left_click(&mut app, 12, 4));
+    assert_eq!(app.nodes.sort(), (Column::Name, false));
+    assert!(left_click(&mut app, 18, 4));
+    assert_eq!(app.nodes.sort(), (Column::Name, true));
+    assert!(left_click(&mut app, 3, 4));
+    assert_eq!(app.nodes.sort(), (Column::Account, false));
+    // Rows still take clicks.
+    assert!(left_click(&mut app, 3, 7));
+    assert_eq!(app.nodes.selected(), 2);
+    // Header spans of another pane are ignored.
+    app.show_pane(Pane::Explorer);
+    assert!(!left_click(&mut app, 12, 4));
+}
+
+#[test]
+fn drawing_records_pane_bar_and_header_clicks() {
+    use ratatui::{Terminal, backend::TestBackend};
+    let mut app = app();
+    let Ok(mut term) = Terminal::new(TestBackend::new(120, 20));
+    let mut draw = |app: &mut App| {
+        let _ = term.draw(|f| crate::ui::render(f, app));
+    };
+    draw(&mut app);
+    // Line 2 of the screen: " 1 Nodes  2 Explorer  3 OpsCenter …".
+    assert!(left_click(&mut app, 12, 1));
+    assert_eq!(app.pane(), Pane::Explorer);
+    assert!(left_click(&mut app, 25, 1));
+    assert_eq!(app.pane(), Pane::OpsCenter);
+    draw(&mut app);
+    let (before, _) = app.ops.table.sort();
+    let Some((_, hits)) = app.header_hits.clone() else {
+        panic!("no header recorded");
+    };
+    let Some(&(x, _, i)) = hits
+        .spans
+        .iter()
+        .find(|(_, _, i)| OpsCol::ALL[*i] != before)
+    else {
+        panic!("one column only");
+    };
+    assert!(left_click(&mut app, x, hits.y));
+    assert_eq!(app.ops.table.sort(), (OpsCol::ALL[i], false));
+    assert!(left_click(&mut app, x, hits.y));
+    assert_eq!(app.ops.table.sort(), (OpsCol::ALL[i], true));
+    assert!(left_click(&mut app, 12, 1));
+    assert_eq!(app.pane(), Pane::Explorer);
+}
+
+#[test]
+fn rebound_keys_drive_the_tables() {
+    let mut app = app();
+    let keys = KeysConfig {
+        down: Some(vec![KeySpec {
+            code: KeyCode::Char('x'),
+            mods: KeyModifiers::NONE,
+        }]),
+        help: Some(vec![KeySpec {
+            code: KeyCode::F(1),
+            mods: KeyModifiers::NONE,
+        }]),
+        ..KeysConfig::default()
+    };
+    let Ok(map) = keys.keymap() else {
+        panic!("conflict");
+    };
+    app.set_keys(map);
+    assert_eq!(app.nodes.selected(), 0);
+    assert!(key(&mut app, KeyCode::Char('x')));
+    assert_eq!(app.nodes.selected(), 1);
+    assert!(!key(&mut app, KeyCode::Char('j')), "j is no longer bound");
+    assert_eq!(app.nodes.selected(), 1);
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.nodes.selected(), 0);
+    assert!(!key(&mut app, KeyCode::Char('?')));
+    assert!(key(&mut app, KeyCode::F(1)));
+    assert_eq!(app.overlay(), &Overlay::Help);
+    key(&mut app, KeyCode::F(1));
+    assert_eq!(app.overlay(), &Overlay::None);
+    // Same map in the other table panes.
+    app.show_pane(Pane::Scopes);
+    app.set_table_area(TableArea {
+        x: 0,
+        y: 3,
+        width: 80,
+        height: 10,
+    });
+    assert!(key(&mut app, KeyCode::Char('x')));
+    assert_eq!(app.scopes_view.selected, 1);
+}

@@ -202,6 +202,7 @@ fn draw_resources(buf: &mut Buffer, area: Rect, app: &mut App) {
         let what = "non-compliant resources";
         draw_empty(buf, body, app, Feed::Compliance, what, filtered);
     }
+    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
 }
 
 /// The compliance items of one resource, in a popup.

@@ -23,8 +23,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ])
     };
     let mut lines = vec![Line::styled("Keys", heading)];
-    for (k, what) in KEY_HELP {
-        lines.push(entry(k, what));
+    for (k, what) in app.keys().help(KEY_HELP) {
+        lines.push(entry(&k, what));
     }
     // The right column (or the rest of one): sessions, pane keys, commands.
     let mut session_lines = Vec::new();

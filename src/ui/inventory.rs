@@ -83,7 +83,10 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &mut App) {
         }
         let picked = current.as_deref() == Some(t.0.as_str());
         let style = if picked {
-            Style::default().fg(theme.selected_fg).bg(theme.selected_bg)
+            Style::default()
+                .fg(theme.selected_fg)
+                .bg(theme.selected_bg)
+                .add_modifier(theme.selection)
         } else {
             Style::default().fg(theme.fg)
         };
@@ -176,6 +179,7 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &mut App) {
         };
         draw_message(buf, body, msg, muted);
     }
+    app.set_header_hits(super::table::header_hits(table.x, table.y, &draw.widths));
 }
 
 fn draw_query(buf: &mut Buffer, area: Rect, app: &mut App) {
@@ -313,4 +317,5 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &mut App) {
         };
         draw_message(buf, body, &msg, muted);
     }
+    app.set_header_hits(super::table::header_hits(table.x, table.y, &draw.widths));
 }

@@ -113,7 +113,8 @@ pub fn render(frame: &mut Frame, app: &mut App) {
     };
 
     header::draw(frame.buffer_mut(), header, app);
-    pane_bar::draw(frame.buffer_mut(), bar, app);
+    let hits = pane_bar::draw(frame.buffer_mut(), bar, app);
+    app.set_pane_bar_hits(hits);
     if tab_h > 0 {
         sessions::draw_tab_bar(frame.buffer_mut(), tab_bar, app);
     }

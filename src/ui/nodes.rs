@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::text::{age, put, thousands};
-use crate::app::{App, Column, TableArea};
+use crate::app::{App, Column, HitSpans, TableArea};
 use crate::model::{ManagedNode, PingStatus, ScopeHealth};
 use crate::ui::theme::Theme;
 
@@ -126,7 +126,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
     buf.set_style(Rect { height: 1, ..area }, header_style);
     let (sort_col, desc) = app.nodes.sort();
     let mut x = area.x;
+    let mut hits = HitSpans {
+        y: area.y,
+        spans: Vec::with_capacity(cols.len()),
+    };
     for (col, w) in &cols {
+        if let Some(i) = Column::ALL.iter().position(|c| c == col) {
+            hits.spans.push((x, *w, i));
+        }
         let title = if *col == sort_col {
             format!("{}{}", col.title(), if desc { "▼" } else { "▲" })
         } else {
@@ -135,6 +142,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         put(buf, x, area.y, &title, usize::from(*w), header_style);
         x = x.saturating_add(w + 1);
     }
+    app.set_header_hits(hits);
 
     if app.nodes.is_empty() {
         draw_empty(buf, body, app, &theme);
@@ -156,7 +164,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         let y = body.y + line as u16;
         let is_selected = pos == selected;
         let row_style = if is_selected {
-            Style::default().fg(theme.selected_fg).bg(theme.selected_bg)
+            Style::default()
+                .fg(theme.selected_fg)
+                .bg(theme.selected_bg)
+                .add_modifier(theme.selection)
         } else {
             base
         };

@@ -111,6 +111,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         let filtered = !t.filter_text().is_empty();
         draw_empty(buf, body, app, Feed::OpsItems, "OpsItems", filtered);
     }
+    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
 }
 
 /// One OpsItem in full: fields, description, operational data, resources (the nodes
@@ -259,7 +260,9 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
             .unwrap_or_default();
         let marker = if picked { "▸ " } else { "  " };
         let style = if picked {
-            base.fg(theme.selected_fg).bg(theme.selected_bg)
+            base.fg(theme.selected_fg)
+                .bg(theme.selected_bg)
+                .add_modifier(theme.selection)
         } else if node.is_some() {
             base.fg(theme.accent)
         } else {

@@ -5,11 +5,16 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::text::{put, put_right};
-use crate::app::{App, LEADER_LABEL, Pane};
+use crate::app::{App, HitSpans, LEADER_LABEL, Pane};
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
+/// Returns where each pane's label is, for clicks.
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> HitSpans {
+    let mut hits = HitSpans {
+        y: area.y,
+        spans: Vec::new(),
+    };
     if area.height == 0 {
-        return;
+        return hits;
     }
     let theme = app.theme();
     let base = Style::default()
@@ -19,7 +24,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let active = base
         .fg(theme.selected_fg)
         .bg(theme.selected_bg)
-        .add_modifier(Modifier::BOLD);
+        .add_modifier(Modifier::BOLD | theme.selection);
     let mut right = String::new();
     let f = app.scope_filter();
     if !f.is_empty() {
@@ -43,11 +48,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     // Short titles when the full ones do not fit.
     let full: usize = Pane::ALL.iter().map(|p| p.title().len() + 5).sum();
     let short = full > usize::from(right_x.saturating_sub(area.x));
-    for p in Pane::ALL {
+    for (i, p) in Pane::ALL.into_iter().enumerate() {
         let title = if short { &p.title()[..3] } else { p.title() };
         let label = format!(" {} {title} ", p.number());
         let style = if p == app.pane() { active } else { base };
-        x += put(buf, x, area.y, &label, room(x), style) as u16;
+        let w = put(buf, x, area.y, &label, room(x), style) as u16;
+        hits.spans.push((x, w, i));
+        x += w;
         x += put(buf, x, area.y, " ", room(x), base) as u16;
     }
+    hits
 }

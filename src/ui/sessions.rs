@@ -90,7 +90,7 @@ pub fn draw_tab_bar(buf: &mut Buffer, area: Rect, app: &App) {
     let active = base
         .fg(theme.selected_fg)
         .bg(theme.selected_bg)
-        .add_modifier(Modifier::BOLD);
+        .add_modifier(Modifier::BOLD | theme.selection);
     let focus = app.focus();
     let tabs = app.session_tabs();
 

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::text::{put, put_right, thousands, width};
-use crate::app::{App, TableColumn, TableView};
+use crate::app::{App, HitSpans, TableColumn, TableView};
 use crate::model::{Feed, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -98,6 +98,21 @@ impl<'a> TableDraw<'a> {
     }
 }
 
+/// The header spans of columns `widths` drawn from `x` on line `y`, as `draw_table`
+/// lays them out; the index is the column position.
+pub fn header_hits(x: u16, y: u16, widths: &[u16]) -> HitSpans {
+    let mut at = x;
+    let mut spans = Vec::new();
+    for (i, w) in widths.iter().enumerate() {
+        if *w == 0 {
+            continue;
+        }
+        spans.push((at, *w, i));
+        at = at.saturating_add(w + 1);
+    }
+    HitSpans { y, spans }
+}
+
 /// The account name of `scope`, as an Account cell shows it.
 pub fn account_name(app: &App, scope: Option<ScopeId>) -> String {
     scope
@@ -147,7 +162,10 @@ pub fn draw_table(
         ..area
     };
     let base = Style::default().fg(theme.fg);
-    let sel_style = Style::default().fg(theme.selected_fg).bg(theme.selected_bg);
+    let sel_style = Style::default()
+        .fg(theme.selected_fg)
+        .bg(theme.selected_bg)
+        .add_modifier(theme.selection);
     for (line, pos) in t.rows.clone().enumerate() {
         if line >= usize::from(body.height) {
             break;

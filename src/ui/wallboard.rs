@@ -343,10 +343,16 @@ fn draw_banner(
     }
     let theme = app.theme();
     let estate = &app.estate;
+    // Without colours (NO_COLOR) the alarm is reversed, not black on the default.
+    let alarm_fg = if theme.error == Color::Reset {
+        Color::Reset
+    } else {
+        Color::Black
+    };
     let alarm = Style::default()
-        .fg(Color::Black)
+        .fg(alarm_fg)
         .bg(theme.error)
-        .add_modifier(Modifier::BOLD);
+        .add_modifier(Modifier::BOLD | theme.selection);
     let (text, style) = if let Some(err) = &estate.discovery_error {
         (format!(" ✗ DISCOVERY FAILED: {err}"), alarm)
     } else if !stale.is_empty() {
@@ -426,7 +432,7 @@ fn draw_rotation(buf: &mut Buffer, area: Rect, app: &App) {
     let active = Style::default()
         .fg(theme.selected_fg)
         .bg(theme.selected_bg)
-        .add_modifier(Modifier::BOLD);
+        .add_modifier(Modifier::BOLD | theme.selection);
     let paused = app.wallboard_paused();
     let right = if paused {
         " ⏸ PAUSED · space resumes · q quits ".to_string()

@@ -1,9 +1,11 @@
 //! Screenshots for the README, drawn from the demo estate: the real pollers against the
 //! in-process sim, the real App and UI on ratatui's TestBackend, written as SVG.
 //!
-//! `cargo test --test screenshots -- --ignored` rewrites assets/screenshot-*.svg.
+//! `cargo test --test screenshots -- --ignored` rewrites assets/screenshot-*.svg: every pane,
+//! an OpsItem, a node's inventory, an `:app` query, a shell tab and the wallboard.
 //! The ordinary run only checks that the SVG writer produces a well-formed picture.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -13,11 +15,14 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use tokio::sync::mpsc;
 
-use ssm_cockpit::app::{App, AppOptions, Msg};
-use ssm_cockpit::aws::AwsOptions;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ssm_cockpit::app::{App, AppOptions, Effect, InventoryMode, Msg, Pane, WallboardOptions};
+use ssm_cockpit::aws::{AwsOptions, SharedConnector};
 use ssm_cockpit::config::AccountsConfig;
 use ssm_cockpit::model::FeedEvent;
-use ssm_cockpit::poll::{PollOptions, run_estate};
+use ssm_cockpit::poll::{PollHandle, PollOptions, poll_control, run_estate};
+use ssm_cockpit::session::client;
+use ssm_cockpit::session::{SessionCommand, SessionEvent, SessionHandle, SessionId};
 use ssm_cockpit::sim::{self, SimConfig};
 use ssm_cockpit::ui;
 
@@ -139,65 +144,173 @@ fn svg(buf: &Buffer) -> String {
     out
 }
 
-/// The demo estate loaded into an App, every scope answered and tags in.
-async fn demo_app() -> App {
-    let handle = sim::start(SimConfig {
-        accounts: 6,
-        regions: vec![
-            "us-east-1".into(),
-            "eu-west-1".into(),
-            "ap-southeast-2".into(),
-        ],
-        nodes_per_scope: 30,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("sim");
-    let aws = AwsOptions {
-        profile: None,
-        regions: vec![
-            "us-east-1".into(),
-            "eu-west-1".into(),
-            "ap-southeast-2".into(),
-        ],
-        endpoint_url: Some(handle.endpoint().to_string()),
-        static_credentials: Some(("AKIADEMOCOCKPIT00001".into(), "demo".into())),
-        max_attempts: 3,
-    };
-    let poll = PollOptions {
-        nodes_interval: Duration::from_secs(3600),
-        tags_interval: Duration::from_secs(3600),
-        rate_per_second: 50.0,
-        role_name: "OrganizationAccountAccessRole".into(),
-        with_tags: true,
-        ..PollOptions::default()
-    };
-    let (tx, mut rx) = mpsc::channel(1024);
-    let task = tokio::spawn(run_estate(
-        aws,
-        AccountsConfig::default(),
-        poll,
-        tx,
-        Default::default(),
-    ));
-    let mut app = App::new(AppOptions {
-        context: "demo estate".into(),
-        demo: true,
-        ..AppOptions::default()
-    });
-    let mut tagged = 0;
-    while tagged < 18 {
-        let ev = tokio::time::timeout(Duration::from_secs(30), rx.recv())
-            .await
-            .expect("demo estate answers")
-            .expect("pollers running");
-        if matches!(ev, FeedEvent::TagsLoaded { .. }) {
-            tagged += 1;
+/// The demo estate (src/main.rs's `demo_sim_config`) polled into an App; the test executes
+/// the app's effects the way src/tui.rs does.
+struct Demo {
+    app: App,
+    rx: mpsc::Receiver<FeedEvent>,
+    poll: PollHandle,
+    opts: PollOptions,
+    task: tokio::task::JoinHandle<()>,
+    /// TagsLoaded events seen.
+    tagged: usize,
+    connector: SharedConnector,
+    sessions: HashMap<SessionId, SessionHandle>,
+    session_tx: mpsc::Sender<(SessionId, SessionEvent)>,
+    session_rx: mpsc::Receiver<(SessionId, SessionEvent)>,
+    _sim: sim::SimHandle,
+}
+
+impl Demo {
+    async fn start() -> Demo {
+        let cfg = SimConfig {
+            accounts: 6,
+            regions: vec![
+                "us-east-1".into(),
+                "eu-west-1".into(),
+                "ap-southeast-2".into(),
+            ],
+            nodes_per_scope: 30,
+            ..SimConfig::default()
+        };
+        let handle = sim::start(cfg.clone()).await.expect("sim");
+        let aws = AwsOptions {
+            profile: None,
+            regions: cfg.regions.clone(),
+            endpoint_url: Some(handle.endpoint().to_string()),
+            static_credentials: Some(("AKIADEMOCOCKPIT00001".into(), "demo".into())),
+            max_attempts: 3,
+        };
+        let app = App::new(AppOptions {
+            context: "demo estate".into(),
+            demo: true,
+            ..AppOptions::default()
+        });
+        let (poll, control) = poll_control(app.wanted_feeds());
+        let opts = PollOptions {
+            nodes_interval: Duration::from_secs(3600),
+            tags_interval: Duration::from_secs(3600),
+            rate_per_second: 50.0,
+            role_name: "OrganizationAccountAccessRole".into(),
+            with_tags: true,
+            ..PollOptions::default()
+        };
+        let mut run = opts.clone();
+        run.control = Some(control);
+        let (tx, rx) = mpsc::channel(1024);
+        let connector = SharedConnector::default();
+        let task = tokio::spawn(run_estate(
+            aws,
+            AccountsConfig::default(),
+            run,
+            tx,
+            connector.clone(),
+        ));
+        let (session_tx, session_rx) = mpsc::channel(1024);
+        Demo {
+            app,
+            rx,
+            poll,
+            opts,
+            task,
+            tagged: 0,
+            connector,
+            sessions: HashMap::new(),
+            session_tx,
+            session_rx,
+            _sim: handle,
         }
-        app.update(Msg::Feed(ev));
     }
-    task.abort();
-    app
+
+    /// Runs the app's effects: wanted feeds and requests go to the pollers.
+    fn effects(&mut self) {
+        for effect in self.app.take_effects() {
+            match effect {
+                Effect::WantFeeds(feeds) => self.poll.set_feeds(feeds),
+                Effect::Request(r) => assert!(self.poll.request(r), "pollers gone"),
+                Effect::OpenSession {
+                    id,
+                    target,
+                    kind,
+                    cols,
+                    rows,
+                } => {
+                    let c = self.connector.get().cloned().expect("connected");
+                    let h = client::spawn_with_connector(
+                        c,
+                        self.opts.role_name.clone(),
+                        id,
+                        target,
+                        kind,
+                        cols,
+                        rows,
+                        self.session_tx.clone(),
+                        None,
+                    );
+                    self.sessions.insert(id, h);
+                }
+                Effect::Session(id, SessionCommand::Close) => {
+                    if let Some(h) = self.sessions.remove(&id) {
+                        h.close();
+                    }
+                }
+                Effect::Session(id, command) => {
+                    if let Some(h) = self.sessions.get(&id) {
+                        h.send(command);
+                    }
+                }
+            }
+        }
+    }
+
+    fn update(&mut self, msg: Msg) {
+        self.app.update(msg);
+        self.effects();
+    }
+
+    /// Feeds the app poller events until `done`, or panics after a minute.
+    async fn wait(&mut self, what: &str, done: impl Fn(&Demo) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        self.effects();
+        while !done(self) {
+            let msg = tokio::time::timeout_at(deadline, async {
+                tokio::select! {
+                    ev = self.rx.recv() => Msg::Feed(ev.expect("pollers running")),
+                    Some((id, ev)) = self.session_rx.recv() => Msg::Session(id, ev),
+                }
+            })
+            .await
+            .unwrap_or_else(|_| panic!("timed out after 60 s waiting for {what}"));
+            self.tagged += usize::from(matches!(msg, Msg::Feed(FeedEvent::TagsLoaded { .. })));
+            self.update(msg);
+        }
+    }
+
+    /// Waits for every feed of `pane` to be fresh in every scope, then shows it.
+    async fn show(&mut self, pane: Pane) {
+        self.app.show_pane(pane);
+        let feeds = pane.feeds();
+        self.wait(&format!("the {} feeds", pane.title()), |d| {
+            d.app.estate.complete(feeds)
+        })
+        .await;
+    }
+
+    fn shot(&mut self, name: &str, w: u16, h: u16) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+        let buf = draw(&mut self.app, w, h);
+        self.effects();
+        std::fs::write(dir.join(format!("screenshot-{name}.svg")), svg(&buf)).unwrap();
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        self.task.abort();
+        for h in self.sessions.values() {
+            h.close();
+        }
+    }
 }
 
 fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
@@ -231,40 +344,118 @@ fn svg_writer_makes_a_well_formed_picture() {
     assert_eq!(s.matches("<text").count(), 2, "{s}");
 }
 
-#[tokio::test]
+/// The screen of the focused shell.
+fn shell_text(app: &App) -> String {
+    app.focused_session()
+        .map(|t| t.parser.screen().contents())
+        .unwrap_or_default()
+}
+
+fn special(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "rewrites assets/screenshot-*.svg"]
 async fn write_readme_screenshots() {
-    let mut app = demo_app().await;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
-    std::fs::write(
-        dir.join("screenshot-nodes.svg"),
-        svg(&draw(&mut app, 160, 40)),
-    )
-    .unwrap();
-    app.set_filter("platform=windows !ping=online");
-    std::fs::write(
-        dir.join("screenshot-filter.svg"),
-        svg(&draw(&mut app, 160, 24)),
-    )
-    .unwrap();
-    app.set_filter("");
-    app.update(Msg::Key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Enter,
-        crossterm::event::KeyModifiers::NONE,
-    )));
-    std::fs::write(
-        dir.join("screenshot-detail.svg"),
-        svg(&draw(&mut app, 160, 40)),
-    )
-    .unwrap();
-    app.update(Msg::Key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Esc,
-        crossterm::event::KeyModifiers::NONE,
-    )));
-    app.update(key('?'));
-    std::fs::write(
-        dir.join("screenshot-help.svg"),
-        svg(&draw(&mut app, 160, 40)),
-    )
-    .unwrap();
+    let mut d = Demo::start().await;
+    d.wait("the nodes and tags of 18 scopes", |d| {
+        d.tagged >= 18 && d.app.estate.complete(Pane::Nodes.feeds())
+    })
+    .await;
+    d.shot("nodes", 160, 40);
+    d.app.set_filter("platform=windows !ping=online");
+    d.shot("filter", 160, 24);
+    d.app.set_filter("");
+    d.update(special(KeyCode::Enter));
+    d.shot("detail", 160, 40);
+    d.update(special(KeyCode::Esc));
+    d.update(key('?'));
+    d.shot("help", 160, 40);
+    d.update(special(KeyCode::Esc));
+
+    d.show(Pane::Explorer).await;
+    d.shot("explorer", 160, 40);
+
+    d.show(Pane::OpsCenter).await;
+    d.shot("opscenter", 160, 40);
+    let (scope, id) = {
+        let item = d.app.ops.selected(&d.app.estate).expect("an OpsItem");
+        (item.scope, item.id.clone())
+    };
+    d.update(special(KeyCode::Enter));
+    d.wait("the OpsItem detail", |d| {
+        d.app.estate.ops_item_detail(scope, &id).is_some()
+    })
+    .await;
+    d.shot("opsitem", 160, 40);
+    d.update(special(KeyCode::Esc));
+
+    d.show(Pane::Compliance).await;
+    d.shot("compliance", 160, 40);
+
+    d.show(Pane::Inventory).await;
+    // The node with the most applications: a picture worth looking at.
+    let (scope, node) = d
+        .app
+        .estate
+        .inventory()
+        .filter(|r| r.type_name == "AWS:Application")
+        .max_by_key(|r| r.entries.len())
+        .map(|r| (r.scope, r.instance_id.clone()))
+        .expect("application inventory");
+    // The polled types of the node. Not open_inventory_of: its GetInventory (no
+    // ResultAttributes) answers AWS:InstanceInformation only, and replaces them.
+    d.app.inventory.mode = InventoryMode::Node;
+    d.app.inventory.node = Some((scope, node));
+    d.app.inventory.type_name = Some("AWS:Application".into());
+    d.app.show_pane(Pane::Inventory);
+    d.shot("inventory", 160, 40);
+    d.app.run_command("app openssl");
+    d.wait("the :app openssl query", |d| {
+        d.app.inventory.query.answered(&d.app.estate)
+    })
+    .await;
+    d.shot("inventory-query", 160, 40);
+
+    d.show(Pane::Scopes).await;
+    d.shot("scopes", 160, 40);
+
+    // A shell on an online Linux node of the sim, with a command's output.
+    d.app.show_pane(Pane::Nodes);
+    d.app.set_filter("platform=linux ping=online");
+    d.update(key('c'));
+    draw(&mut d.app, 160, 40); // sizes the shell
+    d.effects();
+    d.wait("the shell's prompt", |d| shell_text(&d.app).contains('$'))
+        .await;
+    d.update(Msg::Paste("uname -s; ls -a; date -u".into()));
+    d.update(special(KeyCode::Enter));
+    // Output done: the prompt is back.
+    d.wait("the shell's output", |d| {
+        let t = shell_text(&d.app);
+        t.contains("Linux") && t.trim_end().ends_with('$')
+    })
+    .await;
+    d.shot("session", 160, 40);
+    d.app.set_filter("");
+
+    let opts = d.opts.clone();
+    d.app.set_wallboard(WallboardOptions::new(
+        vec![
+            Pane::Explorer,
+            Pane::OpsCenter,
+            Pane::Compliance,
+            Pane::Nodes,
+        ],
+        Duration::from_secs(20),
+        |feed| opts.interval(feed),
+    ));
+    d.update(Msg::Tick);
+    d.wait("the wallboard feeds", |d| {
+        let a = &d.app;
+        a.estate.complete(a.wallboard().expect("wallboard").feeds())
+    })
+    .await;
+    d.shot("wallboard", 160, 48);
 }

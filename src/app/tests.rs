@@ -1217,3 +1217,110 @@ fn rebound_keys_drive_the_tables() {
     assert!(key(&mut app, KeyCode::Char('x')));
     assert_eq!(app.scopes_view.selected, 1);
 }
+
+/// Three scopes, each nodes feed polling; none answered yet.
+fn loading_app(context: &str) -> App {
+    let mut app = App::new(AppOptions {
+        context: context.into(),
+        ..AppOptions::default()
+    });
+    app.set_now(Some(t0()));
+    app.update(Msg::Feed(FeedEvent::ScopesDiscovered {
+        scopes: vec![
+            scope("acme-prod", "111111111111", "eu-west-1"),
+            scope("acme-dev", "222222222222", "us-east-1"),
+            scope("acme-data", "333333333333", "us-east-1"),
+        ],
+        note: None,
+    }));
+    for s in 0..3 {
+        app.update(Msg::Feed(FeedEvent::FeedPolling {
+            scope: s,
+            feed: crate::model::Feed::Nodes,
+            at: t0(),
+        }));
+    }
+    app
+}
+
+#[test]
+fn load_gauge_counts_answered_scopes_and_goes_when_all_answered() {
+    use crate::ui::progress::{label, loading};
+    let mut app = loading_app("");
+    let p = loading(&app).expect("loading");
+    assert_eq!((p.answered, p.total), (0, 3));
+    app.update(Msg::Feed(FeedEvent::NodesLoaded {
+        scope: 0,
+        nodes: Vec::new(),
+        at: t0(),
+    }));
+    app.update(Msg::Feed(FeedEvent::ScopeFailed {
+        scope: 1,
+        error: "boom".into(),
+        at: t0(),
+    }));
+    let p = loading(&app).expect("still loading");
+    assert_eq!(label(&p), "loading 2/3 scopes");
+    // The visible pane's feeds count too, where they are polled.
+    app.update(Msg::Feed(FeedEvent::FeedPolling {
+        scope: 0,
+        feed: crate::model::Feed::OpsItems,
+        at: t0(),
+    }));
+    app.update(Msg::Feed(FeedEvent::NodesLoaded {
+        scope: 2,
+        nodes: Vec::new(),
+        at: t0(),
+    }));
+    assert_eq!(loading(&app), None);
+    app.pane = Pane::OpsCenter;
+    let p = loading(&app).expect("opsitems pending in scope 0");
+    assert_eq!((p.answered, p.total), (2, 3));
+    app.update(Msg::Feed(FeedEvent::OpsItemsLoaded {
+        scope: 0,
+        items: Vec::new(),
+        at: t0(),
+    }));
+    assert_eq!(loading(&app), None);
+}
+
+#[test]
+fn credentials_banner_comes_on_a_credentials_failure_and_goes_on_success() {
+    use crate::ui::progress::credentials_banner;
+    let mut app = loading_app("profile prod · eu-west-1");
+    app.update(Msg::Feed(FeedEvent::ScopeFailed {
+        scope: 0,
+        error: "throttled".into(),
+        at: t0(),
+    }));
+    assert_eq!(credentials_banner(&app), None);
+    app.update(Msg::Feed(FeedEvent::ScopeFailed {
+        scope: 1,
+        error: "ExpiredToken".into(),
+        at: t0(),
+    }));
+    app.update(Msg::Feed(FeedEvent::CredentialsFailed {
+        error: "ExpiredToken".into(),
+    }));
+    assert_eq!(
+        credentials_banner(&app).as_deref(),
+        Some("credentials expired or missing — run: aws sso login --profile prod")
+    );
+    app.update(Msg::Feed(FeedEvent::NodesLoaded {
+        scope: 1,
+        nodes: Vec::new(),
+        at: t0(),
+    }));
+    assert_eq!(credentials_banner(&app), None);
+
+    let mut app = loading_app("profile default chain");
+    app.update(Msg::Feed(FeedEvent::CredentialsFailed {
+        error: "no credentials".into(),
+    }));
+    assert_eq!(
+        credentials_banner(&app).as_deref(),
+        Some(
+            "credentials expired or missing — run: aws sso login (or check AWS_PROFILE or aws configure)"
+        )
+    );
+}

@@ -107,6 +107,9 @@ pub enum FeedEvent {
     },
     /// Discovery itself failed: nothing can be polled.
     DiscoveryFailed { error: String },
+    /// The failure just sent (discovery or any poll) was a credentials error: expired
+    /// or missing credentials. Cleared by the next successful poll.
+    CredentialsFailed { error: String },
     /// A complete poll of a scope's managed nodes. Replaces that scope's nodes.
     NodesLoaded {
         scope: ScopeId,
@@ -277,6 +280,8 @@ pub struct Estate {
     pub discovery_note: Option<String>,
     /// Set when discovery failed.
     pub discovery_error: Option<String>,
+    /// The last credentials error, until a poll succeeds again.
+    pub credentials_error: Option<String>,
     /// API calls made so far, by operation (e.g. `ssm:DescribeOpsItems`).
     pub api_calls: BTreeMap<String, u64>,
     /// When the cached snapshot shown was saved (None once nothing shown is cached).
@@ -285,6 +290,16 @@ pub struct Estate {
     generation: u64,
     /// Per feed, bumped whenever that feed's data changes.
     feed_generations: [u64; Feed::COUNT],
+}
+
+/// First-load progress: scopes whose nodes feed and wanted feeds all answered once
+/// (fresh or failed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadProgress {
+    pub answered: usize,
+    pub total: usize,
+    /// A counted feed is still pending and being polled.
+    pub loading: bool,
 }
 
 /// Counts of scopes by health, for the status bar.
@@ -640,6 +655,30 @@ impl Estate {
         c
     }
 
+    /// First-load progress for the nodes feed and `feeds`; a feed other than nodes
+    /// counts in a scope only where it is polled or has answered.
+    pub fn load_progress(&self, feeds: FeedSet) -> LoadProgress {
+        let mut p = LoadProgress {
+            total: self.scopes.len(),
+            ..LoadProgress::default()
+        };
+        for s in &self.scopes {
+            let mut done = true;
+            for feed in feeds.with(Feed::Nodes).iter() {
+                let f = s.feed(feed);
+                if f.health != ScopeHealth::Pending {
+                    continue;
+                }
+                if feed == Feed::Nodes || f.active {
+                    done = false;
+                    p.loading |= f.active;
+                }
+            }
+            p.answered += usize::from(done);
+        }
+        p
+    }
+
     /// Whether every feed of `feeds` has answered (fresh from AWS, not cached) in every
     /// scope where it is polled; Explorer counts once, wherever it answered.
     pub fn complete(&self, feeds: FeedSet) -> bool {
@@ -747,6 +786,7 @@ impl Estate {
         f.cached = false;
         f.in_flight = false;
         state.sync_nodes();
+        self.credentials_error = None;
         if self.cache_saved_at.is_some()
             && self
                 .scopes
@@ -778,11 +818,17 @@ impl Estate {
                 self.set_scopes(scopes);
                 self.discovery_note = note;
                 self.discovery_error = None;
+                self.credentials_error = None;
                 true
             }
             FeedEvent::DiscoveryFailed { error } => {
                 self.discovery_error = Some(error);
                 true
+            }
+            FeedEvent::CredentialsFailed { error } => {
+                let changed = self.credentials_error.as_deref() != Some(error.as_str());
+                self.credentials_error = Some(error);
+                changed
             }
             FeedEvent::NodesLoaded { scope, nodes, at } => {
                 if !self.loaded(scope, Feed::Nodes, at) {

@@ -16,8 +16,8 @@ pub use compliance::{
     SeverityCounts,
 };
 pub use estate::{
-    DetailRequest, EXPLORER_AGGREGATES, Estate, ExplorerData, FeedEvent, HealthCounts, ScopeData,
-    ScopeSnapshot, ScopeState, Snapshot, worst_severity,
+    DetailRequest, EXPLORER_AGGREGATES, Estate, ExplorerData, FeedEvent, HealthCounts,
+    LoadProgress, ScopeData, ScopeSnapshot, ScopeState, Snapshot, worst_severity,
 };
 pub use explorer::{ExplorerSource, OpsAggregate};
 pub use feed::{Feed, FeedSet, FeedState, ScopeHealth};

@@ -10,6 +10,7 @@ use chrono::Utc;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use crate::aws::{AwsError, ErrorKind};
 use crate::model::{ExplorerSource, Feed, FeedEvent, FeedSet};
 
 use super::PollOptions;
@@ -125,6 +126,11 @@ impl FeedTask {
                 Err(error) => {
                     failures = failures.saturating_add(1);
                     tracing::warn!(scope = %self.scope.scope.label(), feed = %self.feed, "{error}");
+                    let credentials = error.kind == ErrorKind::Credentials;
+                    let error = error.to_string();
+                    let creds = credentials.then(|| FeedEvent::CredentialsFailed {
+                        error: error.clone(),
+                    });
                     let at = Utc::now();
                     let ev = match self.feed {
                         Feed::Nodes => FeedEvent::ScopeFailed {
@@ -140,6 +146,11 @@ impl FeedTask {
                         },
                     };
                     if !self.send(ev).await {
+                        return;
+                    }
+                    if let Some(ev) = creds
+                        && !self.send(ev).await
+                    {
                         return;
                     }
                 }
@@ -177,7 +188,7 @@ impl FeedTask {
     }
 
     /// One poll of this feed: the events to send, or the error.
-    async fn poll_once(&self, memory: &mut Memory) -> Result<Vec<FeedEvent>, String> {
+    async fn poll_once(&self, memory: &mut Memory) -> Result<Vec<FeedEvent>, AwsError> {
         let f = &self.scope;
         let at = Utc::now;
         match self.feed {
@@ -192,7 +203,7 @@ impl FeedTask {
                                 true
                             }
                         });
-                        return Err(e.to_string());
+                        return Err(e);
                     }
                 };
                 let ids: Vec<String> = nodes.iter().map(|n| n.instance_id.clone()).collect();
@@ -218,7 +229,7 @@ impl FeedTask {
                 Ok(events)
             }
             Feed::OpsItems => {
-                let items = fetch_ops_items(f).await.map_err(|e| e.to_string())?;
+                let items = fetch_ops_items(f).await?;
                 Ok(vec![FeedEvent::OpsItemsLoaded {
                     scope: f.id,
                     items,
@@ -226,8 +237,7 @@ impl FeedTask {
                 }])
             }
             Feed::Compliance => {
-                let (summaries, resources) =
-                    fetch_compliance(f).await.map_err(|e| e.to_string())?;
+                let (summaries, resources) = fetch_compliance(f).await?;
                 Ok(vec![FeedEvent::ComplianceLoaded {
                     scope: f.id,
                     summaries,
@@ -243,10 +253,20 @@ impl FeedTask {
                 };
                 let ids = match ids {
                     Some(Ok(ids)) => ids,
-                    Some(Err(e)) => return Err(format!("needs the node list: {e}")),
-                    None => return Err("the node list is not known".into()),
+                    Some(Err(e)) => {
+                        return Err(AwsError::new(
+                            ErrorKind::Other,
+                            format!("needs the node list: {e}"),
+                        ));
+                    }
+                    None => {
+                        return Err(AwsError::new(
+                            ErrorKind::Other,
+                            "the node list is not known",
+                        ));
+                    }
                 };
-                let states = fetch_patch(f, &ids).await.map_err(|e| e.to_string())?;
+                let states = fetch_patch(f, &ids).await?;
                 Ok(vec![FeedEvent::PatchLoaded {
                     scope: f.id,
                     states,
@@ -254,9 +274,7 @@ impl FeedTask {
                 }])
             }
             Feed::Inventory => {
-                let rows = fetch_inventory(f, &self.opts.inventory_types)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let rows = fetch_inventory(f, &self.opts.inventory_types).await?;
                 Ok(vec![FeedEvent::InventoryLoaded {
                     scope: f.id,
                     rows,
@@ -280,7 +298,7 @@ impl FeedTask {
                 Err(e) => {
                     // Count from the pollers until the sync answers again.
                     self.sync.store(SYNC_ABSENT, Ordering::Relaxed);
-                    Err(e.to_string())
+                    Err(e)
                 }
             },
         }

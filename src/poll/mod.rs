@@ -207,11 +207,7 @@ pub async fn run_estate(
     let conn = match Connector::connect(&aws).await {
         Ok(c) => c,
         Err(e) => {
-            let _ = tx
-                .send(FeedEvent::DiscoveryFailed {
-                    error: e.to_string(),
-                })
-                .await;
+            send_discovery_failed(&tx, e).await;
             return;
         }
     };
@@ -227,6 +223,22 @@ pub async fn run_estate(
     ));
     poll_estate(&conn, &accounts, opts, itx).await;
     let _ = forwarder.await;
+}
+
+/// DiscoveryFailed, then CredentialsFailed when that is the cause.
+async fn send_discovery_failed(tx: &mpsc::Sender<FeedEvent>, e: crate::aws::AwsError) {
+    let credentials = e.kind == crate::aws::ErrorKind::Credentials;
+    let error = e.to_string();
+    if tx
+        .send(FeedEvent::DiscoveryFailed {
+            error: error.clone(),
+        })
+        .await
+        .is_ok()
+        && credentials
+    {
+        let _ = tx.send(FeedEvent::CredentialsFailed { error }).await;
+    }
 }
 
 /// Passes events on; keeps a mirror estate for the disk cache; sends the API call counts.
@@ -318,11 +330,7 @@ async fn poll_estate(
     let discovery = match discover(conn, accounts).await {
         Ok(d) => d,
         Err(e) => {
-            let _ = tx
-                .send(FeedEvent::DiscoveryFailed {
-                    error: e.to_string(),
-                })
-                .await;
+            send_discovery_failed(&tx, e).await;
             return;
         }
     };

@@ -266,17 +266,31 @@ pub async fn fetch_ops_item_detail(feed: &ScopeFeed, id: &str) -> Result<OpsItem
 }
 
 /// A node's inventory: every type (GetInventory), or one type (ListInventoryEntries).
+/// The inventory types AWS collects on a node, asked for when a node's whole inventory is wanted.
+pub const NODE_INVENTORY_TYPES: &[&str] = &[
+    "AWS:InstanceInformation",
+    "AWS:Application",
+    "AWS:AWSComponent",
+    "AWS:Network",
+    "AWS:Service",
+    "AWS:WindowsUpdate",
+    "AWS:File",
+    "AWS:Tag",
+];
+
 pub async fn fetch_node_inventory(
     feed: &ScopeFeed,
     instance_id: &str,
     type_name: Option<&str>,
 ) -> Result<Vec<InventoryRows>, AwsError> {
     let Some(type_name) = type_name else {
-        return feed
-            .all_pages("GetInventory", |t| {
-                feed.read.node_inventory_page(feed.id, instance_id, t)
-            })
-            .await;
+        // GetInventory without ResultAttributes answers AWS:InstanceInformation only: ask
+        // for every type of the node, one ListInventoryEntries each.
+        let mut all = Vec::new();
+        for t in NODE_INVENTORY_TYPES {
+            all.extend(Box::pin(fetch_node_inventory(feed, instance_id, Some(t))).await?);
+        }
+        return Ok(all);
     };
     let mut rows: Option<InventoryRows> = None;
     let mut token: Option<String> = None;

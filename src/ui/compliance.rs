@@ -138,7 +138,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
             }
             let text = format!(
                 "{} {n}  ",
-                sev.as_str().to_lowercase().get(..4).unwrap_or("")
+                sev.as_str()
+                    .to_lowercase()
+                    .chars()
+                    .take(4)
+                    .collect::<String>()
             );
             x += put(
                 buf,

@@ -10,6 +10,7 @@ mod inventory;
 mod nodes;
 mod ops;
 mod pane_bar;
+pub mod progress;
 mod scopes;
 pub mod sessions;
 mod status;
@@ -37,6 +38,18 @@ pub fn render(frame: &mut Frame, app: &mut App) {
     frame
         .buffer_mut()
         .set_style(area, Style::default().fg(theme.fg).bg(theme.bg));
+    // The credentials banner takes the top line of every screen.
+    let area = match progress::credentials_banner(app) {
+        Some(text) if area.height > 2 => {
+            progress::draw_banner(frame.buffer_mut(), area, app, &text);
+            Rect {
+                y: area.y + 1,
+                height: area.height - 1,
+                ..area
+            }
+        }
+        _ => area,
+    };
     if app.wallboard().is_some() {
         wallboard::draw(frame.buffer_mut(), area, app);
         return;

@@ -184,6 +184,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
             room,
             base.fg(theme.error),
         );
+    } else if let Some(p) = super::progress::loading(app) {
+        super::progress::draw_gauge(
+            buf,
+            line2.x + 1,
+            line2.y,
+            room,
+            &p,
+            base.fg(theme.fg),
+            base.fg(theme.ok),
+        );
     } else if let Some(first) = failed.first() {
         let more = if failed.len() > 1 {
             format!(" (+{} more)", failed.len() - 1)

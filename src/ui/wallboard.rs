@@ -152,7 +152,19 @@ fn draw_top(buf: &mut Buffer, area: Rect, app: &App, now: chrono::DateTime<chron
     ) as u16;
     if !app.options.context.is_empty() {
         x += 2;
-        put(buf, x, area.y, &app.options.context, limit(x), base);
+        x += put(buf, x, area.y, &app.options.context, limit(x), base) as u16;
+    }
+    if let Some(p) = super::progress::loading(app) {
+        x += 2;
+        super::progress::draw_gauge(
+            buf,
+            x,
+            area.y,
+            limit(x),
+            &p,
+            base.add_modifier(Modifier::BOLD),
+            base.fg(theme.ok),
+        );
     }
 }
 

@@ -3,37 +3,19 @@
 
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::text::Span;
 
 use ssm_cockpit::app::{App, AppOptions, Msg, Overlay, Pane, StaleFeed, WallboardOptions};
 use ssm_cockpit::model::{
-    Account, ComplianceSeverity, ComplianceSummary, Feed, FeedEvent, ManagedNode, OpsItem,
-    PingStatus, ResourceCompliance, Scope, SeverityCounts,
+    ComplianceSeverity, ComplianceSummary, Feed, FeedEvent, ManagedNode, OpsItem, PingStatus,
+    ResourceCompliance, SeverityCounts,
 };
 use ssm_cockpit::poll::PollOptions;
-use ssm_cockpit::ui;
 use ssm_cockpit::ui::theme::Theme;
 
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0)
-        .single()
-        .expect("valid time")
-}
-
-fn scope(name: &str, id: &str, region: &str) -> Scope {
-    Scope {
-        account: Account {
-            id: id.into(),
-            name: name.into(),
-        },
-        region: region.into(),
-    }
-}
+mod ui_common;
+use ui_common::{draw, scope, t0};
 
 fn node(scope: u32, id: &str, ping: PingStatus) -> ManagedNode {
     let mut n = ManagedNode::new(scope, id);
@@ -202,34 +184,6 @@ fn healthy_scope(app: &mut App, s: u32, at: DateTime<Utc>) {
             at,
         },
     );
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    terminal
-        .draw(|f| ui::render(f, app))
-        .expect("draw never fails on a test backend");
-    buffer_text(terminal.backend().buffer())
-}
-
-fn buffer_text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        let mut skip = 0usize;
-        for x in 0..buf.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            line.push_str(sym);
-            skip = Span::raw(sym).width().saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn key(app: &mut App, code: KeyCode) -> bool {

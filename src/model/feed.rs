@@ -73,7 +73,7 @@ impl std::fmt::Display for Feed {
 /// A set of feeds (which ones the visible panes want). The nodes feed is always polled,
 /// whatever the set says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub struct FeedSet(u8);
+pub struct FeedSet(u32);
 
 impl FeedSet {
     pub const fn empty() -> FeedSet {

@@ -2,6 +2,9 @@
 //! memory after warm-up and at the end, and CPU time (cockpit and in-process sim together).
 //!
 //! cargo bench --bench soak [-- SECONDS]   (default 3600)
+//!
+//! `SOAK_SCALE=0.05` shortens every poll cadence and fault phase by that factor, to see in
+//! minutes what an hour of polling does to memory. RSS is printed every tenth of the run.
 
 use std::time::{Duration, Instant};
 
@@ -27,16 +30,45 @@ fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Bytes the allocator has handed out and not had back (glibc), to tell a leak from
+/// fragmentation when RSS moves.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn heap_in_use_kb() -> u64 {
+    #[repr(C)]
+    struct MallInfo2 {
+        arena: usize,
+        ordblks: usize,
+        smblks: usize,
+        hblks: usize,
+        hblkhd: usize,
+        usmblks: usize,
+        fsmblks: usize,
+        uordblks: usize,
+        fordblks: usize,
+        keepcost: usize,
+    }
+    unsafe extern "C" {
+        fn mallinfo2() -> MallInfo2;
+    }
+    // SAFETY: mallinfo2 takes no arguments and returns a plain struct by value.
+    let m = unsafe { mallinfo2() };
+    ((m.uordblks + m.hblkhd) / 1024) as u64
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn heap_in_use_kb() -> u64 {
+    0
+}
+
 /// User + system CPU seconds of this process.
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<u64> = after
-        .split_whitespace()
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    // Fields 14 and 15 of stat are the 12th and 13th after the command name.
-    (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / 100.0
+    // After the command name come field 3 (the state) onwards: utime and stime are fields 14
+    // and 15, the 12th and 13th tokens.
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    (ticks(11) + ticks(12)) as f64 / 100.0
 }
 
 fn main() {
@@ -74,7 +106,24 @@ async fn run(length: Duration) {
         static_credentials: Some(("AKIASOAKWALLBOARD001".into(), "secret".into())),
         max_attempts: 3,
     };
-    let opts = PollOptions::default();
+    let scale: f64 = std::env::var("SOAK_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|v: &f64| *v > 0.0 && *v <= 1.0)
+        .unwrap_or(1.0);
+    let mut opts = PollOptions::default();
+    for d in [
+        &mut opts.nodes_interval,
+        &mut opts.tags_interval,
+        &mut opts.ops_items_interval,
+        &mut opts.compliance_interval,
+        &mut opts.patch_interval,
+        &mut opts.inventory_interval,
+        &mut opts.explorer_interval,
+    ] {
+        *d = d.mul_f64(scale);
+    }
+    let phase_secs = ((300.0 * scale) as u64).max(1);
     let wallboard = WallboardOptions::new(
         vec![
             Pane::Explorer,
@@ -105,8 +154,19 @@ async fn run(length: Duration) {
 
     let start = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let (mut draws, mut warm) = (0u64, None::<(Instant, u64, f64)>);
+    let mut draws = 0u64;
+    // Warm-up ends a minute after the first complete picture; from then on RSS is sampled
+    // every 1/120 of the run, and growth compares the median of the first tenth of the
+    // samples with the median of the last tenth (one sample is at the mercy of the moment).
+    let mut warm: Option<(Instant, f64)> = None;
+    let mut picture_at: Option<Instant> = None;
+    let mut samples: Vec<u64> = Vec::new();
+    let sample_every = (length / 120).max(Duration::from_secs(1));
+    let mut next_sample = Instant::now();
     let mut phase = 0u64;
+    let mut trim = ssm_cockpit::tui::MemoryTrim::default();
+    let report_every = (length / 10).max(Duration::from_secs(1));
+    let mut next_report = report_every;
     while start.elapsed() < length {
         let dirty = tokio::select! {
             ev = rx.recv() => match ev {
@@ -115,6 +175,7 @@ async fn run(length: Duration) {
                     while let Ok(more) = rx.try_recv() {
                         d |= app.update(Msg::Feed(more));
                     }
+                    trim.maybe_trim();
                     d
                 }
                 None => break,
@@ -126,22 +187,32 @@ async fn run(length: Duration) {
             let _ = term.draw(|f| ssm_cockpit::ui::render(f, &mut app));
             draws += 1;
         }
-        // Warm-up ends a minute after the first complete picture.
-        if warm.is_none() && app.estate.complete(FeedSet::all()) {
-            warm = Some((Instant::now() + Duration::from_secs(60), 0, 0.0));
+        if picture_at.is_none() && app.estate.complete(FeedSet::all()) {
+            picture_at = Some(Instant::now());
         }
-        if let Some((at, 0, _)) = warm
-            && Instant::now() >= at
-        {
-            warm = Some((at, status_kb("VmRSS:"), cpu_seconds()));
+        if warm.is_none() && picture_at.is_some_and(|at| at.elapsed() >= Duration::from_secs(60)) {
+            warm = Some((Instant::now(), cpu_seconds()));
             println!(
                 "soak: warm at {:.0} s, RSS {} kB",
                 start.elapsed().as_secs_f64(),
                 status_kb("VmRSS:")
             );
         }
+        if warm.is_some() && Instant::now() >= next_sample {
+            next_sample = Instant::now() + sample_every;
+            samples.push(status_kb("VmRSS:"));
+        }
+        if start.elapsed() >= next_report {
+            next_report += report_every;
+            println!(
+                "soak: {:.0} s, RSS {} kB, heap in use {} kB, {draws} frames",
+                start.elapsed().as_secs_f64(),
+                status_kb("VmRSS:"),
+                heap_in_use_kb()
+            );
+        }
         // Faults come and go: five minutes on, five off, rotating what breaks.
-        let now_phase = start.elapsed().as_secs() / 300;
+        let now_phase = start.elapsed().as_secs() / phase_secs;
         if now_phase != phase {
             phase = now_phase;
             let k = handle.knobs();
@@ -159,15 +230,23 @@ async fn run(length: Duration) {
         }
     }
     task.abort();
-    let end_rss = status_kb("VmRSS:");
     let peak = status_kb("VmHWM:");
+    let tenth = samples.len() / 10;
     match warm {
-        Some((at, rss, cpu)) if rss > 0 => {
+        Some((at, cpu)) if tenth >= 1 => {
             let since = at.elapsed().as_secs_f64().max(1.0);
+            let first = median(&samples[..tenth]);
+            let last = median(&samples[samples.len() - tenth..]);
+            let (lo, hi) = (
+                samples.iter().min().copied().unwrap_or(0),
+                samples.iter().max().copied().unwrap_or(0),
+            );
             println!(
-                "soak: {:.0} s; RSS after warm-up {rss} kB, at the end {end_rss} kB ({:+.2}%), peak {peak} kB",
+                "soak: {:.0} s; RSS after warm-up {first} kB, at the end {last} kB ({:+.2}%) \
+                 (medians of {tenth} samples each; range {lo}-{hi} kB over {} samples), peak {peak} kB",
                 start.elapsed().as_secs_f64(),
-                (end_rss as f64 - rss as f64) * 100.0 / rss as f64
+                (last as f64 - first as f64) * 100.0 / first.max(1) as f64,
+                samples.len()
             );
             println!(
                 "soak: CPU {:.1} s over the last {since:.0} s = {:.2}% of one core (cockpit and sim); {draws} frames drawn",
@@ -175,6 +254,12 @@ async fn run(length: Duration) {
                 (cpu_seconds() - cpu) * 100.0 / since
             );
         }
-        _ => println!("soak: too short to warm up (needs a complete picture plus 60 s)"),
+        _ => println!("soak: too short to warm up (needs a complete picture, 60 s and samples)"),
     }
+}
+
+fn median(v: &[u64]) -> u64 {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v.get(v.len() / 2).copied().unwrap_or(0)
 }

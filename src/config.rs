@@ -165,6 +165,9 @@ pub const WALLBOARD_PANES: &[&str] = &[
     "compliance",
     "inventory",
     "scopes",
+    "commands",
+    "automations",
+    "activations",
 ];
 
 /// `[wallboard]`: the unattended big-screen mode (`--wallboard`).
@@ -238,6 +241,114 @@ pub struct Config {
     /// `[keys]`: action = ["key", …] (see `crate::app::Action`).
     #[serde(default)]
     pub keys: crate::app::KeysConfig,
+    /// `[actions]`: the change calendars every change must pass.
+    #[serde(default)]
+    pub actions: ActionsConfig,
+    /// `[audit]`: where the audit log of every change goes.
+    #[serde(default)]
+    pub audit: AuditConfig,
+}
+
+/// Default word that lets a change through a CLOSED change calendar.
+pub const DEFAULT_OVERRIDE_WORD: &str = "BREAK-GLASS";
+
+/// `[actions]`: change calendars checked (GetCalendarState) before every change.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionsConfig {
+    /// Calendars (names, or ARNs for calendars shared from another account) checked in
+    /// every scope.
+    #[serde(default)]
+    pub change_calendars: Vec<String>,
+    /// `[[actions.scoped_calendars]]`: calendars for some accounts and/or regions only.
+    #[serde(default)]
+    pub scoped_calendars: Vec<ScopedCalendars>,
+    /// The word an operator types to act while a calendar is CLOSED (it is audited).
+    #[serde(default = "default_override_word")]
+    pub override_word: String,
+}
+
+impl Default for ActionsConfig {
+    fn default() -> Self {
+        ActionsConfig {
+            change_calendars: Vec::new(),
+            scoped_calendars: Vec::new(),
+            override_word: default_override_word(),
+        }
+    }
+}
+
+/// Calendars that apply to some accounts and regions (empty lists match all).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopedCalendars {
+    /// Account ids.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    pub change_calendars: Vec<String>,
+}
+
+impl ScopedCalendars {
+    pub fn applies_to(&self, account: &str, region: &str) -> bool {
+        (self.accounts.is_empty() || self.accounts.iter().any(|a| a == account))
+            && (self.regions.is_empty() || self.regions.iter().any(|r| r == region))
+    }
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The audit log; default `$XDG_DATA_HOME/ssm-cockpit/audit.jsonl`.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+}
+
+impl ActionsConfig {
+    fn validate(&self) -> Result<(), String> {
+        let w = &self.override_word;
+        if w.chars().count() < 4 || w.chars().any(char::is_whitespace) {
+            return Err(
+                "actions.override_word must be at least 4 characters, without spaces".into(),
+            );
+        }
+        let names = self.change_calendars.iter().chain(
+            self.scoped_calendars
+                .iter()
+                .flat_map(|s| &s.change_calendars),
+        );
+        for n in names {
+            if n.trim().is_empty() {
+                return Err("actions: a change calendar name is empty".into());
+            }
+        }
+        for s in &self.scoped_calendars {
+            if s.change_calendars.is_empty() {
+                return Err("actions.scoped_calendars: change_calendars is empty".into());
+            }
+            if let Some(a) = s
+                .accounts
+                .iter()
+                .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(format!(
+                    "actions.scoped_calendars: account id {a:?} is not 12 digits"
+                ));
+            }
+            if let Some(r) = s.regions.iter().find(|r| !is_region_name(r)) {
+                return Err(format!(
+                    "actions.scoped_calendars: {r:?} is not a region name (like eu-west-1)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn default_override_word() -> String {
+    DEFAULT_OVERRIDE_WORD.to_string()
 }
 
 fn default_role() -> String {
@@ -393,6 +504,7 @@ impl Config {
             return Err("accounts.role_name must not be empty".into());
         }
         self.keys.keymap()?;
+        self.actions.validate()?;
         self.wallboard.validate()
     }
 
@@ -558,6 +670,40 @@ nodes_seconds = 30
             err.starts_with("/tmp/c.toml:2:") && err.contains("unknown key \"Hyper-k\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn actions_and_audit_sections() {
+        let c = parse(
+            r#"
+[actions]
+change_calendars = ["prod-freeze"]
+override_word = "I-MEAN-IT"
+[[actions.scoped_calendars]]
+accounts = ["123456789012"]
+regions = ["eu-west-1"]
+change_calendars = ["arn:aws:ssm:eu-west-1:123456789012:document/eu-freeze"]
+[audit]
+path = "/var/log/cockpit-audit.jsonl"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.actions.change_calendars, vec!["prod-freeze".to_string()]);
+        assert_eq!(c.actions.override_word, "I-MEAN-IT");
+        assert!(c.actions.scoped_calendars[0].applies_to("123456789012", "eu-west-1"));
+        assert!(!c.actions.scoped_calendars[0].applies_to("123456789012", "us-east-1"));
+        assert_eq!(
+            c.audit.path.as_deref(),
+            Some(Path::new("/var/log/cockpit-audit.jsonl"))
+        );
+        assert_eq!(
+            parse("").unwrap().actions.override_word,
+            DEFAULT_OVERRIDE_WORD
+        );
+        let err = parse("[actions]\nchange_calendar = [\"x\"]\n").unwrap_err();
+        assert!(err.to_string().starts_with("/tmp/c.toml:2:1:"), "{err}");
+        assert!(parse("[actions]\noverride_word = \"ok\"\n").is_err());
+        assert!(parse("[[actions.scoped_calendars]]\nregions = [\"nowhere\"]\nchange_calendars = [\"c\"]\n").is_err());
     }
 
     #[test]

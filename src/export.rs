@@ -16,6 +16,14 @@ use crate::poll::{
     fetch_tags,
 };
 
+mod activations;
+mod parameters;
+mod state_manager;
+
+pub use activations::{export_activations, export_automations, export_commands};
+pub use parameters::{export_baselines, export_documents, export_parameters};
+pub use state_manager::{export_associations, export_windows};
+
 /// Scopes polled at once.
 const CONCURRENCY: usize = 128;
 

@@ -3,6 +3,7 @@
 //! Layers (arrows point down): `ui` reads `app`; `app` reads `model`; `poll` calls `aws`;
 //! `aws` returns `model` types. `model` imports nothing of ours. `sim` is a world of its own.
 
+pub mod actions;
 pub mod app;
 pub mod aws;
 pub mod config;

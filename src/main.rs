@@ -83,6 +83,11 @@ enum Command {
     },
     /// Print the man page (roff).
     Man,
+    /// Send a Run Command document (change calendar gate, confirmation, audit log) and
+    /// follow it: progress on stderr, one line per node on stdout.
+    Run(ssm_cockpit::actions::cli::RunArgs),
+    /// Start an Automation runbook (gate, confirmation, audit log) and follow its steps.
+    Automation(ssm_cockpit::actions::cli::AutomationArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -108,6 +113,74 @@ enum ExportWhat {
     },
     /// Compliance of every scope: one record per compliance type.
     Compliance {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// State Manager associations of every scope, with node counts per status.
+    Associations {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// Maintenance windows of every scope, with their runs of the next days.
+    Windows {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// Parameter Store parameters of every scope; SecureString values only with
+    /// --with-decryption.
+    Parameters {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+        /// Include SecureString values, decrypted (they are left out otherwise).
+        #[arg(long)]
+        with_decryption: bool,
+    },
+    /// Patch baselines of every scope with approval rules and patch groups.
+    Baselines {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// SSM documents every scope sees (its own, AWS's, shared).
+    Documents {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// Hybrid activations of every scope: registrations, expiry, state, instance tier.
+    Activations {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// Recent Run Command commands of every scope.
+    Commands {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Export the scopes that answered even when others failed (exit 0).
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// Recent Automation executions of every scope.
+    Automations {
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
         /// Export the scopes that answered even when others failed (exit 0).
@@ -333,6 +406,128 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     .await;
                     ("compliance summaries", r)
                 }
+                ExportWhat::Associations {
+                    format,
+                    allow_partial,
+                } => {
+                    let r = export::export_associations(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("associations", r)
+                }
+                ExportWhat::Windows {
+                    format,
+                    allow_partial,
+                } => {
+                    let r = export::export_windows(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("maintenance windows", r)
+                }
+                ExportWhat::Parameters {
+                    format,
+                    allow_partial,
+                    with_decryption,
+                } => {
+                    let r = export::export_parameters(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        with_decryption,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("parameters", r)
+                }
+                ExportWhat::Baselines {
+                    format,
+                    allow_partial,
+                } => {
+                    let r = export::export_baselines(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("patch baselines", r)
+                }
+                ExportWhat::Documents {
+                    format,
+                    allow_partial,
+                } => {
+                    let r = export::export_documents(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("documents", r)
+                }
+                ExportWhat::Activations {
+                    format,
+                    allow_partial,
+                } => {
+                    let r = export::export_activations(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("activations", r)
+                }
+                ExportWhat::Commands {
+                    format,
+                    allow_partial,
+                } => {
+                    let r = export::export_commands(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("commands", r)
+                }
+                ExportWhat::Automations {
+                    format,
+                    allow_partial,
+                } => {
+                    let r = export::export_automations(
+                        &aws,
+                        &accounts,
+                        &poll_opts,
+                        format,
+                        allow_partial,
+                        &mut out,
+                    )
+                    .await;
+                    ("automation executions", r)
+                }
                 ExportWhat::Inventory {
                     type_name,
                     format,
@@ -367,6 +562,18 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Run(args)) => {
+            let ctx = action_context(g, &aws, &accounts, &config)?;
+            ssm_cockpit::actions::cli::run_command(ctx, args)
+                .await
+                .map(ExitCode::from)
+        }
+        Some(Command::Automation(args)) => {
+            let ctx = action_context(g, &aws, &accounts, &config)?;
+            ssm_cockpit::actions::cli::start_automation(ctx, args)
+                .await
+                .map(ExitCode::from)
+        }
         Some(Command::Sim(_) | Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         None => {
             let theme_name = g.theme.clone().or(config.theme.clone());
@@ -394,6 +601,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 demo: g.demo,
             });
             app.set_keys(config.keymap());
+            app.set_audit_path(
+                config
+                    .audit
+                    .path
+                    .clone()
+                    .or_else(ssm_cockpit::actions::audit::default_path),
+            );
             if g.wallboard {
                 let panes = config
                     .wallboard
@@ -421,6 +635,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 role_name: accounts.role_name.clone(),
                 record_dir: config.session.recordings(),
             });
+            let actions = ssm_cockpit::aws::WriteAccess::unless_read_only(g.read_only, g.wallboard)
+                .map(|access| ssm_cockpit::actions::ActionSetup {
+                    connector: connector.clone(),
+                    access,
+                    role_name: accounts.role_name.clone(),
+                    gate: ssm_cockpit::actions::Gate::new(config.actions.clone()),
+                    audit_path: ssm_cockpit::actions::cli::audit_path(&config).ok(),
+                });
             let pollers = tokio::spawn(poll::run_estate(
                 aws,
                 accounts,
@@ -428,12 +650,31 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 tx,
                 connector.clone(),
             ));
-            let result = ssm_cockpit::tui::run(app, rx, sessions, Some(poll_handle)).await;
+            let result =
+                ssm_cockpit::tui::run_with_actions(app, rx, sessions, Some(poll_handle), actions)
+                    .await;
             pollers.abort();
             result.map_err(|e| format!("terminal: {e}"))?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// What the headless actions need; refused in read-only and wallboard mode.
+fn action_context<'a>(
+    g: &Global,
+    aws: &'a AwsOptions,
+    accounts: &'a config::AccountsConfig,
+    config: &'a Config,
+) -> Result<ssm_cockpit::actions::cli::Context<'a>, String> {
+    let access = ssm_cockpit::aws::WriteAccess::unless_read_only(g.read_only, g.wallboard)
+        .ok_or("this changes AWS, and --read-only (or --wallboard) forbids it")?;
+    Ok(ssm_cockpit::actions::cli::Context {
+        aws,
+        accounts,
+        config,
+        access,
+    })
 }
 
 /// Writes to stdout; a closed pipe is an error, not a panic.

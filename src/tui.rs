@@ -44,6 +44,10 @@ const SESSION_BATCH: usize = 512;
 /// How long quitting waits for open sessions to close.
 const QUIT_GRACE: Duration = Duration::from_millis(1500);
 
+/// How long quitting waits for a change call in flight to have its audit result line
+/// written (at the same time as the sessions close).
+const ACTION_QUIT_GRACE: Duration = Duration::from_millis(3000);
+
 /// The loop's side of the effects: starts sessions and routes commands to their
 /// handles; tells the pollers which feeds to poll and passes on-demand requests.
 struct EffectRunner {
@@ -53,6 +57,8 @@ struct EffectRunner {
     poll: Option<PollHandle>,
     /// Requests nobody can answer, returned to the app as failures.
     unanswered: Vec<DetailRequest>,
+    /// Runs confirmed changes (refuses them all in read-only mode).
+    actions: crate::actions::ActionRunner,
 }
 
 impl EffectRunner {
@@ -72,6 +78,8 @@ impl EffectRunner {
                         p.set_feeds(feeds);
                     }
                 }
+                Effect::Action(run) => self.actions.start(run),
+                Effect::ActionRead(read) => self.actions.read(read),
                 Effect::Request(request) => {
                     let sent = self
                         .poll
@@ -166,11 +174,24 @@ fn restore() {
 /// Runs the cockpit until the user quits (or SIGTERM/SIGHUP). `feed` delivers poller
 /// events; `sessions` starts Session Manager sessions (`None`: none are started); `poll`
 /// takes the feeds the panes want and on-demand requests (`None`: none are answered).
+/// No change can be made: see [`run_with_actions`].
 pub async fn run(
+    app: App,
+    feed: mpsc::Receiver<FeedEvent>,
+    sessions: Option<SessionSetup>,
+    poll: Option<PollHandle>,
+) -> std::io::Result<()> {
+    run_with_actions(app, feed, sessions, poll, None).await
+}
+
+/// [`run`], with `actions` running the changes the operator confirms (`None`: every
+/// change is refused, as in read-only mode).
+pub async fn run_with_actions(
     mut app: App,
     mut feed: mpsc::Receiver<FeedEvent>,
     sessions: Option<SessionSetup>,
     poll: Option<PollHandle>,
+    actions: Option<crate::actions::ActionSetup>,
 ) -> std::io::Result<()> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -182,7 +203,10 @@ pub async fn run(
     execute!(stdout(), EnableMouseCapture, EnableBracketedPaste)?;
 
     let (session_tx, mut session_rx) = mpsc::channel(1024);
+    let (action_runner, mut action_rx) =
+        crate::actions::ActionRunner::new(actions.filter(|_| !app.options.read_only));
     let mut runner = EffectRunner {
+        actions: action_runner,
         setup: sessions.filter(|_| !app.options.read_only),
         handles: HashMap::new(),
         events: session_tx,
@@ -199,6 +223,7 @@ pub async fn run(
     let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hup = signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut feed_open = true;
+    let mut trim = MemoryTrim::default();
 
     terminal.draw(|f| crate::ui::render(f, &mut app))?;
     runner.execute(app.take_effects());
@@ -223,6 +248,7 @@ pub async fn run(
                     while let Ok(more) = feed.try_recv() {
                         dirty |= app.update(Msg::Feed(more));
                     }
+                    trim.maybe_trim();
                     dirty
                 }
                 None => {
@@ -239,6 +265,17 @@ pub async fn run(
                             break;
                         };
                         dirty |= app.update(Msg::Session(id, event));
+                    }
+                    dirty
+                }
+                // The runner holds a sender: never closed.
+                None => false,
+            },
+            ae = action_rx.recv() => match ae {
+                Some(event) => {
+                    let mut dirty = app.update(Msg::Action(event));
+                    while let Ok(more) = action_rx.try_recv() {
+                        dirty |= app.update(Msg::Action(more));
                     }
                     dirty
                 }
@@ -273,7 +310,7 @@ pub async fn run(
             .iter()
             .any(|t| t.id == *id && !t.is_closed())
     });
-    let _ = tokio::time::timeout(QUIT_GRACE, async {
+    let sessions_closed = tokio::time::timeout(QUIT_GRACE, async {
         while !open.is_empty() {
             match session_rx.recv().await {
                 Some((id, SessionEvent::State(SessionState::Closed { .. }))) => {
@@ -283,11 +320,53 @@ pub async fn run(
                 None => break,
             }
         }
-    })
-    .await;
+    });
+    // A change call in flight gets its result line written before the process ends.
+    let _ = tokio::join!(sessions_closed, runner.actions.settle(ACTION_QUIT_GRACE));
     Ok(())
 }
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> std::io::Result<tokio::signal::unix::Signal> {
     tokio::signal::unix::signal(kind)
 }
+
+/// Hands freed heap pages back to the system at most once a minute. glibc keeps what a burst
+/// of poll answers freed in its per-thread arenas; a cockpit left running for days should hold
+/// what it uses, not every high-water mark it passed.
+pub struct MemoryTrim {
+    last: std::time::Instant,
+}
+
+impl Default for MemoryTrim {
+    fn default() -> Self {
+        MemoryTrim {
+            last: std::time::Instant::now(),
+        }
+    }
+}
+
+impl MemoryTrim {
+    const EVERY: Duration = Duration::from_secs(60);
+
+    /// Trims if a minute has passed since the last trim.
+    pub fn maybe_trim(&mut self) {
+        if self.last.elapsed() >= Self::EVERY {
+            self.last = std::time::Instant::now();
+            trim_heap();
+        }
+    }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim_heap() {
+    unsafe extern "C" {
+        fn malloc_trim(pad: usize) -> std::ffi::c_int;
+    }
+    // SAFETY: malloc_trim only walks glibc's own arenas; any pad value is valid.
+    unsafe {
+        malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim_heap() {}

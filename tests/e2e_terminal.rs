@@ -12,7 +12,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(cmd: &str, width: u16, height: u16) -> Option<Tmux> {
-        let socket = format!("ssm-cockpit-e2e-{}-{}", std::process::id(), width);
+        // Every server its own socket, whatever the tests running beside it use.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("ssm-cockpit-e2e-{}-{n}-{width}", std::process::id());
         let t = Tmux { socket };
         let ok = t
             .cmd(&[
@@ -287,7 +290,6 @@ fn demo_wallboard_rotates_ignores_keys_and_quits() {
         c = config.display(),
         s = status_file.display()
     );
-    // Its own width, so its own tmux socket.
     let t = Tmux::start(&cmd, 150, 40).expect("tmux session");
 
     let s = t.wait_for("the wallboard on OpsCenter", 30, |s| {
@@ -341,6 +343,373 @@ fn demo_wallboard_rotates_ignores_keys_and_quits() {
 
     t.keys(&["q"]);
     let s = t.wait_for("the shell after the wallboard", 10, |s| {
+        s.contains("cockpit-exited")
+    });
+    let status = std::fs::read_to_string(&status_file).unwrap_or_default();
+    assert_eq!(status.trim(), "0", "exit status; screen:\n{s}");
+    assert_eq!(t.pane_var("#{alternate_on}"), "0");
+}
+
+#[test]
+fn demo_reaches_associations_windows_and_the_timeline() {
+    if !tmux_available() {
+        eprintln!("skipping: no tmux");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-sm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("cockpit.log");
+    let cmd = format!(
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --read-only --log-file {l}",
+        d = dir.display(),
+        l = log.display(),
+    );
+    let t = Tmux::start(&cmd, 181, 45).expect("tmux session");
+    t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+
+    // Associations: every scope's associations, failing ones first, then one in full.
+    t.keys(&[":"]);
+    t.keys(&["-l", "associations"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("associations", 30, |s| {
+        s.contains("Associations ·") && s.contains("AWS-RunPatchBaseline")
+    });
+    assert!(s.contains("Failed"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("association detail", 20, |s| {
+        s.contains("Nodes not succeeding") && s.contains("Executions (")
+    });
+    assert!(s.contains("i-") || s.contains("mi-"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("detail closed", 5, |s| !s.contains("Executions ("));
+
+    // Maintenance windows and a window in full.
+    t.keys(&[":"]);
+    t.keys(&["-l", "windows"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("windows", 30, |s| {
+        s.contains("Maintenance windows ·") && s.contains("linux-patch-wave")
+    });
+    assert!(s.contains("enabled") && s.contains("Next run"), "{s}");
+    // One disabled window per scope.
+    t.keys(&["/"]);
+    t.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
+    t.keys(&["-l", "state=disabled"]);
+    t.keys(&["Enter"]);
+    t.wait_for("disabled windows", 10, |s| {
+        s.contains("18 shown") && s.contains("disabled")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("filter cleared", 5, |s| s.contains("108 shown"));
+    t.keys(&["Enter"]);
+    t.wait_for("window detail", 20, |s| {
+        s.contains("Tasks by priority") && s.contains("Executions (")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("window detail closed", 5, |s| {
+        !s.contains("Tasks by priority")
+    });
+
+    // The timeline of the next 7 days.
+    t.keys(&["t"]);
+    let s = t.wait_for("timeline", 30, |s| {
+        s.contains("Timeline · next 7 days") && s.contains("█")
+    });
+    assert!(s.contains("▼now"), "{s}");
+    t.keys(&["q"]);
+}
+
+#[test]
+fn demo_reaches_parameters_baselines_documents_and_packages() {
+    if !tmux_available() {
+        eprintln!("skipping: no tmux");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-ppd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("cockpit.log");
+    let cmd = format!(
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --log-file {l}",
+        d = dir.display(),
+        l = log.display(),
+    );
+    let t = Tmux::start(&cmd, 182, 45).expect("tmux session");
+    t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+
+    // Parameters: the hierarchy of every scope; a SecureString masked, then revealed.
+    t.keys(&[":"]);
+    t.keys(&["-l", "parameters"]);
+    t.keys(&["Enter"]);
+    t.wait_for("parameters", 30, |s| {
+        s.contains("Parameters ·") && s.contains("/app/") && s.contains("SecureString")
+    });
+    t.keys(&["/"]);
+    t.keys(&["-l", "name=db/password"]);
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("masked value", 20, |s| {
+        s.contains("v reveals") && s.contains("History") && s.contains("[current]")
+    });
+    assert!(s.contains("••••••••"), "{s}");
+    t.keys(&["v"]);
+    let s = t.wait_for("revealed value", 20, |s| {
+        !s.contains("v reveals") && !s.contains("decrypting")
+    });
+    assert!(s.contains("Value"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("detail closed", 5, |s| !s.contains("History"));
+    t.keys(&["Escape"]);
+    t.wait_for("filter cleared", 5, |s| !s.contains("name=db/password"));
+
+    // Patch baselines: rules, groups, the nodes of one and their missing patches.
+    t.keys(&[":"]);
+    t.keys(&["-l", "baselines"]);
+    t.keys(&["Enter"]);
+    t.wait_for("baselines", 30, |s| {
+        s.contains("Patch baselines ·") && s.contains("AWS-AmazonLinux2023Default")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("baseline detail", 20, |s| {
+        s.contains("Approval rules") && s.contains("Global filters")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("baseline detail closed", 5, |s| {
+        !s.contains("Approval rules")
+    });
+
+    // Documents and Distributor packages.
+    t.keys(&[":"]);
+    t.keys(&["-l", "documents"]);
+    t.keys(&["Enter"]);
+    t.wait_for("documents", 30, |s| {
+        s.contains("Documents ·") && s.contains("Automation") && s.contains("Package")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("document content", 20, |s| s.contains("Content (version"));
+    t.keys(&["Escape"]);
+    t.wait_for("document closed", 5, |s| !s.contains("Content (version"));
+    t.keys(&[":"]);
+    t.keys(&["-l", "packages"]);
+    t.keys(&["Enter"]);
+    t.wait_for("packages", 30, |s| {
+        s.contains("Packages ·") && s.contains("Package")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("package detail", 20, |s| {
+        s.contains("Platforms (manifest)") && s.contains("x86_64")
+    });
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+}
+
+#[test]
+fn demo_reaches_history_audit_and_activations_read_only() {
+    if !tmux_available() {
+        eprintln!("skipping: no tmux");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-hist-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let audit_dir = dir.join("ssm-cockpit");
+    std::fs::create_dir_all(&audit_dir).unwrap();
+    let audit = audit_dir.join("audit.jsonl");
+    let line = |id: &str, phase: &str, action: &str, extra: &str| {
+        format!(
+            r#"{{"time":"2026-01-02T03:04:05.000Z","phase":"{phase}","caller":"arn:aws:sts::111111111111:assumed-role/Ops/alice","action":"{action}","account":"111111111111","region":"eu-west-1","summary":"{action} by the e2e test","request":{{}},"calendars":[],"request_id":"{id}"{extra}}}"#
+        ) + "\n"
+    };
+    std::fs::write(
+        &audit,
+        line("r-1", "intent", "SendCommand", "")
+            + &line(
+                "r-1",
+                "result",
+                "SendCommand",
+                r#","result":"ok","override":"BREAKGLASS""#,
+            ),
+    )
+    .unwrap();
+    let log = dir.join("cockpit.log");
+    let cmd = format!(
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --read-only --log-file {l}",
+        d = dir.display(),
+        l = log.display(),
+    );
+    let t = Tmux::start(&cmd, 183, 45).expect("tmux session");
+    let s = t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+    assert!(s.contains(" RO "), "the read-only badge: {s}");
+    // On-premises nodes are marked once their scope's tier is known.
+    t.keys(&["/"]);
+    t.keys(&["-l", "id=mi-"]);
+    t.keys(&["Enter"]);
+    t.wait_for("hybrid nodes marked", 30, |s| s.contains("⌂"));
+    t.keys(&["Escape"]);
+
+    // Help leaves out what changes AWS.
+    t.keys(&["?"]);
+    let s = t.wait_for("help", 5, |s| s.contains("Esc or ? close"));
+    assert!(!s.contains("shell on the selected node"), "{s}");
+    assert!(!s.contains("apply now"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("help closed", 5, |s| !s.contains("Esc or ? close"));
+
+    // Recent commands of every scope, then one in full.
+    t.keys(&[":"]);
+    t.keys(&["-l", "commands"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("commands", 30, |s| {
+        s.contains("Commands ·") && s.contains("AWS-")
+    });
+    assert!(s.contains("Done"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("command detail", 10, |s| {
+        s.contains("Delivery timed out") && s.contains("Requested")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("detail closed", 5, |s| !s.contains("Delivery timed out"));
+
+    // Automation executions.
+    t.keys(&[":"]);
+    t.keys(&["-l", "automations"]);
+    t.keys(&["Enter"]);
+    t.wait_for("automations", 30, |s| {
+        s.contains("Automations ·") && s.contains("Runbook")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("execution detail", 10, |s| s.contains("Executed by"));
+    t.keys(&["Escape"]);
+    t.wait_for("detail closed", 5, |s| !s.contains("Current action"));
+
+    // Activations, with the expiring ones flagged.
+    t.keys(&[":"]);
+    t.keys(&["-l", "activations"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("activations", 30, |s| {
+        s.contains("Activations ·") && s.contains("expiring soon")
+    });
+    assert!(s.contains("expired"), "{s}");
+
+    // The audit log, following what is appended.
+    t.keys(&[":"]);
+    t.keys(&["-l", "audit"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("audit", 10, |s| {
+        s.contains("Audit ·") && s.contains("BREAKGLASS")
+    });
+    assert!(s.contains("SendCommand"), "{s}");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&audit)
+        .unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        line("r-2", "intent", "StopAutomationExecution", "").as_bytes(),
+    )
+    .unwrap();
+    drop(f);
+    let s = t.wait_for("the appended call", 10, |s| {
+        s.contains("StopAutomationExecution")
+    });
+    assert!(s.contains("no result"), "{s}");
+    t.keys(&["q"]);
+}
+
+#[test]
+fn demo_runs_a_command_from_the_nodes_pane_and_audits_it() {
+    if !tmux_available() {
+        eprintln!("skipping: no tmux");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let cmd = format!(
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --log-file {d}/cockpit.log",
+        d = dir.display(),
+    );
+    let t = Tmux::start(&cmd, 160, 40).expect("tmux session");
+    t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+
+    // An online Linux node: r opens the form on it, the document already chosen.
+    t.keys(&["/"]);
+    t.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
+    t.keys(&["-l", "ping=online platform=linux"]);
+    t.keys(&["Enter"]);
+    t.wait_for("filtered", 5, |s| {
+        !s.contains("540 shown") && s.contains("shown")
+    });
+    t.keys(&["r"]);
+    t.wait_for("the form", 5, |s| {
+        s.contains("Run Command") && s.contains("commands*")
+    });
+    t.keys(&["-l", "echo hello-$((6*7))"]);
+    t.keys(&["F2"]);
+    let s = t.wait_for("the confirmation", 5, |s| {
+        s.contains("Confirm: Run Command")
+    });
+    assert!(s.contains("echo hello-$((6*7))"), "{s}");
+    assert!(s.contains("MaxConcurrency 50"), "{s}");
+    t.keys(&["y"]);
+    let s = t.wait_for("the node's output", 30, |s| s.contains("hello-42"));
+    assert!(s.contains("Success"), "{s}");
+    t.wait_for("the run ended", 30, |s| s.contains("done ·"));
+    t.keys(&["Escape"]);
+    t.wait_for("back on the nodes pane", 5, |s| !s.contains("Esc close"));
+    t.keys(&["q"]);
+
+    // Both lines of the call are in the audit log.
+    let audit = dir.join("ssm-cockpit").join("audit.jsonl");
+    let entries = ssm_cockpit::actions::read_entries(&audit).unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[1].action, "SendCommand");
+    assert_eq!(
+        entries[1].result,
+        Some(ssm_cockpit::actions::audit::Outcome::Ok)
+    );
+}
+
+#[test]
+fn demo_asks_before_quitting_with_a_shell_open() {
+    if !tmux_available() {
+        eprintln!("skipping: no tmux");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-quit-ask-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let status_file = dir.join("exit-status");
+    let cmd = format!(
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --log-file {d}/cockpit.log; \
+         echo $? > {s}; echo cockpit-exited; sleep 60",
+        d = dir.display(),
+        s = status_file.display()
+    );
+    let t = Tmux::start(&cmd, 160, 40).expect("tmux session");
+    t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+    t.keys(&["/"]);
+    t.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
+    t.keys(&["-l", "ping=online"]);
+    t.keys(&["Enter"]);
+    t.wait_for("filtered", 5, |s| {
+        !s.contains("540 shown") && s.contains("shown")
+    });
+    t.keys(&["c"]);
+    t.wait_for("a shell prompt", 20, |s| s.contains("ssm-user@"));
+    // Back to the panes with the shell still open: q asks, n stays.
+    t.keys(&["C-]"]);
+    t.keys(&["q"]);
+    t.wait_for("the panes", 5, |s| s.contains("Instance ID"));
+    t.keys(&["q"]);
+    t.wait_for("the question", 5, |s| {
+        s.contains("1 shell open — quit anyway? y/N")
+    });
+    t.keys(&["n"]);
+    t.wait_for("the question gone", 5, |s| !s.contains("quit anyway"));
+    assert!(!t.screen().contains("cockpit-exited"));
+    // Ctrl-c asks too; y quits, cleanly.
+    t.keys(&["C-c"]);
+    t.wait_for("the question again", 5, |s| s.contains("quit anyway? y/N"));
+    t.keys(&["y"]);
+    let s = t.wait_for("the shell after the cockpit", 10, |s| {
         s.contains("cockpit-exited")
     });
     let status = std::fs::read_to_string(&status_file).unwrap_or_default();

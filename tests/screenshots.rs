@@ -2,7 +2,11 @@
 //! in-process sim, the real App and UI on ratatui's TestBackend, written as SVG.
 //!
 //! `cargo test --test screenshots -- --ignored` rewrites assets/screenshot-*.svg: every pane,
-//! an OpsItem, a node's inventory, an `:app` query, a shell tab and the wallboard.
+//! an OpsItem, a node's inventory, an `:app` query, the Run Command form, its confirmation,
+//! the change calendar's refusal with the override word typed, and the live view (a real
+//! run against the sim, written to a scratch audit log), the details
+//! of an association, a maintenance window, a SecureString parameter (masked), a patch
+//! baseline and a document, a shell tab and the wallboard.
 //! The ordinary run only checks that the SVG writer produces a well-formed picture.
 
 use std::collections::HashMap;
@@ -16,9 +20,12 @@ use ratatui::style::{Color, Modifier};
 use tokio::sync::mpsc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ssm_cockpit::app::{App, AppOptions, Effect, InventoryMode, Msg, Pane, WallboardOptions};
-use ssm_cockpit::aws::{AwsOptions, SharedConnector};
-use ssm_cockpit::config::AccountsConfig;
+use ssm_cockpit::actions::{ActionEvent, ActionRunner, ActionSetup, Gate};
+use ssm_cockpit::app::{
+    ActionDialog, App, AppOptions, Effect, InventoryMode, Msg, Pane, WallboardOptions,
+};
+use ssm_cockpit::aws::{AwsOptions, SharedConnector, WriteAccess};
+use ssm_cockpit::config::{AccountsConfig, ActionsConfig};
 use ssm_cockpit::model::FeedEvent;
 use ssm_cockpit::poll::{PollHandle, PollOptions, poll_control, run_estate};
 use ssm_cockpit::session::client;
@@ -158,7 +165,19 @@ struct Demo {
     sessions: HashMap<SessionId, SessionHandle>,
     session_tx: mpsc::Sender<(SessionId, SessionEvent)>,
     session_rx: mpsc::Receiver<(SessionId, SessionEvent)>,
+    /// Runs the changes confirmed in the pictures (against the sim only).
+    actions: ActionRunner,
+    action_rx: mpsc::Receiver<ActionEvent>,
     _sim: sim::SimHandle,
+}
+
+/// A scratch audit log for the pictures' runs, empty at start (a fixed path, so the
+/// pictures that show it do not change from run to run).
+fn scratch_audit() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join("ssm-cockpit-screenshots");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.join("audit.jsonl")
 }
 
 impl Demo {
@@ -181,11 +200,13 @@ impl Demo {
             static_credentials: Some(("AKIADEMOCOCKPIT00001".into(), "demo".into())),
             max_attempts: 3,
         };
-        let app = App::new(AppOptions {
+        let mut app = App::new(AppOptions {
             context: "demo estate".into(),
             demo: true,
             ..AppOptions::default()
         });
+        let audit = scratch_audit();
+        app.set_audit_path(Some(audit.clone()));
         let (poll, control) = poll_control(app.wanted_feeds());
         let opts = PollOptions {
             nodes_interval: Duration::from_secs(3600),
@@ -207,6 +228,18 @@ impl Demo {
             connector.clone(),
         ));
         let (session_tx, session_rx) = mpsc::channel(1024);
+        let (actions, action_rx) = ActionRunner::new(Some(ActionSetup {
+            connector: connector.clone(),
+            access: WriteAccess::unless_read_only(false, false).expect("operator mode"),
+            role_name: opts.role_name.clone(),
+            // The demo's prod-freeze calendar (DEFAULT_CLOSED) is closed at start: the run
+            // is refused, then sent with the override word.
+            gate: Gate::new(ActionsConfig {
+                change_calendars: vec!["prod-freeze".into()],
+                ..ActionsConfig::default()
+            }),
+            audit_path: Some(audit),
+        }));
         Demo {
             app,
             rx,
@@ -218,6 +251,8 @@ impl Demo {
             sessions: HashMap::new(),
             session_tx,
             session_rx,
+            actions,
+            action_rx,
             _sim: handle,
         }
     }
@@ -259,6 +294,8 @@ impl Demo {
                         h.send(command);
                     }
                 }
+                Effect::Action(run) => self.actions.start(run),
+                Effect::ActionRead(read) => self.actions.read(read),
             }
         }
     }
@@ -273,16 +310,52 @@ impl Demo {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         self.effects();
         while !done(self) {
-            let msg = tokio::time::timeout_at(deadline, async {
-                tokio::select! {
-                    ev = self.rx.recv() => Msg::Feed(ev.expect("pollers running")),
-                    Some((id, ev)) = self.session_rx.recv() => Msg::Session(id, ev),
-                }
-            })
-            .await
-            .unwrap_or_else(|_| panic!("timed out after 60 s waiting for {what}"));
-            self.tagged += usize::from(matches!(msg, Msg::Feed(FeedEvent::TagsLoaded { .. })));
-            self.update(msg);
+            self.step(what, deadline, false).await;
+        }
+    }
+
+    /// Applies the next poller, session or action event (with `tick`, also the
+    /// one-second clock tick).
+    async fn step(&mut self, what: &str, deadline: tokio::time::Instant, tick: bool) {
+        let msg = tokio::time::timeout_at(deadline, async {
+            tokio::select! {
+                ev = self.rx.recv() => Msg::Feed(ev.expect("pollers running")),
+                Some((id, ev)) = self.session_rx.recv() => Msg::Session(id, ev),
+                Some(ev) = self.action_rx.recv() => Msg::Action(ev),
+                _ = tokio::time::sleep(Duration::from_secs(1)), if tick => Msg::Tick,
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("timed out after 60 s waiting for {what}"));
+        self.tagged += usize::from(matches!(msg, Msg::Feed(FeedEvent::TagsLoaded { .. })));
+        self.update(msg);
+    }
+
+    /// Draws (160×40) and feeds events, clock ticks included, until the screen's text
+    /// satisfies `done`, or panics after a minute.
+    async fn wait_screen(&mut self, what: &str, done: impl Fn(&str) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let text = screen_text(&draw(&mut self.app, 160, 40));
+            self.effects();
+            if done(&text) {
+                return;
+            }
+            self.step(what, deadline, true).await;
+        }
+    }
+
+    /// Waits for a detail overlay to have its answers (no "fetching"/"loading…" left).
+    async fn wait_detail(&mut self, what: &str) {
+        self.wait_screen(what, |t| {
+            !t.contains("fetching details…") && !t.contains("loading…")
+        })
+        .await;
+    }
+
+    fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            self.update(key(c));
         }
     }
 
@@ -317,6 +390,18 @@ fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     t.draw(|f| ui::render(f, app)).expect("draw");
     t.backend().buffer().clone()
+}
+
+/// The buffer's characters, row by row.
+fn screen_text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
 }
 
 fn key(c: char) -> Msg {
@@ -371,7 +456,7 @@ async fn write_readme_screenshots() {
     d.shot("detail", 160, 40);
     d.update(special(KeyCode::Esc));
     d.update(key('?'));
-    d.shot("help", 160, 40);
+    d.shot("help", 160, 64);
     d.update(special(KeyCode::Esc));
 
     d.show(Pane::Explorer).await;
@@ -420,6 +505,99 @@ async fn write_readme_screenshots() {
 
     d.show(Pane::Scopes).await;
     d.shot("scopes", 160, 40);
+
+    // Run Command on three marked online Linux nodes: the form, the confirmation, and the
+    // live view of the real run (the sim runs the script with bash).
+    d.app.show_pane(Pane::Nodes);
+    d.app.set_filter("platform=linux ping=online");
+    d.keys("   r");
+    d.keys("echo \"hello from $AWS_SSM_INSTANCE_ID in $AWS_SSM_REGION_NAME\"");
+    d.update(special(KeyCode::Enter));
+    d.keys("uname -s");
+    d.shot("run-form", 160, 40);
+    d.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    d.shot("run-confirm", 160, 40);
+    d.update(key('y'));
+    d.wait("the change calendar's refusal", |d| {
+        matches!(d.app.actions.dialog, Some(ActionDialog::Refused(_)))
+    })
+    .await;
+    d.keys("BREAK-GLASS");
+    d.shot("run-refused", 160, 40);
+    d.update(special(KeyCode::Enter));
+    d.wait("the run to finish", |d| {
+        d.app.actions.live_run().is_some_and(|r| r.is_finished())
+    })
+    .await;
+    d.wait_screen("the run's output", |t| t.contains("hello from i-"))
+        .await;
+    d.shot("run-live", 160, 40);
+    // Esc closes the live view (the run is done; starting it cleared the marks), then
+    // the filter, and with it the last note.
+    d.update(special(KeyCode::Esc));
+    d.update(special(KeyCode::Esc));
+
+    d.show(Pane::Commands).await;
+    d.shot("commands", 160, 40);
+    d.show(Pane::Automations).await;
+    d.shot("automations", 160, 40);
+    d.app.show_pane(Pane::Audit);
+    d.wait_screen("the audit rows", |t| t.contains("SendCommand"))
+        .await;
+    d.shot("audit", 160, 40);
+    d.show(Pane::Activations).await;
+    d.shot("activations", 160, 40);
+
+    d.show(Pane::Associations).await;
+    d.shot("associations", 160, 40);
+    d.update(special(KeyCode::Enter));
+    d.wait_detail("the association detail").await;
+    d.shot("association", 160, 40);
+    d.update(special(KeyCode::Esc));
+
+    d.show(Pane::Windows).await;
+    d.shot("windows", 160, 40);
+    d.update(special(KeyCode::Enter));
+    d.wait_detail("the maintenance window detail").await;
+    d.shot("window", 160, 40);
+    d.update(special(KeyCode::Esc));
+
+    d.show(Pane::Timeline).await;
+    d.shot("timeline", 160, 40);
+
+    d.show(Pane::Parameters).await;
+    d.shot("parameters", 160, 40);
+    // A SecureString's detail: masked (nothing asked to decrypt it).
+    d.update(key('/'));
+    d.keys("type=securestring");
+    d.update(special(KeyCode::Enter));
+    d.update(special(KeyCode::Enter));
+    d.wait_detail("the parameter detail").await;
+    d.shot("parameter", 160, 48);
+    d.update(special(KeyCode::Esc));
+
+    d.show(Pane::Baselines).await;
+    d.shot("baselines", 160, 40);
+    d.update(special(KeyCode::Enter));
+    d.wait_detail("the baseline detail").await;
+    d.shot("baseline", 160, 48);
+    d.update(special(KeyCode::Esc));
+
+    d.show(Pane::Documents).await;
+    d.shot("documents", 160, 40);
+    d.update(key('/'));
+    d.keys("AWS-RunPatchBaseline");
+    d.update(special(KeyCode::Enter));
+    d.update(special(KeyCode::Enter));
+    d.wait_detail("the document detail").await;
+    d.shot("document", 160, 48);
+    d.update(special(KeyCode::Esc));
+
+    d.show(Pane::Packages).await;
+    d.shot("packages", 160, 40);
 
     // A shell on an online Linux node of the sim, with a command's output.
     d.app.show_pane(Pane::Nodes);

@@ -1233,3 +1233,139 @@ async fn inventory_filters_aggregates_and_puts() {
         .expect_err("t");
     assert_eq!(code(&err.into_service_error()), "InvalidNextToken");
 }
+
+/// Runbooks that act on EC2 instances only: they reject `mi-` ids.
+const EC2_ONLY_RUNBOOKS: &[&str] = &[
+    "AWS-RestartEC2Instance",
+    "AWS-StopEC2Instance",
+    "AWS-StartEC2Instance",
+    "AWS-TerminateEC2Instance",
+    "AWS-CreateImage",
+    "AWS-ResizeInstance",
+    "AWSSupport-ExecuteEC2Rescue",
+    "AWSSupport-TroubleshootManagedInstance",
+];
+
+#[tokio::test]
+async fn ops_items_about_managed_nodes_speak_of_managed_nodes() {
+    let h = start(200, 1).await;
+    let mut managed = 0;
+    let mut ec2 = 0;
+    for region in ["us-east-1", "eu-west-1"] {
+        let c = common::ssm_with(
+            &h,
+            common::mgmt_creds(),
+            region,
+            aws_sdk_ssm::config::retry::RetryConfig::disabled(),
+        );
+        let online: HashSet<String> = c
+            .describe_instance_information()
+            .max_results(50)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .expect("nodes")
+            .iter()
+            .filter(|n| n.ping_status().is_some_and(|p| p.as_str() == "Online"))
+            .filter_map(|n| n.instance_id().map(str::to_string))
+            .collect();
+        for summary in ops_items(&c, Vec::new()).await {
+            let id = summary.ops_item_id().expect("id");
+            let item = c
+                .get_ops_item()
+                .ops_item_id(id)
+                .send()
+                .await
+                .expect("get ops item");
+            let item = item.ops_item().expect("item");
+            let data = item.operational_data().expect("data");
+            let value = |k: &str| data.get(k).and_then(|v| v.value()).unwrap_or("");
+            let resources = value("/aws/resources");
+            if resources.contains(":instance/i-") {
+                ec2 += 1;
+            }
+            let Some(node) = resources
+                .split("managed-instance/")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+            else {
+                assert!(!resources.contains("mi-"), "{id}: {resources}");
+                continue;
+            };
+            managed += 1;
+            assert!(
+                resources.contains(&format!(
+                    "arn:aws:ssm:{region}:{}:managed-instance/mi-",
+                    item.ops_item_arn()
+                        .and_then(|a| a.split(':').nth(4))
+                        .unwrap_or("?")
+                )),
+                "{id}: {resources}"
+            );
+            let mut texts = vec![item.title().unwrap_or(""), item.description().unwrap_or("")];
+            texts.extend(data.values().filter_map(|v| v.value()));
+            for t in texts {
+                assert!(
+                    !t.to_ascii_lowercase().contains("ec2 instance"),
+                    "{id} about {node}: {t}"
+                );
+            }
+            let automations: serde_json::Value =
+                serde_json::from_str(value("/aws/automations")).expect("automations json");
+            let runbooks: Vec<&str> = automations
+                .as_array()
+                .expect("list")
+                .iter()
+                .filter_map(|a| a.get("automationId").and_then(|v| v.as_str()))
+                .collect();
+            assert!(!runbooks.is_empty(), "{id} suggests no runbook");
+            for rb in runbooks {
+                assert!(!EC2_ONLY_RUNBOOKS.contains(&rb), "{id} about {node}: {rb}");
+                // The runbook exists, is an Automation runbook and takes the node as
+                // its InstanceId.
+                let d = c
+                    .describe_document()
+                    .name(rb)
+                    .send()
+                    .await
+                    .expect("runbook exists");
+                let d = d.document().expect("document");
+                assert_eq!(d.document_type().map(|t| t.as_str()), Some("Automation"));
+                assert!(
+                    d.parameters()
+                        .iter()
+                        .any(|p| p.name() == Some("InstanceId")),
+                    "{rb} takes no InstanceId"
+                );
+                if online.contains(node) {
+                    c.start_automation_execution()
+                        .document_name(rb)
+                        .parameters("InstanceId", vec![node.to_string()])
+                        .parameters("ServiceName", vec!["amazon-ssm-agent".to_string()])
+                        .send()
+                        .await
+                        .expect("runbook starts on the managed node");
+                }
+            }
+            // Related runbook documents resolve by their ARN.
+            let related = c
+                .list_ops_item_related_items()
+                .ops_item_id(id)
+                .send()
+                .await
+                .expect("related items");
+            for r in related.summaries() {
+                let uri = r.resource_uri().unwrap_or("");
+                c.describe_document()
+                    .name(uri)
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{uri}: {e:?}"));
+            }
+        }
+    }
+    assert!(managed > 0, "no OpsItem about a managed node");
+    assert!(ec2 > 0, "no OpsItem about an EC2 instance");
+}

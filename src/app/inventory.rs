@@ -3,12 +3,12 @@
 //! by version.
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use super::filter::FilterColumn;
 use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell};
 use crate::model::{ApplicationHit, Estate, InventoryEntry, InventoryRows, ScopeId};
+pub use crate::model::{compare_versions, version_below};
 
 /// Attribute columns shown at most per inventory type.
 pub const MAX_ATTRS: usize = 12;
@@ -72,6 +72,13 @@ impl TableSource for EntryRows<'_> {
                 .find(|(k, _)| k == attr)
                 .map_or("", |(_, v)| v.as_str()),
         )
+    }
+
+    /// `Version`, `AgentVersion`, `PlatformVersion`, ... sort by version parts.
+    fn sorts_as_version(&self, col: InvCol) -> bool {
+        self.attrs
+            .get(usize::from(col.0))
+            .is_some_and(|a| a.ends_with("Version"))
     }
 
     fn row_key(&self, row: usize) -> String {
@@ -202,6 +209,10 @@ impl TableSource for HitRows<'_> {
             AppCol::Version => Cow::Borrowed(&h.version),
             AppCol::Publisher => Cow::Borrowed(&h.publisher),
         }
+    }
+
+    fn sorts_as_version(&self, col: AppCol) -> bool {
+        col == AppCol::Version
     }
 
     fn row_key(&self, row: usize) -> String {
@@ -453,68 +464,36 @@ impl InventoryView {
     }
 }
 
-/// Compares two version strings part by part (`1.10` after `1.9`; `3.0.2a` after `3.0.2`).
-pub fn compare_versions(a: &str, b: &str) -> Ordering {
-    let split = |s: &str| -> Vec<String> {
-        s.split(['.', '-', '_', '+', ' ', ':'])
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
-    let (pa, pb) = (split(a), split(b));
-    for i in 0..pa.len().max(pb.len()) {
-        let (x, y) = (pa.get(i), pb.get(i));
-        let ord = match (x, y) {
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Less,
-            (Some(_), None) => Ordering::Greater,
-            (Some(x), Some(y)) => compare_part(x, y),
-        };
-        if ord != Ordering::Equal {
-            return ord;
-        }
-    }
-    Ordering::Equal
-}
-
-fn compare_part(x: &str, y: &str) -> Ordering {
-    let digits = |s: &str| s.chars().take_while(char::is_ascii_digit).count();
-    let (dx, dy) = (digits(x), digits(y));
-    if dx > 0 && dy > 0 {
-        let nx = x[..dx].trim_start_matches('0');
-        let ny = y[..dy].trim_start_matches('0');
-        nx.len()
-            .cmp(&ny.len())
-            .then_with(|| nx.cmp(ny))
-            .then_with(|| x[dx..].cmp(&y[dy..]))
-    } else {
-        x.cmp(y)
-    }
-}
-
-/// `version` is below `bound`.
-pub fn version_below(version: &str, bound: &str) -> bool {
-    compare_versions(version, bound) == Ordering::Less
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn versions_compare_by_parts() {
-        assert!(version_below("1.9", "1.10"));
-        assert!(version_below("1.1.1k", "3.0"));
-        assert!(!version_below("3.0.2", "3.0"));
-        assert!(version_below("3.0", "3.0.2"));
-        assert!(!version_below("3.0", "3.0"));
-        assert!(version_below("2.4.57-1ubuntu2", "2.4.58"));
-        assert!(!version_below("10.0.20348", "9"));
-        assert_eq!(compare_versions("", ""), Ordering::Equal);
-        // Huge numbers never overflow.
-        assert!(version_below(
-            "99999999999999999999998",
-            "99999999999999999999999"
-        ));
+    fn application_versions_sort_by_parts() {
+        let entries: Vec<InventoryEntry> = ["1.10.0", "1.9.2", "2.3.1000", "2.3.999"]
+            .iter()
+            .map(|v| {
+                vec![
+                    ("Name".to_string(), "nginx".to_string()),
+                    ("Version".to_string(), v.to_string()),
+                ]
+            })
+            .collect();
+        let attrs = vec!["Name".to_string(), "Version".to_string()];
+        let rows = EntryRows {
+            entries: &entries,
+            attrs: &attrs,
+        };
+        assert!(rows.sorts_as_version(InvCol(1)));
+        assert!(!rows.sorts_as_version(InvCol(0)));
+        let mut t = TableView::new(InvCol(1), false);
+        t.set_columns(vec![InvCol(0), InvCol(1)], attrs.clone());
+        t.sync(&rows, 1);
+        let versions: Vec<&str> = t
+            .rows()
+            .iter()
+            .map(|r| entries[*r as usize][1].1.as_str())
+            .collect();
+        assert_eq!(versions, ["1.9.2", "1.10.0", "2.3.999", "2.3.1000"]);
     }
 }

@@ -90,6 +90,73 @@ impl Action {
     }
 }
 
+/// A key that changes AWS when pressed: runs a command or a runbook, cancels or stops
+/// one, edits an OpsItem or a parameter, applies an association, opens a session.
+/// Read-only mode ignores these keys, and the help overlay and the footers leave them out
+/// there. Whoever adds such a key lists it here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MutatingKey {
+    /// The key as the help overlay and footers write it (`a`, `Ctrl-x`).
+    pub key: &'static str,
+    /// A word of its help and footer text that tells it apart from other uses of the
+    /// same key (`apply` for `a` in the associations pane, not `a` = app query).
+    pub verb: &'static str,
+}
+
+/// Every mutating key of the panes.
+pub const MUTATING_KEYS: &[MutatingKey] = &[
+    MutatingKey {
+        key: "c",
+        verb: "shell",
+    },
+    MutatingKey {
+        key: "p",
+        verb: "forward",
+    },
+    MutatingKey {
+        key: "a",
+        verb: "apply",
+    },
+    MutatingKey {
+        key: "r / R",
+        verb: "Run Command",
+    },
+    MutatingKey {
+        key: "Space",
+        verb: "Run Command",
+    },
+    MutatingKey {
+        key: "a / x",
+        verb: "runbook",
+    },
+    MutatingKey {
+        key: "u / e",
+        verb: "OpsItem",
+    },
+    MutatingKey {
+        key: ":run :runbook",
+        verb: "forms",
+    },
+];
+
+/// Whether a help or footer entry (`key`, `what`) is one of [`MUTATING_KEYS`].
+pub fn is_mutating_entry(key: &str, what: &str) -> bool {
+    MUTATING_KEYS
+        .iter()
+        .any(|m| m.key == key && what.contains(m.verb))
+}
+
+/// The entries of a help or footer table to show: all of them, or in read-only mode
+/// those that change nothing.
+pub fn shown_entries<'a, T: AsRef<str>>(
+    entries: impl IntoIterator<Item = (T, &'a str)>,
+    read_only: bool,
+) -> impl Iterator<Item = (T, &'a str)> {
+    entries
+        .into_iter()
+        .filter(move |(k, what)| !(read_only && is_mutating_entry(k.as_ref(), what)))
+}
+
 /// One key with its Ctrl/Alt modifiers, as written in `[keys]` ("j", "Ctrl-d", "F5").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeySpec {
@@ -456,6 +523,19 @@ mod tests {
         assert_eq!(map.action(&ctrl_d), Some(Action::HalfPageDown));
         let d = ev(KeyCode::Char('d'), KeyModifiers::NONE);
         assert_eq!(map.action(&d), None);
+    }
+
+    #[test]
+    fn mutating_entries_are_hidden_in_read_only_mode() {
+        let entries = [
+            ("a", "associations: apply now"),
+            ("a", "inventory: app query"),
+        ];
+        let shown: Vec<_> = shown_entries(entries, true).collect();
+        assert_eq!(shown, vec![("a", "inventory: app query")]);
+        assert_eq!(shown_entries(entries, false).count(), 2);
+        assert!(is_mutating_entry("c", "shell on the selected node"));
+        assert!(!is_mutating_entry("c", "compliance"));
     }
 
     #[test]

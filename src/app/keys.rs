@@ -8,8 +8,9 @@ use super::{App, Focus, Overlay, Pane};
 
 /// Every key, for the help overlay: (keys, what they do).
 pub const KEY_HELP: &[(&str, &str)] = &[
-    ("1-6", "Nodes Explorer OpsCenter"),
+    ("1-9", "Nodes Explorer OpsCenter"),
     ("", "Compliance Inventory Scopes"),
+    ("", "Commands Automations Audit"),
     ("Tab / Shift-Tab", "next / previous pane"),
     (":", "command (see Commands)"),
     ("j k / ↓ ↑", "next / previous row"),
@@ -35,6 +36,22 @@ pub const PANE_KEY_HELP: &[(&str, &str)] = &[
     ("← → / [ ]", "inventory: other type"),
     ("a / m", "inventory: app query / view"),
     ("Enter", "scopes: only that scope"),
+    ("Enter", "commands, automations, audit,"),
+    ("", "activations: the record in full"),
+    ("n", "commands: go to its first node"),
+    ("r", "audit: read the log again"),
+    ("Enter", "associations: executions and"),
+    ("", "failing nodes; j/k Enter: go to node"),
+    ("a", "associations: apply now"),
+    ("Enter", "windows: targets, tasks, runs"),
+    ("t", "windows: the 7-day timeline"),
+    ("w", "timeline: per window / per scope"),
+    ("c", "timeline: freezes / every calendar"),
+    ("Enter", "timeline: that line's windows"),
+    ("← → / h l", "parameters: path up / down"),
+    ("Enter · v", "parameter: history · reveal value"),
+    ("Enter · n p", "baseline: rules, nodes' patches"),
+    ("Enter", "documents, packages: content"),
     ("r", "fetch the detail again"),
 ];
 
@@ -83,7 +100,7 @@ impl App {
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(key.code, KeyCode::Char('c' | 'C')) {
-            self.quit = true;
+            self.request_quit();
             return true;
         }
         if is_leader(&key) && self.overlay == Overlay::None && !self.filter_editing {
@@ -93,12 +110,17 @@ impl App {
         if self.command.is_some() && self.overlay == Overlay::None {
             return self.command_key(key);
         }
+        if let Some(done) = self.action_key(&key) {
+            return done;
+        }
         match self.overlay {
             Overlay::Help => self.help_key(key),
             Overlay::Detail { .. } => self.detail_key(key),
             Overlay::Forward(_) => self.forward_key(key),
             Overlay::OpsItem { .. } => self.ops_item_key(key),
             Overlay::ComplianceItems { .. } => self.compliance_items_key(key),
+            Overlay::Record { .. } => self.record_key(key),
+            Overlay::Catalog(_) => self.catalog_detail_key(key),
             Overlay::None if self.filter_editing => self.filter_key(key, ctrl),
             Overlay::None => {
                 let had_notice = self.notice.take().is_some();
@@ -120,14 +142,32 @@ impl App {
         match key.code {
             _ if close => {
                 self.overlay = Overlay::None;
+                self.help_scroll = 0;
                 true
             }
             KeyCode::Esc | KeyCode::Char('?' | 'q') => {
                 self.overlay = Overlay::None;
+                self.help_scroll = 0;
                 true
             }
+            KeyCode::Char('j') | KeyCode::Down => self.scroll_help(1),
+            KeyCode::Char('k') | KeyCode::Up => self.scroll_help(-1),
+            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll_help(10),
+            KeyCode::PageUp => self.scroll_help(-10),
+            KeyCode::Char('g') | KeyCode::Home => {
+                self.help_scroll = 0;
+                true
+            }
+            KeyCode::Char('G') | KeyCode::End => self.scroll_help(i32::from(u16::MAX)),
             _ => false,
         }
+    }
+
+    /// The help overlay clamps the offset to what it has to show.
+    fn scroll_help(&mut self, delta: i32) -> bool {
+        self.help_scroll =
+            u16::try_from((i32::from(self.help_scroll) + delta).max(0)).unwrap_or(u16::MAX);
+        true
     }
 
     fn detail_key(&mut self, key: KeyEvent) -> bool {
@@ -150,7 +190,7 @@ impl App {
         let nodes = &mut self.nodes;
         if let Some(action) = self.keys.action(&key) {
             match action {
-                Action::Quit => self.quit = true,
+                Action::Quit => self.request_quit(),
                 Action::HalfPageDown => nodes.move_by(estate, (page / 2).max(1)),
                 Action::HalfPageUp => nodes.move_by(estate, -(page / 2).max(1)),
                 Action::PageDown => nodes.move_by(estate, page),

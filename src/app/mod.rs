@@ -1,41 +1,86 @@
 //! App state and update (The Elm Architecture): messages in, state changes, a redraw flag out.
 
+mod actions;
+mod actions_docs;
+mod actions_quit;
+mod associations;
+mod audit;
+mod baselines;
 mod columns;
 mod compliance;
+mod documents;
 mod filter;
+mod history;
 mod inventory;
 mod keymap;
 mod keys;
 mod navigate;
 mod nodes;
 mod ops;
+mod packages;
 mod panes;
+mod parameters;
 mod sessions;
+mod state_manager;
 mod table;
 pub mod term_keys;
+mod timeline;
 mod wallboard;
+mod windows;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
+pub use actions::{
+    ACTION_KEY_HELP, ActionDialog, ActionForm, ActionsView, CommandView, ConfirmDialog, FieldKey,
+    FormField, FormKind, FullOutput, OUTPUT_TRUNCATED, QuitDialog, RefusedDialog, RunPhase,
+    RunView,
+};
+pub use actions_docs::aws_reserved_name;
+pub use actions_quit::QuitBlockers;
+pub use associations::{
+    AssocCol, AssociationOpen, AssociationRows, AssociationsView, failing_nodes, status_rank,
+};
+pub use audit::{AuditCall, AuditCol, AuditRows, AuditView, NO_RESULT, audit_time, short_caller};
+pub use baselines::{BaseCol, BaselineRows};
 pub use columns::Column;
 pub use compliance::{ComplianceView, ResCol, ResourceRows, SummaryRow, compliance_summary};
+pub use documents::{
+    DocCol, DocumentRows, document_ref, owner_kind, package_platforms, readable_content,
+};
 pub use filter::{Filter, FilterColumn, FilterError, Matcher, Term};
+pub use history::{
+    ActCol, ActivationRows, AutoCol, AutomationRows, CmdCol, CommandRows, FeedList, HistoryPanes,
+    Record, command_progress, is_history_pane,
+};
 pub use inventory::{
     AppCol, AppQueryView, EntryRows as InventoryEntries, InvCol, InventoryMode, InventoryView,
     VersionCount, node_types as inventory_types, version_below,
 };
-pub use keymap::{Action, KeyMap, KeySpec, KeysConfig};
+pub use keymap::{
+    Action, KeyMap, KeySpec, KeysConfig, MUTATING_KEYS, MutatingKey, is_mutating_entry,
+    shown_entries,
+};
 pub use keys::{FILTER_HELP, KEY_HELP, PANE_KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 pub use navigate::{Back, Request};
 pub use nodes::{NodesView, RowRef};
 pub use ops::{OpsCol, OpsRows, OpsView, node_id as node_id_of, severity_label};
+pub use packages::PatchOperation;
 pub use panes::{COMMAND_HELP, Command, PANE_ALIASES, Pane, ScopeFilter, parse_command};
+pub use parameters::{
+    CatalogDetail, CatalogItem, CatalogList, CatalogPanes, ParamCol, ParameterRows, is_catalog_pane,
+};
 pub use sessions::{
     Effect, Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
 };
+pub use state_manager::is_state_manager_pane;
 pub use table::{TableColumn, TableSource, TableView, Viewport};
+pub use timeline::{
+    Closure, TIMELINE_DAYS, TimelineGroup, TimelineRow, TimelineView, WindowSpan, closures,
+    shows_calendar, timeline_rows,
+};
 pub use wallboard::{StaleFeed, WallboardOptions, wallboard_clock};
+pub use windows::{WinCol, WindowOpen, WindowRows, WindowsView};
 
 use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
 use crate::session::{SessionEvent, SessionId};
@@ -56,6 +101,8 @@ pub enum Msg {
     Session(SessionId, SessionEvent),
     /// Text pasted into the cockpit's terminal (bracketed paste).
     Paste(String),
+    /// Progress of a change (see `crate::actions`).
+    Action(crate::actions::ActionEvent),
 }
 
 /// How the app was started.
@@ -95,6 +142,13 @@ pub enum Overlay {
         compliance_type: String,
         view: Viewport,
     },
+    /// A command, automation execution, activation or audited call in full.
+    Record {
+        record: Record,
+        scroll: u16,
+    },
+    /// A parameter, patch baseline or document in full.
+    Catalog(CatalogDetail),
 }
 
 /// The `:` command line while it is edited.
@@ -144,6 +198,8 @@ pub struct App {
     pub nodes: NodesView,
     pub options: AppOptions,
     overlay: Overlay,
+    /// First line of the help overlay shown (it scrolls when the terminal is short).
+    help_scroll: u16,
     /// The filter bar has the keyboard.
     filter_editing: bool,
     /// Cursor in the filter text, a byte offset on a char boundary.
@@ -169,6 +225,16 @@ pub struct App {
     pub ops: OpsView,
     pub compliance: ComplianceView,
     pub inventory: InventoryView,
+    /// The action flows: forms, confirmation, refusals, live views of runs.
+    pub actions: ActionsView,
+    /// The history, audit and activations panes.
+    pub history: HistoryPanes,
+    /// The parameters, baselines, documents and packages panes.
+    pub catalog: CatalogPanes,
+    /// The State Manager panes: associations, maintenance windows, timeline.
+    pub associations: AssociationsView,
+    pub windows: WindowsView,
+    pub timeline: TimelineView,
     /// Scroll of the explorer pane.
     pub explorer_scroll: u16,
     /// Selection of the scopes pane.
@@ -186,6 +252,7 @@ impl App {
             nodes: NodesView::default(),
             options: opts,
             overlay: Overlay::None,
+            help_scroll: 0,
             filter_editing: false,
             filter_cursor: 0,
             quit: false,
@@ -204,6 +271,12 @@ impl App {
             ops: OpsView::default(),
             compliance: ComplianceView::default(),
             inventory: InventoryView::default(),
+            actions: ActionsView::default(),
+            history: HistoryPanes::default(),
+            catalog: CatalogPanes::default(),
+            associations: AssociationsView::default(),
+            windows: WindowsView::default(),
+            timeline: TimelineView::default(),
             explorer_scroll: 0,
             scopes_view: Viewport::default(),
             wanted: Pane::Nodes.feeds(),
@@ -221,14 +294,28 @@ impl App {
                 self.nodes.sync(&self.estate);
                 self.on_key(key)
             }
+            // The action dialogs and live view take the keyboard only.
+            Msg::Mouse(_) if self.actions.captures_keys() => false,
             Msg::Mouse(mouse) => {
                 self.nodes.sync(&self.estate);
                 self.on_mouse(mouse)
             }
-            Msg::Resize(..) | Msg::Tick => true,
-            Msg::Feed(event) => self.on_feed(event),
+            Msg::Resize(..) => true,
+            Msg::Tick => {
+                self.history_tick();
+                true
+            }
+            Msg::Feed(event) => {
+                let changed = self.on_feed(event);
+                self.refresh_action_form() || changed
+            }
             Msg::Session(id, event) => self.on_session(id, event),
+            Msg::Paste(text) if self.actions.captures_keys() => self.action_paste(&text),
             Msg::Paste(text) => self.on_paste(text),
+            Msg::Action(event) => {
+                let put = self.catalog_put_result(&event);
+                self.on_action_event(event) || put
+            }
         }
     }
 
@@ -308,6 +395,13 @@ impl App {
                 self.scopes_view.set_page(rows, n);
             }
             Pane::Explorer => {}
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                self.history_set_page(rows)
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_set_page(rows),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                self.catalog_set_page(rows)
+            }
         }
     }
 
@@ -343,7 +437,14 @@ impl App {
             FeedEvent::ScopesDiscovered { .. } | FeedEvent::CacheLoaded { .. }
         );
         self.on_detail(&event);
+        let secret = matches!(
+            &event,
+            FeedEvent::ParameterValueLoaded { value, .. } if value.secret.is_some()
+        );
         let changed = self.estate.apply(event);
+        if secret {
+            self.catalog_keep_secret_only_if_shown();
+        }
         if discovered {
             self.apply_scope_filter();
         }
@@ -367,6 +468,14 @@ impl App {
             self.overlay,
             Overlay::Detail { .. } | Overlay::OpsItem { .. }
         );
+        if let Overlay::Catalog(d) = &mut self.overlay {
+            match mouse.kind {
+                MouseEventKind::ScrollDown => d.scroll = d.scroll.saturating_add(3),
+                MouseEventKind::ScrollUp => d.scroll = d.scroll.saturating_sub(3),
+                _ => return false,
+            }
+            return true;
+        }
         match mouse.kind {
             MouseEventKind::ScrollDown if detail => self.scroll_detail(3),
             MouseEventKind::ScrollUp if detail => self.scroll_detail(-3),
@@ -399,6 +508,11 @@ impl App {
             _ => return false,
         }
         true
+    }
+
+    /// First line of the help overlay to show.
+    pub fn help_scroll(&self) -> u16 {
+        self.help_scroll
     }
 
     fn scroll_detail(&mut self, delta: i32) {

@@ -30,7 +30,11 @@ pub struct Back {
 const BACK_DEPTH: usize = 32;
 
 /// Movement and sort keys of any table; true when handled.
-fn table_nav<S: TableSource>(t: &mut TableView<S::Col>, src: &S, action: Option<Action>) -> bool {
+pub(super) fn table_nav<S: TableSource>(
+    t: &mut TableView<S::Col>,
+    src: &S,
+    action: Option<Action>,
+) -> bool {
     let page = t.page() as isize;
     match action {
         Some(Action::HalfPageDown) => t.move_by((page / 2).max(1)),
@@ -50,7 +54,11 @@ fn table_nav<S: TableSource>(t: &mut TableView<S::Col>, src: &S, action: Option<
 }
 
 /// Sorts by `col`, or reverses when it is the sort column already.
-fn click_sort<S: TableSource>(t: &mut TableView<S::Col>, src: &S, col: Option<S::Col>) -> bool {
+pub(super) fn click_sort<S: TableSource>(
+    t: &mut TableView<S::Col>,
+    src: &S,
+    col: Option<S::Col>,
+) -> bool {
     let Some(col) = col else {
         return false;
     };
@@ -130,8 +138,13 @@ impl App {
         self.filter_editing = false;
         if matches!(
             self.overlay,
-            Overlay::Detail { .. } | Overlay::OpsItem { .. } | Overlay::ComplianceItems { .. }
+            Overlay::Detail { .. }
+                | Overlay::OpsItem { .. }
+                | Overlay::ComplianceItems { .. }
+                | Overlay::Record { .. }
+                | Overlay::Catalog(_)
         ) {
+            self.estate.forget_secrets();
             self.overlay = Overlay::None;
         }
         if pane == Pane::Inventory && self.pane != Pane::Inventory {
@@ -220,6 +233,13 @@ impl App {
                 self.inventory.sync(&self.estate);
                 self.inventory.query.sync(&self.estate, &self.mask);
             }
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                self.history_sync()
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_sync(),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                self.catalog_sync()
+            }
             _ => {}
         }
     }
@@ -295,6 +315,13 @@ impl App {
                 InventoryMode::Node => self.inventory.table.filter_text(),
                 InventoryMode::Query => self.inventory.query.table.filter_text(),
             },
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                self.history_filter_text()
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_filter_text(),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                self.catalog_filter_text()
+            }
             Pane::Explorer | Pane::Scopes => "",
         }
     }
@@ -309,6 +336,13 @@ impl App {
                 InventoryMode::Node => self.inventory.table.filter_error(),
                 InventoryMode::Query => self.inventory.query.table.filter_error(),
             },
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                self.history_filter_error()
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_filter_error(),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                self.catalog_filter_error()
+            }
             Pane::Explorer | Pane::Scopes => None,
         };
         e.map(ToString::to_string)
@@ -324,13 +358,20 @@ impl App {
                 InventoryMode::Node => self.inventory.table.len(),
                 InventoryMode::Query => self.inventory.query.table.len(),
             },
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                self.history_row_count()
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_row_count(),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                self.catalog_row_count()
+            }
             Pane::Explorer | Pane::Scopes => 0,
         }
     }
 
     /// Panes with a filter bar.
     pub fn pane_has_filter(&self) -> bool {
-        !matches!(self.pane, Pane::Explorer | Pane::Scopes)
+        !matches!(self.pane, Pane::Explorer | Pane::Scopes | Pane::Timeline)
     }
 
     /// Sets the filter of the pane shown.
@@ -366,6 +407,13 @@ impl App {
                     self.inventory.query.table.set_filter(&src, text);
                 }
             },
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                self.history_set_filter(text)
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_set_filter(text),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                self.catalog_set_filter(text)
+            }
             Pane::Explorer | Pane::Scopes => {}
         }
     }
@@ -380,6 +428,13 @@ impl App {
                 InventoryMode::Node => self.inventory.table.move_by(delta),
                 InventoryMode::Query => self.inventory.query.table.move_by(delta),
             },
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                self.history_move(delta)
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_move(delta),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                self.catalog_move(delta)
+            }
             Pane::Scopes => {
                 let n = self.mask.iter().filter(|m| **m).count();
                 self.scopes_view.move_by(delta, n);
@@ -405,6 +460,13 @@ impl App {
                 InventoryMode::Node => self.inventory.table.scroll_by(delta),
                 InventoryMode::Query => self.inventory.query.table.scroll_by(delta),
             },
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                self.history_scroll(delta)
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_scroll(delta),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                self.catalog_scroll(delta)
+            }
             Pane::Scopes => {
                 let n = self.mask.iter().filter(|m| **m).count();
                 self.scopes_view.scroll_by(delta, n);
@@ -437,6 +499,13 @@ impl App {
                 self.mask.iter().filter(|m| **m).count(),
             ),
             Pane::Explorer => return false,
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                return self.history_click(line);
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => return self.sm_click(line),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                return self.catalog_click(line);
+            }
         };
         let row = offset + line;
         if row >= len {
@@ -452,6 +521,9 @@ impl App {
             },
             Pane::Scopes => self.scopes_view.select(row, len),
             Pane::Explorer => {}
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {}
+            Pane::Associations | Pane::Windows | Pane::Timeline => {}
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {}
         }
         true
     }
@@ -499,6 +571,13 @@ impl App {
                     click_sort(&mut self.inventory.query.table, &src, col)
                 }
             },
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                self.history_sort_by_header(i)
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_sort_by_header(i),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                self.catalog_sort_by_header(i)
+            }
             Pane::Explorer | Pane::Scopes => false,
         }
     }
@@ -577,9 +656,12 @@ impl App {
 
     /// Runs one command line (without the `:`).
     pub fn run_command(&mut self, text: &str) {
+        if self.action_command(text).is_some() {
+            return;
+        }
         match parse_command(text) {
             Err(e) => self.note(e, true),
-            Ok(Command::Quit) => self.quit = true,
+            Ok(Command::Quit) => self.request_quit(),
             Ok(Command::Help) => self.overlay = Overlay::Help,
             Ok(Command::Show(pane, filter)) => {
                 if let Some(f) = filter {
@@ -617,9 +699,12 @@ impl App {
     /// Keys of the panes other than nodes.
     pub(super) fn pane_key(&mut self, key: KeyEvent) -> bool {
         let action = self.keys.action(&key);
+        if self.sm_detail_open() {
+            return self.sm_key(key, action);
+        }
         match (action, key.code) {
             (Some(Action::Quit), _) => {
-                self.quit = true;
+                self.request_quit();
                 return true;
             }
             (Some(Action::Help), _) => {
@@ -723,6 +808,13 @@ impl App {
                 }
             }
             Pane::Inventory => self.inventory_key(key, action),
+            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
+                self.history_key(key, action)
+            }
+            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_key(key, action),
+            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
+                self.catalog_key(key, action)
+            }
             Pane::Scopes => {
                 let n = self.mask.iter().filter(|m| **m).count();
                 if viewport_nav(&mut self.scopes_view, n, action) {
@@ -839,10 +931,20 @@ impl App {
             return false;
         };
         let (scope, id) = (item.scope, item.id.clone());
+        let runbook = item.runbooks.first().cloned();
         self.request(DetailRequest::OpsItem {
             scope,
             id: id.clone(),
         });
+        // The suggested runbook's parameters, so `x` knows whether the item fills them.
+        if let Some(runbook) = runbook.filter(|_| !self.options.read_only) {
+            let name = super::documents::document_ref(&self.estate, scope, &runbook);
+            self.request(DetailRequest::Document {
+                scope,
+                name,
+                version: None,
+            });
+        }
         self.overlay = Overlay::OpsItem {
             scope,
             id,

@@ -14,7 +14,7 @@ use memchr::memmem;
 use super::columns::Column;
 use super::filter::{Filter, FilterError, Matcher, push_lower};
 use super::table::Viewport;
-use crate::model::{Estate, ManagedNode, PingStatus, ScopeId};
+use crate::model::{Estate, ManagedNode, PingStatus, ScopeId, compare_versions};
 
 /// Ends every field and tag value in a haystack. Needles never hold it (control
 /// characters are dropped from both), so no match spans two fields.
@@ -601,6 +601,14 @@ fn compare(
             .get(ra)
             .cmp(&ib.ip.get(rb))
             .then_with(|| field(Column::Ip)),
+        Column::Agent => {
+            let slot = Column::Agent.text_slot().unwrap_or(0);
+            compare_versions(
+                &String::from_utf8_lossy(ia.field(ra, slot)),
+                &String::from_utf8_lossy(ib.field(rb, slot)),
+            )
+            .then_with(|| field(Column::Agent))
+        }
         c => field(c),
     };
     primary.then_with(tie)

@@ -12,17 +12,39 @@ pub enum Pane {
     Compliance,
     Inventory,
     Scopes,
+    Commands,
+    Automations,
+    Audit,
+    Activations,
+    Associations,
+    Windows,
+    Timeline,
+    Parameters,
+    Baselines,
+    Documents,
+    Packages,
 }
 
 impl Pane {
     /// In the order of their number keys, 1..6.
-    pub const ALL: [Pane; 6] = [
+    pub const ALL: [Pane; 17] = [
         Pane::Nodes,
         Pane::Explorer,
         Pane::OpsCenter,
         Pane::Compliance,
         Pane::Inventory,
         Pane::Scopes,
+        Pane::Commands,
+        Pane::Automations,
+        Pane::Audit,
+        Pane::Activations,
+        Pane::Associations,
+        Pane::Windows,
+        Pane::Timeline,
+        Pane::Parameters,
+        Pane::Baselines,
+        Pane::Documents,
+        Pane::Packages,
     ];
 
     pub fn title(self) -> &'static str {
@@ -33,6 +55,17 @@ impl Pane {
             Pane::Compliance => "Compliance",
             Pane::Inventory => "Inventory",
             Pane::Scopes => "Scopes",
+            Pane::Commands => "Commands",
+            Pane::Automations => "Automations",
+            Pane::Audit => "Audit",
+            Pane::Activations => "Activations",
+            Pane::Associations => "Associations",
+            Pane::Windows => "Windows",
+            Pane::Timeline => "Timeline",
+            Pane::Parameters => "Parameters",
+            Pane::Baselines => "Baselines",
+            Pane::Documents => "Documents",
+            Pane::Packages => "Packages",
         }
     }
 
@@ -54,7 +87,8 @@ impl Pane {
     /// The feeds the pane shows (nodes are always polled).
     pub fn feeds(self) -> FeedSet {
         match self {
-            Pane::Nodes => FeedSet::of(&[Feed::Nodes]),
+            // Activations carry the instance tier the nodes table marks on-premises nodes with.
+            Pane::Nodes => FeedSet::of(&[Feed::Nodes, Feed::Activations]),
             Pane::Explorer => FeedSet::of(&[
                 Feed::Nodes,
                 Feed::OpsItems,
@@ -66,6 +100,16 @@ impl Pane {
             Pane::Compliance => FeedSet::of(&[Feed::Nodes, Feed::Compliance]),
             Pane::Inventory => FeedSet::of(&[Feed::Nodes, Feed::Inventory]),
             Pane::Scopes => FeedSet::of(&[Feed::Nodes]),
+            Pane::Commands => FeedSet::of(&[Feed::Nodes, Feed::Commands]),
+            Pane::Automations => FeedSet::of(&[Feed::Nodes, Feed::Automations]),
+            Pane::Audit => FeedSet::of(&[Feed::Nodes]),
+            Pane::Activations => FeedSet::of(&[Feed::Nodes, Feed::Activations]),
+            Pane::Associations => FeedSet::of(&[Feed::Nodes, Feed::Associations]),
+            Pane::Windows => FeedSet::of(&[Feed::Nodes, Feed::Windows]),
+            Pane::Timeline => FeedSet::of(&[Feed::Nodes, Feed::Windows, Feed::Calendars]),
+            Pane::Parameters => FeedSet::of(&[Feed::Nodes, Feed::Parameters]),
+            Pane::Baselines => FeedSet::of(&[Feed::Nodes, Feed::Baselines, Feed::Patch]),
+            Pane::Documents | Pane::Packages => FeedSet::of(&[Feed::Nodes, Feed::Documents]),
         }
     }
 }
@@ -96,12 +140,41 @@ pub const PANE_ALIASES: &[(&[&str], Pane)] = &[
     (&["compliance", "comp", "co"], Pane::Compliance),
     (&["inventory", "inv", "in"], Pane::Inventory),
     (&["scopes", "scope", "sc"], Pane::Scopes),
+    (&["commands", "cmd", "cmds", "history"], Pane::Commands),
+    (&["automations", "auto", "runbooks"], Pane::Automations),
+    (&["audit", "au"], Pane::Audit),
+    (&["activations", "act", "hybrid"], Pane::Activations),
+    (
+        &["associations", "assoc", "sm", "state"],
+        Pane::Associations,
+    ),
+    (&["windows", "mw", "win"], Pane::Windows),
+    (&["timeline", "tl", "calendar"], Pane::Timeline),
+    (&["parameters", "params", "param", "ps"], Pane::Parameters),
+    (
+        &["baselines", "baseline", "patch", "patches"],
+        Pane::Baselines,
+    ),
+    (&["documents", "docs", "doc"], Pane::Documents),
+    (
+        &["packages", "package", "distributor", "pkg"],
+        Pane::Packages,
+    ),
 ];
 
 /// The command grammar, for the help overlay.
 pub const COMMAND_HELP: &[(&str, &str)] = &[
     (":nodes :explorer", "a pane; also :ops :compliance"),
     ("", ":inventory :scopes (or short)"),
+    (":commands :automations", "recent runs (history)"),
+    (":audit :activations", "audit log · hybrid activations"),
+    (":associations :windows", "State Manager · maint. windows"),
+    (":timeline", "next 7 days: windows, closures"),
+    (
+        ":parameters :baselines",
+        "Parameter Store · patch baselines",
+    ),
+    (":documents :packages", "SSM documents · Distributor"),
     (":ops @prod", "…only accounts matching prod"),
     (":region:eu-west-1", "…only that region"),
     (":*", "every scope again"),
@@ -300,11 +373,12 @@ mod tests {
 
     #[test]
     fn panes_cycle_and_number() {
-        assert_eq!(Pane::Nodes.cycle(-1), Pane::Scopes);
-        assert_eq!(Pane::Scopes.cycle(1), Pane::Nodes);
+        let last = Pane::ALL[Pane::ALL.len() - 1];
+        assert_eq!(Pane::Nodes.cycle(-1), last);
+        assert_eq!(last.cycle(1), Pane::Nodes);
         assert_eq!(Pane::from_number(3), Some(Pane::OpsCenter));
         assert_eq!(Pane::from_number(0), None);
-        assert_eq!(Pane::from_number(7), None);
+        assert_eq!(Pane::from_number(Pane::ALL.len() + 1), None);
         for p in Pane::ALL {
             assert_eq!(Pane::from_number(p.number()), Some(p));
         }

@@ -42,6 +42,11 @@ pub enum Effect {
     WantFeeds(FeedSet),
     /// Fetch a detail on demand; the answer comes back as a feed event.
     Request(DetailRequest),
+    /// Run a confirmed change; its progress comes back as `Msg::Action(..)`.
+    Action(crate::actions::ActionRun),
+    /// Read something about a run (a node's full output); the answer comes back as
+    /// `Msg::Action(..)`.
+    ActionRead(crate::actions::ActionRead),
 }
 
 /// What has the keyboard: the panes (nodes, explorer, ...) or a session tab.

@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 use memchr::memmem;
 
 use super::filter::{Filter, FilterColumn, FilterError, Matcher, push_lower};
-use crate::model::{Estate, ScopeId};
+use crate::model::{Estate, ScopeId, compare_versions};
 
 /// Ends every field and tag value in a haystack (control characters never reach one).
 const SEP: u8 = 0x1f;
@@ -34,6 +34,11 @@ pub trait TableSource {
     /// A numeric sort key (severity rank, time, count); `None` sorts by text.
     fn sort_key(&self, _row: usize, _col: Self::Col) -> Option<i64> {
         None
+    }
+    /// Whether a column holds versions, sorted by their parts (`1.10` after `1.9`)
+    /// rather than as text.
+    fn sorts_as_version(&self, _col: Self::Col) -> bool {
+        false
     }
     /// Extra searchable values, reachable with `tag:KEY=value`.
     fn tags(&self, _row: usize) -> &[(String, String)] {
@@ -119,6 +124,8 @@ pub struct TableView<C: TableColumn> {
     /// Per row, the start of each column field plus the start of its tags.
     fields: Vec<u32>,
     keys: Vec<Option<i64>>,
+    /// Per column slot: its text sorts as a version.
+    versions: Vec<bool>,
     row_keys: Vec<String>,
     /// Every row, ascending by the sort column.
     order: Vec<u32>,
@@ -144,6 +151,7 @@ impl<C: TableColumn> TableView<C> {
             row_start: vec![0],
             fields: Vec::new(),
             keys: Vec::new(),
+            versions: Vec::new(),
             row_keys: Vec::new(),
             order: Vec::new(),
             filtered: Vec::new(),
@@ -231,6 +239,7 @@ impl<C: TableColumn> TableView<C> {
             self.row_keys.push(src.row_key(row));
         }
         self.row_start.push(self.text.len() as u32);
+        self.versions = cols.iter().map(|c| src.sorts_as_version(*c)).collect();
         self.cols = cols;
         self.sort_order();
         self.refilter(src);
@@ -255,6 +264,7 @@ impl<C: TableColumn> TableView<C> {
 
     fn sort_order(&mut self) {
         let slot = self.col_slot(self.sort);
+        let version = self.versions.get(slot).copied().unwrap_or(false);
         let mut order: Vec<u32> = (0..self.row_keys.len() as u32).collect();
         order.sort_by(|a, b| {
             let (a, b) = (*a as usize, *b as usize);
@@ -262,6 +272,11 @@ impl<C: TableColumn> TableView<C> {
                 (Some(x), Some(y)) => x.cmp(&y),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
+                (None, None) if version => compare_versions(
+                    &String::from_utf8_lossy(self.field(a, slot)),
+                    &String::from_utf8_lossy(self.field(b, slot)),
+                )
+                .then_with(|| self.field(a, slot).cmp(self.field(b, slot))),
                 (None, None) => self.field(a, slot).cmp(self.field(b, slot)),
             };
             primary.then(a.cmp(&b))
@@ -586,6 +601,50 @@ mod tests {
         assert!(t.is_empty(), "a bad filter keeps the last rows");
         t.set_filter(&s, "");
         assert_eq!(t.len(), 4);
+    }
+
+    /// Names and versions; the second column sorts as a version.
+    struct Versions(Vec<(&'static str, &'static str)>);
+
+    impl TableSource for Versions {
+        type Col = Col;
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn cell(&self, row: usize, col: Col) -> Cow<'_, str> {
+            match col {
+                Col::Name => Cow::Borrowed(self.0[row].0),
+                Col::Size => Cow::Borrowed(self.0[row].1),
+            }
+        }
+        fn sorts_as_version(&self, col: Col) -> bool {
+            col == Col::Size
+        }
+        fn row_key(&self, row: usize) -> String {
+            self.0[row].0.to_string()
+        }
+    }
+
+    #[test]
+    fn version_columns_sort_by_parts() {
+        let s = Versions(vec![
+            ("a", "2.3.1000"),
+            ("b", "1.10"),
+            ("c", "2.3.999"),
+            ("d", "1.9"),
+            ("e", "1.9"),
+        ]);
+        let mut t = TableView::new(Col::Size, false);
+        t.sync(&s, 1);
+        let order = |t: &TableView<Col>| -> Vec<&str> {
+            t.rows().iter().map(|r| s.0[*r as usize].0).collect()
+        };
+        assert_eq!(order(&t), ["d", "e", "b", "c", "a"]);
+        t.reverse(&s);
+        assert_eq!(order(&t), ["a", "c", "b", "e", "d"]);
+        // Other columns still sort as text.
+        t.set_sort(&s, Col::Name, false);
+        assert_eq!(order(&t), ["a", "b", "c", "d", "e"]);
     }
 
     #[test]

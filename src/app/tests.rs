@@ -195,6 +195,40 @@ fn sort_by_each_column_and_reverse() {
 }
 
 #[test]
+fn agent_version_sorts_by_version_parts() {
+    let mut app = App::new(AppOptions::default());
+    app.set_now(Some(t0()));
+    app.update(Msg::Feed(FeedEvent::ScopesDiscovered {
+        scopes: vec![scope("acme-prod", "111111111111", "eu-west-1")],
+        note: None,
+    }));
+    let versions = [
+        ("i-0001", "3.3.1000.0"),
+        ("i-0002", "3.3.999.0"),
+        ("i-0003", "3.10.1.0"),
+        ("i-0004", "3.9.5.0"),
+    ];
+    let nodes = versions
+        .iter()
+        .map(|(id, v)| {
+            let mut n = node(id, id, PingStatus::Online, ("Ubuntu", "22.04"), "", 1, &[]);
+            n.agent_version = (*v).into();
+            n
+        })
+        .collect();
+    app.update(Msg::Feed(FeedEvent::NodesLoaded {
+        scope: 0,
+        nodes,
+        at: t0(),
+    }));
+    app.nodes.set_sort(&app.estate, Column::Agent, false);
+    // Text order would put 3.10 first and 3.3.1000 before 3.3.999.
+    assert_eq!(ids(&app), ["i-0002", "i-0001", "i-0004", "i-0003"]);
+    app.nodes.set_sort(&app.estate, Column::Agent, true);
+    assert_eq!(ids(&app), ["i-0003", "i-0004", "i-0001", "i-0002"]);
+}
+
+#[test]
 fn sort_keys_cycle_and_reverse() {
     let mut app = app();
     assert_eq!(app.nodes.sort(), (Column::Account, false));

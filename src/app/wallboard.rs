@@ -130,7 +130,7 @@ impl App {
             Msg::Tick => self.wallboard_tick(now),
             Msg::Resize(..) => true,
             Msg::Feed(event) => self.on_feed(event),
-            Msg::Mouse(_) | Msg::Paste(_) | Msg::Session(..) => false,
+            Msg::Mouse(_) | Msg::Paste(_) | Msg::Session(..) | Msg::Action(_) => false,
         }
     }
 

@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ApplicationQuery, ComplianceItem, ComplianceSeverity, ComplianceSummary, ExplorerSource, Feed,
-    FeedSet, FeedState, InventoryRows, ManagedNode, OpsAggregate, OpsItem, OpsItemDetail,
-    PatchState, ResourceCompliance, Scope, ScopeHealth, ScopeId, SeverityCounts,
+    Activation, ApplicationQuery, Association, AssociationDetail, ChangeCalendar, ComplianceItem,
+    ComplianceSeverity, ComplianceSummary, ExplorerSource, Feed, FeedSet, FeedState, InventoryRows,
+    MaintenanceWindow, ManagedNode, OpsAggregate, OpsItem, OpsItemDetail, PatchState,
+    RecentAutomation, RecentCommand, ResourceCompliance, Scope, ScopeHealth, ScopeId,
+    SeverityCounts, WindowDetail,
 };
 
 /// One scope and the state of its feeds.
@@ -91,6 +93,28 @@ pub enum DetailRequest {
     ComplianceItems { scope: ScopeId, resource_id: String },
     /// Nodes running an application whose name begins with `name`, in every scope.
     Applications { name: String },
+    /// GetParameterHistory of one parameter (never decrypted).
+    ParameterHistory { scope: ScopeId, name: String },
+    /// GetParameter of one parameter (a version, or the current one); `decrypt` asks
+    /// for a SecureString's plaintext. Its answer is never cached.
+    ParameterValue {
+        scope: ScopeId,
+        name: String,
+        version: Option<i64>,
+        decrypt: bool,
+    },
+    /// DescribeInstancePatches of one node.
+    NodePatches { scope: ScopeId, instance_id: String },
+    /// DescribeDocument + GetDocument + ListDocumentVersions of one document.
+    Document {
+        scope: ScopeId,
+        name: String,
+        version: Option<String>,
+    },
+    /// DescribeAssociation + its executions and the latest execution's targets.
+    Association { scope: ScopeId, id: String },
+    /// A maintenance window in full: targets, tasks, executions and task results.
+    Window { scope: ScopeId, id: String },
 }
 
 /// What the pollers tell the app. Plain data: the app applies it to its [`Estate`].
@@ -161,6 +185,54 @@ pub enum FeedEvent {
         aggregates: Vec<OpsAggregate>,
         at: DateTime<Utc>,
     },
+    /// The recent commands of a scope (ListCommands). Replaces that scope's.
+    CommandsLoaded {
+        scope: ScopeId,
+        items: Vec<RecentCommand>,
+        at: DateTime<Utc>,
+    },
+    /// The recent automation executions of a scope. Replaces that scope's.
+    AutomationsLoaded {
+        scope: ScopeId,
+        items: Vec<RecentAutomation>,
+        at: DateTime<Utc>,
+    },
+    /// The hybrid activations of a scope and the instance tier of its on-premises nodes
+    /// (`standard` / `advanced`; `None`: not known). Replaces that scope's.
+    ActivationsLoaded {
+        scope: ScopeId,
+        items: Vec<Activation>,
+        tier: Option<String>,
+        at: DateTime<Utc>,
+    },
+    /// The associations of a scope (ListAssociations). Replaces that scope's.
+    AssociationsLoaded {
+        scope: ScopeId,
+        items: Vec<Association>,
+        at: DateTime<Utc>,
+    },
+    /// The maintenance windows of a scope with their upcoming runs. Replaces that scope's.
+    WindowsLoaded {
+        scope: ScopeId,
+        items: Vec<MaintenanceWindow>,
+        at: DateTime<Utc>,
+    },
+    /// The change calendars of a scope. Replaces that scope's.
+    CalendarsLoaded {
+        scope: ScopeId,
+        items: Vec<ChangeCalendar>,
+        at: DateTime<Utc>,
+    },
+    /// On-demand: one association in full.
+    AssociationDetailLoaded {
+        scope: ScopeId,
+        detail: AssociationDetail,
+    },
+    /// On-demand: one maintenance window in full.
+    WindowDetailLoaded {
+        scope: ScopeId,
+        detail: WindowDetail,
+    },
     /// A poll of one feed of a scope failed; its last good data stays.
     /// (`feed: Nodes` is the same as [`FeedEvent::ScopeFailed`].)
     FeedFailed {
@@ -204,6 +276,44 @@ pub enum FeedEvent {
     },
     /// On-demand: an application query across scopes.
     ApplicationsLoaded { query: ApplicationQuery },
+    /// Every parameter of a scope (DescribeParameters; metadata, no values).
+    ParametersLoaded {
+        scope: ScopeId,
+        items: Vec<super::ParameterMeta>,
+        at: DateTime<Utc>,
+    },
+    /// Every patch baseline of a scope in full, and its patch groups.
+    BaselinesLoaded {
+        scope: ScopeId,
+        baselines: Vec<super::PatchBaseline>,
+        groups: Vec<super::PatchGroupMapping>,
+        at: DateTime<Utc>,
+    },
+    /// The documents of a scope (ListDocuments: the account's, AWS's and shared ones).
+    DocumentsLoaded {
+        scope: ScopeId,
+        items: Vec<super::DocumentSummary>,
+        at: DateTime<Utc>,
+    },
+    /// On-demand: a parameter's versions.
+    ParameterHistoryLoaded { history: super::ParameterHistory },
+    /// On-demand: a parameter's value (a SecureString's plaintext only when asked).
+    ParameterValueLoaded {
+        scope: ScopeId,
+        value: super::ParameterValue,
+    },
+    /// On-demand: the patches of one node.
+    NodePatchesLoaded {
+        scope: ScopeId,
+        instance_id: String,
+        patches: Vec<super::NodePatch>,
+        at: DateTime<Utc>,
+    },
+    /// On-demand: one document in full (description, content, versions).
+    DocumentLoaded {
+        scope: ScopeId,
+        detail: Box<catalog::DocumentDetail>,
+    },
     /// An on-demand request failed.
     DetailFailed {
         request: DetailRequest,
@@ -225,6 +335,29 @@ pub struct ScopeData {
     pub resource_compliance: Vec<ResourceCompliance>,
     pub patch: Vec<PatchState>,
     pub inventory: Vec<InventoryRows>,
+    #[serde(default)]
+    pub associations: Vec<Association>,
+    #[serde(default)]
+    pub windows: Vec<MaintenanceWindow>,
+    #[serde(default)]
+    pub calendars: Vec<ChangeCalendar>,
+    #[serde(default)]
+    pub commands: Vec<RecentCommand>,
+    #[serde(default)]
+    pub automations: Vec<RecentAutomation>,
+    #[serde(default)]
+    pub activations: Vec<Activation>,
+    /// Instance tier of the on-premises nodes (`standard` / `advanced`), once read.
+    #[serde(default)]
+    pub instance_tier: Option<String>,
+    #[serde(default)]
+    pub parameters: Vec<super::ParameterMeta>,
+    #[serde(default)]
+    pub baselines: Vec<super::PatchBaseline>,
+    #[serde(default)]
+    pub patch_groups: Vec<super::PatchGroupMapping>,
+    #[serde(default)]
+    pub documents: Vec<super::DocumentSummary>,
 }
 
 /// One scope in a [`Snapshot`].
@@ -274,8 +407,12 @@ pub struct Estate {
     ops_item_details: HashMap<(ScopeId, String), OpsItemDetail>,
     node_inventory: HashMap<(ScopeId, String), Vec<InventoryRows>>,
     compliance_items: HashMap<(ScopeId, String), Vec<ComplianceItem>>,
+    association_details: HashMap<(ScopeId, String), AssociationDetail>,
+    window_details: HashMap<(ScopeId, String), WindowDetail>,
     application_query: Option<ApplicationQuery>,
     detail_errors: HashMap<DetailRequest, String>,
+    /// Parameter histories and values, node patches and documents fetched on demand.
+    catalog: catalog::Details,
     /// How scopes were found, for the status bar.
     pub discovery_note: Option<String>,
     /// Set when discovery failed.
@@ -362,6 +499,7 @@ impl Estate {
         self.ops_item_details.clear();
         self.node_inventory.clear();
         self.compliance_items.clear();
+        self.clear_state_manager_details();
         self.detail_errors.clear();
         self.bump_all();
     }
@@ -755,6 +893,21 @@ impl Estate {
                     Feed::Patch => slot.patch = std::mem::take(&mut d.patch),
                     Feed::Inventory => slot.inventory = std::mem::take(&mut d.inventory),
                     Feed::Explorer => {}
+                    Feed::Associations => slot.associations = std::mem::take(&mut d.associations),
+                    Feed::Windows => slot.windows = std::mem::take(&mut d.windows),
+                    Feed::Calendars => slot.calendars = std::mem::take(&mut d.calendars),
+                    Feed::Commands => slot.commands = std::mem::take(&mut d.commands),
+                    Feed::Automations => slot.automations = std::mem::take(&mut d.automations),
+                    Feed::Activations => {
+                        slot.activations = std::mem::take(&mut d.activations);
+                        slot.instance_tier = d.instance_tier.take();
+                    }
+                    Feed::Parameters => slot.parameters = std::mem::take(&mut d.parameters),
+                    Feed::Baselines => {
+                        slot.baselines = std::mem::take(&mut d.baselines);
+                        slot.patch_groups = std::mem::take(&mut d.patch_groups);
+                    }
+                    Feed::Documents => slot.documents = std::mem::take(&mut d.documents),
                 }
                 self.scopes[i].sync_nodes();
                 any = true;
@@ -933,6 +1086,51 @@ impl Estate {
                 self.bump(Feed::Explorer);
                 true
             }
+            FeedEvent::CommandsLoaded { scope, items, at } => {
+                if !self.loaded(scope, Feed::Commands, at) {
+                    return false;
+                }
+                self.data[scope as usize].commands = with_scope(items, scope, |i, s| i.scope = s);
+                self.bump(Feed::Commands);
+                true
+            }
+            FeedEvent::AutomationsLoaded { scope, items, at } => {
+                if !self.loaded(scope, Feed::Automations, at) {
+                    return false;
+                }
+                self.data[scope as usize].automations =
+                    with_scope(items, scope, |i, s| i.scope = s);
+                self.bump(Feed::Automations);
+                true
+            }
+            FeedEvent::ActivationsLoaded {
+                scope,
+                items,
+                tier,
+                at,
+            } => {
+                if !self.loaded(scope, Feed::Activations, at) {
+                    return false;
+                }
+                let d = &mut self.data[scope as usize];
+                d.activations = with_scope(items, scope, |i, s| i.scope = s);
+                if tier.is_some() {
+                    d.instance_tier = tier;
+                }
+                self.bump(Feed::Activations);
+                true
+            }
+            FeedEvent::AssociationsLoaded { scope, items, at } => {
+                self.set_associations(scope, items, at)
+            }
+            FeedEvent::WindowsLoaded { scope, items, at } => self.set_windows(scope, items, at),
+            FeedEvent::CalendarsLoaded { scope, items, at } => self.set_calendars(scope, items, at),
+            FeedEvent::AssociationDetailLoaded { scope, detail } => {
+                self.set_association_detail(scope, detail)
+            }
+            FeedEvent::WindowDetailLoaded { scope, detail } => {
+                self.set_window_detail(scope, detail)
+            }
             FeedEvent::FeedFailed {
                 scope,
                 feed,
@@ -1028,6 +1226,13 @@ impl Estate {
                 self.bump(Feed::Inventory);
                 true
             }
+            FeedEvent::ParametersLoaded { .. }
+            | FeedEvent::BaselinesLoaded { .. }
+            | FeedEvent::DocumentsLoaded { .. }
+            | FeedEvent::ParameterHistoryLoaded { .. }
+            | FeedEvent::ParameterValueLoaded { .. }
+            | FeedEvent::NodePatchesLoaded { .. }
+            | FeedEvent::DocumentLoaded { .. } => self.apply_catalog(event),
             FeedEvent::DetailFailed { request, error } => {
                 self.detail_errors.insert(request, error);
                 true
@@ -1061,6 +1266,16 @@ impl ScopeData {
             .for_each(|x| x.scope = id);
         self.patch.iter_mut().for_each(|x| x.scope = id);
         self.inventory.iter_mut().for_each(|x| x.scope = id);
+        self.associations.iter_mut().for_each(|x| x.scope = id);
+        self.windows.iter_mut().for_each(|x| x.scope = id);
+        self.calendars.iter_mut().for_each(|x| x.scope = id);
+        self.commands.iter_mut().for_each(|x| x.scope = id);
+        self.automations.iter_mut().for_each(|x| x.scope = id);
+        self.activations.iter_mut().for_each(|x| x.scope = id);
+        self.parameters.iter_mut().for_each(|x| x.scope = id);
+        self.baselines.iter_mut().for_each(|x| x.scope = id);
+        self.patch_groups.iter_mut().for_each(|x| x.scope = id);
+        self.documents.iter_mut().for_each(|x| x.scope = id);
     }
 }
 
@@ -1070,6 +1285,12 @@ pub fn worst_severity<'a>(
 ) -> Option<ComplianceSeverity> {
     it.into_iter().map(|r| r.worst_severity).min()
 }
+
+mod catalog;
+mod history;
+
+pub use catalog::DocumentDetail;
+mod state_manager;
 
 #[cfg(test)]
 mod tests;

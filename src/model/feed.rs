@@ -16,10 +16,28 @@ pub enum Feed {
     Inventory,
     /// GetOpsSummary through the organization's resource data sync.
     Explorer,
+    /// ListCommands: the recent Run Command commands.
+    Commands,
+    /// DescribeAutomationExecutions: the recent Automation executions.
+    Automations,
+    /// DescribeActivations: hybrid activations.
+    Activations,
+    /// ListAssociations: State Manager associations.
+    Associations,
+    /// DescribeMaintenanceWindows + each window's schedule.
+    Windows,
+    /// ChangeCalendar documents and their events (ListDocuments + GetDocument).
+    Calendars,
+    /// DescribeParameters: Parameter Store metadata (never values).
+    Parameters,
+    /// DescribePatchBaselines + GetPatchBaseline of each + DescribePatchGroups.
+    Baselines,
+    /// ListDocuments: the account's, AWS's and shared documents.
+    Documents,
 }
 
 impl Feed {
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 15;
     pub const ALL: [Feed; Feed::COUNT] = [
         Feed::Nodes,
         Feed::OpsItems,
@@ -27,6 +45,15 @@ impl Feed {
         Feed::Patch,
         Feed::Inventory,
         Feed::Explorer,
+        Feed::Commands,
+        Feed::Automations,
+        Feed::Activations,
+        Feed::Associations,
+        Feed::Windows,
+        Feed::Calendars,
+        Feed::Parameters,
+        Feed::Baselines,
+        Feed::Documents,
     ];
 
     pub fn index(self) -> usize {
@@ -42,6 +69,15 @@ impl Feed {
             Feed::Patch => "patch",
             Feed::Inventory => "inventory",
             Feed::Explorer => "explorer",
+            Feed::Commands => "commands",
+            Feed::Automations => "automations",
+            Feed::Activations => "activations",
+            Feed::Associations => "associations",
+            Feed::Windows => "windows",
+            Feed::Calendars => "calendars",
+            Feed::Parameters => "parameters",
+            Feed::Baselines => "baselines",
+            Feed::Documents => "documents",
         }
     }
 
@@ -54,6 +90,15 @@ impl Feed {
             Feed::Patch => "Patch",
             Feed::Inventory => "Inventory",
             Feed::Explorer => "Explorer",
+            Feed::Commands => "Commands",
+            Feed::Automations => "Automations",
+            Feed::Activations => "Activations",
+            Feed::Associations => "Associations",
+            Feed::Windows => "Windows",
+            Feed::Calendars => "Calendars",
+            Feed::Parameters => "Parameters",
+            Feed::Baselines => "Baselines",
+            Feed::Documents => "Documents",
         }
     }
 

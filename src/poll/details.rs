@@ -68,7 +68,9 @@ pub(crate) async fn serve(
             {
                 let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
                 s.in_flight.remove(&req);
-                if !matches!(ev, FeedEvent::DetailFailed { .. }) {
+                // A decrypted value is never kept here.
+                let secret = matches!(req, DetailRequest::ParameterValue { decrypt: true, .. });
+                if !secret && !matches!(ev, FeedEvent::DetailFailed { .. }) {
                     s.answers.insert(req, (Instant::now(), ev.clone()));
                 }
             }
@@ -135,6 +137,34 @@ pub(crate) async fn answer(req: &DetailRequest, feeds: &[Arc<ScopeFeed>]) -> Fee
         DetailRequest::Applications { name } => FeedEvent::ApplicationsLoaded {
             query: application_query(name, feeds).await,
         },
+        DetailRequest::Association { scope, id } => {
+            let Some(f) = feed_of(*scope) else {
+                return failed(req, "unknown scope");
+            };
+            match super::scope::fetch_association_detail(&f, id).await {
+                Ok(detail) => FeedEvent::AssociationDetailLoaded {
+                    scope: *scope,
+                    detail,
+                },
+                Err(e) => failed(req, e),
+            }
+        }
+        DetailRequest::ParameterHistory { .. }
+        | DetailRequest::ParameterValue { .. }
+        | DetailRequest::NodePatches { .. }
+        | DetailRequest::Document { .. } => catalog_answer(req, feeds).await,
+        DetailRequest::Window { scope, id } => {
+            let Some(f) = feed_of(*scope) else {
+                return failed(req, "unknown scope");
+            };
+            match super::scope::fetch_window_detail(&f, id).await {
+                Ok(detail) => FeedEvent::WindowDetailLoaded {
+                    scope: *scope,
+                    detail,
+                },
+                Err(e) => failed(req, e),
+            }
+        }
     }
 }
 
@@ -166,4 +196,59 @@ pub async fn application_query(name: &str, feeds: &[Arc<ScopeFeed>]) -> Applicat
     });
     query.failures.sort();
     query
+}
+
+/// Answers of the Parameter Store, patch and document requests.
+async fn catalog_answer(req: &DetailRequest, feeds: &[Arc<ScopeFeed>]) -> FeedEvent {
+    use super::scope::{
+        fetch_document, fetch_node_patches, fetch_parameter_history, fetch_parameter_value,
+    };
+    let scope = match req {
+        DetailRequest::ParameterHistory { scope, .. }
+        | DetailRequest::ParameterValue { scope, .. }
+        | DetailRequest::NodePatches { scope, .. }
+        | DetailRequest::Document { scope, .. } => *scope,
+        _ => return failed(req, "not a catalog request"),
+    };
+    let Some(f) = feeds.get(scope as usize).cloned() else {
+        return failed(req, "unknown scope");
+    };
+    match req {
+        DetailRequest::ParameterHistory { name, .. } => {
+            match fetch_parameter_history(&f, name).await {
+                Ok(history) => FeedEvent::ParameterHistoryLoaded { history },
+                Err(e) => failed(req, e),
+            }
+        }
+        DetailRequest::ParameterValue {
+            name,
+            version,
+            decrypt,
+            ..
+        } => match fetch_parameter_value(&f, name, *version, *decrypt).await {
+            Ok(value) => FeedEvent::ParameterValueLoaded { scope, value },
+            Err(e) => failed(req, e),
+        },
+        DetailRequest::NodePatches { instance_id, .. } => {
+            match fetch_node_patches(&f, instance_id).await {
+                Ok(patches) => FeedEvent::NodePatchesLoaded {
+                    scope,
+                    instance_id: instance_id.clone(),
+                    patches,
+                    at: Utc::now(),
+                },
+                Err(e) => failed(req, e),
+            }
+        }
+        DetailRequest::Document { name, version, .. } => {
+            match fetch_document(&f, name, version.as_deref()).await {
+                Ok(detail) => FeedEvent::DocumentLoaded {
+                    scope,
+                    detail: Box::new(detail),
+                },
+                Err(e) => failed(req, e),
+            }
+        }
+        _ => failed(req, "not a catalog request"),
+    }
 }

@@ -16,8 +16,9 @@ use crate::model::{ExplorerSource, Feed, FeedEvent, FeedSet};
 use super::PollOptions;
 use super::limiter::{full_jitter, jittered};
 use super::scope::{
-    ScopeFeed, fetch_compliance, fetch_explorer, fetch_inventory, fetch_nodes, fetch_ops_items,
-    fetch_patch, fetch_tags,
+    ScopeFeed, fetch_activations, fetch_associations, fetch_automations, fetch_calendars,
+    fetch_commands, fetch_compliance, fetch_explorer, fetch_inventory, fetch_nodes,
+    fetch_ops_items, fetch_patch, fetch_tags, fetch_windows,
 };
 
 /// What is known of the organization's resource data sync.
@@ -36,7 +37,18 @@ pub(crate) fn is_active(feed: Feed, wanted: FeedSet, sync: u8) -> bool {
         Feed::OpsItems | Feed::Compliance => {
             wanted.contains(feed) || (wanted.contains(Feed::Explorer) && sync != SYNC_PRESENT)
         }
-        Feed::Patch | Feed::Inventory | Feed::Explorer => wanted.contains(feed),
+        Feed::Patch
+        | Feed::Inventory
+        | Feed::Explorer
+        | Feed::Commands
+        | Feed::Automations
+        | Feed::Activations
+        | Feed::Associations
+        | Feed::Windows
+        | Feed::Calendars
+        | Feed::Parameters
+        | Feed::Baselines
+        | Feed::Documents => wanted.contains(feed),
     }
 }
 
@@ -281,6 +293,59 @@ impl FeedTask {
                     at: at(),
                 }])
             }
+            Feed::Commands => Ok(vec![FeedEvent::CommandsLoaded {
+                scope: f.id,
+                items: fetch_commands(f).await?,
+                at: at(),
+            }]),
+            Feed::Automations => Ok(vec![FeedEvent::AutomationsLoaded {
+                scope: f.id,
+                items: fetch_automations(f).await?,
+                at: at(),
+            }]),
+            Feed::Activations => {
+                let (items, tier) = fetch_activations(f).await?;
+                Ok(vec![FeedEvent::ActivationsLoaded {
+                    scope: f.id,
+                    items,
+                    tier,
+                    at: at(),
+                }])
+            }
+            Feed::Associations => Ok(vec![FeedEvent::AssociationsLoaded {
+                scope: f.id,
+                items: fetch_associations(f).await?,
+                at: at(),
+            }]),
+            Feed::Windows => Ok(vec![FeedEvent::WindowsLoaded {
+                scope: f.id,
+                items: fetch_windows(f).await?,
+                at: at(),
+            }]),
+            Feed::Calendars => Ok(vec![FeedEvent::CalendarsLoaded {
+                scope: f.id,
+                items: fetch_calendars(f).await?,
+                at: at(),
+            }]),
+            Feed::Parameters => Ok(vec![FeedEvent::ParametersLoaded {
+                scope: f.id,
+                items: super::scope::fetch_parameters(f).await?,
+                at: at(),
+            }]),
+            Feed::Baselines => {
+                let (baselines, groups) = super::scope::fetch_baselines(f).await?;
+                Ok(vec![FeedEvent::BaselinesLoaded {
+                    scope: f.id,
+                    baselines,
+                    groups,
+                    at: at(),
+                }])
+            }
+            Feed::Documents => Ok(vec![FeedEvent::DocumentsLoaded {
+                scope: f.id,
+                items: super::scope::fetch_documents(f).await?,
+                at: at(),
+            }]),
             Feed::Explorer => match fetch_explorer(f).await {
                 Ok((source, aggregates)) => {
                     let flag = match source {

@@ -25,10 +25,13 @@ pub use cache::{cache_path, load as load_cache, save as save_cache};
 pub use details::application_query;
 pub use limiter::{Buckets, TokenBucket, full_jitter, jittered};
 pub use scope::{
-    Backoff, ScopeFeed, fetch_applications, fetch_compliance, fetch_compliance_items,
-    fetch_explorer, fetch_inventory, fetch_node_inventory, fetch_nodes, fetch_ops_item_detail,
-    fetch_ops_items, fetch_patch, fetch_tags, find_org_sync,
+    Backoff, ScopeFeed, fetch_applications, fetch_association_detail, fetch_associations,
+    fetch_calendars, fetch_compliance, fetch_compliance_items, fetch_explorer, fetch_inventory,
+    fetch_node_inventory, fetch_nodes, fetch_ops_item_detail, fetch_ops_items, fetch_patch,
+    fetch_tags, fetch_window_detail, fetch_windows, find_org_sync,
 };
+pub use scope::{fetch_activations, fetch_automations, fetch_commands};
+pub use scope::{fetch_baselines, fetch_documents, fetch_parameter_values, fetch_parameters};
 
 /// Inventory types polled by default.
 pub const DEFAULT_INVENTORY_TYPES: &[&str] = &["AWS:InstanceInformation", "AWS:Application"];
@@ -49,6 +52,10 @@ pub struct PollOptions {
     pub patch_interval: Duration,
     pub inventory_interval: Duration,
     pub explorer_interval: Duration,
+    /// Cadence of the history feeds (recent commands, automations).
+    pub history_interval: Duration,
+    /// Cadence of the activations feed (activations and the instance tier).
+    pub activations_interval: Duration,
     /// Inventory types the inventory feed polls (one GetInventory scan each).
     pub inventory_types: Vec<String>,
     /// Retries of a throttled page after the SDK's own retries.
@@ -87,6 +94,8 @@ impl PollOptions {
             patch_interval: Duration::from_secs(p.patch_seconds),
             inventory_interval: Duration::from_secs(p.inventory_seconds),
             explorer_interval: Duration::from_secs(p.explorer_seconds),
+            history_interval: Duration::from_secs(30),
+            activations_interval: Duration::from_secs(300),
             inventory_types: p.inventory_types.clone(),
             backoff: Backoff::default(),
             retry_base: Duration::from_secs(2),
@@ -107,6 +116,11 @@ impl PollOptions {
             Feed::Patch => self.patch_interval,
             Feed::Inventory => self.inventory_interval,
             Feed::Explorer => self.explorer_interval,
+            Feed::Commands | Feed::Automations => self.history_interval,
+            Feed::Activations => self.activations_interval,
+            Feed::Associations => self.compliance_interval,
+            Feed::Windows | Feed::Calendars => self.patch_interval,
+            Feed::Parameters | Feed::Baselines | Feed::Documents => self.compliance_interval,
         }
         .max(Duration::from_millis(100))
     }
@@ -119,6 +133,8 @@ impl PollOptions {
         self.patch_interval = d;
         self.inventory_interval = d;
         self.explorer_interval = d;
+        self.history_interval = d;
+        self.activations_interval = d;
         self
     }
 }
@@ -278,6 +294,15 @@ async fn forward(
                             | FeedEvent::PatchLoaded { .. }
                             | FeedEvent::InventoryLoaded { .. }
                             | FeedEvent::ExplorerLoaded { .. }
+                            | FeedEvent::ParametersLoaded { .. }
+                            | FeedEvent::BaselinesLoaded { .. }
+                            | FeedEvent::DocumentsLoaded { .. }
+                            | FeedEvent::AssociationsLoaded { .. }
+                            | FeedEvent::WindowsLoaded { .. }
+                            | FeedEvent::CalendarsLoaded { .. }
+                            | FeedEvent::CommandsLoaded { .. }
+                            | FeedEvent::AutomationsLoaded { .. }
+                            | FeedEvent::ActivationsLoaded { .. }
                             | FeedEvent::ScopesDiscovered { .. }
                     );
                     if data {

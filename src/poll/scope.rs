@@ -10,6 +10,20 @@ use crate::model::{
 
 use super::limiter::{Buckets, full_jitter};
 
+mod catalog;
+mod history;
+mod state_manager;
+
+pub use catalog::{
+    fetch_baselines, fetch_document, fetch_documents, fetch_node_patches, fetch_parameter_history,
+    fetch_parameter_value, fetch_parameter_values, fetch_parameters,
+};
+pub use history::{fetch_activations, fetch_automations, fetch_commands};
+pub use state_manager::{
+    fetch_association_detail, fetch_associations, fetch_calendars, fetch_window_detail,
+    fetch_windows,
+};
+
 /// Hybrid nodes whose tags are asked at once.
 const TAG_CONCURRENCY: usize = 5;
 

@@ -16,6 +16,10 @@ pub struct SimKnobs {
     denied: Mutex<HashSet<String>>,
     throttled: Mutex<HashSet<String>>,
     pub(crate) session: super::session_faults::SessionFaults,
+    /// Change calendars forced OPEN or CLOSED.
+    pub(crate) calendars: super::calendar::CalendarKnobs,
+    /// The pace of Run Command and Automation, and their commands and executions.
+    pub(crate) actions: super::commands::ActionSim,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

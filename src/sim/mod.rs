@@ -6,9 +6,18 @@
 //! (keys issued by the sim's AssumeRole map to member accounts; any other key is the
 //! management account), the region from its credential scope.
 
+mod activations;
 mod agent;
+mod associations;
 mod auth;
+mod automation;
+mod baselines;
+mod calendar;
+mod command_exec;
+mod command_work;
+mod commands;
 mod compliance;
+mod documents;
 mod estate;
 mod explorer;
 mod input;
@@ -18,8 +27,10 @@ mod limits;
 mod ops_data;
 mod opscenter;
 mod organizations;
+mod parameters;
 mod patch;
 mod port_forward;
+mod schedule;
 mod server;
 mod session_faults;
 mod sessions;
@@ -28,6 +39,7 @@ mod ssm;
 mod stats;
 mod sts;
 mod websocket;
+mod windows;
 mod wire;
 
 use std::io::Write;
@@ -39,6 +51,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use calendar::ForcedCalendar;
 pub use knobs::SimKnobs;
 pub use stats::SimStats;
 

@@ -53,6 +53,8 @@ pub(crate) struct ScopeState {
     pub compliance: HashMap<(String, String), PutCompliance>,
     /// instance id -> type name -> item put by `PutInventory`.
     pub inventory: HashMap<String, BTreeMap<String, PutInventoryItem>>,
+    /// Parameter Store, generated on first use.
+    pub parameters: Option<super::parameters::Store>,
 }
 
 /// A scope's cached nodes and its mutable state.
@@ -793,13 +795,9 @@ pub(crate) fn compliance_items(
                 execution_type: put.execution_type.clone(),
                 details: i.details.clone(),
             })),
-            None => out.extend(generated_items(
-                seed,
-                node,
-                &t,
-                ctx.now,
-                ctx.estate.started,
-                &baseline,
+            None => out.extend(super::associations::with_scope_ids(
+                ctx,
+                generated_items(seed, node, &t, ctx.now, ctx.estate.started, &baseline),
             )),
         }
     }

@@ -239,6 +239,110 @@ const TEMPLATES: &[Template] = &[
     },
 ];
 
+/// Marks the account's own runbook in a template: `{org}` becomes the organization's
+/// name, as in the documents the account owns (e.g. `Acme-RestartService`).
+const ORG: &str = "{org}";
+
+/// What an OpsItem about an on-premises managed node (`mi-...`) says instead of the
+/// template at the same index of `TEMPLATES`: EC2 status checks, retirement, resizing
+/// and EC2Rescue do not apply to it, and the EC2 runbooks reject `mi-` ids. The
+/// account's restart runbook takes the node as its `InstanceId`.
+const MANAGED_NODE_TEMPLATES: &[(usize, Template)] = &[
+    (
+        0,
+        Template {
+            source: "CloudWatch",
+            category: "Availability",
+            runbook: "{org}-RestartService",
+            event_source: "aws.cloudwatch",
+            detail_type: "CloudWatch Alarm State Change",
+            title: "CloudWatch alarm service-down-{name} is in ALARM state",
+            description: "procstat_lookup_pid_count < 1 for 2 datapoints within 10 minutes on the on-premises server {id}: a service on the managed node stopped. Restart that service.",
+        },
+    ),
+    (
+        1,
+        Template {
+            source: "SSM",
+            category: "Recovery",
+            runbook: "{org}-RestartService",
+            event_source: "aws.ssm",
+            detail_type: "Managed Node Connection Change",
+            title: "SSM Agent on managed node {name} ({id}) keeps reconnecting",
+            description: "The SSM Agent of the on-premises server lost its connection to Systems Manager several times in the last hour. Restart the amazon-ssm-agent service on the managed node and check the service role of its hybrid activation.",
+        },
+    ),
+    (
+        2,
+        Template {
+            source: "SSM",
+            category: "Availability",
+            runbook: "{org}-RestartService",
+            event_source: "aws.ssm",
+            detail_type: "Managed Node Status Change",
+            title: "SSM Agent on {name} ({id}) stopped reporting",
+            description: "The on-premises server has not pinged Systems Manager recently. Check the agent, the service role of its hybrid activation and its network path to the SSM endpoints; once it is back, restart amazon-ssm-agent on the managed node.",
+        },
+    ),
+    (
+        4,
+        Template {
+            source: "SSM",
+            category: "Availability",
+            runbook: "{org}-RestartService",
+            event_source: "aws.ssm",
+            detail_type: "EC2 State Manager Instance Association State Change",
+            title: "Association AWS-GatherSoftwareInventory failed on {name} ({id})",
+            description: "The State Manager association failed on its last run on the on-premises server. Restart amazon-ssm-agent on the managed node if the agent reports errors.",
+        },
+    ),
+    (
+        5,
+        Template {
+            source: "CloudWatch",
+            category: "Performance",
+            runbook: "{org}-RestartService",
+            event_source: "aws.cloudwatch",
+            detail_type: "CloudWatch Alarm State Change",
+            title: "CloudWatch alarm cpu-high-{name} is in ALARM state",
+            description: "cpu_usage_active > 90 for 3 datapoints within 15 minutes on the on-premises server {id} (CloudWatch agent). Restart the service that spins on the managed node.",
+        },
+    ),
+    (
+        6,
+        Template {
+            source: "CloudWatch",
+            category: "Performance",
+            runbook: "{org}-RestartService",
+            event_source: "aws.cloudwatch",
+            detail_type: "CloudWatch Alarm State Change",
+            title: "CloudWatch alarm disk-used-{name} is in ALARM state",
+            description: "disk_used_percent > 85 on / for the on-premises server {id}. Rotate the logs, then restart the service on the managed node that still holds deleted files open.",
+        },
+    ),
+];
+
+/// The template for an item about `node`: the managed-node variant for a hybrid node.
+fn template_for(t: usize, node: &Node) -> &'static Template {
+    let tpl = &TEMPLATES[t];
+    if !node.hybrid {
+        return tpl;
+    }
+    MANAGED_NODE_TEMPLATES
+        .iter()
+        .find(|(i, _)| *i == t)
+        .map_or(tpl, |(_, m)| m)
+}
+
+/// ARN of a runbook: AWS-owned ones have no account, the account's own carry its id.
+fn runbook_arn(region: &str, account: &str, runbook: &str) -> String {
+    if runbook.starts_with("AWS") {
+        format!("arn:aws:ssm:{region}::document/{runbook}")
+    } else {
+        format!("arn:aws:ssm:{region}:{account}:document/{runbook}")
+    }
+}
+
 fn node_arn(region: &str, account: &str, n: &Node) -> String {
     if n.hybrid {
         format!(
@@ -265,6 +369,7 @@ pub(crate) fn generate(
     }
     let count = (nodes.len() / 8).max(2) + rng.range(0, 3) as usize;
     let env = acct.name.split('-').nth(1).unwrap_or("prod");
+    let org = super::documents::org_name(estate);
     let mut items = Vec::with_capacity(count);
     for i in 0..count {
         // Agent and patch items concentrate on the nodes that have those problems.
@@ -281,7 +386,8 @@ pub(crate) fn generate(
         if TEMPLATES[t].source == "RDS" && rng.unit() < 0.3 {
             t = 5;
         }
-        let tpl = &TEMPLATES[t];
+        let tpl = template_for(t, node);
+        let runbook = tpl.runbook.replace(ORG, &org);
         let name = node.tag("Name").unwrap_or(&node.instance_id).to_string();
         let db = format!(
             "{env}-{}-db-{:02}",
@@ -318,7 +424,7 @@ pub(crate) fn generate(
         data.insert(
             "/aws/automations".to_string(),
             (
-                json!([{ "automationType": "AWS:SSM:Automation", "automationId": tpl.runbook }])
+                json!([{ "automationType": "AWS:SSM:Automation", "automationId": runbook }])
                     .to_string(),
                 "SearchableString".to_string(),
             ),
@@ -376,7 +482,7 @@ pub(crate) fn generate(
                 ),
                 resource_type: "AWS::SSM::Document".into(),
                 association_type: "RelatesTo".into(),
-                resource_uri: format!("arn:aws:ssm:{region}::document/{}", tpl.runbook),
+                resource_uri: runbook_arn(region, &acct.id, &runbook),
                 created_by: created_by.clone(),
                 created,
             });
@@ -406,6 +512,28 @@ pub(crate) fn generate(
         });
     }
     items
+}
+
+/// The RDS DB instances of a scope: the ones its generated RDS OpsItems name in
+/// `/aws/resources` (`arn:aws:rds:REGION:ACCOUNT:db:ID`), sorted, without repeats.
+pub(crate) fn db_instances(
+    estate: &Estate,
+    account: usize,
+    region: &str,
+    nodes: &[Node],
+) -> Vec<String> {
+    let mut dbs: Vec<String> = generate(estate, account, region, nodes)
+        .iter()
+        .filter_map(|item| {
+            let text = item.resources();
+            let start = text.find(":db:")? + 4;
+            let id = text[start..].split('"').next()?;
+            Some(id.to_string())
+        })
+        .collect();
+    dbs.sort();
+    dbs.dedup();
+    dbs
 }
 
 // ---------------------------------------------------------------------------------------

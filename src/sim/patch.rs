@@ -235,16 +235,16 @@ pub(crate) fn describe_instance_patches(ctx: &Ctx<'_>, body: &Object) -> Result<
     Ok(Value::Object(out))
 }
 
-struct Baseline {
-    id: String,
-    name: String,
-    os: &'static str,
-    description: String,
-    default: bool,
-    aws: bool,
+pub(crate) struct Baseline {
+    pub id: String,
+    pub name: String,
+    pub os: &'static str,
+    pub description: String,
+    pub default: bool,
+    pub aws: bool,
 }
 
-fn scope_groups(nodes: &[Node]) -> BTreeSet<String> {
+pub(crate) fn scope_groups(nodes: &[Node]) -> BTreeSet<String> {
     nodes
         .iter()
         .filter_map(|n| n.tag("Patch Group"))
@@ -252,7 +252,7 @@ fn scope_groups(nodes: &[Node]) -> BTreeSet<String> {
         .collect()
 }
 
-fn baselines(ctx: &Ctx<'_>, groups: &BTreeSet<String>) -> Vec<Baseline> {
+pub(crate) fn baselines(ctx: &Ctx<'_>, groups: &BTreeSet<String>) -> Vec<Baseline> {
     let account_id = &ctx.estate.accounts[ctx.account].id;
     let mut out: Vec<Baseline> = AWS_BASELINES
         .iter()

@@ -34,6 +34,7 @@ pub(crate) struct Ctx<'a> {
     pub region: &'a str,
     pub now: f64,
     pub sessions: &'a super::sessions::Sessions,
+    pub knobs: &'a SimKnobs,
 }
 
 pub(crate) struct State {
@@ -317,6 +318,7 @@ fn respond(
         region: &caller.region,
         now: wire::now_secs(),
         sessions: &state.sessions,
+        knobs: &state.knobs,
     };
     match service {
         Service::Ssm | Service::Organizations => {

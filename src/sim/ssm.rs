@@ -8,19 +8,55 @@ use super::server::Ctx;
 use super::wire::{ApiError, b64_decode, b64_encode, constraint_message, epoch_json, fnv64};
 
 pub(crate) const OPERATIONS: &[&str] = &[
+    "CancelCommand",
     "CreateOpsItem",
+    "DescribeActivations",
+    "DescribeAssociation",
+    "DescribeAssociationExecutionTargets",
+    "DescribeAssociationExecutions",
+    "DescribeAutomationExecutions",
+    "DescribeAutomationStepExecutions",
+    "DescribeEffectivePatchesForPatchBaseline",
+    "DescribeInstanceAssociationsStatus",
     "DescribeInstanceInformation",
     "DescribeInstancePatchStates",
+    "DescribeDocument",
     "DescribeInstancePatches",
+    "DescribeMaintenanceWindowExecutionTaskInvocations",
+    "DescribeMaintenanceWindowExecutionTasks",
+    "DescribeMaintenanceWindowExecutions",
+    "DescribeMaintenanceWindowSchedule",
+    "DescribeMaintenanceWindowTargets",
+    "DescribeMaintenanceWindowTasks",
+    "DescribeMaintenanceWindows",
     "DescribeOpsItems",
+    "DescribeParameters",
     "DescribePatchBaselines",
     "DescribePatchGroups",
     "DescribeSessions",
+    "GetAutomationExecution",
+    "GetCalendarState",
+    "GetCommandInvocation",
+    "GetDocument",
     "GetInventory",
     "GetInventorySchema",
+    "GetMaintenanceWindow",
     "GetOpsItem",
     "GetOpsSummary",
+    "GetParameter",
+    "GetParameterHistory",
+    "GetParameters",
+    "GetParametersByPath",
+    "GetPatchBaseline",
+    "GetPatchBaselineForPatchGroup",
+    "GetServiceSetting",
+    "LabelParameterVersion",
+    "ListAssociations",
+    "ListCommandInvocations",
+    "ListCommands",
     "ListComplianceItems",
+    "ListDocumentVersions",
+    "ListDocuments",
     "ListComplianceSummaries",
     "ListInventoryEntries",
     "ListOpsItemEvents",
@@ -30,8 +66,13 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "ListTagsForResource",
     "PutComplianceItems",
     "PutInventory",
+    "PutParameter",
     "ResumeSession",
+    "SendCommand",
+    "StartAssociationsOnce",
+    "StartAutomationExecution",
     "StartSession",
+    "StopAutomationExecution",
     "TerminateSession",
     "UpdateOpsItem",
 ];
@@ -62,10 +103,77 @@ pub(crate) fn call(ctx: &Ctx<'_>, op: &str, body: &Object) -> Result<Value, ApiE
         "DescribeInstancePatches" => super::patch::describe_instance_patches(ctx, body),
         "DescribePatchGroups" => super::patch::describe_patch_groups(ctx, body),
         "DescribePatchBaselines" => super::patch::describe_patch_baselines(ctx, body),
+        "GetPatchBaseline" => super::baselines::get_patch_baseline(ctx, body),
+        "DescribeEffectivePatchesForPatchBaseline" => {
+            super::baselines::describe_effective_patches_for_patch_baseline(ctx, body)
+        }
+        "GetPatchBaselineForPatchGroup" => {
+            super::baselines::get_patch_baseline_for_patch_group(ctx, body)
+        }
+        "DescribeParameters" => super::parameters::describe_parameters(ctx, body),
+        "GetParametersByPath" => super::parameters::get_parameters_by_path(ctx, body),
+        "GetParameter" => super::parameters::get_parameter(ctx, body),
+        "GetParameters" => super::parameters::get_parameters(ctx, body),
+        "GetParameterHistory" => super::parameters::get_parameter_history(ctx, body),
+        "PutParameter" => super::parameters::put_parameter(ctx, body),
+        "LabelParameterVersion" => super::parameters::label_parameter_version(ctx, body),
+        "DescribeActivations" => super::activations::describe_activations(ctx, body),
+        "GetServiceSetting" => super::activations::get_service_setting(ctx, body),
         "StartSession" => super::sessions::start_session(ctx, body),
         "ResumeSession" => super::sessions::resume_session(ctx, body),
         "TerminateSession" => super::sessions::terminate_session(ctx, body),
         "DescribeSessions" => super::sessions::describe_sessions(ctx, body),
+        "ListAssociations" => super::associations::list_associations(ctx, body),
+        "DescribeAssociation" => super::associations::describe_association(ctx, body),
+        "DescribeAssociationExecutions" => {
+            super::associations::describe_association_executions(ctx, body)
+        }
+        "DescribeAssociationExecutionTargets" => {
+            super::associations::describe_association_execution_targets(ctx, body)
+        }
+        "DescribeInstanceAssociationsStatus" => {
+            super::associations::describe_instance_associations_status(ctx, body)
+        }
+        "StartAssociationsOnce" => super::associations::start_associations_once(ctx, body),
+        "DescribeMaintenanceWindows" => super::windows::describe_maintenance_windows(ctx, body),
+        "GetMaintenanceWindow" => super::windows::get_maintenance_window(ctx, body),
+        "DescribeMaintenanceWindowSchedule" => {
+            super::windows::describe_maintenance_window_schedule(ctx, body)
+        }
+        "DescribeMaintenanceWindowTargets" => {
+            super::windows::describe_maintenance_window_targets(ctx, body)
+        }
+        "DescribeMaintenanceWindowTasks" => {
+            super::windows::describe_maintenance_window_tasks(ctx, body)
+        }
+        "DescribeMaintenanceWindowExecutions" => {
+            super::windows::describe_maintenance_window_executions(ctx, body)
+        }
+        "DescribeMaintenanceWindowExecutionTasks" => {
+            super::windows::describe_maintenance_window_execution_tasks(ctx, body)
+        }
+        "DescribeMaintenanceWindowExecutionTaskInvocations" => {
+            super::windows::describe_maintenance_window_execution_task_invocations(ctx, body)
+        }
+        "ListDocuments" => super::documents::list_documents(ctx, body),
+        "DescribeDocument" => super::documents::describe_document(ctx, body),
+        "GetDocument" => super::documents::get_document(ctx, body),
+        "ListDocumentVersions" => super::documents::list_document_versions(ctx, body),
+        "GetCalendarState" => super::calendar::get_calendar_state(ctx, body),
+        "SendCommand" => super::commands::send_command(ctx, body),
+        "ListCommands" => super::commands::list_commands(ctx, body),
+        "ListCommandInvocations" => super::commands::list_command_invocations(ctx, body),
+        "GetCommandInvocation" => super::commands::get_command_invocation(ctx, body),
+        "CancelCommand" => super::commands::cancel_command(ctx, body),
+        "StartAutomationExecution" => super::automation::start_automation_execution(ctx, body),
+        "GetAutomationExecution" => super::automation::get_automation_execution(ctx, body),
+        "DescribeAutomationExecutions" => {
+            super::automation::describe_automation_executions(ctx, body)
+        }
+        "DescribeAutomationStepExecutions" => {
+            super::automation::describe_automation_step_executions(ctx, body)
+        }
+        "StopAutomationExecution" => super::automation::stop_automation_execution(ctx, body),
         _ => Err(unknown_operation()),
     }
 }
@@ -281,7 +389,7 @@ fn describe_instance_information(ctx: &Ctx<'_>, body: &Object) -> Result<Value, 
     let legacy_filters = parse_filters(legacy.map(Vec::as_slice).unwrap_or_default(), true)?;
     let filters = parse_filters(string_filters.map(Vec::as_slice).unwrap_or_default(), false)?;
 
-    let nodes = ctx.estate.nodes(ctx.account, ctx.region);
+    let nodes = super::associations::overlay_nodes(ctx, ctx.estate.nodes(ctx.account, ctx.region));
 
     // The legacy list reports instance ids that are not in the account.
     for f in &legacy_filters {
@@ -326,7 +434,9 @@ fn describe_instance_information(ctx: &Ctx<'_>, body: &Object) -> Result<Value, 
     let end = (offset + page).min(all.len());
     let items: Vec<Value> = all[offset..end]
         .iter()
-        .map(|n| node_json(n, ctx.now, ctx.estate.started))
+        .map(|n| {
+            super::associations::overlay_instance(ctx, n, node_json(n, ctx.now, ctx.estate.started))
+        })
         .collect();
     let mut out = serde_json::Map::new();
     out.insert("InstanceInformationList".into(), Value::Array(items));

@@ -144,6 +144,21 @@ fn fields(
     field("Platform name", dash(&node.platform_name), base);
     field("Platform version", dash(&node.platform_version), base);
     field("Resource type", dash(&node.resource_type), base);
+    if node.is_hybrid() {
+        field(
+            "On-premises",
+            "yes (registered with an activation)".into(),
+            base.fg(theme.accent),
+        );
+        field("Activation", dash(&node.activation_id), base);
+        let tier = match app.estate.scope_instance_tier(node.scope) {
+            Some(t) if t.eq_ignore_ascii_case("advanced") => "Advanced".to_string(),
+            Some(t) if t.eq_ignore_ascii_case("standard") => "Standard".to_string(),
+            Some(t) => t.to_string(),
+            None => "not read yet (:activations reads it)".to_string(),
+        };
+        field("Instance tier", tier, base);
+    }
     field("IP address", dash(&node.ip_address), base);
     field("Computer name", dash(&node.computer_name), base);
     field("IAM role", dash(&node.iam_role), base);

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::app::{
-    App, COMMAND_HELP, FILTER_HELP, KEY_HELP, PANE_KEY_HELP, SESSION_HELP, SESSION_KEY_HELP,
+    ACTION_KEY_HELP, App, COMMAND_HELP, FILTER_HELP, KEY_HELP, PANE_KEY_HELP, SESSION_HELP,
+    SESSION_KEY_HELP, shown_entries,
 };
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
@@ -23,7 +24,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ])
     };
     let mut lines = vec![Line::styled("Keys", heading)];
-    for (k, what) in app.keys().help(KEY_HELP) {
+    let read_only = app.options.read_only;
+    for (k, what) in shown_entries(app.keys().help(KEY_HELP), read_only) {
         lines.push(entry(&k, what));
     }
     // The right column (or the rest of one): sessions, pane keys, commands.
@@ -44,13 +46,21 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         session_lines.push(Line::default());
     }
     session_lines.push(Line::styled("Panes", heading));
-    for (k, what) in PANE_KEY_HELP {
+    for (k, what) in shown_entries(PANE_KEY_HELP.iter().copied(), read_only) {
         session_lines.push(entry(k, what));
     }
     session_lines.push(Line::default());
     session_lines.push(Line::styled("Commands", heading));
     for (k, what) in COMMAND_HELP {
         session_lines.push(entry(k, what));
+    }
+    // Actions change AWS: not offered in read-only mode.
+    if !read_only {
+        lines.push(Line::default());
+        lines.push(Line::styled("Actions", heading));
+        for (k, what) in shown_entries(ACTION_KEY_HELP.iter().copied(), read_only) {
+            lines.push(entry(k, what));
+        }
     }
     lines.push(Line::default());
     lines.push(Line::styled("Filter", heading));
@@ -65,6 +75,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         "Agent 3.2.0*: an update is available",
         base.fg(theme.muted),
     ));
+    session_lines.push(Line::styled(
+        "⌂ on-premises (mi-) node · ⌂+ advanced tier",
+        base.fg(theme.muted),
+    ));
 
     // Side by side when there is room, else one column.
     let two_columns = area.width >= 100;
@@ -76,11 +90,24 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let h = u16::try_from(rows + 2).unwrap_or(u16::MAX);
     let w = if two_columns { area.width.min(128) } else { 64 };
     let popup = super::text::centered(area, w, h);
+    // Taller than the terminal: it scrolls (j/k, PgDn/PgUp, g/G).
+    let room = usize::from(popup.height.saturating_sub(2));
+    let max_scroll = u16::try_from(rows.saturating_sub(room)).unwrap_or(u16::MAX);
+    let scroll = app.help_scroll().min(max_scroll);
+    let hint = if max_scroll == 0 {
+        " Esc or ? close ".to_string()
+    } else {
+        format!(
+            " lines {}-{} of {rows} · j/k PgDn/PgUp scroll · Esc or ? close ",
+            usize::from(scroll) + 1,
+            (usize::from(scroll) + room).min(rows)
+        )
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(base.fg(theme.popup_border))
         .title(Span::styled(" Help ", heading))
-        .title_bottom(Line::styled(" Esc or ? close ", base.fg(theme.muted)).right_aligned())
+        .title_bottom(Line::styled(hint, base.fg(theme.muted)).right_aligned())
         .style(base);
     Clear.render(popup, buf);
     let inner = block.inner(popup);
@@ -96,9 +123,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
             width: inner.width - half,
             ..inner
         };
-        Paragraph::new(lines).render(left, buf);
-        Paragraph::new(session_lines).render(right, buf);
+        Paragraph::new(lines).scroll((scroll, 0)).render(left, buf);
+        Paragraph::new(session_lines)
+            .scroll((scroll, 0))
+            .render(right, buf);
     } else {
-        Paragraph::new(lines).render(inner, buf);
+        Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
     }
 }

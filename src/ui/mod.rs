@@ -1,15 +1,21 @@
 //! Drawing only: reads [`App`] state and paints a frame.
 
+mod actions;
+mod associations;
+mod audit;
 mod compliance;
 mod detail;
 mod explorer;
 mod filter_bar;
 mod header;
 mod help;
+mod history;
 mod inventory;
 mod nodes;
 mod ops;
 mod pane_bar;
+mod parameters;
+mod parameters_detail;
 pub mod progress;
 mod scopes;
 pub mod sessions;
@@ -17,7 +23,9 @@ mod status;
 pub mod table;
 pub mod text;
 pub mod theme;
+mod timeline;
 pub mod wallboard;
+mod windows;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -139,6 +147,17 @@ pub fn render(frame: &mut Frame, app: &mut App) {
         Pane::Compliance => compliance::draw(buf, body, app),
         Pane::Inventory => inventory::draw(buf, body, app),
         Pane::Scopes => scopes::draw(buf, body, app),
+        Pane::Commands => history::draw_commands(buf, body, app),
+        Pane::Automations => history::draw_automations(buf, body, app),
+        Pane::Audit => audit::draw(buf, body, app),
+        Pane::Activations => history::draw_activations(buf, body, app),
+        Pane::Associations => associations::draw(buf, body, app),
+        Pane::Windows => windows::draw(buf, body, app),
+        Pane::Timeline => timeline::draw(buf, body, app),
+        Pane::Parameters => parameters::draw_parameters(buf, body, app),
+        Pane::Baselines => parameters::draw_baselines(buf, body, app),
+        Pane::Documents => parameters::draw_documents(buf, body, app, false),
+        Pane::Packages => parameters::draw_documents(buf, body, app, true),
     }
     if filter_h > 0 {
         let cursor = if app.command_line().is_some() {
@@ -152,6 +171,7 @@ pub fn render(frame: &mut Frame, app: &mut App) {
     }
     status::draw(frame.buffer_mut(), status, app);
     draw_overlay(frame, area, app);
+    actions::draw(frame.buffer_mut(), area, app);
 }
 
 fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
@@ -161,6 +181,8 @@ fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
         Overlay::Detail { .. } => detail::draw(frame.buffer_mut(), area, app),
         Overlay::OpsItem { .. } => ops::draw_detail(frame.buffer_mut(), area, app),
         Overlay::ComplianceItems { .. } => compliance::draw_items(frame.buffer_mut(), area, app),
+        Overlay::Record { .. } => history::draw_record(frame.buffer_mut(), area, app),
+        Overlay::Catalog(_) => parameters_detail::draw(frame.buffer_mut(), area, app),
         Overlay::Forward(_) => {
             if let Some(c) = sessions::draw_forward_prompt(frame.buffer_mut(), area, app) {
                 frame.set_cursor_position(c);

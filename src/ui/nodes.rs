@@ -182,9 +182,30 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
             );
         }
         let scope = app.estate.scope(row.scope).map(|s| &s.scope);
+        let marked = !app.actions.marked.is_empty()
+            && app
+                .actions
+                .marked
+                .contains(&(row.scope, node.instance_id.clone()));
         let mut x = body.x;
         for (col, w) in &cols {
-            let (mut text, style) = cell(*col, node, scope, now, &theme);
+            let (mut text, mut style) = cell(*col, node, scope, now, &theme);
+            if node.is_hybrid() {
+                // On-premises nodes: marked by their name, with the tier when advanced.
+                match col {
+                    Column::Name => {
+                        let mark = hybrid_mark(app.estate.scope_instance_tier(row.scope));
+                        text = format!("{mark} {text}");
+                    }
+                    Column::InstanceId => style = style.fg(theme.accent),
+                    _ => {}
+                }
+            }
+            if marked && *col == Column::Name {
+                // Marked for Run Command.
+                text = format!("✓ {text}");
+                style = style.fg(theme.key);
+            }
             if *col == Column::Account && super::text::width(&text) > usize::from(*w) {
                 // Too narrow for "name (id)": the name alone.
                 text = scope.map_or_else(String::new, |s| s.account.name.clone());
@@ -244,6 +265,15 @@ fn cell(
         }
         Column::Ip => (node.ip_address.clone(), plain),
         Column::LastPing => (age(now, node.last_ping), Style::default().fg(theme.muted)),
+    }
+}
+
+/// The mark of an on-premises (`mi-`) node in the nodes table: `⌂`, or `⌂+` when the
+/// scope's on-premises nodes are advanced-tier.
+pub fn hybrid_mark(tier: Option<&str>) -> &'static str {
+    match tier {
+        Some(t) if t.eq_ignore_ascii_case("advanced") => "⌂+",
+        _ => "⌂",
     }
 }
 

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::text::{put, put_right};
-use crate::app::{App, HitSpans, LEADER_LABEL, Pane};
+use crate::app::{App, HitSpans, LEADER_LABEL, PANE_ALIASES, Pane};
 
 /// Returns where each pane's label is, for clicks.
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> HitSpans {
@@ -45,17 +45,56 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> HitSpans {
     };
     let room = |x: u16| usize::from(right_x.saturating_sub(x));
     let mut x = area.x;
+    // The panes with a number key; a pane past them (reached with `:` or Tab) is shown by
+    // its command name after them while it is the one on screen.
+    let numbered = &Pane::ALL[..NUMBERED.min(Pane::ALL.len())];
+    let current = app.pane();
+    let extra = (!numbered.contains(&current)).then(|| format!(" :{} ", command_name(current)));
+    let extra_w = extra.as_ref().map_or(0, |e| e.len() + 1);
     // Short titles when the full ones do not fit.
-    let full: usize = Pane::ALL.iter().map(|p| p.title().len() + 5).sum();
+    let full: usize = numbered.iter().map(|p| p.title().len() + 5).sum::<usize>() + extra_w;
     let short = full > usize::from(right_x.saturating_sub(area.x));
-    for (i, p) in Pane::ALL.into_iter().enumerate() {
-        let title = if short { &p.title()[..3] } else { p.title() };
+    for (i, p) in numbered.iter().copied().enumerate() {
+        let title = if short { short_title(p) } else { p.title() };
         let label = format!(" {} {title} ", p.number());
-        let style = if p == app.pane() { active } else { base };
+        let style = if p == current { active } else { base };
         let w = put(buf, x, area.y, &label, room(x), style) as u16;
         hits.spans.push((x, w, i));
         x += w;
         x += put(buf, x, area.y, " ", room(x), base) as u16;
     }
+    if let Some(label) = extra {
+        let i = Pane::ALL.iter().position(|p| *p == current).unwrap_or(0);
+        let w = put(buf, x, area.y, &label, room(x), active) as u16;
+        hits.spans.push((x, w, i));
+    }
     hits
+}
+
+/// Four letters that tell the numbered panes apart when full titles do not fit.
+fn short_title(pane: Pane) -> &'static str {
+    match pane {
+        Pane::Nodes => "Node",
+        Pane::Explorer => "Expl",
+        Pane::OpsCenter => "Ops",
+        Pane::Compliance => "Comp",
+        Pane::Inventory => "Inv",
+        Pane::Scopes => "Scop",
+        Pane::Commands => "Cmds",
+        Pane::Automations => "Auto",
+        Pane::Audit => "Audt",
+        other => other.title(),
+    }
+}
+
+/// How many panes have a number key (1-9).
+const NUMBERED: usize = 9;
+
+/// The pane's first `:` command name.
+fn command_name(pane: Pane) -> &'static str {
+    PANE_ALIASES
+        .iter()
+        .find(|(_, p)| *p == pane)
+        .and_then(|(names, _)| names.first().copied())
+        .unwrap_or("")
 }

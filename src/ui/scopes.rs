@@ -12,9 +12,17 @@ use crate::model::{Feed, FeedState, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
 /// A feed's state in one cell: `✓ 12s`, `◷ 5m` (cached), `✗ 3m`, `…`, `-` (not polled).
+/// Whether a feed has been asked for in the scope (wanted, answered or tried).
+fn polled(f: &FeedState) -> bool {
+    f.active || f.has_data() || f.in_flight || f.health != ScopeHealth::Pending
+}
+
+/// The estate-wide feeds always have a column; the others (a pane's own, polled while it is
+/// on screen) only once some shown scope has polled them, so the table stays readable.
+const ALWAYS_SHOWN: usize = 6;
+
 fn feed_cell(f: &FeedState, now: chrono::DateTime<chrono::Utc>, theme: &Theme) -> (String, Style) {
-    let polled = f.active || f.has_data() || f.in_flight || f.health != ScopeHealth::Pending;
-    if !polled {
+    if !polled(f) {
         return ("-".into(), Style::default().fg(theme.muted));
     }
     let spin = if f.in_flight { "↻" } else { "" };
@@ -78,12 +86,24 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         width: table.width,
         height: table.height.saturating_sub(1),
     });
+    let feeds: Vec<Feed> = Feed::ALL
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| {
+            *i < ALWAYS_SHOWN
+                || shown
+                    .iter()
+                    .filter_map(|id| app.estate.scope(*id))
+                    .any(|s| polled(s.feed(**f)))
+        })
+        .map(|(_, f)| *f)
+        .collect();
     let mut titles = vec!["Account".to_string(), "Region".to_string()];
-    titles.extend(Feed::ALL.iter().map(|f| f.label().to_string()));
+    titles.extend(feeds.iter().map(|f| f.label().to_string()));
     titles.push("Next poll".into());
     titles.push("Error".into());
     let mut specs = vec![col(10, 24), col(9, 14)];
-    specs.extend(Feed::ALL.iter().map(|_| col(5, 8)));
+    specs.extend(feeds.iter().map(|_| col(5, 8)));
     specs.push(col(6, 9));
     specs.push(grow(10, 20));
     let widths = fit(table.width, &specs);
@@ -102,14 +122,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         let Some(s) = shown.get(pos).and_then(|id| estate.scope(*id)) else {
             return (String::new(), Style::default());
         };
-        let nf = Feed::ALL.len();
+        let nf = feeds.len();
         match c {
             0 => (
                 format!("{} ({})", s.scope.account.name, s.scope.account.id),
                 Style::default(),
             ),
             1 => (s.scope.region.clone(), Style::default()),
-            c if c < 2 + nf => feed_cell(s.feed(Feed::ALL[c - 2]), now, &theme),
+            c if c < 2 + nf => feed_cell(s.feed(feeds[c - 2]), now, &theme),
             c if c == 2 + nf => match s.next_poll() {
                 Some(t) if t > now => (
                     format!("in {}", age(t, Some(now))),

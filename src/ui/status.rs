@@ -10,7 +10,7 @@ use crate::model::ScopeHealth;
 
 const HINTS: &[(&str, &str)] = &[
     ("?", "help"),
-    ("1-6", "panes"),
+    ("1-9", "panes"),
     (":", "command"),
     ("/", "filter"),
     ("s", "sort"),
@@ -21,7 +21,7 @@ const HINTS: &[(&str, &str)] = &[
 /// Nodes pane with sessions (not in read-only mode).
 const SESSION_HINTS: &[(&str, &str)] = &[
     ("?", "help"),
-    ("1-6", "panes"),
+    ("1-9", "panes"),
     (":", "command"),
     ("/", "filter"),
     ("s", "sort"),
@@ -33,7 +33,7 @@ const SESSION_HINTS: &[(&str, &str)] = &[
 
 const OPS_HINTS: &[(&str, &str)] = &[
     ("?", "help"),
-    ("1-6", "panes"),
+    ("1-9", "panes"),
     (":", "command"),
     ("/", "filter"),
     ("s", "sort"),
@@ -44,7 +44,7 @@ const OPS_HINTS: &[(&str, &str)] = &[
 
 const INVENTORY_HINTS: &[(&str, &str)] = &[
     ("?", "help"),
-    ("1-6", "panes"),
+    ("1-9", "panes"),
     ("←→", "type"),
     ("/", "filter"),
     ("a", "app query"),
@@ -52,9 +52,19 @@ const INVENTORY_HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
+const PARAMETER_HINTS: &[(&str, &str)] = &[
+    ("?", "help"),
+    ("1-9", "panes"),
+    (":", "command"),
+    ("/", "filter"),
+    ("←→", "path"),
+    ("⏎", "details"),
+    ("q", "quit"),
+];
+
 const VIEW_HINTS: &[(&str, &str)] = &[
     ("?", "help"),
-    ("1-6", "panes"),
+    ("1-9", "panes"),
     (":", "command"),
     ("j/k", "scroll"),
     ("q", "quit"),
@@ -99,7 +109,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         Pane::OpsCenter | Pane::Compliance => OPS_HINTS,
         Pane::Inventory => INVENTORY_HINTS,
         Pane::Explorer | Pane::Scopes => VIEW_HINTS,
+        Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => OPS_HINTS,
+        Pane::Associations | Pane::Windows => OPS_HINTS,
+        Pane::Timeline => VIEW_HINTS,
+        Pane::Parameters => PARAMETER_HINTS,
+        Pane::Baselines | Pane::Documents | Pane::Packages => HINTS,
     };
+    // Read-only mode leaves out the keys that change AWS.
+    let hints: Vec<(&str, &str)> =
+        crate::app::shown_entries(hints.iter().copied(), app.options.read_only).collect();
     let hints_w = |n: usize| -> usize {
         hints[..n]
             .iter()

@@ -107,6 +107,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         Pane::Compliance => compliance::draw(buf, body, app),
         Pane::Inventory => inventory::draw(buf, body, app),
         Pane::Scopes => scopes::draw(buf, body, app),
+        Pane::Commands => super::history::draw_commands(buf, body, app),
+        Pane::Automations => super::history::draw_automations(buf, body, app),
+        Pane::Audit => super::audit::draw(buf, body, app),
+        Pane::Activations => super::history::draw_activations(buf, body, app),
+        Pane::Associations => super::associations::draw(buf, body, app),
+        Pane::Windows => super::windows::draw(buf, body, app),
+        Pane::Timeline => super::timeline::draw(buf, body, app),
+        Pane::Parameters => super::parameters::draw_parameters(buf, body, app),
+        Pane::Baselines => super::parameters::draw_baselines(buf, body, app),
+        Pane::Documents => super::parameters::draw_documents(buf, body, app, false),
+        Pane::Packages => super::parameters::draw_documents(buf, body, app, true),
     }
 }
 

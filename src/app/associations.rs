@@ -1,0 +1,218 @@
+//! The associations pane: every State Manager association of the scopes shown, as a
+//! [`TableView`], and one association in full (its executions and failing nodes).
+
+use std::borrow::Cow;
+
+use super::filter::FilterColumn;
+use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes};
+use crate::model::{Association, Estate, Feed, ScopeId, schedule_label};
+
+/// A column of the associations table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssocCol {
+    Status,
+    Name,
+    Document,
+    Failed,
+    Targets,
+    Schedule,
+    LastRun,
+    Account,
+    Region,
+    TargetSpec,
+}
+
+impl FilterColumn for AssocCol {
+    fn from_filter_key(key: &str) -> Option<AssocCol> {
+        Some(match key.to_ascii_lowercase().as_str() {
+            "status" => AssocCol::Status,
+            "name" => AssocCol::Name,
+            "document" | "doc" => AssocCol::Document,
+            "schedule" => AssocCol::Schedule,
+            "account" => AssocCol::Account,
+            "region" => AssocCol::Region,
+            "targets" | "target" => AssocCol::TargetSpec,
+            _ => return None,
+        })
+    }
+
+    fn filter_keys() -> &'static str {
+        "status, name, document, schedule, account, region, targets"
+    }
+}
+
+impl TableColumn for AssocCol {
+    const ALL: &'static [AssocCol] = &[
+        AssocCol::Status,
+        AssocCol::Name,
+        AssocCol::Document,
+        AssocCol::Failed,
+        AssocCol::Targets,
+        AssocCol::Schedule,
+        AssocCol::LastRun,
+        AssocCol::Account,
+        AssocCol::Region,
+        AssocCol::TargetSpec,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            AssocCol::Status => "Status",
+            AssocCol::Name => "Association",
+            AssocCol::Document => "Document",
+            AssocCol::Failed => "Failed",
+            AssocCol::Targets => "Nodes",
+            AssocCol::Schedule => "Schedule",
+            AssocCol::LastRun => "Last run",
+            AssocCol::Account => "Account",
+            AssocCol::Region => "Region",
+            AssocCol::TargetSpec => "Targets",
+        }
+    }
+}
+
+/// Sort rank of an overview status: failing first.
+pub fn status_rank(status: &str) -> i64 {
+    match status {
+        "Failed" => 0,
+        "Pending" | "InProgress" => 1,
+        "Success" => 2,
+        _ => 3,
+    }
+}
+
+/// The associations of the scopes shown: (scope, index) into the estate.
+pub struct AssociationRows<'a> {
+    pub estate: &'a Estate,
+    pub refs: &'a [(ScopeId, u32)],
+}
+
+impl AssociationRows<'_> {
+    pub fn item(&self, row: usize) -> Option<&Association> {
+        let (s, i) = *self.refs.get(row)?;
+        self.estate.scope_associations(s).get(i as usize)
+    }
+}
+
+impl TableSource for AssociationRows<'_> {
+    type Col = AssocCol;
+
+    fn len(&self) -> usize {
+        self.refs.len()
+    }
+
+    fn cell(&self, row: usize, col: AssocCol) -> Cow<'_, str> {
+        let Some(a) = self.item(row) else {
+            return Cow::Borrowed("");
+        };
+        match col {
+            AssocCol::Status => Cow::Borrowed(&a.status),
+            AssocCol::Name => Cow::Borrowed(a.label()),
+            AssocCol::Document => Cow::Borrowed(&a.document),
+            AssocCol::Failed => Cow::Owned(a.count("Failed").to_string()),
+            AssocCol::Targets => Cow::Owned(a.total().to_string()),
+            AssocCol::Schedule => Cow::Owned(schedule_label(&a.schedule)),
+            AssocCol::LastRun => Cow::Borrowed(""),
+            AssocCol::Account => account_cell(self.estate, a.scope),
+            AssocCol::Region => region_cell(self.estate, a.scope),
+            AssocCol::TargetSpec => Cow::Owned(a.targets_label()),
+        }
+    }
+
+    fn sort_key(&self, row: usize, col: AssocCol) -> Option<i64> {
+        let a = self.item(row)?;
+        match col {
+            AssocCol::Status => {
+                Some(status_rank(&a.status) * 1_000_000 - i64::from(a.count("Failed")))
+            }
+            // Most failures first when ascending.
+            AssocCol::Failed => Some(-i64::from(a.count("Failed"))),
+            AssocCol::Targets => Some(-i64::from(a.total())),
+            // Most recent first when ascending.
+            AssocCol::LastRun => Some(a.last_execution.map_or(i64::MAX, |t| -t.timestamp())),
+            _ => None,
+        }
+    }
+
+    fn row_key(&self, row: usize) -> String {
+        self.item(row)
+            .map(|a| format!("{}/{}", a.scope, a.association_id))
+            .unwrap_or_default()
+    }
+}
+
+/// One association shown in full, with a cursor over its failing nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssociationOpen {
+    pub scope: ScopeId,
+    pub id: String,
+    pub cursor: usize,
+    pub scroll: u16,
+}
+
+/// State of the associations pane.
+#[derive(Debug)]
+pub struct AssociationsView {
+    pub table: TableView<AssocCol>,
+    pub refs: Vec<(ScopeId, u32)>,
+    /// The association shown in full, if any.
+    pub open: Option<AssociationOpen>,
+    key: Option<(u64, Vec<bool>)>,
+}
+
+impl Default for AssociationsView {
+    fn default() -> Self {
+        AssociationsView {
+            table: TableView::new(AssocCol::Status, false),
+            refs: Vec::new(),
+            open: None,
+            key: None,
+        }
+    }
+}
+
+impl AssociationsView {
+    pub fn rows<'a>(&'a self, estate: &'a Estate) -> AssociationRows<'a> {
+        AssociationRows {
+            estate,
+            refs: &self.refs,
+        }
+    }
+
+    /// Re-reads the associations when their feed or the scope mask changed.
+    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
+        let key = (estate.feed_generation(Feed::Associations), mask.to_vec());
+        if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        self.refs.clear();
+        for s in shown_scopes(estate, mask) {
+            let n = estate.scope_associations(s).len() as u32;
+            self.refs.extend((0..n).map(|i| (s, i)));
+        }
+        let src = AssociationRows {
+            estate,
+            refs: &self.refs,
+        };
+        self.table.rebuild(&src);
+        self.key = Some(key);
+    }
+
+    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a Association> {
+        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
+        estate.scope_associations(s).get(i as usize)
+    }
+}
+
+/// The nodes an open association's latest execution did not succeed on, failed first.
+pub fn failing_nodes(estate: &Estate, open: &AssociationOpen) -> Vec<String> {
+    estate
+        .association_detail(open.scope, &open.id)
+        .map(|d| {
+            d.failing_targets()
+                .iter()
+                .map(|t| t.resource_id.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}

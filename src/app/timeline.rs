@@ -1,0 +1,238 @@
+//! The timeline pane: the next days of maintenance windows across the scopes shown, and
+//! the change-calendar closures they run into.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::table::{Viewport, shown_scopes};
+use crate::model::{CalendarDefault, ChangeCalendar, Estate, ScopeId};
+
+/// Days the timeline spans from now.
+pub const TIMELINE_DAYS: i64 = 7;
+
+/// One run of a window on the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowSpan {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub window: String,
+    /// The run overlaps a closure of a change calendar of its scope.
+    pub conflict: bool,
+}
+
+/// A period a change calendar is closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closure {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub calendar: String,
+    pub summary: String,
+}
+
+/// One line of the timeline: a scope, or one window of a scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineRow {
+    pub scope: ScopeId,
+    pub label: String,
+    pub spans: Vec<WindowSpan>,
+    pub closures: Vec<Closure>,
+}
+
+/// What a line of the timeline is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimelineGroup {
+    /// One line per account and region.
+    #[default]
+    Scope,
+    /// One line per window.
+    Window,
+}
+
+/// State of the timeline pane.
+#[derive(Debug, Default)]
+pub struct TimelineView {
+    pub group: TimelineGroup,
+    /// Also shade the closed periods of default-closed calendars (outside their open
+    /// events); otherwise only the events of default-open calendars (freezes) close.
+    pub all_calendars: bool,
+    pub view: Viewport,
+}
+
+/// Whether a calendar's closures are shown: freezes always, default-closed calendars
+/// only with `all_calendars`.
+pub fn shows_calendar(cal: &ChangeCalendar, all_calendars: bool) -> bool {
+    all_calendars || cal.content.default == CalendarDefault::DefaultOpen
+}
+
+/// Closed periods of one calendar within `[from, to)`.
+pub fn closures(cal: &ChangeCalendar, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Closure> {
+    let c = &cal.content;
+    let events: Vec<(DateTime<Utc>, DateTime<Utc>, String)> = c
+        .events_between(from, to)
+        .map(|e| (e.start.max(from), e.end.min(to), e.summary.clone()))
+        .collect();
+    let closure = |start, end, summary: String| Closure {
+        start,
+        end,
+        calendar: cal.name.clone(),
+        summary,
+    };
+    match c.default {
+        CalendarDefault::DefaultOpen => events
+            .into_iter()
+            .map(|(s, e, summary)| closure(s, e, summary))
+            .collect(),
+        // Events are the open periods: the gaps between them are closed.
+        CalendarDefault::DefaultClosed => {
+            let mut out = Vec::new();
+            let mut at = from;
+            let mut sorted = events;
+            sorted.sort_by_key(|(s, _, _)| *s);
+            for (s, e, _) in sorted {
+                if s > at {
+                    out.push(closure(at, s, "closed (outside open events)".into()));
+                }
+                at = at.max(e);
+            }
+            if at < to {
+                out.push(closure(at, to, "closed (outside open events)".into()));
+            }
+            out
+        }
+    }
+}
+
+fn overlaps(s: &WindowSpan, c: &Closure) -> bool {
+    s.start < c.end && s.end > c.start
+}
+
+/// The timeline's lines from `now` for [`TIMELINE_DAYS`] days, over the scopes shown.
+pub fn timeline_rows(
+    estate: &Estate,
+    mask: &[bool],
+    now: DateTime<Utc>,
+    group: TimelineGroup,
+    all_calendars: bool,
+) -> Vec<TimelineRow> {
+    let to = now + Duration::days(TIMELINE_DAYS);
+    let mut out = Vec::new();
+    for s in shown_scopes(estate, mask) {
+        let Some(scope) = estate.scope(s) else {
+            continue;
+        };
+        let closed: Vec<Closure> = estate
+            .scope_calendars(s)
+            .iter()
+            .filter(|c| shows_calendar(c, all_calendars))
+            .flat_map(|c| closures(c, now, to))
+            .collect();
+        let scope_label = format!("{} · {}", scope.scope.account.name, scope.scope.region);
+        let mut scope_row = TimelineRow {
+            scope: s,
+            label: scope_label.clone(),
+            spans: Vec::new(),
+            closures: closed.clone(),
+        };
+        for w in estate.scope_windows(s).iter().filter(|w| w.enabled) {
+            let hours = Duration::hours(i64::from(w.duration.max(1)));
+            let spans: Vec<WindowSpan> = w
+                .upcoming
+                .iter()
+                .filter(|t| **t < to && **t + hours > now)
+                .map(|t| {
+                    let mut span = WindowSpan {
+                        start: *t,
+                        end: *t + hours,
+                        window: w.name.clone(),
+                        conflict: false,
+                    };
+                    span.conflict = closed.iter().any(|c| overlaps(&span, c));
+                    span
+                })
+                .collect();
+            match group {
+                TimelineGroup::Scope => scope_row.spans.extend(spans),
+                TimelineGroup::Window => out.push(TimelineRow {
+                    scope: s,
+                    label: format!(
+                        "{} · {} · {}",
+                        w.name, scope.scope.account.name, scope.scope.region
+                    ),
+                    spans,
+                    closures: closed.clone(),
+                }),
+            }
+        }
+        if group == TimelineGroup::Scope {
+            scope_row.spans.sort_by_key(|x| x.start);
+            out.push(scope_row);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::parse_icalendar;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .expect("time")
+    }
+
+    const FREEZE: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-CALENDAR-TYPE:DEFAULT_OPEN\r\nBEGIN:VEVENT\r\nUID:f1\r\nSUMMARY:Black Friday freeze\r\nDTSTART:20261127T000000Z\r\nDTEND:20261130T060000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:f2\r\nSUMMARY:Quarter close\r\nDTSTART:20261231T000000Z\r\nDTEND:20270102T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    const OPEN_HOURS: &str = "BEGIN:VCALENDAR\nX-CALENDAR-TYPE:DEFAULT_CLOSED\nBEGIN:VEVENT\nSUMMARY:Change slot\nDTSTART:20261129T020000Z\nDTEND:20261129T060000Z\nEND:VEVENT\nEND:VCALENDAR\n";
+
+    fn cal(name: &str, text: &str) -> ChangeCalendar {
+        ChangeCalendar {
+            scope: 0,
+            name: name.into(),
+            content: parse_icalendar(text),
+        }
+    }
+
+    #[test]
+    fn default_open_events_are_closures_clipped_to_the_range() {
+        let c = closures(
+            &cal("prod-freeze", FREEZE),
+            t("2026-11-28T00:00:00Z"),
+            t("2026-12-05T00:00:00Z"),
+        );
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].summary, "Black Friday freeze");
+        assert_eq!(c[0].start, t("2026-11-28T00:00:00Z"));
+        assert_eq!(c[0].end, t("2026-11-30T06:00:00Z"));
+    }
+
+    #[test]
+    fn default_closed_calendars_close_the_gaps() {
+        let c = closures(
+            &cal("slots", OPEN_HOURS),
+            t("2026-11-29T00:00:00Z"),
+            t("2026-11-30T00:00:00Z"),
+        );
+        let spans: Vec<_> = c.iter().map(|c| (c.start, c.end)).collect();
+        assert_eq!(
+            spans,
+            vec![
+                (t("2026-11-29T00:00:00Z"), t("2026-11-29T02:00:00Z")),
+                (t("2026-11-29T06:00:00Z"), t("2026-11-30T00:00:00Z")),
+            ]
+        );
+        let inside = WindowSpan {
+            start: t("2026-11-29T02:00:00Z"),
+            end: t("2026-11-29T06:00:00Z"),
+            window: "w".into(),
+            conflict: false,
+        };
+        assert!(!c.iter().any(|c| overlaps(&inside, c)));
+        let late = WindowSpan {
+            start: t("2026-11-29T05:00:00Z"),
+            end: t("2026-11-29T07:00:00Z"),
+            ..inside
+        };
+        assert!(c.iter().any(|c| overlaps(&late, c)));
+    }
+}

@@ -1,0 +1,361 @@
+//! The associations pane: the associations table and one association in full (its
+//! executions and the nodes its latest execution failed on).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::table::{
+    ColSpec, TableDraw, account_name, col, draw_empty, draw_table, draw_title, fit, grow,
+};
+use super::text::{age, centered, clean, thousands, timestamp};
+use crate::app::{App, AssocCol, TableArea, TableColumn, TableSource, failing_nodes};
+use crate::model::{DetailRequest, Feed, association_targets_label, schedule_label};
+use crate::ui::theme::Theme;
+
+/// Colour of an association or execution status.
+pub fn status_color(status: &str, theme: &Theme) -> Color {
+    match status {
+        "Failed" | "FAILED" | "TIMED_OUT" => theme.error,
+        "Pending" | "InProgress" | "IN_PROGRESS" | "PENDING" => theme.warn,
+        "Success" | "SUCCESS" => theme.ok,
+        _ => theme.muted,
+    }
+}
+
+const SPECS: [ColSpec; 10] = [
+    col(7, 8),    // status
+    grow(14, 24), // name
+    col(12, 30),  // document
+    col(6, 6),    // failed
+    col(5, 5),    // nodes
+    col(12, 16),  // schedule
+    col(5, 8),    // last run
+    col(8, 22),   // account
+    col(9, 14),   // region
+    grow(8, 40),  // targets
+];
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+    if area.height < 2 {
+        return;
+    }
+    let theme = *app.theme();
+    let v = &app.associations;
+    let src = v.rows(&app.estate);
+    let (mut failing, mut failed_nodes) = (0usize, 0u32);
+    for r in 0..src.len() {
+        if let Some(a) = src.item(r) {
+            failing += usize::from(a.status == "Failed");
+            failed_nodes += a.count("Failed");
+        }
+    }
+    let title = format!(
+        "Associations · {} · {} failing · {} failed nodes · {} shown",
+        thousands(v.table.total()),
+        thousands(failing),
+        thousands(failed_nodes as usize),
+        thousands(v.table.len())
+    );
+    draw_title(buf, area, app, &title, &[Feed::Associations]);
+    let area = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    app.set_table_area(TableArea {
+        x: area.x,
+        y: area.y + 1,
+        width: area.width,
+        height: area.height.saturating_sub(1),
+    });
+    let widths = fit(area.width, &SPECS);
+    let t = &app.associations.table;
+    let draw = TableDraw::of(t, widths, &theme);
+    let src = app.associations.rows(&app.estate);
+    let now = app.now();
+    let body = draw_table(buf, area, &draw, |pos, c| {
+        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
+            return (String::new(), Style::default());
+        };
+        let col = AssocCol::ALL[c];
+        let a = src.item(row);
+        match col {
+            AssocCol::Status => (
+                src.cell(row, col).into_owned(),
+                Style::default().fg(status_color(a.map_or("", |a| &a.status), &theme)),
+            ),
+            AssocCol::Failed => {
+                let n = a.map_or(0, |a| a.count("Failed"));
+                let style = if n > 0 {
+                    Style::default().fg(theme.error)
+                } else {
+                    Style::default().fg(theme.muted)
+                };
+                (n.to_string(), style)
+            }
+            AssocCol::LastRun => (
+                age(now, a.and_then(|a| a.last_execution)),
+                Style::default().fg(theme.muted),
+            ),
+            AssocCol::Account => (account_name(app, a.map(|a| a.scope)), Style::default()),
+            AssocCol::Document | AssocCol::TargetSpec => (
+                src.cell(row, col).into_owned(),
+                Style::default().fg(theme.muted),
+            ),
+            _ => (src.cell(row, col).into_owned(), Style::default()),
+        }
+    });
+    if t.is_empty() {
+        let filtered = !t.filter_text().is_empty();
+        draw_empty(buf, body, app, Feed::Associations, "associations", filtered);
+    }
+    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
+    if app.associations.open.is_some() {
+        draw_detail(buf, area, app);
+    }
+}
+
+/// One association in full over the table.
+fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
+    let Some(open) = &app.associations.open else {
+        return;
+    };
+    let theme = app.theme();
+    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
+    let key = base.fg(theme.muted);
+    let heading = base.fg(theme.accent).add_modifier(Modifier::BOLD);
+    let detail = app.estate.association_detail(open.scope, &open.id);
+    let summary = app
+        .estate
+        .scope_associations(open.scope)
+        .iter()
+        .find(|a| a.association_id == open.id);
+    let assoc = detail.map(|d| &d.association).or(summary);
+    let req = DetailRequest::Association {
+        scope: open.scope,
+        id: open.id.clone(),
+    };
+    let now = app.now();
+    let mut lines: Vec<Line> = Vec::new();
+    let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k:<14}"), key),
+            Span::styled(clean(&v).into_owned(), style),
+        ]));
+    };
+    match (detail, app.estate.detail_error(&req)) {
+        (None, Some(e)) => lines.push(Line::styled(
+            format!("✗ details: {} (r retries)", clean(e)),
+            base.fg(theme.error),
+        )),
+        (None, None) => lines.push(Line::styled("fetching details…", base.fg(theme.muted))),
+        (Some(d), _) => lines.push(Line::styled(
+            format!("details fetched {} ago", age(now, Some(d.fetched))),
+            base.fg(theme.muted),
+        )),
+    }
+    let Some(a) = assoc else {
+        lines.push(Line::styled(
+            "This association is no longer reported by its scope.",
+            base.fg(theme.warn),
+        ));
+        popup(
+            buf,
+            area,
+            app,
+            format!(" {} ", clean(&open.id)),
+            lines,
+            open.scroll,
+            HINT,
+        );
+        return;
+    };
+    let scope_label = app
+        .estate
+        .scope(open.scope)
+        .map(|s| s.scope.label())
+        .unwrap_or_default();
+    field(
+        &mut lines,
+        "Status",
+        format!(
+            "{} · {}",
+            a.status,
+            a.counts
+                .iter()
+                .map(|(s, n)| format!("{n} {s}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        base.fg(status_color(&a.status, theme)),
+    );
+    field(
+        &mut lines,
+        "Document",
+        format!("{} ({})", a.document, a.document_version),
+        base,
+    );
+    field(
+        &mut lines,
+        "Targets",
+        association_targets_label(&a.targets),
+        base,
+    );
+    field(
+        &mut lines,
+        "Schedule",
+        format!("{} — {}", schedule_label(&a.schedule), a.schedule),
+        base,
+    );
+    field(
+        &mut lines,
+        "Last run",
+        format!(
+            "{} ({} ago)",
+            timestamp(a.last_execution),
+            age(now, a.last_execution)
+        ),
+        base,
+    );
+    field(&mut lines, "Scope", scope_label, base);
+    field(
+        &mut lines,
+        "Id",
+        a.association_id.clone(),
+        base.fg(theme.muted),
+    );
+    if let Some(d) = detail {
+        field(
+            &mut lines,
+            "Rollout",
+            format!(
+                "max concurrency {} · max errors {} · compliance {}",
+                d.max_concurrency, d.max_errors, d.compliance_severity
+            ),
+            base,
+        );
+        // Failing nodes of the latest execution: selectable, with their error.
+        let failing = d.failing_targets();
+        let nodes = failing_nodes(&app.estate, open);
+        let cur = nodes.get(open.cursor.min(nodes.len().saturating_sub(1)));
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("Nodes not succeeding in the latest run ({})", failing.len()),
+            heading,
+        ));
+        if failing.is_empty() {
+            lines.push(Line::styled("(none)", base.fg(theme.ok)));
+        }
+        for t in &failing {
+            let picked = cur == Some(&t.resource_id);
+            let name = app
+                .estate
+                .find_node(open.scope, &t.resource_id)
+                .map(|n| n.name().to_string())
+                .filter(|n| !n.is_empty())
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            let why = d
+                .failing_nodes
+                .iter()
+                .find(|s| s.instance_id == t.resource_id)
+                .map(|s| {
+                    let code = if s.error_code.is_empty() {
+                        String::new()
+                    } else {
+                        format!("error {} · ", s.error_code)
+                    };
+                    let summary = s.execution_summary.trim();
+                    let summary = summary
+                        .split_once("processed, ")
+                        .map_or(summary, |(_, rest)| rest);
+                    format!("{code}{summary}")
+                })
+                .unwrap_or_default();
+            let style = if picked {
+                base.fg(theme.selected_fg)
+                    .bg(theme.selected_bg)
+                    .add_modifier(theme.selection)
+            } else {
+                base.fg(status_color(&t.status, theme))
+            };
+            lines.push(Line::from(vec![
+                Span::styled(if picked { "▸ " } else { "  " }, base.fg(theme.key)),
+                Span::styled(format!("{:<8}", t.status), style),
+                Span::styled(format!(" {}{name}", clean(&t.resource_id)), style),
+                Span::styled(
+                    format!("  {} ago  {}", age(now, t.last_execution), clean(&why)),
+                    base.fg(theme.muted),
+                ),
+            ]));
+        }
+        if !nodes.is_empty() {
+            lines.push(Line::styled(
+                "  j/k pick a node · Enter goes to it (Esc comes back)",
+                base.fg(theme.muted),
+            ));
+        }
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("Executions ({})", d.executions.len()),
+            heading,
+        ));
+        for e in &d.executions {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<25}", timestamp(e.created)), key),
+                Span::styled(
+                    format!("{:<11}", e.status),
+                    base.fg(status_color(&e.status, theme)),
+                ),
+                Span::styled(format!("{:<28}", clean(&e.resource_counts)), base),
+                Span::styled(clean(&e.execution_id).into_owned(), base.fg(theme.muted)),
+            ]));
+        }
+    }
+    let title = format!(" {} · {} ", clean(a.label()), clean(&a.document));
+    popup(buf, area, app, title, lines, open.scroll, HINT);
+}
+
+const HINT: &str = " j/k node · Enter go · a apply now · r refresh · Esc close ";
+
+/// A popup over `area` with `lines`, scrolled by `scroll`.
+pub(super) fn popup(
+    buf: &mut Buffer,
+    area: Rect,
+    app: &App,
+    title: String,
+    lines: Vec<Line>,
+    scroll: u16,
+    hint: &str,
+) {
+    let theme = app.theme();
+    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4).clamp(40, 120),
+        area.height,
+    );
+    let hint = if app.options.read_only {
+        hint.replace(" a apply now ·", "")
+    } else {
+        hint.to_string()
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(base.fg(theme.popup_border))
+        .title(Span::styled(
+            title,
+            base.fg(theme.accent).add_modifier(Modifier::BOLD),
+        ))
+        .title_bottom(Line::styled(hint, base.fg(theme.muted)).right_aligned())
+        .style(base);
+    Clear.render(rect, buf);
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(rect, buf);
+}

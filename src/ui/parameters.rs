@@ -1,0 +1,286 @@
+//! The parameters, baselines, documents and packages panes: a table each, drawn the same
+//! way. The detail views are in `ui/catalog_detail.rs`.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use super::table::{
+    ColSpec, TableDraw, account_name, col, draw_empty, draw_table, draw_title, fit, grow,
+    header_hits,
+};
+use super::text::{age, thousands};
+use crate::app::{App, BaseCol, DocCol, ParamCol, TableArea, TableColumn, TableSource};
+use crate::model::Feed;
+
+fn table_area(app: &mut App, area: Rect) -> Rect {
+    let area = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    app.set_table_area(TableArea {
+        x: area.x,
+        y: area.y + 1,
+        width: area.width,
+        height: area.height.saturating_sub(1),
+    });
+    area
+}
+
+const PARAM_SPECS: [ColSpec; 8] = [
+    grow(20, 48), // name
+    col(6, 12),   // type
+    col(8, 8),    // tier
+    col(3, 4),    // version
+    col(4, 8),    // modified
+    grow(10, 40), // description
+    col(8, 16),   // account
+    col(9, 14),   // region
+];
+
+pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &mut App) {
+    if area.height < 2 {
+        return;
+    }
+    let theme = *app.theme();
+    let c = &app.catalog;
+    let secure = c
+        .parameters
+        .refs
+        .iter()
+        .filter_map(|(s, i)| app.estate.scope_parameters(*s).get(*i as usize))
+        .filter(|p| p.is_secure())
+        .count();
+    let path = if c.path == "/" {
+        String::new()
+    } else {
+        format!(" under {}", c.path)
+    };
+    let title = format!(
+        "Parameters{path} · {} · {} SecureString · {} shown",
+        thousands(c.parameters.table.total()),
+        thousands(secure),
+        thousands(c.parameters.table.len())
+    );
+    draw_title(buf, area, app, &title, &[Feed::Parameters]);
+    let area = table_area(app, area);
+    let widths = fit(area.width, &PARAM_SPECS);
+    let t = &app.catalog.parameters.table;
+    let draw = TableDraw::of(t, widths, &theme);
+    let src = app.catalog.parameter_rows(&app.estate);
+    let now = app.now();
+    let body = draw_table(buf, area, &draw, |pos, ci| {
+        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
+            return (String::new(), Style::default());
+        };
+        let col = ParamCol::ALL[ci];
+        let item = src.item(row);
+        match col {
+            ParamCol::Type => {
+                let fg = if item.is_some_and(|p| p.is_secure()) {
+                    theme.warn
+                } else {
+                    theme.fg
+                };
+                (src.cell(row, col).into_owned(), Style::default().fg(fg))
+            }
+            ParamCol::Tier => {
+                let fg = if item.is_some_and(|p| p.tier == "Advanced") {
+                    theme.accent
+                } else {
+                    theme.muted
+                };
+                (src.cell(row, col).into_owned(), Style::default().fg(fg))
+            }
+            ParamCol::Modified => (
+                age(now, item.and_then(|p| p.last_modified)),
+                Style::default().fg(theme.muted),
+            ),
+            ParamCol::Description => (
+                src.cell(row, col).into_owned(),
+                Style::default().fg(theme.muted),
+            ),
+            ParamCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
+            _ => (src.cell(row, col).into_owned(), Style::default()),
+        }
+    });
+    if t.is_empty() {
+        let filtered = !t.filter_text().is_empty();
+        draw_empty(buf, body, app, Feed::Parameters, "parameters", filtered);
+    }
+    app.set_header_hits(header_hits(area.x, area.y, &draw.widths));
+}
+
+const BASE_SPECS: [ColSpec; 11] = [
+    grow(16, 30), // name
+    col(7, 17),   // os
+    col(7, 7),    // default
+    grow(12, 28), // approval
+    col(3, 8),    // approved
+    col(3, 8),    // rejected
+    grow(10, 26), // groups
+    col(3, 5),    // nodes
+    col(4, 14),   // missing
+    col(8, 16),   // account
+    col(9, 14),   // region
+];
+
+pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &mut App) {
+    if area.height < 2 {
+        return;
+    }
+    let theme = *app.theme();
+    let c = &app.catalog;
+    let custom = c
+        .baselines
+        .refs
+        .iter()
+        .filter_map(|(s, i)| app.estate.scope_baselines(*s).get(*i as usize))
+        .filter(|b| !b.aws_owned())
+        .count();
+    let groups: usize = app
+        .estate
+        .scopes()
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| app.scope_mask().get(*i).copied().unwrap_or(false))
+        .map(|(i, _)| app.estate.scope_patch_groups(i as u32).len())
+        .sum();
+    let title = format!(
+        "Patch baselines · {} · {} custom · {} patch groups · {} shown",
+        thousands(c.baselines.table.total()),
+        thousands(custom),
+        thousands(groups),
+        thousands(c.baselines.table.len())
+    );
+    draw_title(buf, area, app, &title, &[Feed::Baselines, Feed::Patch]);
+    let area = table_area(app, area);
+    let widths = fit(area.width, &BASE_SPECS);
+    let t = &app.catalog.baselines.table;
+    let draw = TableDraw::of(t, widths, &theme);
+    let src = app.catalog.baseline_rows(&app.estate);
+    let body = draw_table(buf, area, &draw, |pos, ci| {
+        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
+            return (String::new(), Style::default());
+        };
+        let col = BaseCol::ALL[ci];
+        let item = src.item(row);
+        match col {
+            BaseCol::Name => {
+                let fg = if item.is_some_and(|b| b.aws_owned()) {
+                    theme.muted
+                } else {
+                    theme.fg
+                };
+                (src.cell(row, col).into_owned(), Style::default().fg(fg))
+            }
+            BaseCol::NonCompliant => {
+                let (_, missing) = src.node_counts(row);
+                let fg = if missing > 0 { theme.error } else { theme.ok };
+                (missing.to_string(), Style::default().fg(fg))
+            }
+            BaseCol::Rejected => {
+                let n = item.map_or(0, |b| b.rejected_patches.len());
+                let fg = if n > 0 { theme.warn } else { theme.muted };
+                (n.to_string(), Style::default().fg(fg))
+            }
+            BaseCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
+            _ => (src.cell(row, col).into_owned(), Style::default()),
+        }
+    });
+    if t.is_empty() {
+        let filtered = !t.filter_text().is_empty();
+        draw_empty(buf, body, app, Feed::Baselines, "patch baselines", filtered);
+    }
+    app.set_header_hits(header_hits(area.x, area.y, &draw.widths));
+}
+
+const DOC_SPECS: [ColSpec; 8] = [
+    grow(20, 56), // name
+    col(7, 14),   // type
+    col(4, 6),    // owner
+    col(3, 4),    // version
+    col(4, 6),    // format
+    col(5, 20),   // platforms
+    col(8, 16),   // account
+    col(9, 14),   // region
+];
+
+/// The documents pane, or with `packages` the Distributor packages pane.
+pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &mut App, packages: bool) {
+    if area.height < 2 {
+        return;
+    }
+    let theme = *app.theme();
+    let c = &app.catalog;
+    let list = if packages { &c.packages } else { &c.documents };
+    let src = c.document_rows(&app.estate, packages);
+    let mut own = 0;
+    for row in 0..src.len() {
+        if src.cell(row, DocCol::Owner) == "Self" {
+            own += 1;
+        }
+    }
+    let what = if packages { "Packages" } else { "Documents" };
+    let mut by_type = String::new();
+    if !packages {
+        for kind in [
+            "Command",
+            "Automation",
+            "Package",
+            "ChangeCalendar",
+            "Session",
+        ] {
+            let n = (0..src.len())
+                .filter(|r| src.item(*r).is_some_and(|d| d.document_type == kind))
+                .count();
+            if n > 0 {
+                by_type.push_str(&format!(" · {kind} {}", thousands(n)));
+            }
+        }
+    }
+    let title = format!(
+        "{what} · {}{by_type} · {} the account's · {} shown",
+        thousands(list.table.total()),
+        thousands(own),
+        thousands(list.table.len())
+    );
+    draw_title(buf, area, app, &title, &[Feed::Documents]);
+    let area = table_area(app, area);
+    let widths = fit(area.width, &DOC_SPECS);
+    let c = &app.catalog;
+    let t = if packages {
+        &c.packages.table
+    } else {
+        &c.documents.table
+    };
+    let draw = TableDraw::of(t, widths, &theme);
+    let src = c.document_rows(&app.estate, packages);
+    let body = draw_table(buf, area, &draw, |pos, ci| {
+        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
+            return (String::new(), Style::default());
+        };
+        let col = DocCol::ALL[ci];
+        let item = src.item(row);
+        match col {
+            DocCol::Owner => {
+                let text = src.cell(row, col).into_owned();
+                let fg = match text.as_str() {
+                    "Self" => theme.accent,
+                    "Shared" => theme.warn,
+                    _ => theme.muted,
+                };
+                (text, Style::default().fg(fg))
+            }
+            DocCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
+            _ => (src.cell(row, col).into_owned(), Style::default()),
+        }
+    });
+    if t.is_empty() {
+        let filtered = !t.filter_text().is_empty();
+        let what = if packages { "packages" } else { "documents" };
+        draw_empty(buf, body, app, Feed::Documents, what, filtered);
+    }
+    app.set_header_hits(header_hits(area.x, area.y, &draw.widths));
+}

@@ -1,0 +1,305 @@
+//! The maintenance windows pane: the windows table and one window in full (targets,
+//! tasks in priority order, execution history with task results).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::associations::{popup, status_color};
+use super::table::{
+    ColSpec, TableDraw, account_name, col, draw_empty, draw_table, draw_title, fit, grow,
+};
+use super::text::{age, clean, thousands, timestamp};
+use crate::app::{App, TableArea, TableColumn, TableSource, WinCol};
+use crate::model::{DetailRequest, Feed, association_targets_label};
+
+const SPECS: [ColSpec; 10] = [
+    col(7, 8),    // state
+    grow(14, 28), // name
+    col(10, 16),  // schedule
+    col(8, 19),   // zone
+    col(5, 5),    // hours
+    col(6, 6),    // cutoff
+    col(17, 19),  // next
+    col(8, 22),   // account
+    col(9, 14),   // region
+    col(8, 20),   // id
+];
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+    if area.height < 2 {
+        return;
+    }
+    let theme = *app.theme();
+    let v = &app.windows;
+    let src = v.rows(&app.estate);
+    let mut enabled = 0usize;
+    for r in 0..src.len() {
+        enabled += usize::from(src.item(r).is_some_and(|w| w.enabled));
+    }
+    let title = format!(
+        "Maintenance windows · {} · {} enabled · {} shown",
+        thousands(v.table.total()),
+        thousands(enabled),
+        thousands(v.table.len())
+    );
+    draw_title(buf, area, app, &title, &[Feed::Windows]);
+    let area = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    app.set_table_area(TableArea {
+        x: area.x,
+        y: area.y + 1,
+        width: area.width,
+        height: area.height.saturating_sub(1),
+    });
+    let widths = fit(area.width, &SPECS);
+    let t = &app.windows.table;
+    let draw = TableDraw::of(t, widths, &theme);
+    let src = app.windows.rows(&app.estate);
+    let now = app.now();
+    let body = draw_table(buf, area, &draw, |pos, c| {
+        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
+            return (String::new(), Style::default());
+        };
+        let col = WinCol::ALL[c];
+        let w = src.item(row);
+        let on = w.is_some_and(|w| w.enabled);
+        match col {
+            WinCol::Enabled => (
+                src.cell(row, col).into_owned(),
+                Style::default().fg(if on { theme.ok } else { theme.muted }),
+            ),
+            WinCol::Next => {
+                let next = w.and_then(|w| w.next_execution);
+                let text = match next {
+                    Some(t) if t > now => {
+                        format!("{} (in {})", t.format("%a %H:%M"), age(t, Some(now)))
+                    }
+                    _ => src.cell(row, col).into_owned(),
+                };
+                (text, Style::default())
+            }
+            WinCol::Account => (account_name(app, w.map(|w| w.scope)), Style::default()),
+            WinCol::Id | WinCol::Zone => (
+                src.cell(row, col).into_owned(),
+                Style::default().fg(theme.muted),
+            ),
+            _ if !on => (
+                src.cell(row, col).into_owned(),
+                Style::default().fg(theme.muted),
+            ),
+            _ => (src.cell(row, col).into_owned(), Style::default()),
+        }
+    });
+    if t.is_empty() {
+        let filtered = !t.filter_text().is_empty();
+        draw_empty(
+            buf,
+            body,
+            app,
+            Feed::Windows,
+            "maintenance windows",
+            filtered,
+        );
+    }
+    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
+    if app.windows.open.is_some() {
+        draw_detail(buf, area, app);
+    }
+}
+
+const HINT: &str = " j/k scroll · r refresh · Esc close ";
+
+fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
+    let Some(open) = &app.windows.open else {
+        return;
+    };
+    let theme = app.theme();
+    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
+    let key = base.fg(theme.muted);
+    let heading = base.fg(theme.accent).add_modifier(Modifier::BOLD);
+    let detail = app.estate.window_detail(open.scope, &open.id);
+    let summary = app
+        .estate
+        .scope_windows(open.scope)
+        .iter()
+        .find(|w| w.window_id == open.id);
+    let w = detail.map(|d| &d.window).or(summary);
+    let req = DetailRequest::Window {
+        scope: open.scope,
+        id: open.id.clone(),
+    };
+    let now = app.now();
+    let mut lines: Vec<Line> = Vec::new();
+    let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k:<14}"), key),
+            Span::styled(clean(&v).into_owned(), style),
+        ]));
+    };
+    match (detail, app.estate.detail_error(&req)) {
+        (None, Some(e)) => lines.push(Line::styled(
+            format!("✗ details: {} (r retries)", clean(e)),
+            base.fg(theme.error),
+        )),
+        (None, None) => lines.push(Line::styled("fetching details…", base.fg(theme.muted))),
+        (Some(d), _) => lines.push(Line::styled(
+            format!("details fetched {} ago", age(now, Some(d.fetched))),
+            base.fg(theme.muted),
+        )),
+    }
+    let Some(w) = w else {
+        lines.push(Line::styled(
+            "This window is no longer reported by its scope.",
+            base.fg(theme.warn),
+        ));
+        popup(
+            buf,
+            area,
+            app,
+            format!(" {} ", clean(&open.id)),
+            lines,
+            open.scroll,
+            HINT,
+        );
+        return;
+    };
+    let scope_label = app
+        .estate
+        .scope(open.scope)
+        .map(|s| s.scope.label())
+        .unwrap_or_default();
+    field(
+        &mut lines,
+        "State",
+        if w.enabled { "enabled" } else { "disabled" }.into(),
+        base.fg(if w.enabled { theme.ok } else { theme.muted }),
+    );
+    field(
+        &mut lines,
+        "Schedule",
+        format!("{} — {} ({})", w.schedule_label(), w.schedule, w.zone()),
+        base,
+    );
+    field(
+        &mut lines,
+        "Duration",
+        format!(
+            "{}h, no new task in the last {}h (cutoff)",
+            w.duration, w.cutoff
+        ),
+        base,
+    );
+    let next = match w.next_execution {
+        Some(t) => format!("{} (in {})", timestamp(Some(t)), age(t, Some(now))),
+        None => "-".into(),
+    };
+    field(&mut lines, "Next run", next, base);
+    field(&mut lines, "Scope", scope_label, base);
+    if !w.description.is_empty() {
+        field(&mut lines, "Description", w.description.clone(), base);
+    }
+    if let Some(d) = detail {
+        if !d.window.upcoming.is_empty() {
+            let next: Vec<String> = d
+                .window
+                .upcoming
+                .iter()
+                .take(5)
+                .map(|t| t.format("%a %d %b %H:%M").to_string())
+                .collect();
+            field(
+                &mut lines,
+                "Upcoming",
+                format!("{} (UTC)", next.join(" · ")),
+                base,
+            );
+        }
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("Targets ({})", d.targets.len()),
+            heading,
+        ));
+        for t in &d.targets {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<24}", clean(&t.name)), base),
+                Span::styled(
+                    format!("{} ", clean(&association_targets_label(&t.targets))),
+                    base.fg(theme.accent),
+                ),
+                Span::styled(format!("owner {}", clean(&t.owner)), key),
+            ]));
+        }
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("Tasks by priority ({})", d.tasks.len()),
+            heading,
+        ));
+        for t in &d.tasks {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:>3}  ", t.priority), base.fg(theme.key)),
+                Span::styled(format!("{:<18}", clean(&t.name)), base),
+                Span::styled(format!("{:<30}", clean(&t.arn)), base.fg(theme.accent)),
+                Span::styled(
+                    format!(
+                        "{} · concurrency {} · errors {}",
+                        t.task_type, t.max_concurrency, t.max_errors
+                    ),
+                    key,
+                ),
+            ]));
+        }
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("Executions ({})", d.executions.len()),
+            heading,
+        ));
+        for e in &d.executions {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<25}", timestamp(e.start)), key),
+                Span::styled(
+                    format!("{:<12}", e.status),
+                    base.fg(status_color(&e.status, theme)),
+                ),
+                Span::styled(clean(&e.details).into_owned(), base.fg(theme.muted)),
+            ]));
+            for r in &e.tasks {
+                let failed = r
+                    .invocations
+                    .iter()
+                    .filter(|i| i.status == "FAILED")
+                    .count();
+                lines.push(Line::from(vec![
+                    Span::styled("      ", base),
+                    Span::styled(
+                        format!("{:<12}", r.status),
+                        base.fg(status_color(&r.status, theme)),
+                    ),
+                    Span::styled(format!("{:<30}", clean(&r.arn)), base),
+                    Span::styled(
+                        format!("{} invocations, {failed} failed", r.invocations.len()),
+                        key,
+                    ),
+                ]));
+                for i in r
+                    .invocations
+                    .iter()
+                    .filter(|i| i.status == "FAILED")
+                    .take(5)
+                {
+                    lines.push(Line::from(vec![
+                        Span::styled("        ✗ ", base.fg(theme.error)),
+                        Span::styled(clean(&i.details).into_owned(), base.fg(theme.error)),
+                        Span::styled(format!("  {}", clean(&i.execution_id)), key),
+                    ]));
+                }
+            }
+        }
+    }
+    let title = format!(" {} · {} ", clean(&w.name), clean(&w.window_id));
+    popup(buf, area, app, title, lines, open.scroll, HINT);
+}

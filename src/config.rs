@@ -652,8 +652,8 @@ nodes_seconds = 30
             .unwrap_err()
             .to_string();
         assert!(c.contains("keys.down") && c.contains("/tmp/c.toml"), "{c}");
-        let c = parse("[keys]\ndown = [\"x\", \"Down\"]\nquit = [\"Ctrl-q\"]\n").unwrap();
-        assert_eq!(c.keymap().label(crate::app::Action::Down), "x ↓");
+        let c = parse("[keys]\ndown = [\"z\", \"Down\"]\nquit = [\"Ctrl-q\"]\n").unwrap();
+        assert_eq!(c.keymap().label(crate::app::Action::Down), "z ↓");
         let err = parse("[keys]\ndown = [\"k\"]\n").unwrap_err().to_string();
         assert!(
             err.starts_with("/tmp/c.toml: ") && err.contains("both down and up"),

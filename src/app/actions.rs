@@ -36,6 +36,10 @@ pub const ACTION_KEY_HELP: &[(&str, &str)] = &[
     ("a / x", "runbook: on node / OpsItem's"),
     ("u / e", "OpsItem: set status / add note"),
     (":run :runbook", "the forms; :runs the live view"),
+    ("o", "live view: a node's full output"),
+    ("e", "parameter: put a new version"),
+    ("s / i", "baseline: patch scan / install"),
+    ("i / u", "package: install / uninstall"),
 ];
 
 /// Which field of a form.
@@ -1877,6 +1881,13 @@ impl App {
     }
 }
 
+/// The DB instance id of an RDS ARN (`arn:aws:rds:REGION:ACCOUNT:db:ID`).
+fn db_instance_of(resource: &str) -> Option<String> {
+    let id = resource.split(":db:").nth(1)?;
+    (!id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .then(|| id.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1903,11 +1914,4 @@ mod tests {
         assert_eq!(f.text(), "x");
         assert!(f.multiline);
     }
-}
-
-/// The DB instance id of an RDS ARN (`arn:aws:rds:REGION:ACCOUNT:db:ID`).
-fn db_instance_of(resource: &str) -> Option<String> {
-    let id = resource.split(":db:").nth(1)?;
-    (!id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        .then(|| id.to_string())
 }

@@ -137,6 +137,18 @@ pub const MUTATING_KEYS: &[MutatingKey] = &[
         key: ":run :runbook",
         verb: "forms",
     },
+    MutatingKey {
+        key: "e",
+        verb: "new version",
+    },
+    MutatingKey {
+        key: "s / i",
+        verb: "patch",
+    },
+    MutatingKey {
+        key: "i / u",
+        verb: "install",
+    },
 ];
 
 /// Whether a help or footer entry (`key`, `what`) is one of [`MUTATING_KEYS`].
@@ -379,9 +391,10 @@ fn fixed_key(k: &KeySpec) -> Option<&'static str> {
         KeyCode::Char('1'..='9') if plain => "a pane key (1-9)",
         KeyCode::Tab | KeyCode::BackTab if plain => "the pane cycle key",
         KeyCode::Esc if plain => "clear / close / back",
-        KeyCode::Char('c' | 'p' | 'i' | 'n' | 'a' | 'm' | 'r' | 'h' | 'l' | '[' | ']') if plain => {
-            "a pane key (see help)"
-        }
+        KeyCode::Char(
+            'c' | 'p' | 'i' | 'n' | 'a' | 'm' | 'r' | 'R' | 'h' | 'l' | '[' | ']' | 'x' | 'X' | 'u'
+            | 'e' | 'o' | 't' | 'w' | 'v' | ' ',
+        ) if plain => "a pane key (see help)",
         KeyCode::Left | KeyCode::Right if plain => "a pane key (see help)",
         _ => return None,
     })
@@ -560,7 +573,9 @@ mod tests {
 
     #[test]
     fn fixed_keys_cannot_be_rebound() {
-        for fixed in ["Ctrl-]", "3", "Tab", "Ctrl-c", "Esc", "c"] {
+        for fixed in [
+            "Ctrl-]", "3", "Tab", "Ctrl-c", "Esc", "c", "x", "Space", "o",
+        ] {
             let c = KeysConfig {
                 help: Some(vec![k(fixed)]),
                 ..KeysConfig::default()
@@ -574,11 +589,11 @@ mod tests {
 
     #[test]
     fn help_shows_rebound_keys_only() {
-        let base = [("j k / ↓ ↑", "rows"), ("?", "help"), ("x", "other")];
+        let base = [("j k / ↓ ↑", "rows"), ("?", "help"), ("z", "other")];
         let d = KeyMap::default().help(&base);
         assert_eq!(d[0].0, "j k / ↓ ↑");
         let c = KeysConfig {
-            down: Some(vec![k("x"), k("Down")]),
+            down: Some(vec![k("z"), k("Down")]),
             help: Some(vec![k("F1")]),
             ..KeysConfig::default()
         };
@@ -586,8 +601,8 @@ mod tests {
             panic!("conflict")
         };
         let h = map.help(&base);
-        assert_eq!(h[0].0, "x ↓ / k ↑");
+        assert_eq!(h[0].0, "z ↓ / k ↑");
         assert_eq!(h[1].0, "F1");
-        assert_eq!(h[2].0, "x");
+        assert_eq!(h[2].0, "z");
     }
 }

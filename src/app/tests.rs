@@ -1215,7 +1215,7 @@ fn rebound_keys_drive_the_tables() {
     let mut app = app();
     let keys = KeysConfig {
         down: Some(vec![KeySpec {
-            code: KeyCode::Char('x'),
+            code: KeyCode::Char('z'),
             mods: KeyModifiers::NONE,
         }]),
         help: Some(vec![KeySpec {
@@ -1229,7 +1229,7 @@ fn rebound_keys_drive_the_tables() {
     };
     app.set_keys(map);
     assert_eq!(app.nodes.selected(), 0);
-    assert!(key(&mut app, KeyCode::Char('x')));
+    assert!(key(&mut app, KeyCode::Char('z')));
     assert_eq!(app.nodes.selected(), 1);
     assert!(!key(&mut app, KeyCode::Char('j')), "j is no longer bound");
     assert_eq!(app.nodes.selected(), 1);
@@ -1248,7 +1248,7 @@ fn rebound_keys_drive_the_tables() {
         width: 80,
         height: 10,
     });
-    assert!(key(&mut app, KeyCode::Char('x')));
+    assert!(key(&mut app, KeyCode::Char('z')));
     assert_eq!(app.scopes_view.selected, 1);
 }
 

@@ -271,6 +271,10 @@ impl Invocation {
                 p.state = state;
                 if state.terminal() {
                     p.end = Some(now);
+                    // A plugin that never ran has no exit code: AWS reports -1.
+                    if p.start.is_none() {
+                        p.code = -1;
+                    }
                 }
             }
         }

@@ -48,11 +48,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         .iter()
         .filter(|c| c.result == "error" || c.result == "refused")
         .count();
+    let plural = |n: usize, one: &str, many: &str| {
+        format!("{} {}", thousands(n), if n == 1 { one } else { many })
+    };
     let title = format!(
-        "Audit · {} calls · {} failed or refused · {} overrides · {} shown",
-        thousands(audit.table.total()),
+        "Audit · {} · {} failed or refused · {} · {} shown",
+        plural(audit.table.total(), "call", "calls"),
         thousands(failed),
-        thousands(overrides),
+        plural(overrides, "override", "overrides"),
         thousands(audit.table.len())
     );
     let base = Style::default().fg(theme.fg).bg(theme.bg);

@@ -19,7 +19,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
 
     let entry = |k: &str, what: &'static str| {
         Line::from(vec![
-            Span::styled(format!("  {k:<18}"), key),
+            Span::styled(format!("  {k:<18} "), key),
             Span::styled(what, base),
         ])
     };
@@ -66,7 +66,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     lines.push(Line::styled("Filter", heading));
     for (example, what) in FILTER_HELP {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {example:<18}"), key),
+            Span::styled(format!("  {example:<18} "), key),
             Span::styled(*what, base),
         ]));
     }

@@ -188,10 +188,14 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
     field(
         &mut lines,
         "Duration",
-        format!(
-            "{}h, no new task in the last {}h (cutoff)",
-            w.duration, w.cutoff
-        ),
+        if w.cutoff == 0 {
+            format!("{}h, tasks may start until the end (no cutoff)", w.duration)
+        } else {
+            format!(
+                "{}h, no new task in the last {}h (cutoff)",
+                w.duration, w.cutoff
+            )
+        },
         base,
     );
     let next = match w.next_execution {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use ssm_cockpit::aws::AwsOptions;
 use ssm_cockpit::config::AccountsConfig;
-use ssm_cockpit::export::{Format, export_nodes};
+use ssm_cockpit::export::{self, Format, Source, What};
 use ssm_cockpit::poll::PollOptions;
 use ssm_cockpit::sim::{self, SimConfig};
 
@@ -66,16 +66,15 @@ fn main() {
         for _ in 0..runs {
             let mut sink = std::io::sink();
             let start = Instant::now();
-            let summary = export_nodes(
-                &aws,
-                &AccountsConfig::default(),
-                &poll,
-                Format::Json,
-                false,
-                &mut sink,
-            )
-            .await
-            .expect("export");
+            let src = Source {
+                aws: &aws,
+                accounts: &AccountsConfig::default(),
+                poll: &poll,
+                allow_partial: false,
+            };
+            let summary = export::export(&What::Nodes { tags: false }, &src, Format::Json, &mut sink)
+                .await
+                .expect("export");
             times.push(start.elapsed());
             // Suspended accounts (the sim suspends some in larger organizations) are skipped.
             assert!(summary.failures.is_empty() && summary.nodes % (regions.len() * nodes) == 0);

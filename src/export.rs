@@ -12,17 +12,14 @@ use crate::aws::{AwsError, AwsOptions, Connector, discover};
 use crate::config::AccountsConfig;
 use crate::model::{ComplianceSummary, InventoryRows, ManagedNode, OpsItem, Scope};
 use crate::poll::{
-    PollOptions, ScopeFeed, fetch_compliance, fetch_inventory, fetch_nodes, fetch_ops_items,
-    fetch_tags,
+    PollOptions, ScopeFeed, fetch_activations, fetch_associations, fetch_automations,
+    fetch_baselines, fetch_commands, fetch_compliance, fetch_documents, fetch_inventory,
+    fetch_nodes, fetch_ops_items, fetch_tags, fetch_windows,
 };
 
 mod activations;
 mod parameters;
 mod state_manager;
-
-pub use activations::{export_activations, export_automations, export_commands};
-pub use parameters::{export_baselines, export_documents, export_parameters};
-pub use state_manager::{export_associations, export_windows};
 
 /// Scopes polled at once.
 const CONCURRENCY: usize = 128;
@@ -31,6 +28,70 @@ const CONCURRENCY: usize = 128;
 pub enum Format {
     Json,
     Csv,
+}
+
+/// What an export writes: one kind of record of every scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum What {
+    /// Managed nodes; with `tags`, each node's tags too.
+    Nodes {
+        tags: bool,
+    },
+    OpsItems,
+    /// One record per compliance type, with the severity split.
+    Compliance,
+    /// State Manager associations with their per-status node counts.
+    Associations,
+    /// Maintenance windows with their runs of the next days.
+    Windows,
+    /// Parameter Store parameters; SecureString values only `with_decryption`.
+    Parameters {
+        with_decryption: bool,
+    },
+    /// Patch baselines (the account's and AWS's), in full.
+    Baselines,
+    /// The documents every scope sees: its own, AWS's and shared ones.
+    Documents,
+    /// Hybrid activations with the scope's instance tier and each one's state.
+    Activations,
+    /// Recent Run Command commands (ListCommands, newest first up to the history limit).
+    Commands,
+    /// Recent Automation executions.
+    Automations,
+    /// One record per inventory row of `type_name` on every node.
+    Inventory {
+        type_name: String,
+    },
+}
+
+impl What {
+    /// The records' name in the summary line (`exported N <noun> from M scopes`).
+    pub fn noun(&self) -> &'static str {
+        match self {
+            What::Nodes { .. } => "nodes",
+            What::OpsItems => "OpsItems",
+            What::Compliance => "compliance summaries",
+            What::Associations => "associations",
+            What::Windows => "maintenance windows",
+            What::Parameters { .. } => "parameters",
+            What::Baselines => "patch baselines",
+            What::Documents => "documents",
+            What::Activations => "activations",
+            What::Commands => "commands",
+            What::Automations => "automation executions",
+            What::Inventory { .. } => "inventory rows",
+        }
+    }
+}
+
+/// Where an export polls and what it does when scopes fail.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    pub aws: &'a AwsOptions,
+    pub accounts: &'a AccountsConfig,
+    pub poll: &'a PollOptions,
+    /// Export the scopes that answered even when others failed.
+    pub allow_partial: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,9 +125,8 @@ pub struct ExportSummary {
 /// One node as exported: flat, with its account and region.
 #[derive(Debug, Serialize)]
 struct NodeRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     instance_id: &'a str,
     name: &'a str,
     ping_status: &'static str,
@@ -86,10 +146,8 @@ struct NodeRecord<'a> {
     tags: Option<BTreeMap<&'a str, &'a str>>,
 }
 
+/// The CSV columns of a node after the scope ones.
 const CSV_COLUMNS: &[&str] = &[
-    "account_id",
-    "account_name",
-    "region",
     "instance_id",
     "name",
     "ping_status",
@@ -110,9 +168,7 @@ const CSV_COLUMNS: &[&str] = &[
 
 fn record<'a>(scope: &'a Scope, n: &'a ManagedNode) -> NodeRecord<'a> {
     NodeRecord {
-        account_id: &scope.account.id,
-        account_name: &scope.account.name,
-        region: &scope.region,
+        scope: ScopeColumns::new(scope),
         instance_id: &n.instance_id,
         name: n.name(),
         ping_status: n.ping_status.as_str(),
@@ -138,10 +194,7 @@ fn record<'a>(scope: &'a Scope, n: &'a ManagedNode) -> NodeRecord<'a> {
 /// Polls every scope once with `fetch` and returns what each scope gave, sorted by account
 /// and region; failed scopes are an error unless `allow_partial`.
 async fn poll_scopes<T, F, Fut>(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    allow_partial: bool,
+    src: &Source<'_>,
     fetch: F,
 ) -> Result<(Vec<(Scope, Vec<T>)>, ExportSummary), ExportError>
 where
@@ -149,14 +202,14 @@ where
     F: Fn(Arc<ScopeFeed>) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<Vec<T>, AwsError>> + Send + 'static,
 {
-    let conn = Connector::connect(aws).await?;
-    let discovery = discover(&conn, accounts).await?;
+    let conn = Connector::connect(src.aws).await?;
+    let discovery = discover(&conn, src.accounts).await?;
     let total = discovery.scopes.len();
     let limit = Arc::new(Semaphore::new(CONCURRENCY));
     let mut tasks = JoinSet::new();
     for (i, scope) in discovery.scopes.into_iter().enumerate() {
         let conn = conn.clone();
-        let poll = poll.clone();
+        let poll = src.poll.clone();
         let limit = limit.clone();
         let fetch = fetch.clone();
         tasks.spawn(async move {
@@ -186,7 +239,7 @@ where
         }
     }
     progress.finish();
-    if !summary.failures.is_empty() && !allow_partial {
+    if !summary.failures.is_empty() && !src.allow_partial {
         summary.failures.sort();
         let details = summary
             .failures
@@ -244,135 +297,194 @@ impl Progress {
     }
 }
 
-/// Polls every scope once and writes its nodes to `out`, sorted by account, region, id.
-pub async fn export_nodes(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
+/// Polls every scope once and writes `what` to `out`, by account, region and each kind's
+/// own order (node id, OpsItem id, name, ...).
+pub async fn export(
+    what: &What,
+    src: &Source<'_>,
     format: Format,
-    allow_partial: bool,
     out: &mut dyn Write,
 ) -> Result<ExportSummary, ExportError> {
-    let with_tags = poll.with_tags;
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, move |feed| async move {
-        let mut nodes = fetch_nodes(&feed).await?;
-        if with_tags {
-            match fetch_tags(&feed, &nodes).await {
-                Ok(tags) => {
-                    for (n, (_, t)) in nodes.iter_mut().zip(tags) {
-                        n.tags = Some(t);
-                    }
-                }
-                Err(e) => tracing::warn!("tags of {}: {e}", feed.scope.label()),
-            }
+    match what {
+        What::Nodes { tags } => {
+            let tags = *tags;
+            let mut summary = export_rows(src, format, out, move |feed| async move {
+                nodes_with_tags(&feed, tags).await
+            })
+            .await?;
+            summary.nodes = summary.records;
+            Ok(summary)
         }
-        Ok(nodes)
-    })
-    .await?;
-    let mut summary = write_records(
-        &done,
-        |n| n.instance_id.as_str(),
-        |s, n| [record(s, n)],
-        format,
-        out,
-        summary,
-    )?;
-    summary.nodes = summary.records;
-    Ok(summary)
+        What::OpsItems => {
+            export_rows(src, format, out, |feed| async move {
+                fetch_ops_items(&feed).await
+            })
+            .await
+        }
+        What::Compliance => {
+            export_rows(src, format, out, |feed| async move {
+                Ok(fetch_compliance(&feed).await?.0)
+            })
+            .await
+        }
+        What::Associations => {
+            export_rows(src, format, out, |feed| async move {
+                fetch_associations(&feed).await
+            })
+            .await
+        }
+        What::Windows => {
+            export_rows(src, format, out, |feed| async move {
+                fetch_windows(&feed).await
+            })
+            .await
+        }
+        What::Parameters { with_decryption } => {
+            let with_decryption = *with_decryption;
+            export_rows(src, format, out, move |feed| async move {
+                parameters::parameter_rows(&feed, with_decryption).await
+            })
+            .await
+        }
+        What::Baselines => {
+            export_rows(src, format, out, |feed| async move {
+                Ok(fetch_baselines(&feed).await?.0)
+            })
+            .await
+        }
+        What::Documents => {
+            export_rows(src, format, out, |feed| async move {
+                fetch_documents(&feed).await
+            })
+            .await
+        }
+        What::Activations => {
+            export_rows(src, format, out, |feed| async move {
+                let (items, tier) = fetch_activations(&feed).await?;
+                Ok(items
+                    .into_iter()
+                    .map(|a| (a, tier.clone()))
+                    .collect::<Vec<_>>())
+            })
+            .await
+        }
+        What::Commands => {
+            export_rows(src, format, out, |feed| async move {
+                fetch_commands(&feed).await
+            })
+            .await
+        }
+        What::Automations => {
+            export_rows(src, format, out, |feed| async move {
+                fetch_automations(&feed).await
+            })
+            .await
+        }
+        What::Inventory { type_name } => {
+            let types = vec![type_name.clone()];
+            export_rows(src, format, out, move |feed| {
+                let types = types.clone();
+                async move { fetch_inventory(&feed, &types).await }
+            })
+            .await
+        }
+    }
 }
 
-/// Every OpsItem of every scope, by account, region, id.
-pub async fn export_ops_items(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
-        fetch_ops_items(&feed).await
-    })
-    .await?;
-    write_records(
-        &done,
-        |i| i.id.as_str(),
-        |s, i| [OpsItemRecord::new(s, i)],
-        format,
-        out,
-        summary,
-    )
+/// A scope's nodes, with their tags when `tags` (a failed tag read is logged, not fatal).
+async fn nodes_with_tags(feed: &ScopeFeed, tags: bool) -> Result<Vec<ManagedNode>, AwsError> {
+    let mut nodes = fetch_nodes(feed).await?;
+    if tags {
+        match fetch_tags(feed, &nodes).await {
+            Ok(tags) => {
+                for (n, (_, t)) in nodes.iter_mut().zip(tags) {
+                    n.tags = Some(t);
+                }
+            }
+            Err(e) => tracing::warn!("tags of {}: {e}", feed.scope.label()),
+        }
+    }
+    Ok(nodes)
 }
 
-/// Compliance of every scope: one record per compliance type, with the severity split.
-pub async fn export_compliance(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
-        fetch_compliance(&feed).await.map(|(s, _)| s)
-    })
-    .await?;
-    write_records(
-        &done,
-        |c| c.compliance_type.as_str(),
-        |s, c| [ComplianceRecord::new(s, c)],
-        format,
-        out,
-        summary,
-    )
-}
-
-/// Inventory of one type on every node: one record per inventory row.
-pub async fn export_inventory(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    type_name: &str,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let types = vec![type_name.to_string()];
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, move |feed| {
-        let types = types.clone();
-        async move { fetch_inventory(&feed, &types).await }
-    })
-    .await?;
-    write_records(
-        &done,
-        |r| r.instance_id.as_str(),
-        |s, r| r.entries.iter().map(move |e| InventoryRecord::new(s, r, e)),
-        format,
-        out,
-        summary,
-    )
-}
-
-/// Each scope's items in `key` order, made records by `to_records`, written to `out`.
-fn write_records<'a, T, R: Record, I: IntoIterator<Item = R>>(
-    done: &'a [(Scope, Vec<T>)],
-    key: impl Fn(&T) -> &str,
-    mut to_records: impl FnMut(&'a Scope, &'a T) -> I,
+/// Polls every scope with `fetch` and writes what they gave as records.
+async fn export_rows<T, F, Fut>(
+    src: &Source<'_>,
     format: Format,
     out: &mut dyn Write,
-    mut summary: ExportSummary,
-) -> Result<ExportSummary, ExportError> {
+    fetch: F,
+) -> Result<ExportSummary, ExportError>
+where
+    T: Row,
+    F: Fn(Arc<ScopeFeed>) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<Vec<T>, AwsError>> + Send + 'static,
+{
+    let (done, mut summary) = poll_scopes(src, fetch).await?;
     let mut records = Vec::new();
-    for (scope, items) in done {
+    for (scope, items) in &done {
         let mut sorted: Vec<&T> = items.iter().collect();
-        sorted.sort_by(|a, b| key(a).cmp(key(b)));
+        sorted.sort_by(|a, b| a.key().cmp(b.key()));
         for t in sorted {
-            records.extend(to_records(scope, t));
+            records.extend(t.records(scope));
         }
     }
     summary.records = records.len();
     write_table(&records, format, out)?;
     Ok(summary)
+}
+
+/// An item a scope gave, written as one or more records.
+trait Row: Send + 'static {
+    /// The record, borrowing from the item and its scope.
+    type Rec<'a>: Record
+    where
+        Self: 'a;
+    /// What orders the items of one scope.
+    fn key(&self) -> &str;
+    /// The item's records (an inventory row gives one per entry, the rest one).
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = Self::Rec<'a>>;
+}
+
+impl Row for ManagedNode {
+    type Rec<'a> = NodeRecord<'a>;
+    fn key(&self) -> &str {
+        &self.instance_id
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = NodeRecord<'a>> {
+        std::iter::once(record(scope, self))
+    }
+}
+
+impl Row for OpsItem {
+    type Rec<'a> = OpsItemRecord<'a>;
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = OpsItemRecord<'a>> {
+        std::iter::once(OpsItemRecord::new(scope, self))
+    }
+}
+
+impl Row for ComplianceSummary {
+    type Rec<'a> = ComplianceRecord<'a>;
+    fn key(&self) -> &str {
+        &self.compliance_type
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = ComplianceRecord<'a>> {
+        std::iter::once(ComplianceRecord::new(scope, self))
+    }
+}
+
+impl Row for InventoryRows {
+    type Rec<'a> = InventoryRecord<'a>;
+    fn key(&self) -> &str {
+        &self.instance_id
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = InventoryRecord<'a>> {
+        self.entries
+            .iter()
+            .map(move |e| InventoryRecord::new(scope, self, e))
+    }
 }
 
 /// A flat record of an export: JSON through serde, CSV through its columns.
@@ -417,11 +529,49 @@ fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
     t.map(|t| t.to_rfc3339())
 }
 
+/// The columns every record starts with.
+const SCOPE_COLUMNS: &[&str] = &["account_id", "account_name", "region"];
+
+/// The account and region every record starts with (flattened into its JSON object).
 #[derive(Debug, Serialize)]
-struct OpsItemRecord<'a> {
+struct ScopeColumns<'a> {
     account_id: &'a str,
     account_name: &'a str,
     region: &'a str,
+}
+
+impl<'a> ScopeColumns<'a> {
+    fn new(scope: &'a Scope) -> Self {
+        ScopeColumns {
+            account_id: &scope.account.id,
+            account_name: &scope.account.name,
+            region: &scope.region,
+        }
+    }
+
+    /// The CSV header: the scope columns, then `rest`.
+    fn header(rest: &[&str]) -> Vec<String> {
+        SCOPE_COLUMNS
+            .iter()
+            .chain(rest)
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    /// A CSV row: the scope fields, then `rest`.
+    fn row(&self, rest: Vec<String>) -> Vec<String> {
+        [self.account_id, self.account_name, self.region]
+            .map(String::from)
+            .into_iter()
+            .chain(rest)
+            .collect()
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct OpsItemRecord<'a> {
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     id: &'a str,
     title: &'a str,
     status: &'a str,
@@ -439,9 +589,7 @@ struct OpsItemRecord<'a> {
 impl<'a> OpsItemRecord<'a> {
     fn new(scope: &'a Scope, i: &'a OpsItem) -> Self {
         OpsItemRecord {
-            account_id: &scope.account.id,
-            account_name: &scope.account.name,
-            region: &scope.region,
+            scope: ScopeColumns::new(scope),
             id: &i.id,
             title: &i.title,
             status: &i.status,
@@ -460,10 +608,7 @@ impl<'a> OpsItemRecord<'a> {
 
 impl Record for OpsItemRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        [
-            "account_id",
-            "account_name",
-            "region",
+        ScopeColumns::header(&[
             "id",
             "title",
             "status",
@@ -476,16 +621,11 @@ impl Record for OpsItemRecord<'_> {
             "last_modified",
             "resources",
             "runbooks",
-        ]
-        .map(String::from)
-        .to_vec()
+        ])
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.id.into(),
             self.title.into(),
             self.status.into(),
@@ -498,15 +638,14 @@ impl Record for OpsItemRecord<'_> {
             self.last_modified.clone().unwrap_or_default(),
             self.resources.join(";"),
             self.runbooks.join(";"),
-        ]
+        ])
     }
 }
 
 #[derive(Debug, Serialize)]
 struct ComplianceRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     compliance_type: &'a str,
     compliant: u32,
     non_compliant: u32,
@@ -522,9 +661,7 @@ impl<'a> ComplianceRecord<'a> {
     fn new(scope: &'a Scope, c: &'a ComplianceSummary) -> Self {
         let n = &c.non_compliant;
         ComplianceRecord {
-            account_id: &scope.account.id,
-            account_name: &scope.account.name,
-            region: &scope.region,
+            scope: ScopeColumns::new(scope),
             compliance_type: &c.compliance_type,
             compliant: c.compliant_count(),
             non_compliant: c.non_compliant_count(),
@@ -540,10 +677,7 @@ impl<'a> ComplianceRecord<'a> {
 
 impl Record for ComplianceRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        [
-            "account_id",
-            "account_name",
-            "region",
+        ScopeColumns::header(&[
             "compliance_type",
             "compliant",
             "non_compliant",
@@ -553,16 +687,11 @@ impl Record for ComplianceRecord<'_> {
             "non_compliant_low",
             "non_compliant_informational",
             "non_compliant_unspecified",
-        ]
-        .map(String::from)
-        .to_vec()
+        ])
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.compliance_type.into(),
             self.compliant.to_string(),
             self.non_compliant.to_string(),
@@ -572,15 +701,14 @@ impl Record for ComplianceRecord<'_> {
             self.non_compliant_low.to_string(),
             self.non_compliant_informational.to_string(),
             self.non_compliant_unspecified.to_string(),
-        ]
+        ])
     }
 }
 
 #[derive(Debug, Serialize)]
 struct InventoryRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     instance_id: &'a str,
     type_name: &'a str,
     capture_time: &'a str,
@@ -590,9 +718,7 @@ struct InventoryRecord<'a> {
 impl<'a> InventoryRecord<'a> {
     fn new(scope: &'a Scope, r: &'a InventoryRows, entry: &'a [(String, String)]) -> Self {
         InventoryRecord {
-            account_id: &scope.account.id,
-            account_name: &scope.account.name,
-            region: &scope.region,
+            scope: ScopeColumns::new(scope),
             instance_id: &r.instance_id,
             type_name: &r.type_name,
             capture_time: &r.capture_time,
@@ -604,14 +730,8 @@ impl<'a> InventoryRecord<'a> {
     }
 }
 
-const INVENTORY_FIXED: &[&str] = &[
-    "account_id",
-    "account_name",
-    "region",
-    "instance_id",
-    "type_name",
-    "capture_time",
-];
+/// The columns of an inventory row after the scope ones, before its attributes.
+const INVENTORY_FIXED: &[&str] = &["instance_id", "type_name", "capture_time"];
 
 impl Record for InventoryRecord<'_> {
     /// The fixed columns, then every attribute any row has, sorted.
@@ -620,39 +740,28 @@ impl Record for InventoryRecord<'_> {
             .iter()
             .flat_map(|r| r.attributes.keys().copied())
             .collect();
-        INVENTORY_FIXED
-            .iter()
-            .copied()
-            .chain(attrs)
-            .map(String::from)
-            .collect()
+        let rest: Vec<&str> = INVENTORY_FIXED.iter().copied().chain(attrs).collect();
+        ScopeColumns::header(&rest)
     }
 
     fn fields(&self, columns: &[String]) -> Vec<String> {
-        let fixed = [
-            self.account_id,
-            self.account_name,
-            self.region,
-            self.instance_id,
-            self.type_name,
-            self.capture_time,
-        ];
-        fixed
+        let attrs = columns
             .iter()
-            .map(|s| s.to_string())
-            .chain(
-                columns
-                    .iter()
-                    .skip(INVENTORY_FIXED.len())
-                    .map(|c| self.attributes.get(c.as_str()).unwrap_or(&"").to_string()),
-            )
-            .collect()
+            .skip(SCOPE_COLUMNS.len() + INVENTORY_FIXED.len())
+            .map(|c| self.attributes.get(c.as_str()).unwrap_or(&"").to_string());
+        self.scope.row(
+            [self.instance_id, self.type_name, self.capture_time]
+                .map(String::from)
+                .into_iter()
+                .chain(attrs)
+                .collect(),
+        )
     }
 }
 
 impl Record for NodeRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        CSV_COLUMNS.iter().map(|c| c.to_string()).collect()
+        ScopeColumns::header(CSV_COLUMNS)
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
@@ -667,10 +776,7 @@ impl Record for NodeRecord<'_> {
             })
             .unwrap_or_default();
         let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.instance_id.into(),
             self.name.into(),
             self.ping_status.into(),
@@ -689,7 +795,7 @@ impl Record for NodeRecord<'_> {
             self.association_status.into(),
             opt(&self.registration_date),
             tags,
-        ]
+        ])
     }
 }
 

@@ -94,110 +94,81 @@ enum Command {
 enum ExportWhat {
     /// Managed nodes of every scope.
     Nodes {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
+        #[command(flatten)]
+        out: ExportOut,
         /// Also fetch each node's tags.
         #[arg(long)]
         tags: bool,
     },
     /// OpsItems of every scope.
-    Opsitems {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
-    },
+    Opsitems(ExportOut),
     /// Compliance of every scope: one record per compliance type.
-    Compliance {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
-    },
+    Compliance(ExportOut),
     /// State Manager associations of every scope, with node counts per status.
-    Associations {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
-    },
+    Associations(ExportOut),
     /// Maintenance windows of every scope, with their runs of the next days.
-    Windows {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
-    },
+    Windows(ExportOut),
     /// Parameter Store parameters of every scope; SecureString values only with
     /// --with-decryption.
     Parameters {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
+        #[command(flatten)]
+        out: ExportOut,
         /// Include SecureString values, decrypted (they are left out otherwise).
         #[arg(long)]
         with_decryption: bool,
     },
     /// Patch baselines of every scope with approval rules and patch groups.
-    Baselines {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
-    },
+    Baselines(ExportOut),
     /// SSM documents every scope sees (its own, AWS's, shared).
-    Documents {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
-    },
+    Documents(ExportOut),
     /// Hybrid activations of every scope: registrations, expiry, state, instance tier.
-    Activations {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
-    },
+    Activations(ExportOut),
     /// Recent Run Command commands of every scope.
-    Commands {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
-    },
+    Commands(ExportOut),
     /// Recent Automation executions of every scope.
-    Automations {
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
-    },
+    Automations(ExportOut),
     /// Inventory of one type on every node: one record per row.
     Inventory {
         /// The inventory type, e.g. AWS:Application, AWS:Network, Custom:ServerRole.
         #[arg(long = "type", default_value = "AWS:InstanceInformation")]
         type_name: String,
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// Export the scopes that answered even when others failed (exit 0).
-        #[arg(long)]
-        allow_partial: bool,
+        #[command(flatten)]
+        out: ExportOut,
     },
+}
+
+/// The output options every export takes.
+#[derive(Args, Debug)]
+struct ExportOut {
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+    /// Export the scopes that answered even when others failed (exit 0).
+    #[arg(long)]
+    allow_partial: bool,
+}
+
+impl ExportWhat {
+    /// What to export and how to write it.
+    fn split(self) -> (export::What, ExportOut) {
+        use export::What;
+        match self {
+            ExportWhat::Nodes { out, tags } => (What::Nodes { tags }, out),
+            ExportWhat::Opsitems(out) => (What::OpsItems, out),
+            ExportWhat::Compliance(out) => (What::Compliance, out),
+            ExportWhat::Associations(out) => (What::Associations, out),
+            ExportWhat::Windows(out) => (What::Windows, out),
+            ExportWhat::Parameters {
+                out,
+                with_decryption,
+            } => (What::Parameters { with_decryption }, out),
+            ExportWhat::Baselines(out) => (What::Baselines, out),
+            ExportWhat::Documents(out) => (What::Documents, out),
+            ExportWhat::Activations(out) => (What::Activations, out),
+            ExportWhat::Commands(out) => (What::Commands, out),
+            ExportWhat::Automations(out) => (What::Automations, out),
+            ExportWhat::Inventory { type_name, out } => (What::Inventory { type_name }, out),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -357,195 +328,16 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
 
     match cli.command {
         Some(Command::Export { what }) => {
-            let mut out = std::io::stdout().lock();
-            let (kind, result) = match what {
-                ExportWhat::Nodes {
-                    format,
-                    allow_partial,
-                    tags,
-                } => {
-                    poll_opts.with_tags = tags;
-                    let r = export::export_nodes(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("nodes", r)
-                }
-                ExportWhat::Opsitems {
-                    format,
-                    allow_partial,
-                } => {
-                    let r = export::export_ops_items(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("OpsItems", r)
-                }
-                ExportWhat::Compliance {
-                    format,
-                    allow_partial,
-                } => {
-                    let r = export::export_compliance(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("compliance summaries", r)
-                }
-                ExportWhat::Associations {
-                    format,
-                    allow_partial,
-                } => {
-                    let r = export::export_associations(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("associations", r)
-                }
-                ExportWhat::Windows {
-                    format,
-                    allow_partial,
-                } => {
-                    let r = export::export_windows(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("maintenance windows", r)
-                }
-                ExportWhat::Parameters {
-                    format,
-                    allow_partial,
-                    with_decryption,
-                } => {
-                    let r = export::export_parameters(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        with_decryption,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("parameters", r)
-                }
-                ExportWhat::Baselines {
-                    format,
-                    allow_partial,
-                } => {
-                    let r = export::export_baselines(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("patch baselines", r)
-                }
-                ExportWhat::Documents {
-                    format,
-                    allow_partial,
-                } => {
-                    let r = export::export_documents(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("documents", r)
-                }
-                ExportWhat::Activations {
-                    format,
-                    allow_partial,
-                } => {
-                    let r = export::export_activations(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("activations", r)
-                }
-                ExportWhat::Commands {
-                    format,
-                    allow_partial,
-                } => {
-                    let r = export::export_commands(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("commands", r)
-                }
-                ExportWhat::Automations {
-                    format,
-                    allow_partial,
-                } => {
-                    let r = export::export_automations(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("automation executions", r)
-                }
-                ExportWhat::Inventory {
-                    type_name,
-                    format,
-                    allow_partial,
-                } => {
-                    let r = export::export_inventory(
-                        &aws,
-                        &accounts,
-                        &poll_opts,
-                        &type_name,
-                        format,
-                        allow_partial,
-                        &mut out,
-                    )
-                    .await;
-                    ("inventory rows", r)
-                }
+            let (what, opts) = what.split();
+            let src = export::Source {
+                aws: &aws,
+                accounts: &accounts,
+                poll: &poll_opts,
+                allow_partial: opts.allow_partial,
             };
+            let kind = what.noun();
+            let result =
+                export::export(&what, &src, opts.format, &mut std::io::stdout().lock()).await;
             let summary = result.map_err(|e| e.to_string())?;
             eprintln!(
                 "exported {} {kind} from {} scopes{}",

@@ -16,13 +16,11 @@ use ssm_cockpit::actions::{
     ActionEvent, ActionRequest, AuditLog, AutomationSpec, CancelCommandSpec, CommandTarget,
     Executor, Gate, OpsItemUpdateSpec, RunCommandSpec, ScopedTarget,
 };
-use ssm_cockpit::aws::{AwsOptions, Connector, WriteAccess, discover};
+use ssm_cockpit::aws::{Connector, WriteAccess, discover};
 use ssm_cockpit::config::{AccountsConfig, ActionsConfig, DEFAULT_ROLE};
 use ssm_cockpit::model::{InvocationStatus, ManagedNode, PingStatus, PlatformType, Scope};
 use ssm_cockpit::sim::{self, SimConfig, SimHandle};
 use tokio::sync::mpsc;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ssm-cockpit");
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -32,6 +30,21 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The audit log and the config file (`actions`, then the audit path) of a CLI run in `dir`.
+fn cli_config(dir: &Path, actions: &str) -> (PathBuf, PathBuf) {
+    let audit = dir.join("audit.jsonl");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{actions}[audit]\npath = {:?}\n",
+            audit.display().to_string()
+        ),
+    )
+    .unwrap();
+    (audit, config)
 }
 
 async fn start_sim(accounts: usize, regions: &[&str], nodes: usize) -> SimHandle {
@@ -48,15 +61,7 @@ async fn start_sim(accounts: usize, regions: &[&str], nodes: usize) -> SimHandle
 }
 
 async fn connect(h: &SimHandle, regions: &[&str]) -> Connector {
-    Connector::connect(&AwsOptions {
-        profile: None,
-        regions: regions.iter().map(|r| r.to_string()).collect(),
-        endpoint_url: Some(h.endpoint().to_string()),
-        static_credentials: Some(("AKIDSIMMGMT".into(), "secret".into())),
-        max_attempts: 3,
-    })
-    .await
-    .expect("connects")
+    common::connect_mgmt(h.endpoint(), regions).await
 }
 
 fn executor(conn: &Connector, audit: &Path, actions: ActionsConfig) -> Executor {
@@ -510,40 +515,20 @@ async fn a_closed_calendar_blocks_and_the_override_is_audited() {
 /// The AWS environment of a spawned cockpit: the sim's management account, nothing from
 /// the machine.
 fn cockpit(endpoint: &str, config: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .args([
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            "us-east-1,eu-west-1",
-        ])
-        .arg("--config")
-        .arg(config)
-        .env("AWS_ACCESS_KEY_ID", "AKIATESTACTIONS00001")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ssm-cockpit-test-credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL");
+    let mut c = common::cockpit_cmd(
+        endpoint,
+        "us-east-1,eu-west-1",
+        "AKIATESTACTIONS00001",
+        args,
+    );
+    c.arg("--config").arg(config);
     c
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cli_runs_a_command_and_prints_each_node() {
     let h = start_sim(2, &["us-east-1", "eu-west-1"], 6).await;
-    let dir = scratch("cli");
-    let audit = dir.join("audit.jsonl");
-    let config = dir.join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[audit]\npath = {:?}\n", audit.display().to_string()),
-    )
-    .unwrap();
+    let (audit, config) = cli_config(&scratch("cli"), "");
     let out = cockpit(
         h.endpoint(),
         &config,
@@ -615,18 +600,10 @@ async fn the_cli_runs_a_command_and_prints_each_node() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cli_is_refused_at_a_closed_calendar_unless_overridden() {
     let h = start_sim(1, &["us-east-1", "eu-west-1"], 4).await;
-    let dir = scratch("cli-calendar");
-    let audit = dir.join("audit.jsonl");
-    let config = dir.join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[actions]\nchange_calendars = [\"prod-freeze\"]\noverride_word = \"I-ACCEPT\"\n\
-             [audit]\npath = {:?}\n",
-            audit.display().to_string()
-        ),
-    )
-    .unwrap();
+    let (audit, config) = cli_config(
+        &scratch("cli-calendar"),
+        "[actions]\nchange_calendars = [\"prod-freeze\"]\noverride_word = \"I-ACCEPT\"\n",
+    );
     let args = |extra: &[&'static str]| {
         let mut a = vec![
             "run",
@@ -668,45 +645,21 @@ async fn the_cli_is_refused_at_a_closed_calendar_unless_overridden() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_audit_log_survives_a_kill_mid_run() {
     // The sim in a process of its own, slow enough to kill the cockpit between calls.
-    let mut sim = Command::new(BIN)
-        .args([
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--accounts",
-            "3",
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--nodes-per-scope",
-            "10",
-            "--latency-ms",
-            "150",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(sim.stdout.take().unwrap());
-    let mut first = String::new();
-    reader.read_line(&mut first).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let endpoint = first
-        .trim_end()
-        .strip_prefix("endpoint: ")
-        .unwrap_or_else(|| panic!("first line was {first:?}"))
-        .to_string();
+    let (mut sim, endpoint) = common::spawn_sim(&[
+        "--accounts",
+        "3",
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--nodes-per-scope",
+        "10",
+        "--latency-ms",
+        "150",
+    ]);
 
-    let dir = scratch("crash");
-    let audit = dir.join("audit.jsonl");
-    let config = dir.join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[actions]\nchange_calendars = [\"change-freeze\"]\n[audit]\npath = {:?}\n",
-            audit.display().to_string()
-        ),
-    )
-    .unwrap();
+    let (audit, config) = cli_config(
+        &scratch("crash"),
+        "[actions]\nchange_calendars = [\"change-freeze\"]\n",
+    );
     let mut child = cockpit(
         &endpoint,
         &config,
@@ -838,14 +791,7 @@ async fn member_ssm(endpoint: &str, account: &str, region: &str) -> aws_sdk_ssm:
         ),
         None => common::mgmt_creds(),
     };
-    let conf = aws_sdk_ssm::Config::builder()
-        .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssm::config::Region::new(region.to_string()))
-        .credentials_provider(creds)
-        .endpoint_url(endpoint)
-        .retry_config(RetryConfig::disabled())
-        .build();
-    aws_sdk_ssm::Client::from_conf(conf)
+    common::ssm_at(endpoint, creds, region, RetryConfig::disabled())
 }
 
 #[tokio::test(flavor = "multi_thread")]

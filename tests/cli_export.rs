@@ -1,32 +1,19 @@
 //! `ssm-cockpit export nodes` and `ssm-cockpit sim`, run as a user would: the built binary.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use ssm_cockpit::sim::{self, SimConfig};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ssm-cockpit");
+mod common;
 
 fn cockpit(endpoint: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .args([
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            "us-east-1,eu-west-1",
-        ])
-        .env("AWS_ACCESS_KEY_ID", "AKIATESTEXPORT000001")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ssm-cockpit-test-credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg");
+    let mut c = common::cockpit_cmd(
+        endpoint,
+        "us-east-1,eu-west-1",
+        "AKIATESTEXPORT000001",
+        args,
+    );
+    c.env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg");
     c
 }
 
@@ -173,31 +160,7 @@ fn unreachable_endpoint_is_a_clear_error() {
 
 #[test]
 fn sim_prints_its_endpoint_first_and_serves_the_aws_cli() {
-    let mut child = Command::new(BIN)
-        .args([
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--accounts",
-            "2",
-            "--nodes-per-scope",
-            "12",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut reader = BufReader::new(stdout);
-    let mut first = String::new();
-    reader.read_line(&mut first).unwrap();
-    // Keep reading what else it prints, so that it never writes into a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let endpoint = first
-        .trim_end()
-        .strip_prefix("endpoint: ")
-        .unwrap_or_else(|| panic!("first line was {first:?}"))
-        .to_string();
+    let (mut child, endpoint) = common::spawn_sim(&["--accounts", "2", "--nodes-per-scope", "12"]);
     assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
 
     // A client that is not ours: the AWS CLI (botocore) parses the sim's answers.

@@ -7,6 +7,8 @@ use ssm_cockpit::sim::{self, SimConfig};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ssm-cockpit");
 
+mod common;
+
 fn run(args: &[&str]) -> std::process::Output {
     Command::new(BIN)
         .args(args)
@@ -62,22 +64,15 @@ async fn export_shows_no_progress_when_stderr_is_not_a_terminal() {
     })
     .await
     .unwrap();
-    let out = Command::new(BIN)
-        .args(["export", "nodes", "--format", "csv"])
-        .args(["--endpoint-url", handle.endpoint(), "--region", "us-east-1"])
-        .env("AWS_ACCESS_KEY_ID", "AKIATESTEXTRAS000001")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ssm-cockpit-test-credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
-        .output()
-        .unwrap();
+    let out = common::cockpit_cmd(
+        handle.endpoint(),
+        "us-east-1",
+        "AKIATESTEXTRAS000001",
+        &["export", "nodes", "--format", "csv"],
+    )
+    .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
+    .output()
+    .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout);

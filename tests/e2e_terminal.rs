@@ -1,5 +1,6 @@
 //! The built binary in a real terminal (tmux): start the demo, read the screen, press keys.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -64,6 +65,43 @@ impl Tmux {
             .unwrap_or_default()
     }
 
+    /// Waits until every scope of the demo estate (6 accounts × 3 regions) answers.
+    fn wait_fresh(&self) -> String {
+        self.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"))
+    }
+
+    /// Runs `line` from the `:` command line.
+    fn command(&self, line: &str) {
+        self.keys(&[":"]);
+        self.keys(&["-l", line]);
+        self.keys(&["Enter"]);
+    }
+
+    /// Opens the `/` filter bar and applies `text`.
+    fn filter(&self, text: &str) {
+        self.keys(&["/"]);
+        self.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
+        self.keys(&["-l", text]);
+        self.keys(&["Enter"]);
+    }
+
+    /// Filters the nodes pane with `text` and waits until fewer than all 540 are shown.
+    fn filter_nodes(&self, text: &str) {
+        self.filter(text);
+        self.wait_for("filtered", 5, |s| {
+            !s.contains("540 shown") && s.contains("shown")
+        });
+    }
+
+    /// Waits for the shell the cockpit ran in, then checks the cockpit exited with status 0
+    /// (written to `status_file`) and left the alternate screen.
+    fn assert_exited_cleanly(&self, what: &str, status_file: &Path) {
+        let s = self.wait_for(what, 10, |s| s.contains("cockpit-exited"));
+        let status = std::fs::read_to_string(status_file).unwrap_or_default();
+        assert_eq!(status.trim(), "0", "exit status; screen:\n{s}");
+        assert_eq!(self.pane_var("#{alternate_on}"), "0");
+    }
+
     /// Waits until `pred` holds for the screen; panics with the screen after `secs`.
     fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
@@ -86,6 +124,41 @@ impl Drop for Tmux {
     }
 }
 
+/// Whether tmux is missing (said on stderr): the test then has nothing to drive.
+fn no_tmux() -> bool {
+    if tmux_available() {
+        return false;
+    }
+    eprintln!("skipping: no tmux");
+    true
+}
+
+/// A directory of one test's config, state, cache, data and log, emptied first.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The command line that runs the demo cockpit with `args`, every XDG directory and the log
+/// file in `dir`.
+fn demo_cmd(dir: &Path, args: &str) -> String {
+    format!(
+        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo {args}--log-file {d}/cockpit.log",
+        d = dir.display(),
+    )
+}
+
+/// `cmd` run by a shell that stays: its exit status goes to `status_file`, then the shell
+/// says `cockpit-exited`, so the terminal can be read after quitting.
+fn then_stay(cmd: String, status_file: &Path) -> String {
+    format!(
+        "{cmd}; echo $? > {s}; echo cockpit-exited; sleep 60",
+        s = status_file.display()
+    )
+}
+
 fn tmux_available() -> bool {
     match Command::new("tmux").arg("-V").output() {
         Ok(o) if o.status.success() => true,
@@ -96,26 +169,18 @@ fn tmux_available() -> bool {
 
 #[test]
 fn demo_shows_every_pane_filters_details_help_and_quits_cleanly() {
-    if !tmux_available() {
-        eprintln!("skipping: no tmux");
+    if no_tmux() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("ssm-cockpit-e2e");
     let log = dir.join("cockpit.log");
     let status_file = dir.join("exit-status");
     // A shell runs the cockpit and stays: after quitting, the terminal must be usable again.
-    let cmd = format!(
-        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --log-file {l}; \
-         echo $? > {s}; echo cockpit-exited; sleep 60",
-        d = dir.display(),
-        l = log.display(),
-        s = status_file.display()
-    );
+    let cmd = then_stay(demo_cmd(&dir, ""), &status_file);
     let t = Tmux::start(&cmd, 180, 45).expect("tmux session");
 
     // Every scope of the demo estate (6 accounts × 3 regions) answers.
-    let s = t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+    let s = t.wait_fresh();
     assert!(s.contains("i-") || s.contains("mi-"), "{s}");
     assert!(s.contains("Online"), "{s}");
     assert!(s.contains("540 nodes"), "{s}");
@@ -132,10 +197,7 @@ fn demo_shows_every_pane_filters_details_help_and_quits_cleanly() {
     t.wait_for("help closed", 5, |s| !s.contains("Esc or ? close"));
 
     // Filter to Windows nodes: every visible row says Windows.
-    t.keys(&["/"]);
-    t.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
-    t.keys(&["-l", "platform=windows"]);
-    t.keys(&["Enter"]);
+    t.filter("platform=windows");
     let s = t.wait_for("filtered rows", 5, |s| {
         s.contains("platform=windows") && s.contains("shown") && !s.contains("540 shown")
     });
@@ -184,23 +246,17 @@ fn demo_shows_every_pane_filters_details_help_and_quits_cleanly() {
     t.wait_for("compliance", 30, |s| {
         s.contains("Compliance ·") && s.contains("Worst") && s.contains("non-compliant:")
     });
-    t.keys(&[":"]);
-    t.keys(&["-l", "inventory"]);
-    t.keys(&["Enter"]);
+    t.command("inventory");
     t.wait_for("inventory", 30, |s| {
         s.contains("Inventory of") && s.contains("AWS:")
     });
-    t.keys(&[":"]);
-    t.keys(&["-l", "scopes"]);
-    t.keys(&["Enter"]);
+    t.command("scopes");
     let s = t.wait_for("scopes", 10, |s| {
         s.contains("Scopes ·") && s.contains("API calls by operation")
     });
     assert!(s.contains("Next poll"), "{s}");
     // The scope grammar narrows the nodes pane.
-    t.keys(&[":"]);
-    t.keys(&["-l", "nodes region:eu-west-1"]);
-    t.keys(&["Enter"]);
+    t.command("nodes region:eu-west-1");
     // (Wait for the nodes table itself: until Enter is read, the command line shows the text.)
     t.wait_for("only eu-west-1 nodes", 10, |s| {
         s.contains("Instance ID")
@@ -211,12 +267,7 @@ fn demo_shows_every_pane_filters_details_help_and_quits_cleanly() {
 
     // q quits and leaves the terminal as it was: no alternate screen, program gone.
     t.keys(&["q"]);
-    let s = t.wait_for("the shell after the cockpit", 10, |s| {
-        s.contains("cockpit-exited")
-    });
-    let status = std::fs::read_to_string(&status_file).unwrap_or_default();
-    assert_eq!(status.trim(), "0", "exit status; screen:\n{s}");
-    assert_eq!(t.pane_var("#{alternate_on}"), "0");
+    t.assert_exited_cleanly("the shell after the cockpit", &status_file);
     assert_eq!(t.pane_var("#{mouse_any_flag}"), "0");
     assert_eq!(t.pane_var("#{cursor_flag}"), "1", "cursor visible again");
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
@@ -225,27 +276,15 @@ fn demo_shows_every_pane_filters_details_help_and_quits_cleanly() {
 
 #[test]
 fn demo_opens_a_shell_tab_runs_commands_and_closes_it() {
-    if !tmux_available() {
-        eprintln!("skipping: no tmux");
+    if no_tmux() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-shell-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let cmd = format!(
-        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --log-file {d}/cockpit.log",
-        d = dir.display(),
-    );
-    let t = Tmux::start(&cmd, 160, 40).expect("tmux session");
-    t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+    let dir = fresh_dir("ssm-cockpit-e2e-shell");
+    let t = Tmux::start(&demo_cmd(&dir, ""), 160, 40).expect("tmux session");
+    t.wait_fresh();
 
     // Only online nodes take sessions: filter to them, then open a shell on the first.
-    t.keys(&["/"]);
-    t.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
-    t.keys(&["-l", "ping=online"]);
-    t.keys(&["Enter"]);
-    t.wait_for("filtered", 5, |s| {
-        !s.contains("540 shown") && s.contains("shown")
-    });
+    t.filter_nodes("ping=online");
     t.keys(&["c"]);
     let s = t.wait_for("a shell prompt", 20, |s| s.contains("ssm-user@"));
     assert!(s.contains("live"), "the tab says live:\n{s}");
@@ -270,12 +309,10 @@ fn demo_opens_a_shell_tab_runs_commands_and_closes_it() {
 
 #[test]
 fn demo_wallboard_rotates_ignores_keys_and_quits() {
-    if !tmux_available() {
-        eprintln!("skipping: no tmux");
+    if no_tmux() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-wall-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("ssm-cockpit-e2e-wall");
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
@@ -283,13 +320,8 @@ fn demo_wallboard_rotates_ignores_keys_and_quits() {
     )
     .unwrap();
     let status_file = dir.join("exit-status");
-    let cmd = format!(
-        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --wallboard --config {c} --log-file {d}/cockpit.log; \
-         echo $? > {s}; echo cockpit-exited; sleep 60",
-        d = dir.display(),
-        c = config.display(),
-        s = status_file.display()
-    );
+    let args = format!("--wallboard --config {} ", config.display());
+    let cmd = then_stay(demo_cmd(&dir, &args), &status_file);
     let t = Tmux::start(&cmd, 150, 40).expect("tmux session");
 
     let s = t.wait_for("the wallboard on OpsCenter", 30, |s| {
@@ -342,35 +374,20 @@ fn demo_wallboard_rotates_ignores_keys_and_quits() {
     });
 
     t.keys(&["q"]);
-    let s = t.wait_for("the shell after the wallboard", 10, |s| {
-        s.contains("cockpit-exited")
-    });
-    let status = std::fs::read_to_string(&status_file).unwrap_or_default();
-    assert_eq!(status.trim(), "0", "exit status; screen:\n{s}");
-    assert_eq!(t.pane_var("#{alternate_on}"), "0");
+    t.assert_exited_cleanly("the shell after the wallboard", &status_file);
 }
 
 #[test]
 fn demo_reaches_associations_windows_and_the_timeline() {
-    if !tmux_available() {
-        eprintln!("skipping: no tmux");
+    if no_tmux() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-sm-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let log = dir.join("cockpit.log");
-    let cmd = format!(
-        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --read-only --log-file {l}",
-        d = dir.display(),
-        l = log.display(),
-    );
-    let t = Tmux::start(&cmd, 181, 45).expect("tmux session");
-    t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+    let dir = fresh_dir("ssm-cockpit-e2e-sm");
+    let t = Tmux::start(&demo_cmd(&dir, "--read-only "), 181, 45).expect("tmux session");
+    t.wait_fresh();
 
     // Associations: every scope's associations, failing ones first, then one in full.
-    t.keys(&[":"]);
-    t.keys(&["-l", "associations"]);
-    t.keys(&["Enter"]);
+    t.command("associations");
     let s = t.wait_for("associations", 30, |s| {
         s.contains("Associations ·") && s.contains("AWS-RunPatchBaseline")
     });
@@ -384,18 +401,13 @@ fn demo_reaches_associations_windows_and_the_timeline() {
     t.wait_for("detail closed", 5, |s| !s.contains("Executions ("));
 
     // Maintenance windows and a window in full.
-    t.keys(&[":"]);
-    t.keys(&["-l", "windows"]);
-    t.keys(&["Enter"]);
+    t.command("windows");
     let s = t.wait_for("windows", 30, |s| {
         s.contains("Maintenance windows ·") && s.contains("linux-patch-wave")
     });
     assert!(s.contains("enabled") && s.contains("Next run"), "{s}");
     // One disabled window per scope.
-    t.keys(&["/"]);
-    t.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
-    t.keys(&["-l", "state=disabled"]);
-    t.keys(&["Enter"]);
+    t.filter("state=disabled");
     t.wait_for("disabled windows", 10, |s| {
         s.contains("18 shown") && s.contains("disabled")
     });
@@ -421,25 +433,15 @@ fn demo_reaches_associations_windows_and_the_timeline() {
 
 #[test]
 fn demo_reaches_parameters_baselines_documents_and_packages() {
-    if !tmux_available() {
-        eprintln!("skipping: no tmux");
+    if no_tmux() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-ppd-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let log = dir.join("cockpit.log");
-    let cmd = format!(
-        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --log-file {l}",
-        d = dir.display(),
-        l = log.display(),
-    );
-    let t = Tmux::start(&cmd, 182, 45).expect("tmux session");
-    t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+    let dir = fresh_dir("ssm-cockpit-e2e-ppd");
+    let t = Tmux::start(&demo_cmd(&dir, ""), 182, 45).expect("tmux session");
+    t.wait_fresh();
 
     // Parameters: the hierarchy of every scope; a SecureString masked, then revealed.
-    t.keys(&[":"]);
-    t.keys(&["-l", "parameters"]);
-    t.keys(&["Enter"]);
+    t.command("parameters");
     t.wait_for("parameters", 30, |s| {
         s.contains("Parameters ·") && s.contains("/app/") && s.contains("SecureString")
     });
@@ -462,9 +464,7 @@ fn demo_reaches_parameters_baselines_documents_and_packages() {
     t.wait_for("filter cleared", 5, |s| !s.contains("name=db/password"));
 
     // Patch baselines: rules, groups, the nodes of one and their missing patches.
-    t.keys(&[":"]);
-    t.keys(&["-l", "baselines"]);
-    t.keys(&["Enter"]);
+    t.command("baselines");
     t.wait_for("baselines", 30, |s| {
         s.contains("Patch baselines ·") && s.contains("AWS-AmazonLinux2023Default")
     });
@@ -478,9 +478,7 @@ fn demo_reaches_parameters_baselines_documents_and_packages() {
     });
 
     // Documents and Distributor packages.
-    t.keys(&[":"]);
-    t.keys(&["-l", "documents"]);
-    t.keys(&["Enter"]);
+    t.command("documents");
     t.wait_for("documents", 30, |s| {
         s.contains("Documents ·") && s.contains("Automation") && s.contains("Package")
     });
@@ -488,9 +486,7 @@ fn demo_reaches_parameters_baselines_documents_and_packages() {
     t.wait_for("document content", 20, |s| s.contains("Content (version"));
     t.keys(&["Escape"]);
     t.wait_for("document closed", 5, |s| !s.contains("Content (version"));
-    t.keys(&[":"]);
-    t.keys(&["-l", "packages"]);
-    t.keys(&["Enter"]);
+    t.command("packages");
     t.wait_for("packages", 30, |s| {
         s.contains("Packages ·") && s.contains("Package")
     });
@@ -499,17 +495,18 @@ fn demo_reaches_parameters_baselines_documents_and_packages() {
         s.contains("Platforms (manifest)") && s.contains("x86_64")
     });
     t.keys(&["Escape"]);
+    t.wait_for("package detail closed", 5, |s| {
+        !s.contains("Platforms (manifest)")
+    });
     t.keys(&["q"]);
 }
 
 #[test]
 fn demo_reaches_history_audit_and_activations_read_only() {
-    if !tmux_available() {
-        eprintln!("skipping: no tmux");
+    if no_tmux() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-hist-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = fresh_dir("ssm-cockpit-e2e-hist");
     let audit_dir = dir.join("ssm-cockpit");
     std::fs::create_dir_all(&audit_dir).unwrap();
     let audit = audit_dir.join("audit.jsonl");
@@ -529,14 +526,8 @@ fn demo_reaches_history_audit_and_activations_read_only() {
             ),
     )
     .unwrap();
-    let log = dir.join("cockpit.log");
-    let cmd = format!(
-        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --read-only --log-file {l}",
-        d = dir.display(),
-        l = log.display(),
-    );
-    let t = Tmux::start(&cmd, 183, 45).expect("tmux session");
-    let s = t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+    let t = Tmux::start(&demo_cmd(&dir, "--read-only "), 183, 45).expect("tmux session");
+    let s = t.wait_fresh();
     assert!(s.contains(" RO "), "the read-only badge: {s}");
     // On-premises nodes are marked once their scope's tier is known.
     t.keys(&["/"]);
@@ -544,6 +535,8 @@ fn demo_reaches_history_audit_and_activations_read_only() {
     t.keys(&["Enter"]);
     t.wait_for("hybrid nodes marked", 30, |s| s.contains("⌂"));
     t.keys(&["Escape"]);
+    // (Wait for it: ESC and the next key sent together read as Alt+key.)
+    t.wait_for("filter cleared", 5, |s| !s.contains("id=mi-"));
 
     // Help leaves out what changes AWS.
     t.keys(&["?"]);
@@ -554,9 +547,7 @@ fn demo_reaches_history_audit_and_activations_read_only() {
     t.wait_for("help closed", 5, |s| !s.contains("Esc or ? close"));
 
     // Recent commands of every scope, then one in full.
-    t.keys(&[":"]);
-    t.keys(&["-l", "commands"]);
-    t.keys(&["Enter"]);
+    t.command("commands");
     let s = t.wait_for("commands", 30, |s| {
         s.contains("Commands ·") && s.contains("AWS-")
     });
@@ -569,9 +560,7 @@ fn demo_reaches_history_audit_and_activations_read_only() {
     t.wait_for("detail closed", 5, |s| !s.contains("Delivery timed out"));
 
     // Automation executions.
-    t.keys(&[":"]);
-    t.keys(&["-l", "automations"]);
-    t.keys(&["Enter"]);
+    t.command("automations");
     t.wait_for("automations", 30, |s| {
         s.contains("Automations ·") && s.contains("Runbook")
     });
@@ -581,18 +570,14 @@ fn demo_reaches_history_audit_and_activations_read_only() {
     t.wait_for("detail closed", 5, |s| !s.contains("Current action"));
 
     // Activations, with the expiring ones flagged.
-    t.keys(&[":"]);
-    t.keys(&["-l", "activations"]);
-    t.keys(&["Enter"]);
+    t.command("activations");
     let s = t.wait_for("activations", 30, |s| {
         s.contains("Activations ·") && s.contains("expiring soon")
     });
     assert!(s.contains("expired"), "{s}");
 
     // The audit log, following what is appended.
-    t.keys(&[":"]);
-    t.keys(&["-l", "audit"]);
-    t.keys(&["Enter"]);
+    t.command("audit");
     let s = t.wait_for("audit", 10, |s| {
         s.contains("Audit ·") && s.contains("BREAKGLASS")
     });
@@ -616,28 +601,15 @@ fn demo_reaches_history_audit_and_activations_read_only() {
 
 #[test]
 fn demo_runs_a_command_from_the_nodes_pane_and_audits_it() {
-    if !tmux_available() {
-        eprintln!("skipping: no tmux");
+    if no_tmux() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-run-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let cmd = format!(
-        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --log-file {d}/cockpit.log",
-        d = dir.display(),
-    );
-    let t = Tmux::start(&cmd, 160, 40).expect("tmux session");
-    t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
+    let dir = fresh_dir("ssm-cockpit-e2e-run");
+    let t = Tmux::start(&demo_cmd(&dir, ""), 160, 40).expect("tmux session");
+    t.wait_fresh();
 
     // An online Linux node: r opens the form on it, the document already chosen.
-    t.keys(&["/"]);
-    t.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
-    t.keys(&["-l", "ping=online platform=linux"]);
-    t.keys(&["Enter"]);
-    t.wait_for("filtered", 5, |s| {
-        !s.contains("540 shown") && s.contains("shown")
-    });
+    t.filter_nodes("ping=online platform=linux");
     t.keys(&["r"]);
     t.wait_for("the form", 5, |s| {
         s.contains("Run Command") && s.contains("commands*")
@@ -670,28 +642,15 @@ fn demo_runs_a_command_from_the_nodes_pane_and_audits_it() {
 
 #[test]
 fn demo_asks_before_quitting_with_a_shell_open() {
-    if !tmux_available() {
-        eprintln!("skipping: no tmux");
+    if no_tmux() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("ssm-cockpit-e2e-quit-ask-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("ssm-cockpit-e2e-quit-ask");
     let status_file = dir.join("exit-status");
-    let cmd = format!(
-        "env TERM=xterm-256color XDG_CONFIG_HOME={d} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} XDG_DATA_HOME={d} {BIN} --demo --log-file {d}/cockpit.log; \
-         echo $? > {s}; echo cockpit-exited; sleep 60",
-        d = dir.display(),
-        s = status_file.display()
-    );
+    let cmd = then_stay(demo_cmd(&dir, ""), &status_file);
     let t = Tmux::start(&cmd, 160, 40).expect("tmux session");
-    t.wait_for("all scopes fresh", 30, |s| s.contains("18/18 scopes fresh"));
-    t.keys(&["/"]);
-    t.wait_for("filter bar", 5, |s| s.lines().any(|l| l.starts_with("/ ")));
-    t.keys(&["-l", "ping=online"]);
-    t.keys(&["Enter"]);
-    t.wait_for("filtered", 5, |s| {
-        !s.contains("540 shown") && s.contains("shown")
-    });
+    t.wait_fresh();
+    t.filter_nodes("ping=online");
     t.keys(&["c"]);
     t.wait_for("a shell prompt", 20, |s| s.contains("ssm-user@"));
     // Back to the panes with the shell still open: q asks, n stays.
@@ -709,10 +668,5 @@ fn demo_asks_before_quitting_with_a_shell_open() {
     t.keys(&["C-c"]);
     t.wait_for("the question again", 5, |s| s.contains("quit anyway? y/N"));
     t.keys(&["y"]);
-    let s = t.wait_for("the shell after the cockpit", 10, |s| {
-        s.contains("cockpit-exited")
-    });
-    let status = std::fs::read_to_string(&status_file).unwrap_or_default();
-    assert_eq!(status.trim(), "0", "exit status; screen:\n{s}");
-    assert_eq!(t.pane_var("#{alternate_on}"), "0");
+    t.assert_exited_cleanly("the shell after the cockpit", &status_file);
 }

@@ -1,6 +1,8 @@
 //! The pollers against the simulated estate, through the real SDK: discovery across the
 //! organization, assumed roles, failed scopes beside healthy ones, throttling absorbed.
 
+mod common;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -23,13 +25,12 @@ async fn sim(accounts: usize, nodes: usize) -> SimHandle {
 }
 
 fn aws(handle: &SimHandle) -> AwsOptions {
-    AwsOptions {
-        profile: None,
-        regions: vec!["us-east-1".into(), "eu-west-1".into()],
-        endpoint_url: Some(handle.endpoint().to_string()),
-        static_credentials: Some(("AKIATESTPOLLER000001".into(), "secret".into())),
-        max_attempts: 3,
-    }
+    common::sim_aws(
+        handle.endpoint(),
+        &["us-east-1", "eu-west-1"],
+        "AKIATESTPOLLER000001",
+        3,
+    )
 }
 
 fn opts(with_tags: bool) -> PollOptions {

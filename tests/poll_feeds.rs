@@ -1,6 +1,8 @@
 //! Every feed of every scope through the real SDK against the simulated estate: loading,
 //! faults beside healthy scopes and recovery, on-demand details, the disk cache.
 
+mod common;
+
 use std::time::Duration;
 
 use ssm_cockpit::aws::AwsOptions;
@@ -26,13 +28,7 @@ async fn sim(accounts: usize, nodes: usize) -> SimHandle {
 }
 
 fn aws(endpoint: &str, max_attempts: u32) -> AwsOptions {
-    AwsOptions {
-        profile: None,
-        regions: REGIONS.iter().map(|r| r.to_string()).collect(),
-        endpoint_url: Some(endpoint.to_string()),
-        static_credentials: Some(("AKIATESTFEEDS0000001".into(), "secret".into())),
-        max_attempts,
-    }
+    common::sim_aws(endpoint, &REGIONS, "AKIATESTFEEDS0000001", max_attempts)
 }
 
 fn opts(cadence: Duration) -> PollOptions {

@@ -4,6 +4,8 @@
 //! estate; then the sim's call counter is checked against the operation classification
 //! the IAM policy test also uses (`ssm_cockpit::aws::operations`).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -33,13 +35,7 @@ async fn sim() -> SimHandle {
 }
 
 fn aws(handle: &SimHandle) -> AwsOptions {
-    AwsOptions {
-        profile: None,
-        regions: vec!["us-east-1".into()],
-        endpoint_url: Some(handle.endpoint().to_string()),
-        static_credentials: Some(("AKIATESTREADONLY0001".into(), "secret".into())),
-        max_attempts: 2,
-    }
+    common::sim_aws(handle.endpoint(), &["us-east-1"], "AKIATESTREADONLY0001", 2)
 }
 
 /// Every key a terminal can send that the cockpit might bind: printable characters,

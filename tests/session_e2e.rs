@@ -2,12 +2,14 @@
 //! client speaks the data-channel protocol over a real WebSocket to the sim's agent,
 //! which runs a real shell in a PTY (or dials a local TCP port).
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use ssm_cockpit::aws::{AwsOptions, Connector, SessionClient};
+use ssm_cockpit::aws::SessionClient;
 use ssm_cockpit::model::{Account, PingStatus, Scope};
 use ssm_cockpit::session::client::spawn;
 use ssm_cockpit::session::recording::RecordingOptions;
@@ -36,15 +38,7 @@ async fn env() -> Env {
     })
     .await
     .expect("sim starts");
-    let connector = Connector::connect(&AwsOptions {
-        endpoint_url: Some(sim.endpoint().to_string()),
-        static_credentials: Some(("AKIDSIMMGMT".to_string(), "secret".to_string())),
-        regions: vec![REGION.to_string()],
-        max_attempts: 3,
-        ..AwsOptions::default()
-    })
-    .await
-    .expect("connector");
+    let connector = common::connect_mgmt(sim.endpoint(), &[REGION]).await;
     let account = connector.caller().account.clone();
     let read = connector.ssm_read(&account, REGION, ROLE).await;
     let page = read.nodes_page(0, None).await.expect("nodes");

@@ -10,7 +10,7 @@ use ssm_cockpit::model::{CalendarStatus, DocumentQuery, parse_icalendar};
 use ssm_cockpit::sim::ForcedCalendar;
 
 mod common;
-use common::{code, ssm, start};
+use common::{all_nodes, service_code, ssm, start};
 
 fn kv(key: &str, values: &[&str]) -> DocumentKeyValuesFilter {
     DocumentKeyValuesFilter::builder()
@@ -80,10 +80,7 @@ async fn documents_list_filter_and_page() {
     // A document shared by another account is named by its ARN.
     let shared = private.iter().find(|n| !own.contains(n)).expect("shared");
     let e = c.describe_document().name(shared).send().await.unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidDocument"
-    );
+    assert_eq!(service_code(&e), "InvalidDocument");
     let sharer = &h.accounts()[1].0;
     let arn = format!("arn:aws:ssm:us-east-1:{sharer}:document/{shared}");
     let d = c
@@ -136,20 +133,14 @@ async fn documents_list_filter_and_page() {
 
     // Limits and errors.
     let e = c.list_documents().max_results(51).send().await.unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let e = c
         .list_documents()
         .filters(kv("Colour", &["blue"]))
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidFilterKey"
-    );
+    assert_eq!(service_code(&e), "InvalidFilterKey");
     let first = c
         .list_documents()
         .max_results(2)
@@ -164,10 +155,7 @@ async fn documents_list_filter_and_page() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidNextToken"
-    );
+    assert_eq!(service_code(&e), "InvalidNextToken");
 }
 
 #[tokio::test]
@@ -203,10 +191,7 @@ async fn documents_describe_get_and_versions() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidDocument"
-    );
+    assert_eq!(service_code(&e), "InvalidDocument");
     let e = c
         .describe_document()
         .name("AWS-RunShellScript")
@@ -214,10 +199,7 @@ async fn documents_describe_get_and_versions() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidDocumentVersion"
-    );
+    assert_eq!(service_code(&e), "InvalidDocumentVersion");
 
     // Typed reads.
     let read = SsmRead::new(c.clone());
@@ -372,25 +354,16 @@ async fn calendar_state_transitions_force_and_errors() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidDocument"
-    );
+    assert_eq!(service_code(&e), "InvalidDocument");
     let e = c
         .get_calendar_state()
         .calendar_names("AWS-RunShellScript")
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidDocumentType"
-    );
+    assert_eq!(service_code(&e), "InvalidDocumentType");
     let e = c.get_calendar_state().send().await.unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let _ = Duration::ZERO;
 }
 
@@ -401,14 +374,8 @@ use aws_sdk_ssm::types::{CommandInvocationStatus, CommandStatus, Target};
 
 /// (instance id, platform, ping) of every node of the caller's scope.
 async fn nodes(c: &aws_sdk_ssm::Client) -> Vec<(String, String, String)> {
-    c.describe_instance_information()
-        .max_results(50)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
+    all_nodes(c)
         .await
-        .expect("nodes")
         .iter()
         .map(|n| {
             (
@@ -434,6 +401,14 @@ async fn pick(c: &aws_sdk_ssm::Client, platform: &str, ping: &str, n: usize) -> 
         .collect();
     assert!(!found.is_empty(), "no {platform}/{ping} node");
     found
+}
+
+/// The id of the command a SendCommand call started.
+fn command_id(sent: &aws_sdk_ssm::operation::send_command::SendCommandOutput) -> String {
+    sent.command()
+        .and_then(|c| c.command_id())
+        .expect("id")
+        .to_string()
 }
 
 fn shell(commands: &str) -> std::collections::HashMap<String, Vec<String>> {
@@ -490,7 +465,7 @@ async fn send_command_validation() {
     let ids = pick(&c, "Linux", "Online", 1).await;
     let err = |e: aws_sdk_ssm::error::SdkError<
         aws_sdk_ssm::operation::send_command::SendCommandError,
-    >| { code(e.as_service_error().expect("service error")) };
+    >| { service_code(&e) };
     let base = || {
         c.send_command()
             .document_name("AWS-RunShellScript")
@@ -668,10 +643,7 @@ async fn run_shell_script_runs_for_real_within_max_concurrency() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvocationDoesNotExist"
-    );
+    assert_eq!(service_code(&e), "InvocationDoesNotExist");
     assert!(h.knobs().peak_script_processes() <= 8);
 }
 
@@ -692,11 +664,7 @@ async fn max_errors_stops_sending_and_output_is_truncated() {
         .send()
         .await
         .expect("send");
-    let id = sent
-        .command()
-        .and_then(|c| c.command_id())
-        .expect("id")
-        .to_string();
+    let id = command_id(&sent);
     let (status, details, _) = wait_command(&c, &id).await;
     assert_eq!(
         (status, details.as_str()),
@@ -746,11 +714,7 @@ async fn max_errors_stops_sending_and_output_is_truncated() {
         .send()
         .await
         .expect("send");
-    let id = sent
-        .command()
-        .and_then(|c| c.command_id())
-        .expect("id")
-        .to_string();
+    let id = command_id(&sent);
     wait_command(&c, &id).await;
     let inv = c
         .get_command_invocation()
@@ -796,11 +760,7 @@ async fn undeliverable_windows_timeout_and_cancel() {
         .send()
         .await
         .expect("send");
-    let id = sent
-        .command()
-        .and_then(|c| c.command_id())
-        .expect("id")
-        .to_string();
+    let id = command_id(&sent);
     let (status, details, _) = wait_command(&c, &id).await;
     assert_eq!(
         (status, details.as_str()),
@@ -844,11 +804,7 @@ async fn undeliverable_windows_timeout_and_cancel() {
         .send()
         .await
         .expect("send");
-    let id = sent
-        .command()
-        .and_then(|c| c.command_id())
-        .expect("id")
-        .to_string();
+    let id = command_id(&sent);
     let (status, details, _) = wait_command(&c, &id).await;
     assert_eq!(
         (status, details.as_str()),
@@ -865,11 +821,7 @@ async fn undeliverable_windows_timeout_and_cancel() {
         .send()
         .await
         .expect("send");
-    let id = sent
-        .command()
-        .and_then(|c| c.command_id())
-        .expect("id")
-        .to_string();
+    let id = command_id(&sent);
     for _ in 0..100 {
         let cmd = c.list_commands().command_id(&id).send().await.expect("cmd");
         if cmd.commands()[0].status() == Some(&CommandStatus::InProgress) {
@@ -895,10 +847,7 @@ async fn undeliverable_windows_timeout_and_cancel() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidCommandId"
-    );
+    assert_eq!(service_code(&e), "InvalidCommandId");
 }
 
 #[tokio::test]
@@ -920,11 +869,7 @@ async fn simulated_documents_and_history() {
         .send()
         .await
         .expect("scan");
-    let id = scan
-        .command()
-        .and_then(|c| c.command_id())
-        .expect("id")
-        .to_string();
+    let id = command_id(&scan);
     let (status, _, _) = wait_command(&c, &id).await;
     assert_eq!(status, CommandStatus::Success);
     let state = c
@@ -945,36 +890,25 @@ async fn simulated_documents_and_history() {
     let out = inv.standard_output_content().unwrap_or_default();
     assert!(out.contains(&format!("Missing: {missing},")), "{out}");
 
-    let bad = c
-        .send_command()
-        .document_name("AWS-ConfigureAWSPackage")
-        .instance_ids(&linux[0])
-        .parameters("action", vec!["Install".into()])
-        .parameters("name", vec!["NoSuchPackage".into()])
-        .send()
-        .await
-        .expect("send");
-    let id = bad
-        .command()
-        .and_then(|c| c.command_id())
-        .expect("id")
-        .to_string();
-    assert_eq!(wait_command(&c, &id).await.0, CommandStatus::Failed);
-    let good = c
-        .send_command()
-        .document_name("AWS-ConfigureAWSPackage")
-        .instance_ids(&linux[0])
-        .parameters("action", vec!["Install".into()])
-        .parameters("name", vec!["AmazonCloudWatchAgent".into()])
-        .send()
-        .await
-        .expect("send");
-    let id = good
-        .command()
-        .and_then(|c| c.command_id())
-        .expect("id")
-        .to_string();
-    assert_eq!(wait_command(&c, &id).await.0, CommandStatus::Success);
+    for (package, want) in [
+        ("NoSuchPackage", CommandStatus::Failed),
+        ("AmazonCloudWatchAgent", CommandStatus::Success),
+    ] {
+        let sent = c
+            .send_command()
+            .document_name("AWS-ConfigureAWSPackage")
+            .instance_ids(&linux[0])
+            .parameters("action", vec!["Install".into()])
+            .parameters("name", vec![package.into()])
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            wait_command(&c, &command_id(&sent)).await.0,
+            want,
+            "{package}"
+        );
+    }
 
     // History: past commands page, newest first.
     let all = c
@@ -993,10 +927,7 @@ async fn simulated_documents_and_history() {
         .collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]));
     let e = c.list_commands().max_results(51).send().await.unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let done = c
         .list_commands()
         .filters(
@@ -1091,10 +1022,7 @@ async fn automation_success_failure_and_stop() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "IdempotentParameterMismatch"
-    );
+    assert_eq!(service_code(&e), "IdempotentParameterMismatch");
 
     let done = wait_automation(&c, &ok_id).await;
     assert_eq!(
@@ -1158,7 +1086,7 @@ async fn automation_success_failure_and_stop() {
         .await
         .unwrap_err();
     assert_eq!(
-        code(e.as_service_error().expect("service")),
+        service_code(&e),
         "InvalidAutomationExecutionParametersException"
     );
     let e = c
@@ -1167,10 +1095,7 @@ async fn automation_success_failure_and_stop() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "AutomationDefinitionNotFoundException"
-    );
+    assert_eq!(service_code(&e), "AutomationDefinitionNotFoundException");
 
     // Stop.
     h.knobs().set_action_pace(Duration::from_millis(400));
@@ -1200,10 +1125,7 @@ async fn automation_success_failure_and_stop() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidAutomationStatusUpdateException"
-    );
+    assert_eq!(service_code(&e), "InvalidAutomationStatusUpdateException");
 
     // Steps, reversed and paged.
     let steps = c
@@ -1683,15 +1605,8 @@ async fn rds_and_rescue_runbooks_act_like_aws() {
     );
     assert!(steps_seen.contains(&5), "others resize: {steps_seen:?}");
     // The EC2 runbooks reject an on-premises node's id as EC2 does.
-    let mi = c
-        .describe_instance_information()
-        .max_results(50)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
+    let mi = all_nodes(&c)
         .await
-        .expect("nodes")
         .iter()
         .filter_map(|n| n.instance_id())
         .find(|i| i.starts_with("mi-"))

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use aws_sdk_ssm::types::{DescribeActivationsFilter, DescribeActivationsFilterKeys};
 
 mod common;
-use common::{code, ssm, start};
+use common::{all_nodes, service_code, ssm, start};
 
 use ssm_cockpit::aws::{SsmRead, activation_from};
 use ssm_cockpit::model::ActivationState;
@@ -44,15 +44,7 @@ async fn activations_agree_with_the_hybrid_nodes() {
     assert_eq!(ids.len(), all.len(), "unique ids across pages");
 
     // Every hybrid node's activation is listed, and counts its registrations.
-    let nodes = c
-        .describe_instance_information()
-        .max_results(50)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .expect("nodes");
+    let nodes = all_nodes(&c).await;
     let mut per_activation: BTreeMap<String, i32> = BTreeMap::new();
     for n in nodes
         .iter()
@@ -151,10 +143,7 @@ async fn activation_filters_and_validation() {
             .send()
             .await
             .expect_err("MaxResults is 1..50");
-        assert_eq!(
-            code(e.as_service_error().expect("service error")),
-            "ValidationException"
-        );
+        assert_eq!(service_code(&e), "ValidationException");
     }
     let e = c
         .describe_activations()
@@ -162,10 +151,7 @@ async fn activation_filters_and_validation() {
         .send()
         .await
         .expect_err("unknown filter key");
-    assert_eq!(
-        code(e.as_service_error().expect("service error")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
 
     // A token only works for the query it came from.
     let page = c
@@ -183,10 +169,7 @@ async fn activation_filters_and_validation() {
         .send()
         .await
         .expect_err("foreign token");
-    assert_eq!(
-        code(e.as_service_error().expect("service error")),
-        "InvalidNextToken"
-    );
+    assert_eq!(service_code(&e), "InvalidNextToken");
 }
 
 #[tokio::test]
@@ -273,27 +256,12 @@ async fn activation_tier_is_a_service_setting() {
         .send()
         .await
         .expect_err("unknown setting");
-    assert_eq!(
-        code(e.as_service_error().expect("service error")),
-        "ServiceSettingNotFound"
-    );
+    assert_eq!(service_code(&e), "ServiceSettingNotFound");
 }
 
 fn cockpit(endpoint: &str, args: &[&str]) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ssm-cockpit"));
-    c.args(args)
-        .args(["--endpoint-url", endpoint, "--region", "us-east-1"])
-        .env("AWS_ACCESS_KEY_ID", "AKIATESTEXPORTHIST01")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ssm-cockpit-test-credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg");
+    let mut c = common::cockpit_cmd(endpoint, "us-east-1", "AKIATESTEXPORTHIST01", args);
+    c.env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg");
     c
 }
 

@@ -13,7 +13,7 @@ use aws_sdk_ssm::types::{
 };
 
 mod common;
-use common::{code, ssm, start};
+use common::{all_nodes, code, ssm, start};
 
 fn ops_filter(key: &str, op: OpsItemFilterOperator, values: &[&str]) -> OpsItemFilter {
     let mut b = OpsItemFilter::builder()
@@ -38,14 +38,8 @@ async fn ops_items(c: &aws_sdk_ssm::Client, filters: Vec<OpsItemFilter>) -> Vec<
 }
 
 async fn node_ids(c: &aws_sdk_ssm::Client) -> Vec<String> {
-    c.describe_instance_information()
-        .max_results(50)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
+    all_nodes(c)
         .await
-        .expect("nodes")
         .iter()
         .filter_map(|n| n.instance_id().map(str::to_string))
         .collect()
@@ -977,15 +971,7 @@ fn inv_agg(expr: &str) -> aws_sdk_ssm::types::builders::InventoryAggregatorBuild
 async fn inventory_filters_aggregates_and_puts() {
     let h = start(60, 1).await;
     let c = ssm(&h);
-    let nodes: Vec<_> = c
-        .describe_instance_information()
-        .max_results(50)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .expect("nodes");
+    let nodes = all_nodes(&c).await;
     let mut by_platform: BTreeMap<String, u64> = BTreeMap::new();
     for n in &nodes {
         *by_platform
@@ -1258,15 +1244,8 @@ async fn ops_items_about_managed_nodes_speak_of_managed_nodes() {
             region,
             aws_sdk_ssm::config::retry::RetryConfig::disabled(),
         );
-        let online: HashSet<String> = c
-            .describe_instance_information()
-            .max_results(50)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
+        let online: HashSet<String> = all_nodes(&c)
             .await
-            .expect("nodes")
             .iter()
             .filter(|n| n.ping_status().is_some_and(|p| p.as_str() == "Online"))
             .filter_map(|n| n.instance_id().map(str::to_string))

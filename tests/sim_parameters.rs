@@ -8,7 +8,7 @@ use aws_sdk_ssm::types::{
 };
 
 mod common;
-use common::{code, ssm, start};
+use common::{service_code, ssm, start};
 
 fn filter(key: &str, option: Option<&str>, values: &[&str]) -> ParameterStringFilter {
     let mut b = ParameterStringFilter::builder()
@@ -63,10 +63,7 @@ async fn describe_parameters_pages_and_filters() {
         .send()
         .await
         .expect_err("token of another query");
-    assert_eq!(
-        code(err.as_service_error().expect("service")),
-        "InvalidNextToken"
-    );
+    assert_eq!(service_code(&err), "InvalidNextToken");
 
     // MaxResults 1..50.
     for bad in [0, 51] {
@@ -76,10 +73,7 @@ async fn describe_parameters_pages_and_filters() {
             .send()
             .await
             .expect_err("out of range");
-        assert_eq!(
-            code(err.as_service_error().expect("service")),
-            "ValidationException"
-        );
+        assert_eq!(service_code(&err), "ValidationException");
     }
 
     // Path OneLevel vs Recursive.
@@ -175,7 +169,7 @@ async fn describe_parameters_pages_and_filters() {
             .send()
             .await
             .expect_err(want);
-        assert_eq!(code(err.as_service_error().expect("service")), want);
+        assert_eq!(service_code(&err), want);
     }
 }
 
@@ -222,10 +216,7 @@ async fn by_path_get_and_decryption() {
         .send()
         .await
         .expect_err("max 10");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&err), "ValidationException");
     let err = c
         .get_parameters_by_path()
         .path("/")
@@ -233,7 +224,7 @@ async fn by_path_get_and_decryption() {
         .send()
         .await
         .expect_err("Name not allowed by path");
-    assert_eq!(code(err.as_service_error().expect("s")), "InvalidFilterKey");
+    assert_eq!(service_code(&err), "InvalidFilterKey");
 
     // A SecureString is ciphertext unless decrypted.
     let pw = all
@@ -293,20 +284,14 @@ async fn by_path_get_and_decryption() {
         .send()
         .await
         .expect_err("no such version");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ParameterVersionNotFound"
-    );
+    assert_eq!(service_code(&err), "ParameterVersionNotFound");
     let err = c
         .get_parameter()
         .name("/nope/nothing")
         .send()
         .await
         .expect_err("missing");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ParameterNotFound"
-    );
+    assert_eq!(service_code(&err), "ParameterNotFound");
 
     // GetParameters: up to 10 names, unknown ones listed as invalid.
     let got = c
@@ -323,10 +308,7 @@ async fn by_path_get_and_decryption() {
         many = many.names(format!("/p{i}"));
     }
     let err = many.send().await.expect_err("11 names");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&err), "ValidationException");
 
     // Public parameters.
     let ami = c
@@ -366,10 +348,7 @@ async fn history_put_and_labels() {
         .send()
         .await
         .expect_err("exists");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ParameterAlreadyExists"
-    );
+    assert_eq!(service_code(&err), "ParameterAlreadyExists");
     let put = c
         .put_parameter()
         .name(name)
@@ -388,10 +367,7 @@ async fn history_put_and_labels() {
         .send()
         .await
         .expect_err("type change");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "HierarchyTypeMismatchException"
-    );
+    assert_eq!(service_code(&err), "HierarchyTypeMismatchException");
 
     // History: oldest first, values encrypted unless asked.
     let hist = c
@@ -419,10 +395,7 @@ async fn history_put_and_labels() {
         .send()
         .await
         .expect_err("max 50");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&err), "ValidationException");
 
     // Labels move between versions; bad labels are reported.
     let l = c
@@ -461,10 +434,7 @@ async fn history_put_and_labels() {
         .send()
         .await
         .expect_err("4 KB");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&err), "ValidationException");
     let put = c
         .put_parameter()
         .name("/app/cockpit-test/prod/big")
@@ -484,10 +454,7 @@ async fn history_put_and_labels() {
         .send()
         .await
         .expect_err("no downgrade");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&err), "ValidationException");
     let err = c
         .put_parameter()
         .name("/app/cockpit-test/prod/huge")
@@ -497,10 +464,7 @@ async fn history_put_and_labels() {
         .send()
         .await
         .expect_err("8 KB");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&err), "ValidationException");
 
     // Names.
     for (bad, want) in [
@@ -519,7 +483,7 @@ async fn history_put_and_labels() {
             .send()
             .await
             .expect_err(bad);
-        assert_eq!(code(err.as_service_error().expect("s")), want, "{bad}");
+        assert_eq!(service_code(&err), want, "{bad}");
     }
     let err = c
         .put_parameter()
@@ -530,10 +494,7 @@ async fn history_put_and_labels() {
         .send()
         .await
         .expect_err("ami format");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&err), "ValidationException");
     let err = c
         .put_parameter()
         .name("/app/cockpit-test/prod/typed")
@@ -541,10 +502,7 @@ async fn history_put_and_labels() {
         .send()
         .await
         .expect_err("type required to create");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&err), "ValidationException");
 
     // The new parameter shows up in DescribeParameters with its version.
     let found = describe(&c, vec![filter("Name", None, &[name])]).await;
@@ -594,20 +552,14 @@ async fn patch_baselines_in_full() {
         .send()
         .await
         .expect_err("unknown");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "DoesNotExistException"
-    );
+    assert_eq!(service_code(&err), "DoesNotExistException");
     let err = c
         .get_patch_baseline()
         .baseline_id("short")
         .send()
         .await
         .expect_err("too short");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&err), "ValidationException");
 
     // Patch groups map to the same baseline both ways.
     let groups = c.describe_patch_groups().send().await.expect("groups");
@@ -626,23 +578,9 @@ async fn patch_baselines_in_full() {
     }
 }
 
-const BIN: &str = env!("CARGO_BIN_EXE_ssm-cockpit");
-
 fn export(endpoint: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(BIN)
-        .arg("export")
-        .args(args)
-        .args(["--endpoint-url", endpoint, "--region", "us-east-1"])
-        .env("AWS_ACCESS_KEY_ID", "AKIATESTEXPORT000001")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ssm-cockpit-test-credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
+    let args = [&["export"], args].concat();
+    common::cockpit_cmd(endpoint, "us-east-1", "AKIATESTEXPORT000001", &args)
         .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
         .output()
         .expect("export runs")
@@ -804,10 +742,7 @@ async fn effective_patches_of_windows_baselines() {
         .send()
         .await
         .expect_err("windows only");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "UnsupportedOperatingSystem"
-    );
+    assert_eq!(service_code(&err), "UnsupportedOperatingSystem");
     let err = c
         .describe_effective_patches_for_patch_baseline()
         .baseline_id(linux)
@@ -815,8 +750,5 @@ async fn effective_patches_of_windows_baselines() {
         .send()
         .await
         .expect_err("max 100");
-    assert_eq!(
-        code(err.as_service_error().expect("s")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&err), "ValidationException");
 }

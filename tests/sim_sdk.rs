@@ -12,7 +12,7 @@ use aws_sdk_ssm::types::{
 use ssm_cockpit::sim::{self, SimConfig, SimHandle};
 
 mod common;
-use common::{code, mgmt_creds, ssm, ssm_with, start};
+use common::{all_nodes, code, mgmt_creds, ssm, ssm_with, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn sts(h: &SimHandle, creds: Credentials) -> aws_sdk_sts::Client {
@@ -35,18 +35,6 @@ fn orgs(h: &SimHandle, creds: Credentials) -> aws_sdk_organizations::Client {
         .retry_config(aws_sdk_organizations::config::retry::RetryConfig::disabled())
         .build();
     aws_sdk_organizations::Client::from_conf(conf)
-}
-
-/// Every node of the caller's scope, via the paginator.
-async fn all_nodes(c: &aws_sdk_ssm::Client) -> Vec<aws_sdk_ssm::types::InstanceInformation> {
-    c.describe_instance_information()
-        .max_results(50)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .expect("paginate")
 }
 
 async fn filtered(

@@ -12,18 +12,7 @@ use aws_sdk_ssm::types::{
 };
 
 mod common;
-use common::{code, ssm, start};
-
-async fn nodes(c: &aws_sdk_ssm::Client) -> Vec<InstanceInformation> {
-    c.describe_instance_information()
-        .max_results(50)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .expect("nodes")
-}
+use common::{all_nodes, service_code, ssm, start};
 
 async fn associations(c: &aws_sdk_ssm::Client) -> Vec<aws_sdk_ssm::types::Association> {
     c.list_associations()
@@ -88,10 +77,7 @@ async fn associations_page_and_agree_with_nodes_and_compliance() {
             .send()
             .await
             .expect_err("limit");
-        assert_eq!(
-            code(e.as_service_error().expect("service")),
-            "ValidationException"
-        );
+        assert_eq!(service_code(&e), "ValidationException");
     }
     let e = c
         .list_associations()
@@ -99,10 +85,7 @@ async fn associations_page_and_agree_with_nodes_and_compliance() {
         .send()
         .await
         .expect_err("token");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidNextToken"
-    );
+    assert_eq!(service_code(&e), "InvalidNextToken");
     let named = c
         .list_associations()
         .association_filter_list(
@@ -119,7 +102,7 @@ async fn associations_page_and_agree_with_nodes_and_compliance() {
     assert_eq!(named.associations()[0].name(), Some("AWS-RunPatchBaseline"));
 
     // Every node's association status and counts agree with its associations.
-    let all = nodes(&c).await;
+    let all = all_nodes(&c).await;
     let per_assoc = statuses(&c, &all).await;
     assert!(per_assoc.keys().all(|k| ids.contains(k)));
     let mut with_status = 0;
@@ -182,10 +165,7 @@ async fn associations_page_and_agree_with_nodes_and_compliance() {
         .send()
         .await
         .expect_err("unknown node");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "InvalidInstanceId"
-    );
+    assert_eq!(service_code(&e), "InvalidInstanceId");
 }
 
 #[tokio::test]
@@ -240,7 +220,7 @@ async fn executions_drill_down_to_the_failing_nodes() {
         .copied()
         .unwrap_or(0);
     assert_eq!(failed_ids.len() as i32, count);
-    for n in nodes(&c).await {
+    for n in all_nodes(&c).await {
         let id = n.instance_id().unwrap_or_default();
         if failed_ids.contains(id) {
             assert_eq!(n.association_status(), Some("Failed"), "{id}");
@@ -253,20 +233,14 @@ async fn executions_drill_down_to_the_failing_nodes() {
         .send()
         .await
         .expect_err("pattern");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let e = c
         .describe_association_executions()
         .association_id("00000000-0000-4000-8000-000000000000")
         .send()
         .await
         .expect_err("missing");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "AssociationDoesNotExist"
-    );
+    assert_eq!(service_code(&e), "AssociationDoesNotExist");
     let e = c
         .describe_association_execution_targets()
         .association_id(id)
@@ -274,10 +248,7 @@ async fn executions_drill_down_to_the_failing_nodes() {
         .send()
         .await
         .expect_err("missing execution");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "AssociationExecutionDoesNotExist"
-    );
+    assert_eq!(service_code(&e), "AssociationExecutionDoesNotExist");
     let e = c
         .describe_association_executions()
         .association_id(id)
@@ -285,10 +256,7 @@ async fn executions_drill_down_to_the_failing_nodes() {
         .send()
         .await
         .expect_err("limit");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let d = c
         .describe_association()
         .association_id(id)
@@ -352,7 +320,7 @@ async fn start_associations_once_reruns_and_updates_statuses() {
         .expect("targets");
     assert!(!targets.association_execution_targets().is_empty());
     // The run's outcome is what the nodes and their association statuses now report.
-    let all = nodes(&c).await;
+    let all = all_nodes(&c).await;
     for t in targets.association_execution_targets() {
         let node = t.resource_id().unwrap_or_default();
         let infos = c
@@ -413,30 +381,21 @@ async fn start_associations_once_reruns_and_updates_statuses() {
         .send()
         .await
         .expect_err("empty");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let e = c
         .start_associations_once()
         .set_association_ids(Some(vec![id.clone(); 11]))
         .send()
         .await
         .expect_err("too many");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let e = c
         .start_associations_once()
         .association_ids("00000000-0000-4000-8000-000000000000")
         .send()
         .await
         .expect_err("missing");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "AssociationDoesNotExist"
-    );
+    assert_eq!(service_code(&e), "AssociationDoesNotExist");
 }
 
 fn window_filter(key: &str, values: &[&str]) -> MaintenanceWindowFilter {
@@ -468,10 +427,7 @@ async fn maintenance_windows_schedules_tasks_and_history() {
             .send()
             .await
             .expect_err("limit");
-        assert_eq!(
-            code(e.as_service_error().expect("service")),
-            "ValidationException"
-        );
+        assert_eq!(service_code(&e), "ValidationException");
     }
     let disabled = c
         .describe_maintenance_windows()
@@ -491,10 +447,7 @@ async fn maintenance_windows_schedules_tasks_and_history() {
         .send()
         .await
         .expect_err("bad value");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let first = &windows[0];
     let by_name = c
         .describe_maintenance_windows()
@@ -529,10 +482,7 @@ async fn maintenance_windows_schedules_tasks_and_history() {
         .send()
         .await
         .expect_err("limit");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
 
     let e = c
         .get_maintenance_window()
@@ -540,20 +490,14 @@ async fn maintenance_windows_schedules_tasks_and_history() {
         .send()
         .await
         .expect_err("pattern");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let e = c
         .get_maintenance_window()
         .window_id("mw-0123456789abcdef0")
         .send()
         .await
         .expect_err("missing");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "DoesNotExistException"
-    );
+    assert_eq!(service_code(&e), "DoesNotExistException");
 
     // A patching window: targets, tasks in priority order, a failed execution.
     let patch = windows
@@ -594,10 +538,7 @@ async fn maintenance_windows_schedules_tasks_and_history() {
         .send()
         .await
         .expect_err("limit");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let execs = c
         .describe_maintenance_window_executions()
         .window_id(pid)
@@ -643,45 +584,27 @@ async fn maintenance_windows_schedules_tasks_and_history() {
         .send()
         .await
         .expect_err("pattern");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "ValidationException"
-    );
+    assert_eq!(service_code(&e), "ValidationException");
     let e = c
         .describe_maintenance_window_execution_tasks()
         .window_execution_id("00000000-0000-4000-8000-000000000000")
         .send()
         .await
         .expect_err("missing");
-    assert_eq!(
-        code(e.as_service_error().expect("service")),
-        "DoesNotExistException"
-    );
+    assert_eq!(service_code(&e), "DoesNotExistException");
 }
 
 /// `ssm-cockpit export associations|windows`, run as a user would.
 fn export(endpoint: &str, args: &[&str]) -> (Vec<u8>, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssm-cockpit"))
-        .args(args)
-        .args([
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            "us-east-1,eu-west-1",
-        ])
-        .env("AWS_ACCESS_KEY_ID", "AKIATESTEXPORT000001")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ssm-cockpit-test-credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
-        .output()
-        .expect("run the cockpit");
+    let out = common::cockpit_cmd(
+        endpoint,
+        "us-east-1,eu-west-1",
+        "AKIATESTEXPORT000001",
+        args,
+    )
+    .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
+    .output()
+    .expect("run the cockpit");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
     (out.stdout, stderr)
@@ -748,19 +671,11 @@ async fn export_associations_and_windows_as_json_and_csv() {
 async fn apply_now_goes_through_the_executor_and_is_audited() {
     use ssm_cockpit::actions::audit::read_log;
     use ssm_cockpit::actions::{ActionRequest, AssociationsOnceSpec, AuditLog, Executor, Gate};
-    use ssm_cockpit::aws::{AwsOptions, Connector, WriteAccess, discover};
+    use ssm_cockpit::aws::{WriteAccess, discover};
     use ssm_cockpit::config::{AccountsConfig, ActionsConfig, DEFAULT_ROLE};
 
     let h = start(20, 1).await;
-    let conn = Connector::connect(&AwsOptions {
-        profile: None,
-        regions: vec!["us-east-1".into()],
-        endpoint_url: Some(h.endpoint().to_string()),
-        static_credentials: Some(("AKIDSIMMGMT".into(), "secret".into())),
-        max_attempts: 3,
-    })
-    .await
-    .expect("connects");
+    let conn = common::connect_mgmt(h.endpoint(), &["us-east-1"]).await;
     let dir = std::env::temp_dir().join(format!("ssm-cockpit-sm-apply-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");

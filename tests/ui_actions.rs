@@ -7,12 +7,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 mod ui_common;
 
 use ssm_cockpit::actions::{ActionEvent, ActionRequest, RunCommandSpec};
-use ssm_cockpit::app::{ActionDialog, App, AppOptions, Effect, Msg, Pane};
+use ssm_cockpit::app::{ActionDialog, App, Effect, Msg, Pane};
 use ssm_cockpit::model::{
     AutomationExecution, AutomationStep, CommandInvocation, CommandProgress, FeedEvent,
     InvocationStatus, ManagedNode, OpsItem, PingStatus, PlatformType,
 };
-use ui_common::{command, draw, key, scope, t0, typed};
+use ui_common::{app_at_t0, command, discover, draw, key, scope, t0, two_scopes, typed};
 
 fn node(scope: u32, id: &str, name: &str, ping: PingStatus) -> ManagedNode {
     let mut n = ManagedNode::new(scope, id);
@@ -32,21 +32,9 @@ fn node(scope: u32, id: &str, name: &str, ping: PingStatus) -> ManagedNode {
 }
 
 fn app(read_only: bool) -> App {
-    let mut app = App::new(AppOptions {
-        context: "profile prod · 2 regions".into(),
-        read_only,
-        theme: Default::default(),
-        demo: false,
-    });
-    app.set_now(Some(t0()));
+    let mut app = app_at_t0("profile prod · 2 regions", read_only);
     let at = t0() - Duration::seconds(10);
-    app.update(Msg::Feed(FeedEvent::ScopesDiscovered {
-        scopes: vec![
-            scope("acme-prod", "123456789012", "eu-west-1"),
-            scope("acme-dev", "210987654321", "us-east-1"),
-        ],
-        note: None,
-    }));
+    discover(&mut app, two_scopes());
     app.update(Msg::Feed(FeedEvent::NodesLoaded {
         scope: 0,
         nodes: vec![

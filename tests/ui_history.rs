@@ -12,7 +12,7 @@ use ssm_cockpit::app::{App, AppOptions, Msg, Overlay, Pane};
 use ssm_cockpit::model::{
     Activation, Feed, FeedEvent, HistoryTarget, RecentAutomation, RecentCommand,
 };
-use ui_common::{command, draw, key, scope, t0, typed};
+use ui_common::{app_at_t0, command, discover, draw, key, no_nodes, t0, two_scopes, typed};
 
 fn cmd(id: &str, doc: &str, status: &str, minutes: i64) -> RecentCommand {
     let mut c = RecentCommand::new(0, id);
@@ -122,31 +122,14 @@ fn activations() -> Vec<Activation> {
 }
 
 fn app() -> App {
-    let mut app = App::new(AppOptions {
-        context: "profile prod · 3 regions".into(),
-        read_only: false,
-        ..AppOptions::default()
-    });
-    app.set_now(Some(t0()));
+    let mut app = app_at_t0("profile prod · 3 regions", false);
     app.set_audit_path(None);
+    discover(&mut app, two_scopes());
     let at = t0() - Duration::seconds(20);
+    no_nodes(&mut app, 2, at);
     let mut feed = |e: FeedEvent| {
         app.update(Msg::Feed(e));
     };
-    feed(FeedEvent::ScopesDiscovered {
-        scopes: vec![
-            scope("acme-prod", "123456789012", "eu-west-1"),
-            scope("acme-dev", "210987654321", "us-east-1"),
-        ],
-        note: None,
-    });
-    for s in 0..2 {
-        feed(FeedEvent::NodesLoaded {
-            scope: s,
-            nodes: Vec::new(),
-            at,
-        });
-    }
     feed(FeedEvent::CommandsLoaded {
         scope: 0,
         items: commands(),

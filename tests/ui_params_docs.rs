@@ -7,14 +7,14 @@ use crossterm::event::KeyCode;
 
 mod ui_common;
 
-use ssm_cockpit::app::{App, AppOptions, Effect, Msg, Overlay, Pane};
+use ssm_cockpit::app::{App, Effect, Msg, Overlay, Pane};
 use ssm_cockpit::model::{
     ApprovalRule, DetailRequest, DocumentContent, DocumentDescription, DocumentDetail,
     DocumentParameter, DocumentSummary, DocumentVersion, Feed, FeedEvent, NodePatch,
     ParameterHistory, ParameterMeta, ParameterValue, ParameterVersion, PatchBaseline, PatchFilter,
     PatchGroupMapping, PatchState, SecretValue,
 };
-use ui_common::{command, draw, key, scope, t0, typed};
+use ui_common::{app_at_t0, command, discover, draw, key, no_nodes, scope, t0, two_scopes, typed};
 
 const SECRET: &str = "Tr0ub4dor-3-horse-staple";
 
@@ -302,30 +302,13 @@ fn package_detail() -> DocumentDetail {
 }
 
 fn app() -> App {
-    let mut app = App::new(AppOptions {
-        context: "profile prod · 2 regions".into(),
-        read_only: false,
-        ..AppOptions::default()
-    });
-    app.set_now(Some(t0()));
+    let mut app = app_at_t0("profile prod · 2 regions", false);
+    discover(&mut app, two_scopes());
     let at = t0() - Duration::seconds(20);
+    no_nodes(&mut app, 2, at);
     let mut feed = |e: FeedEvent| {
         app.update(Msg::Feed(e));
     };
-    feed(FeedEvent::ScopesDiscovered {
-        scopes: vec![
-            scope("acme-prod", "123456789012", "eu-west-1"),
-            scope("acme-dev", "210987654321", "us-east-1"),
-        ],
-        note: None,
-    });
-    for s in 0..2 {
-        feed(FeedEvent::NodesLoaded {
-            scope: s,
-            nodes: Vec::new(),
-            at,
-        });
-    }
     feed(FeedEvent::ParametersLoaded {
         scope: 0,
         items: parameters(),
@@ -530,17 +513,12 @@ fn documents_and_packages_panes() {
 
 #[test]
 fn read_only_offers_no_changes() {
-    let mut app = App::new(AppOptions {
-        context: "read-only".into(),
-        read_only: true,
-        ..AppOptions::default()
-    });
-    app.set_now(Some(t0()));
+    let mut app = app_at_t0("read-only", true);
     let at = t0();
-    app.update(Msg::Feed(FeedEvent::ScopesDiscovered {
-        scopes: vec![scope("acme-prod", "123456789012", "eu-west-1")],
-        note: None,
-    }));
+    discover(
+        &mut app,
+        vec![scope("acme-prod", "123456789012", "eu-west-1")],
+    );
     app.update(Msg::Feed(FeedEvent::ParametersLoaded {
         scope: 0,
         items: parameters(),

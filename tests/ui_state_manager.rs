@@ -14,7 +14,7 @@ use ssm_cockpit::model::{
     PingStatus, WindowDetail, WindowExecution, WindowInvocation, WindowTarget, WindowTask,
     WindowTaskRun, parse_icalendar,
 };
-use ui_common::{command, draw, key, scope, t0};
+use ui_common::{app_at_t0, command, discover, draw, key, scope, t0, two_scopes};
 
 fn node(id: &str, name: &str) -> ManagedNode {
     let mut n = ManagedNode::new(0, id);
@@ -73,24 +73,12 @@ const SLOTS: &str = "BEGIN:VCALENDAR\nX-CALENDAR-TYPE:DEFAULT_CLOSED\nBEGIN:VEVE
 
 /// Two scopes with nodes, associations, windows and a change calendar.
 fn app() -> App {
-    let mut app = App::new(AppOptions {
-        context: "profile prod · 2 regions".into(),
-        read_only: false,
-        theme: Default::default(),
-        demo: false,
-    });
-    app.set_now(Some(t0()));
+    let mut app = app_at_t0("profile prod · 2 regions", false);
+    discover(&mut app, two_scopes());
     let at = t0() - Duration::seconds(20);
     let mut feed = |e: FeedEvent| {
         app.update(Msg::Feed(e));
     };
-    feed(FeedEvent::ScopesDiscovered {
-        scopes: vec![
-            scope("acme-prod", "123456789012", "eu-west-1"),
-            scope("acme-dev", "210987654321", "us-east-1"),
-        ],
-        note: None,
-    });
     feed(FeedEvent::NodesLoaded {
         scope: 0,
         nodes: vec![
@@ -448,10 +436,10 @@ fn apply_now_asks_for_confirmation_and_read_only_ignores_it() {
         read_only: true,
         ..AppOptions::default()
     });
-    ro.update(Msg::Feed(FeedEvent::ScopesDiscovered {
-        scopes: vec![scope("acme-prod", "123456789012", "eu-west-1")],
-        note: None,
-    }));
+    discover(
+        &mut ro,
+        vec![scope("acme-prod", "123456789012", "eu-west-1")],
+    );
     ro.update(Msg::Feed(FeedEvent::AssociationsLoaded {
         scope: 0,
         items: vec![association(

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes};
+use super::table::{TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell};
 use crate::model::{Association, Estate, Feed, ScopeId, schedule_label};
 
 /// A column of the associations table.
@@ -181,21 +181,21 @@ impl AssociationsView {
 
     /// Re-reads the associations when their feed or the scope mask changed.
     pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
-        let key = (estate.feed_generation(Feed::Associations), mask.to_vec());
-        if self.key.as_ref() == Some(&key) {
-            return;
-        }
-        self.refs.clear();
-        for s in shown_scopes(estate, mask) {
-            let n = estate.scope_associations(s).len() as u32;
-            self.refs.extend((0..n).map(|i| (s, i)));
-        }
-        let src = AssociationRows {
+        let count = |e: &Estate, s| e.scope_associations(s).len();
+        if collect_refs(
+            &mut self.key,
+            &mut self.refs,
             estate,
-            refs: &self.refs,
-        };
-        self.table.rebuild(&src);
-        self.key = Some(key);
+            mask,
+            Feed::Associations,
+            count,
+        ) {
+            let src = AssociationRows {
+                estate,
+                refs: &self.refs,
+            };
+            self.table.rebuild(&src);
+        }
     }
 
     pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a Association> {

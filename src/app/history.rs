@@ -10,8 +10,10 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::audit::{AuditRows, AuditView};
 use super::filter::{FilterColumn, FilterError};
 use super::keymap::Action;
-use super::navigate::{click_sort, table_nav};
-use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes};
+use super::navigate::{click_sort, scroll_key, table_nav};
+use super::table::{
+    TableColumn, TableOps, TableSource, TableView, account_cell, collect_refs, region_cell,
+};
 use super::{App, Notice, Overlay, Pane};
 use crate::model::{Activation, Estate, Feed, RecentAutomation, RecentCommand, ScopeId};
 
@@ -460,17 +462,7 @@ impl<C: TableColumn> FeedList<C> {
         feed: Feed,
         count: impl Fn(&Estate, ScopeId) -> usize,
     ) -> bool {
-        let key = (estate.feed_generation(feed), mask.to_vec());
-        if self.key.as_ref() == Some(&key) {
-            return false;
-        }
-        self.refs.clear();
-        for s in shown_scopes(estate, mask) {
-            let n = count(estate, s) as u32;
-            self.refs.extend((0..n).map(|i| (s, i)));
-        }
-        self.key = Some(key);
-        true
+        collect_refs(&mut self.key, &mut self.refs, estate, mask, feed, count)
     }
 }
 
@@ -688,13 +680,7 @@ impl App {
     }
 
     pub(super) fn history_set_page(&mut self, rows: usize) {
-        match self.pane {
-            Pane::Commands => self.history.commands.table.set_page(rows),
-            Pane::Automations => self.history.automations.table.set_page(rows),
-            Pane::Activations => self.history.activations.table.set_page(rows),
-            Pane::Audit => self.history.audit.table.set_page(rows),
-            _ => {}
-        }
+        self.history_table_op(|t| t.set_page(rows));
     }
 
     fn history_table_op(&mut self, f: impl FnOnce(&mut dyn TableOps)) {
@@ -717,13 +703,7 @@ impl App {
 
     pub(super) fn history_click(&mut self, line: usize) -> bool {
         let mut hit = false;
-        self.history_table_op(|t| {
-            let row = t.offset() + line;
-            if row < t.len() {
-                t.select(row);
-                hit = true;
-            }
-        });
+        self.history_table_op(|t| hit = t.click(line));
         hit
     }
 
@@ -837,13 +817,11 @@ impl App {
         let Overlay::Record { record, scroll } = &mut self.overlay else {
             return false;
         };
+        if scroll_key(key.code, scroll) {
+            return true;
+        }
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => self.overlay = Overlay::None,
-            KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
-            KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
-            KeyCode::PageDown => *scroll = scroll.saturating_add(10),
-            KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-            KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
             KeyCode::Char('n') => {
                 let target = match record {
                     Record::Command { scope, id } => self
@@ -871,32 +849,5 @@ impl App {
             Overlay::Record { record, scroll } => Some((record, *scroll)),
             _ => None,
         }
-    }
-}
-
-/// The movement a table offers without knowing its source.
-trait TableOps {
-    fn move_by(&mut self, delta: isize);
-    fn scroll_by(&mut self, delta: isize);
-    fn offset(&self) -> usize;
-    fn len(&self) -> usize;
-    fn select(&mut self, row: usize);
-}
-
-impl<C: TableColumn> TableOps for TableView<C> {
-    fn move_by(&mut self, delta: isize) {
-        TableView::move_by(self, delta)
-    }
-    fn scroll_by(&mut self, delta: isize) {
-        TableView::scroll_by(self, delta)
-    }
-    fn offset(&self) -> usize {
-        self.viewport().offset
-    }
-    fn len(&self) -> usize {
-        TableView::len(self)
-    }
-    fn select(&mut self, row: usize) {
-        TableView::select(self, row)
     }
 }

@@ -137,6 +137,12 @@ pub const MUTATING_KEYS: &[MutatingKey] = &[
         key: ":run :runbook",
         verb: "forms",
     },
+    // Not a change itself, but a key of the live view of runs, which read-only mode never
+    // opens: hidden there like the rest of it.
+    MutatingKey {
+        key: "o",
+        verb: "full output",
+    },
     MutatingKey {
         key: "e",
         verb: "new version",

@@ -67,6 +67,20 @@ pub(super) fn click_sort<S: TableSource>(
     true
 }
 
+/// The keys that scroll a popup by `scroll` lines: j/k and the arrows by one, PageDown
+/// and PageUp by ten, g/Home to the top. False for any other key.
+pub(super) fn scroll_key(code: KeyCode, scroll: &mut u16) -> bool {
+    match code {
+        KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
+        KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+        KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+        KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+        _ => return false,
+    }
+    true
+}
+
 fn viewport_nav(v: &mut Viewport, len: usize, action: Option<Action>) -> bool {
     let page = v.page as isize;
     match action {
@@ -986,13 +1000,11 @@ impl App {
         let Overlay::OpsItem { scroll, cursor, .. } = &mut self.overlay else {
             return false;
         };
+        if scroll_key(key.code, scroll) {
+            return true;
+        }
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => self.overlay = Overlay::None,
-            KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
-            KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
-            KeyCode::PageDown => *scroll = scroll.saturating_add(10),
-            KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-            KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
             KeyCode::Tab | KeyCode::Char('n') if !nodes.is_empty() => {
                 *cursor = (cur + 1) % nodes.len();
             }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes};
+use super::table::{TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell};
 use crate::model::{Estate, Feed, OpsItem, ScopeId};
 
 /// A column of the OpsItems table.
@@ -164,21 +164,21 @@ impl OpsView {
 
     /// Re-reads the items when the OpsItems feed or the scope mask changed.
     pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
-        let key = (estate.feed_generation(Feed::OpsItems), mask.to_vec());
-        if self.key.as_ref() == Some(&key) {
-            return;
-        }
-        self.refs.clear();
-        for s in shown_scopes(estate, mask) {
-            let n = estate.scope_ops_items(s).len() as u32;
-            self.refs.extend((0..n).map(|i| (s, i)));
-        }
-        let src = OpsRows {
+        let count = |e: &Estate, s| e.scope_ops_items(s).len();
+        if collect_refs(
+            &mut self.key,
+            &mut self.refs,
             estate,
-            refs: &self.refs,
-        };
-        self.table.rebuild(&src);
-        self.key = Some(key);
+            mask,
+            Feed::OpsItems,
+            count,
+        ) {
+            let src = OpsRows {
+                estate,
+                refs: &self.refs,
+            };
+            self.table.rebuild(&src);
+        }
     }
 
     pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a OpsItem> {

@@ -14,7 +14,7 @@ use super::baselines::{BaseCol, BaselineRows};
 use super::documents::{DocCol, DocumentRows};
 use super::filter::FilterError;
 use super::keymap::Action;
-use super::navigate::{click_sort, table_nav};
+use super::navigate::{click_sort, scroll_key, table_nav};
 use super::packages::PatchOperation;
 use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes};
 use super::{App, Effect, Overlay, Pane};
@@ -708,16 +708,15 @@ impl App {
             let item = d.item.clone();
             return self.catalog_action(&item, key.code);
         }
+        if scroll_key(key.code, &mut d.scroll) {
+            return true;
+        }
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
                 self.overlay = Overlay::None;
                 self.estate.forget_secrets();
             }
-            KeyCode::Char('j') | KeyCode::Down => d.scroll = d.scroll.saturating_add(1),
-            KeyCode::Char('k') | KeyCode::Up => d.scroll = d.scroll.saturating_sub(1),
-            KeyCode::PageDown | KeyCode::Char(' ') => d.scroll = d.scroll.saturating_add(10),
-            KeyCode::PageUp => d.scroll = d.scroll.saturating_sub(10),
-            KeyCode::Char('g') | KeyCode::Home => d.scroll = 0,
+            KeyCode::Char(' ') => d.scroll = d.scroll.saturating_add(10),
             KeyCode::Char('v') => {
                 let CatalogItem::Parameter { scope, name } = d.item.clone() else {
                     return false;

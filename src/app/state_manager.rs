@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::associations::{AssociationOpen, AssociationRows, failing_nodes};
 use super::filter::FilterError;
 use super::keymap::Action;
-use super::navigate::{click_sort, table_nav};
-use super::table::TableColumn;
+use super::navigate::{click_sort, scroll_key, table_nav};
+use super::table::{Lines, TableColumn, TableOps};
 use super::timeline::{TimelineGroup, timeline_rows};
 use super::windows::{WindowOpen, WindowRows};
 use super::{App, Effect, Notice, Overlay, Pane};
@@ -97,65 +97,38 @@ impl App {
         }
     }
 
-    pub(super) fn sm_set_page(&mut self, rows: usize) {
+    /// Runs `f` on the list of the State Manager pane shown.
+    fn sm_table_op(&mut self, f: impl FnOnce(&mut dyn TableOps)) {
         match self.pane {
-            Pane::Associations => self.associations.table.set_page(rows),
-            Pane::Windows => self.windows.table.set_page(rows),
+            Pane::Associations => f(&mut self.associations.table),
+            Pane::Windows => f(&mut self.windows.table),
             Pane::Timeline => {
-                let n = self.timeline_len();
-                self.timeline.view.set_page(rows, n);
+                let len = self.timeline_len();
+                f(&mut Lines {
+                    view: &mut self.timeline.view,
+                    len,
+                })
             }
             _ => {}
         }
+    }
+
+    pub(super) fn sm_set_page(&mut self, rows: usize) {
+        self.sm_table_op(|t| t.set_page(rows));
     }
 
     pub(super) fn sm_move(&mut self, delta: isize) {
-        match self.pane {
-            Pane::Associations => self.associations.table.move_by(delta),
-            Pane::Windows => self.windows.table.move_by(delta),
-            Pane::Timeline => {
-                let n = self.timeline_len();
-                self.timeline.view.move_by(delta, n);
-            }
-            _ => {}
-        }
+        self.sm_table_op(|t| t.move_by(delta));
     }
 
     pub(super) fn sm_scroll(&mut self, delta: isize) {
-        match self.pane {
-            Pane::Associations => self.associations.table.scroll_by(delta),
-            Pane::Windows => self.windows.table.scroll_by(delta),
-            Pane::Timeline => {
-                let n = self.timeline_len();
-                self.timeline.view.scroll_by(delta, n);
-            }
-            _ => {}
-        }
+        self.sm_table_op(|t| t.scroll_by(delta));
     }
 
     pub(super) fn sm_click(&mut self, line: usize) -> bool {
-        let (offset, len) = match self.pane {
-            Pane::Associations => (
-                self.associations.table.viewport().offset,
-                self.associations.table.len(),
-            ),
-            Pane::Windows => (
-                self.windows.table.viewport().offset,
-                self.windows.table.len(),
-            ),
-            Pane::Timeline => (self.timeline.view.offset, self.timeline_len()),
-            _ => return false,
-        };
-        let row = offset + line;
-        if row >= len {
-            return false;
-        }
-        match self.pane {
-            Pane::Associations => self.associations.table.select(row),
-            Pane::Windows => self.windows.table.select(row),
-            _ => self.timeline.view.select(row, len),
-        }
-        true
+        let mut hit = false;
+        self.sm_table_op(|t| hit = t.click(line));
+        hit
     }
 
     pub(super) fn sm_sort_by_header(&mut self, i: usize) -> bool {
@@ -365,13 +338,11 @@ impl App {
         let Some(o) = self.windows.open.as_mut() else {
             return false;
         };
+        if scroll_key(key.code, &mut o.scroll) {
+            return true;
+        }
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => self.windows.open = None,
-            KeyCode::Char('j') | KeyCode::Down => o.scroll = o.scroll.saturating_add(1),
-            KeyCode::Char('k') | KeyCode::Up => o.scroll = o.scroll.saturating_sub(1),
-            KeyCode::PageDown => o.scroll = o.scroll.saturating_add(10),
-            KeyCode::PageUp => o.scroll = o.scroll.saturating_sub(10),
-            KeyCode::Char('g') | KeyCode::Home => o.scroll = 0,
             KeyCode::Char('r') => {
                 let r = DetailRequest::Window {
                     scope: o.scope,

@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 use memchr::memmem;
 
 use super::filter::{Filter, FilterColumn, FilterError, Matcher, push_lower};
-use crate::model::{Estate, ScopeId, compare_versions};
+use crate::model::{Estate, Feed, ScopeId, compare_versions};
 
 /// Ends every field and tag value in a haystack (control characters never reach one).
 const SEP: u8 = 0x1f;
@@ -441,6 +441,11 @@ impl<C: TableColumn> TableView<C> {
         self.filtered.is_empty()
     }
 
+    /// `None` while rows are shown; with none, `Some` of whether a filter hides them.
+    pub fn empty_state(&self) -> Option<bool> {
+        self.is_empty().then(|| !self.filter_text().is_empty())
+    }
+
     /// Rows before the filter.
     pub fn total(&self) -> usize {
         self.row_keys.len()
@@ -497,10 +502,101 @@ impl<C: TableColumn> TableView<C> {
     }
 }
 
+/// The movement a list offers without knowing its rows: a table, or `Lines`.
+pub(super) trait TableOps {
+    fn move_by(&mut self, delta: isize);
+    fn scroll_by(&mut self, delta: isize);
+    fn set_page(&mut self, rows: usize);
+    fn offset(&self) -> usize;
+    fn len(&self) -> usize;
+    fn select(&mut self, row: usize);
+
+    /// Selects the row on line `line` of the body; false when no row is there.
+    fn click(&mut self, line: usize) -> bool {
+        let row = self.offset() + line;
+        if row >= self.len() {
+            return false;
+        }
+        self.select(row);
+        true
+    }
+}
+
+impl<C: TableColumn> TableOps for TableView<C> {
+    fn move_by(&mut self, delta: isize) {
+        TableView::move_by(self, delta)
+    }
+    fn scroll_by(&mut self, delta: isize) {
+        TableView::scroll_by(self, delta)
+    }
+    fn set_page(&mut self, rows: usize) {
+        TableView::set_page(self, rows)
+    }
+    fn offset(&self) -> usize {
+        self.viewport().offset
+    }
+    fn len(&self) -> usize {
+        TableView::len(self)
+    }
+    fn select(&mut self, row: usize) {
+        TableView::select(self, row)
+    }
+}
+
+/// A viewport over `len` lines that are not a table.
+pub(super) struct Lines<'a> {
+    pub view: &'a mut Viewport,
+    pub len: usize,
+}
+
+impl TableOps for Lines<'_> {
+    fn move_by(&mut self, delta: isize) {
+        self.view.move_by(delta, self.len)
+    }
+    fn scroll_by(&mut self, delta: isize) {
+        self.view.scroll_by(delta, self.len);
+    }
+    fn set_page(&mut self, rows: usize) {
+        self.view.set_page(rows, self.len)
+    }
+    fn offset(&self) -> usize {
+        self.view.offset
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn select(&mut self, row: usize) {
+        self.view.select(row, self.len)
+    }
+}
+
 /// The scopes shown under `mask` (a scope past its end is shown).
 pub fn shown_scopes<'a>(estate: &Estate, mask: &'a [bool]) -> impl Iterator<Item = ScopeId> + 'a {
     (0..estate.scopes().len() as ScopeId)
         .filter(move |s| mask.get(*s as usize).copied().unwrap_or(true))
+}
+
+/// Re-collects `refs`, the (scope, index) of the `count` rows of `feed` in each scope
+/// shown under `mask`, when the feed or the mask moved since `key`; true when it did.
+pub(super) fn collect_refs(
+    key: &mut Option<(u64, Vec<bool>)>,
+    refs: &mut Vec<(ScopeId, u32)>,
+    estate: &Estate,
+    mask: &[bool],
+    feed: Feed,
+    count: impl Fn(&Estate, ScopeId) -> usize,
+) -> bool {
+    let now = (estate.feed_generation(feed), mask.to_vec());
+    if key.as_ref() == Some(&now) {
+        return false;
+    }
+    refs.clear();
+    for s in shown_scopes(estate, mask) {
+        let n = count(estate, s) as u32;
+        refs.extend((0..n).map(|i| (s, i)));
+    }
+    *key = Some(now);
+    true
 }
 
 /// The Account cell of a row of `scope`: `name (id)`.

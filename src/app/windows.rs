@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes};
+use super::table::{TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell};
 use crate::model::{Estate, Feed, MaintenanceWindow, ScopeId, schedule_label};
 
 /// A column of the windows table.
@@ -170,21 +170,21 @@ impl WindowsView {
 
     /// Re-reads the windows when their feed or the scope mask changed.
     pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
-        let key = (estate.feed_generation(Feed::Windows), mask.to_vec());
-        if self.key.as_ref() == Some(&key) {
-            return;
-        }
-        self.refs.clear();
-        for s in shown_scopes(estate, mask) {
-            let n = estate.scope_windows(s).len() as u32;
-            self.refs.extend((0..n).map(|i| (s, i)));
-        }
-        let src = WindowRows {
+        let count = |e: &Estate, s| e.scope_windows(s).len();
+        if collect_refs(
+            &mut self.key,
+            &mut self.refs,
             estate,
-            refs: &self.refs,
-        };
-        self.table.rebuild(&src);
-        self.key = Some(key);
+            mask,
+            Feed::Windows,
+            count,
+        ) {
+            let src = WindowRows {
+                estate,
+                refs: &self.refs,
+            };
+            self.table.rebuild(&src);
+        }
     }
 
     pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a MaintenanceWindow> {

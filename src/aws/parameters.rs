@@ -16,6 +16,30 @@ pub const BY_PATH_PAGE_SIZE: i32 = 10;
 /// Largest page GetParameterHistory allows.
 pub const HISTORY_PAGE_SIZE: i32 = 50;
 
+/// A parameter as read: a SecureString's value only as a [`SecretValue`], and only when
+/// `decrypt` (its plain `value` stays empty either way).
+fn parameter_value(p: &aws_sdk_ssm::types::Parameter, decrypt: bool) -> ParameterValue {
+    let param_type = p
+        .r#type()
+        .map(|t| t.as_str().to_string())
+        .unwrap_or_default();
+    let secure = param_type == "SecureString";
+    ParameterValue {
+        name: text(p.name()),
+        version: p.version(),
+        value: if secure {
+            String::new()
+        } else {
+            text(p.value())
+        },
+        secret: (secure && decrypt).then(|| SecretValue::new(text(p.value()))),
+        masked: secure && !decrypt,
+        param_type,
+        data_type: text(p.data_type()),
+        last_modified: time(p.last_modified_date()),
+    }
+}
+
 impl SsmRead {
     /// One page of DescribeParameters; with `path`, the parameters below it (recursive).
     pub async fn parameters_page(
@@ -159,25 +183,7 @@ impl SsmRead {
                 format!("GetParameter returned no parameter for {name}"),
             ));
         };
-        let param_type = p
-            .r#type()
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_default();
-        let secure = param_type == "SecureString";
-        Ok(ParameterValue {
-            name: text(p.name()),
-            version: p.version(),
-            value: if secure {
-                String::new()
-            } else {
-                text(p.value())
-            },
-            secret: (secure && decrypt).then(|| SecretValue::new(text(p.value()))),
-            masked: secure && !decrypt,
-            param_type,
-            data_type: text(p.data_type()),
-            last_modified: time(p.last_modified_date()),
-        })
+        Ok(parameter_value(p, decrypt))
     }
 
     /// One page of GetParametersByPath below `path` (recursive). SecureString values are
@@ -203,27 +209,7 @@ impl SsmRead {
             items: out
                 .parameters()
                 .iter()
-                .map(|p| {
-                    let param_type = p
-                        .r#type()
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_default();
-                    let secure = param_type == "SecureString";
-                    ParameterValue {
-                        name: text(p.name()),
-                        version: p.version(),
-                        value: if secure {
-                            String::new()
-                        } else {
-                            text(p.value())
-                        },
-                        secret: (secure && decrypt).then(|| SecretValue::new(text(p.value()))),
-                        masked: secure && !decrypt,
-                        param_type,
-                        data_type: text(p.data_type()),
-                        last_modified: time(p.last_modified_date()),
-                    }
-                })
+                .map(|p| parameter_value(p, decrypt))
                 .collect(),
             next: next_token(out.next_token()),
         })

@@ -2,21 +2,15 @@
 //! (with the scope's instance tier and each activation's state), recent Run Command
 //! commands and recent Automation executions of every scope.
 
-use std::io::Write;
-
 use serde::Serialize;
 
-use super::{ExportError, ExportSummary, Format, Record, poll_scopes, time, write_records};
-use crate::aws::AwsOptions;
-use crate::config::AccountsConfig;
+use super::{Record, Row, ScopeColumns, time};
 use crate::model::{Activation, RecentAutomation, RecentCommand, Scope};
-use crate::poll::{PollOptions, fetch_activations, fetch_automations, fetch_commands};
 
 #[derive(Debug, Serialize)]
-struct ActivationRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+pub(super) struct ActivationRecord<'a> {
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     activation_id: &'a str,
     description: &'a str,
     default_instance_name: &'a str,
@@ -37,9 +31,7 @@ impl<'a> ActivationRecord<'a> {
     fn new(scope: &'a Scope, a: &'a Activation, tier: Option<&'a str>) -> Self {
         let now = chrono::Utc::now();
         ActivationRecord {
-            account_id: &scope.account.id,
-            account_name: &scope.account.name,
-            region: &scope.region,
+            scope: ScopeColumns::new(scope),
             activation_id: &a.activation_id,
             description: &a.description,
             default_instance_name: &a.default_instance_name,
@@ -62,10 +54,7 @@ impl<'a> ActivationRecord<'a> {
 
 impl Record for ActivationRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        [
-            "account_id",
-            "account_name",
-            "region",
+        ScopeColumns::header(&[
             "activation_id",
             "description",
             "default_instance_name",
@@ -78,16 +67,11 @@ impl Record for ActivationRecord<'_> {
             "state",
             "instance_tier",
             "tags",
-        ]
-        .map(String::from)
-        .to_vec()
+        ])
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.activation_id.into(),
             self.description.into(),
             self.default_instance_name.into(),
@@ -104,42 +88,25 @@ impl Record for ActivationRecord<'_> {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join(";"),
-        ]
+        ])
     }
 }
 
-/// Every hybrid activation of every scope, by account, region, id.
-pub async fn export_activations(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
-        let (items, tier) = fetch_activations(&feed).await?;
-        Ok(items
-            .into_iter()
-            .map(|a| (a, tier.clone()))
-            .collect::<Vec<_>>())
-    })
-    .await?;
-    write_records(
-        &done,
-        |(a, _)| a.activation_id.as_str(),
-        |s, (a, tier)| [ActivationRecord::new(s, a, tier.as_deref())],
-        format,
-        out,
-        summary,
-    )
+/// An activation with its scope's instance tier, by activation id.
+impl Row for (Activation, Option<String>) {
+    type Rec<'a> = ActivationRecord<'a>;
+    fn key(&self) -> &str {
+        &self.0.activation_id
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = ActivationRecord<'a>> {
+        std::iter::once(ActivationRecord::new(scope, &self.0, self.1.as_deref()))
+    }
 }
 
 #[derive(Debug, Serialize)]
-struct CommandRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+pub(super) struct CommandRecord<'a> {
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     command_id: &'a str,
     document: &'a str,
     document_version: &'a str,
@@ -157,10 +124,7 @@ struct CommandRecord<'a> {
 
 impl Record for CommandRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        [
-            "account_id",
-            "account_name",
-            "region",
+        ScopeColumns::header(&[
             "command_id",
             "document",
             "document_version",
@@ -174,16 +138,11 @@ impl Record for CommandRecord<'_> {
             "delivery_timed_out_count",
             "max_concurrency",
             "max_errors",
-        ]
-        .map(String::from)
-        .to_vec()
+        ])
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.command_id.into(),
             self.document.into(),
             self.document_version.into(),
@@ -197,15 +156,13 @@ impl Record for CommandRecord<'_> {
             self.delivery_timed_out_count.to_string(),
             self.max_concurrency.into(),
             self.max_errors.into(),
-        ]
+        ])
     }
 }
 
 fn command_record<'a>(scope: &'a Scope, c: &'a RecentCommand) -> CommandRecord<'a> {
     CommandRecord {
-        account_id: &scope.account.id,
-        account_name: &scope.account.name,
-        region: &scope.region,
+        scope: ScopeColumns::new(scope),
         command_id: &c.command_id,
         document: &c.document_name,
         document_version: &c.document_version,
@@ -222,35 +179,20 @@ fn command_record<'a>(scope: &'a Scope, c: &'a RecentCommand) -> CommandRecord<'
     }
 }
 
-/// The recent Run Command commands of every scope (ListCommands, newest first per scope
-/// up to the history limit), by account, region, command id.
-pub async fn export_commands(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
-        fetch_commands(&feed).await
-    })
-    .await?;
-    write_records(
-        &done,
-        |c| c.command_id.as_str(),
-        |s, c| [command_record(s, c)],
-        format,
-        out,
-        summary,
-    )
+impl Row for RecentCommand {
+    type Rec<'a> = CommandRecord<'a>;
+    fn key(&self) -> &str {
+        &self.command_id
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = CommandRecord<'a>> {
+        std::iter::once(command_record(scope, self))
+    }
 }
 
 #[derive(Debug, Serialize)]
-struct AutomationRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+pub(super) struct AutomationRecord<'a> {
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     execution_id: &'a str,
     document: &'a str,
     document_version: &'a str,
@@ -266,10 +208,7 @@ struct AutomationRecord<'a> {
 
 impl Record for AutomationRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        [
-            "account_id",
-            "account_name",
-            "region",
+        ScopeColumns::header(&[
             "execution_id",
             "document",
             "document_version",
@@ -281,16 +220,11 @@ impl Record for AutomationRecord<'_> {
             "current_step",
             "failure_message",
             "targets",
-        ]
-        .map(String::from)
-        .to_vec()
+        ])
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.execution_id.into(),
             self.document.into(),
             self.document_version.into(),
@@ -302,15 +236,13 @@ impl Record for AutomationRecord<'_> {
             self.current_step.into(),
             self.failure_message.into(),
             self.targets.clone(),
-        ]
+        ])
     }
 }
 
 fn automation_record<'a>(scope: &'a Scope, a: &'a RecentAutomation) -> AutomationRecord<'a> {
     AutomationRecord {
-        account_id: &scope.account.id,
-        account_name: &scope.account.name,
-        region: &scope.region,
+        scope: ScopeColumns::new(scope),
         execution_id: &a.execution_id,
         document: &a.document_name,
         document_version: &a.document_version,
@@ -325,25 +257,12 @@ fn automation_record<'a>(scope: &'a Scope, a: &'a RecentAutomation) -> Automatio
     }
 }
 
-/// The recent Automation executions of every scope, by account, region, execution id.
-pub async fn export_automations(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
-        fetch_automations(&feed).await
-    })
-    .await?;
-    write_records(
-        &done,
-        |a| a.execution_id.as_str(),
-        |s, a| [automation_record(s, a)],
-        format,
-        out,
-        summary,
-    )
+impl Row for RecentAutomation {
+    type Rec<'a> = AutomationRecord<'a>;
+    fn key(&self) -> &str {
+        &self.execution_id
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = AutomationRecord<'a>> {
+        std::iter::once(automation_record(scope, self))
+    }
 }

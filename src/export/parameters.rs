@@ -3,24 +3,19 @@
 //! their approval rules and patch groups, and the documents every scope sees.
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use serde::Serialize;
 
-use super::{ExportError, ExportSummary, Format, Record, poll_scopes, time, write_records};
-use crate::aws::AwsOptions;
-use crate::config::AccountsConfig;
+use super::{Record, Row, ScopeColumns, time};
+use crate::aws::AwsError;
 use crate::model::{DocumentSummary, ParameterMeta, PatchBaseline, Scope};
-use crate::poll::{
-    PollOptions, fetch_baselines, fetch_documents, fetch_parameter_values, fetch_parameters,
-};
+use crate::poll::{ScopeFeed, fetch_parameter_values, fetch_parameters};
 
 /// A parameter and, unless it is a SecureString exported without decryption, its value.
 #[derive(Debug, Serialize)]
-struct ParameterRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+pub(super) struct ParameterRecord<'a> {
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     name: &'a str,
     #[serde(rename = "type")]
     param_type: &'a str,
@@ -37,10 +32,7 @@ struct ParameterRecord<'a> {
 
 impl Record for ParameterRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        [
-            "account_id",
-            "account_name",
-            "region",
+        ScopeColumns::header(&[
             "name",
             "type",
             "tier",
@@ -51,16 +43,11 @@ impl Record for ParameterRecord<'_> {
             "description",
             "key_id",
             "value",
-        ]
-        .map(String::from)
-        .to_vec()
+        ])
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.name.into(),
             self.param_type.into(),
             self.tier.into(),
@@ -71,88 +58,77 @@ impl Record for ParameterRecord<'_> {
             self.description.into(),
             self.key_id.into(),
             self.value.clone().unwrap_or_default(),
-        ]
+        ])
     }
 }
 
 /// A parameter's metadata with the value read for it (already stripped of any
 /// SecureString plaintext unless decryption was asked for).
-struct ParameterRow {
+pub(super) struct ParameterRow {
     meta: ParameterMeta,
     value: Option<String>,
 }
 
-/// Every parameter of every scope. SecureString values are left out (empty) unless
+/// A scope's parameters with their values. SecureString values are left out (empty) unless
 /// `with_decryption`; the ciphertext is never written either.
-pub async fn export_parameters(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
+pub(super) async fn parameter_rows(
+    feed: &ScopeFeed,
     with_decryption: bool,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, move |feed| async move {
-        let metas = fetch_parameters(&feed).await?;
-        let values = fetch_parameter_values(&feed, with_decryption).await?;
-        let mut by_name: HashMap<String, Option<String>> = values
-            .into_iter()
-            .map(|v| {
-                let value = match (&v.secret, v.is_secure()) {
-                    (Some(s), _) if with_decryption => Some(s.expose().to_string()),
-                    (_, true) => None,
-                    (_, false) => Some(v.value),
-                };
-                (v.name, value)
-            })
-            .collect();
-        Ok(metas
-            .into_iter()
-            .map(|meta| {
-                let value = by_name.remove(&meta.name).flatten();
-                let value = if meta.is_secure() && !with_decryption {
-                    None
-                } else {
-                    value
-                };
-                ParameterRow { meta, value }
-            })
-            .collect())
-    })
-    .await?;
-    write_records(
-        &done,
-        |r| r.meta.name.as_str(),
-        |s: &Scope, r: &ParameterRow| {
-            let p = &r.meta;
-            [ParameterRecord {
-                account_id: &s.account.id,
-                account_name: &s.account.name,
-                region: &s.region,
-                name: &p.name,
-                param_type: &p.param_type,
-                tier: &p.tier,
-                data_type: &p.data_type,
-                version: p.version,
-                last_modified: time(p.last_modified),
-                last_modified_user: &p.last_modified_user,
-                description: &p.description,
-                key_id: &p.key_id,
-                value: r.value.clone(),
-            }]
-        },
-        format,
-        out,
-        summary,
-    )
+) -> Result<Vec<ParameterRow>, AwsError> {
+    let metas = fetch_parameters(feed).await?;
+    let values = fetch_parameter_values(feed, with_decryption).await?;
+    let mut by_name: HashMap<String, Option<String>> = values
+        .into_iter()
+        .map(|v| {
+            let value = match (&v.secret, v.is_secure()) {
+                (Some(s), _) if with_decryption => Some(s.expose().to_string()),
+                (_, true) => None,
+                (_, false) => Some(v.value),
+            };
+            (v.name, value)
+        })
+        .collect();
+    Ok(metas
+        .into_iter()
+        .map(|meta| {
+            let value = by_name.remove(&meta.name).flatten();
+            let value = if meta.is_secure() && !with_decryption {
+                None
+            } else {
+                value
+            };
+            ParameterRow { meta, value }
+        })
+        .collect())
+}
+
+impl Row for ParameterRow {
+    type Rec<'a> = ParameterRecord<'a>;
+    fn key(&self) -> &str {
+        &self.meta.name
+    }
+    fn records<'a>(&'a self, s: &'a Scope) -> impl Iterator<Item = ParameterRecord<'a>> {
+        let p = &self.meta;
+        std::iter::once(ParameterRecord {
+            scope: ScopeColumns::new(s),
+            name: &p.name,
+            param_type: &p.param_type,
+            tier: &p.tier,
+            data_type: &p.data_type,
+            version: p.version,
+            last_modified: time(p.last_modified),
+            last_modified_user: &p.last_modified_user,
+            description: &p.description,
+            key_id: &p.key_id,
+            value: self.value.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]
-struct BaselineRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+pub(super) struct BaselineRecord<'a> {
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     baseline_id: &'a str,
     name: &'a str,
     operating_system: &'a str,
@@ -170,9 +146,7 @@ struct BaselineRecord<'a> {
 impl<'a> BaselineRecord<'a> {
     fn new(s: &'a Scope, b: &'a PatchBaseline) -> Self {
         BaselineRecord {
-            account_id: &s.account.id,
-            account_name: &s.account.name,
-            region: &s.region,
+            scope: ScopeColumns::new(s),
             baseline_id: &b.id,
             name: &b.name,
             operating_system: &b.operating_system,
@@ -203,10 +177,7 @@ impl<'a> BaselineRecord<'a> {
 
 impl Record for BaselineRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        [
-            "account_id",
-            "account_name",
-            "region",
+        ScopeColumns::header(&[
             "baseline_id",
             "name",
             "operating_system",
@@ -219,16 +190,11 @@ impl Record for BaselineRecord<'_> {
             "rejected_patches_action",
             "patch_groups",
             "modified",
-        ]
-        .map(String::from)
-        .to_vec()
+        ])
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.baseline_id.into(),
             self.name.into(),
             self.operating_system.into(),
@@ -241,38 +207,24 @@ impl Record for BaselineRecord<'_> {
             self.rejected_patches_action.into(),
             self.patch_groups.join(";"),
             self.modified.clone().unwrap_or_default(),
-        ]
+        ])
     }
 }
 
-/// Every patch baseline of every scope (the account's and AWS's), in full.
-pub async fn export_baselines(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
-        Ok(fetch_baselines(&feed).await?.0)
-    })
-    .await?;
-    write_records(
-        &done,
-        |b| b.name.as_str(),
-        |s, b| [BaselineRecord::new(s, b)],
-        format,
-        out,
-        summary,
-    )
+impl Row for PatchBaseline {
+    type Rec<'a> = BaselineRecord<'a>;
+    fn key(&self) -> &str {
+        &self.name
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = BaselineRecord<'a>> {
+        std::iter::once(BaselineRecord::new(scope, self))
+    }
 }
 
 #[derive(Debug, Serialize)]
-struct DocumentRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+pub(super) struct DocumentRecord<'a> {
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     name: &'a str,
     document_type: &'a str,
     owner: &'a str,
@@ -288,9 +240,7 @@ struct DocumentRecord<'a> {
 impl<'a> DocumentRecord<'a> {
     fn new(s: &'a Scope, d: &'a DocumentSummary) -> Self {
         DocumentRecord {
-            account_id: &s.account.id,
-            account_name: &s.account.name,
-            region: &s.region,
+            scope: ScopeColumns::new(s),
             name: &d.name,
             document_type: &d.document_type,
             owner: &d.owner,
@@ -307,10 +257,7 @@ impl<'a> DocumentRecord<'a> {
 
 impl Record for DocumentRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        [
-            "account_id",
-            "account_name",
-            "region",
+        ScopeColumns::header(&[
             "name",
             "document_type",
             "owner",
@@ -321,16 +268,11 @@ impl Record for DocumentRecord<'_> {
             "platform_types",
             "target_type",
             "created",
-        ]
-        .map(String::from)
-        .to_vec()
+        ])
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.name.into(),
             self.document_type.into(),
             self.owner.into(),
@@ -341,29 +283,16 @@ impl Record for DocumentRecord<'_> {
             self.platform_types.join(";"),
             self.target_type.into(),
             self.created.clone().unwrap_or_default(),
-        ]
+        ])
     }
 }
 
-/// Every document every scope sees: its own, AWS's and shared ones.
-pub async fn export_documents(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
-        fetch_documents(&feed).await
-    })
-    .await?;
-    write_records(
-        &done,
-        |d| d.name.as_str(),
-        |s, d| [DocumentRecord::new(s, d)],
-        format,
-        out,
-        summary,
-    )
+impl Row for DocumentSummary {
+    type Rec<'a> = DocumentRecord<'a>;
+    fn key(&self) -> &str {
+        &self.name
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = DocumentRecord<'a>> {
+        std::iter::once(DocumentRecord::new(scope, self))
+    }
 }

@@ -1,21 +1,15 @@
 //! `export associations` and `export windows`: State Manager associations with their
 //! per-status node counts, and maintenance windows with their upcoming runs.
 
-use std::io::Write;
-
 use serde::Serialize;
 
-use super::{ExportError, ExportSummary, Format, Record, poll_scopes, time, write_records};
-use crate::aws::AwsOptions;
-use crate::config::AccountsConfig;
+use super::{Record, Row, ScopeColumns, time};
 use crate::model::{Association, MaintenanceWindow, Scope, association_targets_label};
-use crate::poll::{PollOptions, fetch_associations, fetch_windows};
 
 #[derive(Debug, Serialize)]
-struct AssociationRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+pub(super) struct AssociationRecord<'a> {
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     association_id: &'a str,
     name: &'a str,
     document: &'a str,
@@ -34,9 +28,7 @@ struct AssociationRecord<'a> {
 impl<'a> AssociationRecord<'a> {
     fn new(scope: &'a Scope, a: &'a Association) -> Self {
         AssociationRecord {
-            account_id: &scope.account.id,
-            account_name: &scope.account.name,
-            region: &scope.region,
+            scope: ScopeColumns::new(scope),
             association_id: &a.association_id,
             name: &a.name,
             document: &a.document,
@@ -56,10 +48,7 @@ impl<'a> AssociationRecord<'a> {
 
 impl Record for AssociationRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        [
-            "account_id",
-            "account_name",
-            "region",
+        ScopeColumns::header(&[
             "association_id",
             "name",
             "document",
@@ -73,16 +62,11 @@ impl Record for AssociationRecord<'_> {
             "success",
             "failed",
             "pending",
-        ]
-        .map(String::from)
-        .to_vec()
+        ])
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.association_id.into(),
             self.name.into(),
             self.document.into(),
@@ -96,15 +80,14 @@ impl Record for AssociationRecord<'_> {
             self.success.to_string(),
             self.failed.to_string(),
             self.pending.to_string(),
-        ]
+        ])
     }
 }
 
 #[derive(Debug, Serialize)]
-struct WindowRecord<'a> {
-    account_id: &'a str,
-    account_name: &'a str,
-    region: &'a str,
+pub(super) struct WindowRecord<'a> {
+    #[serde(flatten)]
+    scope: ScopeColumns<'a>,
     window_id: &'a str,
     name: &'a str,
     description: &'a str,
@@ -120,9 +103,7 @@ struct WindowRecord<'a> {
 impl<'a> WindowRecord<'a> {
     fn new(scope: &'a Scope, w: &'a MaintenanceWindow) -> Self {
         WindowRecord {
-            account_id: &scope.account.id,
-            account_name: &scope.account.name,
-            region: &scope.region,
+            scope: ScopeColumns::new(scope),
             window_id: &w.window_id,
             name: &w.name,
             description: &w.description,
@@ -139,10 +120,7 @@ impl<'a> WindowRecord<'a> {
 
 impl Record for WindowRecord<'_> {
     fn columns(_: &[Self]) -> Vec<String> {
-        [
-            "account_id",
-            "account_name",
-            "region",
+        ScopeColumns::header(&[
             "window_id",
             "name",
             "description",
@@ -153,16 +131,11 @@ impl Record for WindowRecord<'_> {
             "cutoff_hours",
             "next_execution",
             "upcoming",
-        ]
-        .map(String::from)
-        .to_vec()
+        ])
     }
 
     fn fields(&self, _: &[String]) -> Vec<String> {
-        vec![
-            self.account_id.into(),
-            self.account_name.into(),
-            self.region.into(),
+        self.scope.row(vec![
             self.window_id.into(),
             self.name.into(),
             self.description.into(),
@@ -173,52 +146,27 @@ impl Record for WindowRecord<'_> {
             self.cutoff_hours.to_string(),
             self.next_execution.clone().unwrap_or_default(),
             self.upcoming.join(";"),
-        ]
+        ])
     }
 }
 
-/// Every association of every scope, by account, region, name.
-pub async fn export_associations(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
-        fetch_associations(&feed).await
-    })
-    .await?;
-    write_records(
-        &done,
-        |a| a.label(),
-        |s, a| [AssociationRecord::new(s, a)],
-        format,
-        out,
-        summary,
-    )
+/// Associations go by label (name, else document).
+impl Row for Association {
+    type Rec<'a> = AssociationRecord<'a>;
+    fn key(&self) -> &str {
+        self.label()
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = AssociationRecord<'a>> {
+        std::iter::once(AssociationRecord::new(scope, self))
+    }
 }
 
-/// Every maintenance window of every scope with its runs of the next days.
-pub async fn export_windows(
-    aws: &AwsOptions,
-    accounts: &AccountsConfig,
-    poll: &PollOptions,
-    format: Format,
-    allow_partial: bool,
-    out: &mut dyn Write,
-) -> Result<ExportSummary, ExportError> {
-    let (done, summary) = poll_scopes(aws, accounts, poll, allow_partial, |feed| async move {
-        fetch_windows(&feed).await
-    })
-    .await?;
-    write_records(
-        &done,
-        |w| w.name.as_str(),
-        |s, w| [WindowRecord::new(s, w)],
-        format,
-        out,
-        summary,
-    )
+impl Row for MaintenanceWindow {
+    type Rec<'a> = WindowRecord<'a>;
+    fn key(&self) -> &str {
+        &self.name
+    }
+    fn records<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = WindowRecord<'a>> {
+        std::iter::once(WindowRecord::new(scope, self))
+    }
 }

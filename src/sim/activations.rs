@@ -31,17 +31,6 @@ pub(crate) struct SimActivation {
     pub tags: Vec<(String, String)>,
 }
 
-fn uuid(rng: &mut SplitMix) -> String {
-    format!(
-        "{}-{}-{}-{}-{}",
-        rng.hex(8),
-        rng.hex(4),
-        rng.hex(4),
-        rng.hex(4),
-        rng.hex(12)
-    )
-}
-
 /// `dc1-app-prod-03` → `dc1-app-prod`.
 fn name_stem(name: &str) -> String {
     match name.rsplit_once('-') {
@@ -108,7 +97,7 @@ pub(crate) fn scope_activations(ctx: &Ctx<'_>) -> Vec<SimActivation> {
             ("kiosk", "Store kiosks"),
         ]);
         out.push(SimActivation {
-            id: uuid(&mut rng),
+            id: rng.uuid(),
             description: what.into(),
             default_instance_name: name.into(),
             iam_role: "SSMServiceRole".into(),
@@ -122,7 +111,7 @@ pub(crate) fn scope_activations(ctx: &Ctx<'_>) -> Vec<SimActivation> {
     if first_scope || rng.unit() < 0.5 {
         let age = rng.range(1, 10) as f64;
         out.push(SimActivation {
-            id: uuid(&mut rng),
+            id: rng.uuid(),
             description: "Factory floor HMIs".into(),
             default_instance_name: "factory-hmi".into(),
             iam_role: "service-role/AmazonSSMRoleForInstancesQuickSetup".into(),

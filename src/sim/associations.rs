@@ -22,7 +22,7 @@ use super::ops_data::{
     required_str,
 };
 use super::server::Ctx;
-use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64};
+use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64, targets_json};
 
 /// (document, association name, schedule, period seconds, compliance severity); the
 /// names and documents are those of the Association compliance items.
@@ -429,15 +429,6 @@ fn counts_string(targets: &[Target]) -> String {
     }
     let parts: Vec<String> = c.iter().map(|(k, v)| format!("{k}={v}")).collect();
     format!("{{{}}}", parts.join(","))
-}
-
-fn targets_json(targets: &[(String, Vec<String>)]) -> Value {
-    Value::Array(
-        targets
-            .iter()
-            .map(|(k, v)| json!({ "Key": k, "Values": v }))
-            .collect(),
-    )
 }
 
 fn is_uuid(s: &str) -> bool {

@@ -18,7 +18,8 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::commands::{
-    ActionSim, ScopeKey, Store, forget_oldest, lock, scope_actions, validate_parameters,
+    ActionSim, ScopeKey, Store, forget_oldest, lock, parse_parameters, scope_actions,
+    validate_parameters,
 };
 use super::documents::{self, Document};
 use super::estate::{Node, Ping, Platform};
@@ -28,7 +29,7 @@ use super::ops_data::{
     required_str,
 };
 use super::server::Ctx;
-use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs};
+use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs, params_json, targets_json};
 
 /// Paces a step takes.
 const STEP_PACES: u32 = 2;
@@ -152,18 +153,6 @@ const STATUSES: &[&str] = &[
     "CompletedWithFailure",
     "Exited",
 ];
-
-fn uuid_from(rng: &mut SplitMix) -> String {
-    let h = rng.hex(32);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
 
 // ---------------------------------------------------------------------------------------
 // Planning
@@ -294,7 +283,7 @@ fn fabricate(name: &str, inputs: &Map<String, Value>, rng: &mut SplitMix) -> Str
             ),
             given => given.to_string(),
         },
-        "ExecutionId" => uuid_from(rng),
+        "ExecutionId" => rng.uuid(),
         "Output" => "EC2Rescue found no blocking issue on the offline root volume; the report is in the nested execution's output.".into(),
         _ => String::new(),
     }
@@ -407,7 +396,7 @@ fn plan_step(
                 find_ec2(nodes, &id, "DescribeInstances")?;
             }
             let mut out = BTreeMap::new();
-            out.insert("ExecutionId".into(), vec![uuid_from(rng)]);
+            out.insert("ExecutionId".into(), vec![rng.uuid()]);
             out.insert("Status".into(), vec!["Success".into()]);
             out.insert("Output".into(), vec![String::new()]);
             Ok(out)
@@ -507,7 +496,7 @@ fn plan_step(
         }
         "aws:runCommand" => {
             let ids = strings(inputs.get("InstanceIds"));
-            let command_id = uuid_from(rng);
+            let command_id = rng.uuid();
             for id in &ids {
                 let node = nodes.iter().find(|n| &n.instance_id == id);
                 let status = match node.map(|n| n.ping) {
@@ -603,7 +592,7 @@ fn plan_steps(
             },
         };
         out.push(Step {
-            id: uuid_from(&mut rng),
+            id: rng.uuid(),
             name,
             action,
             on_failure,
@@ -714,18 +703,6 @@ fn finish_now(e: &mut Execution, start: f64) {
 
 // ---------------------------------------------------------------------------------------
 // JSON
-
-fn params_json(p: &BTreeMap<String, Vec<String>>) -> Value {
-    Value::Object(p.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
-}
-
-fn targets_json(t: &[(String, Vec<String>)]) -> Value {
-    Value::Array(
-        t.iter()
-            .map(|(k, v)| json!({"Key": k, "Values": v}))
-            .collect(),
-    )
-}
 
 fn step_json(s: &Step) -> Value {
     let mut o = Map::new();
@@ -876,21 +853,6 @@ fn invalid_params(message: String) -> ApiError {
         "InvalidAutomationExecutionParametersException",
         message,
     )
-}
-
-fn parse_parameters(body: &Object) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
-    let mut out = BTreeMap::new();
-    let Some(v) = body.get("Parameters").filter(|v| !v.is_null()) else {
-        return Ok(out);
-    };
-    let obj = input::as_object(v, "Parameters")?;
-    for (k, v) in obj {
-        let list = v.as_array().ok_or_else(|| {
-            ApiError::serialization("Unexpected value type for member 'Parameters': expected list")
-        })?;
-        out.insert(k.clone(), input::string_list(list, "Parameters")?);
-    }
-    Ok(out)
 }
 
 fn parse_targets(body: &Object) -> Result<Vec<(String, Vec<String>)>, ApiError> {
@@ -1149,44 +1111,39 @@ pub(crate) fn start_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result
         ));
     }
     let id = uuid::Uuid::new_v4().to_string();
-    let mut exec = if let Some(tp) = target_parameter {
-        let resolved = target_values(&nodes, &targets)?;
-        let mut e = new_execution(
-            id.clone(),
-            &doc,
-            version,
-            params,
-            mode,
-            ctx.now,
-            caller_arn(ctx),
-            World {
-                nodes: &[],
-                dbs: &[],
-            },
-        );
-        e.steps.clear();
-        e.target_parameter_name = Some(tp.to_string());
-        e.targets = targets;
-        e.resolved = resolved;
-        e.max_concurrency = Some(max_concurrency.unwrap_or("10").to_string());
-        e.max_errors = Some(max_errors.unwrap_or("0").to_string());
-        e.status = "Pending";
-        e
-    } else {
-        new_execution(
-            id.clone(),
-            &doc,
-            version,
-            params,
-            mode,
-            ctx.now,
-            caller_arn(ctx),
-            World {
-                nodes: &nodes,
-                dbs: &dbs,
-            },
-        )
+    // A rate-controlled execution plans no steps of its own: it runs one child per target.
+    let resolved = target_parameter
+        .map(|_| target_values(&nodes, &targets))
+        .transpose()?;
+    let world = match resolved {
+        Some(_) => World {
+            nodes: &[],
+            dbs: &[],
+        },
+        None => World {
+            nodes: &nodes,
+            dbs: &dbs,
+        },
     };
+    let mut exec = new_execution(
+        id.clone(),
+        &doc,
+        version,
+        params,
+        mode,
+        ctx.now,
+        caller_arn(ctx),
+        world,
+    );
+    if let (Some(tp), Some(resolved)) = (target_parameter, resolved) {
+        exec.steps.clear();
+        exec.target_parameter_name = Some(tp.to_string());
+        exec.targets = targets;
+        exec.resolved = resolved;
+        exec.max_concurrency = Some(max_concurrency.unwrap_or("10").to_string());
+        exec.max_errors = Some(max_errors.unwrap_or("0").to_string());
+        exec.status = "Pending";
+    }
     exec.client_token = client_token.map(|t| (t.to_string(), request_hash));
     exec.tags = tags;
     scope.automations.push(exec);
@@ -1382,16 +1339,20 @@ fn not_found(id: &str) -> ApiError {
     )
 }
 
+/// The execution `id` of a scope, or AutomationExecutionNotFoundException.
+fn find_execution<'a>(automations: &'a [Execution], id: &str) -> Result<&'a Execution, ApiError> {
+    automations
+        .iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| not_found(id))
+}
+
 pub(crate) fn get_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
     let id = required_str(body, "AutomationExecutionId", "automationExecutionId")?;
     check_len(id, "automationExecutionId", 36, 36)?;
     let mut store = lock(&ctx.knobs.actions.store);
     let scope = scope_actions(&mut store, ctx);
-    let e = scope
-        .automations
-        .iter()
-        .find(|e| e.id == id)
-        .ok_or_else(|| not_found(id))?;
+    let e = find_execution(&scope.automations, id)?;
     Ok(json!({ "AutomationExecution": execution_json(e) }))
 }
 
@@ -1557,11 +1518,7 @@ pub(crate) fn describe_automation_step_executions(
     let start = page_start(body, hash)?;
     let mut store = lock(&ctx.knobs.actions.store);
     let scope = scope_actions(&mut store, ctx);
-    let e = scope
-        .automations
-        .iter()
-        .find(|e| e.id == id)
-        .ok_or_else(|| not_found(id))?;
+    let e = find_execution(&scope.automations, id)?;
     let mut steps: Vec<&Step> = e
         .steps
         .iter()
@@ -1681,7 +1638,7 @@ pub(crate) fn history(ctx: &Ctx<'_>, nodes: &[Node]) -> Vec<Execution> {
             continue;
         };
         let start = ctx.estate.started - (count - i) as f64 * 21_600.0 - rng.range(0, 3600) as f64;
-        let id = uuid_from(&mut rng);
+        let id = rng.uuid();
         let mut e = new_execution(
             id,
             doc,

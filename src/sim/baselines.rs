@@ -202,14 +202,9 @@ fn check_baseline_id(id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub(crate) fn get_patch_baseline(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
-    let id = required_str(body, "BaselineId", "baselineId")?;
-    check_baseline_id(id)?;
-    let (nodes, _) = caller_scope(ctx);
-    let groups = scope_groups(&nodes);
-    let all = baselines(ctx, &groups);
-    let b = all
-        .iter()
+/// The baseline `id` names (its full id or, for AWS's, the part after the last `/`).
+fn find_baseline<'a>(all: &'a [Baseline], id: &str) -> Result<&'a Baseline, ApiError> {
+    all.iter()
         .find(|b| b.id == id || b.id.rsplit('/').next() == Some(id))
         .ok_or_else(|| {
             ApiError::new(
@@ -217,7 +212,16 @@ pub(crate) fn get_patch_baseline(ctx: &Ctx<'_>, body: &Object) -> Result<Value, 
                 "DoesNotExistException",
                 format!("Patch Baseline {id} does not exist."),
             )
-        })?;
+        })
+}
+
+pub(crate) fn get_patch_baseline(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
+    let id = required_str(body, "BaselineId", "baselineId")?;
+    check_baseline_id(id)?;
+    let (nodes, _) = caller_scope(ctx);
+    let groups = scope_groups(&nodes);
+    let all = baselines(ctx, &groups);
+    let b = find_baseline(&all, id)?;
     let (approved, rejected) = patch_lists(b);
     let h = fnv64(&[b.id.as_bytes()]);
     let created = ctx.estate.started - (200 + h % 300) as f64 * 86_400.0;
@@ -303,16 +307,7 @@ pub(crate) fn describe_effective_patches_for_patch_baseline(
     let (nodes, _) = caller_scope(ctx);
     let groups = scope_groups(&nodes);
     let all = baselines(ctx, &groups);
-    let b = all
-        .iter()
-        .find(|b| b.id == id || b.id.rsplit('/').next() == Some(id))
-        .ok_or_else(|| {
-            ApiError::new(
-                400,
-                "DoesNotExistException",
-                format!("Patch Baseline {id} does not exist."),
-            )
-        })?;
+    let b = find_baseline(&all, id)?;
     if !is_windows(b.os) {
         return Err(ApiError::new(
             400,

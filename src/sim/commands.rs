@@ -26,7 +26,9 @@ use super::ops_data::{
     check_count, check_len, max_results, page, page_start, parse_time, query_hash, required_str,
 };
 use super::server::Ctx;
-use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64, now_secs};
+use super::wire::{
+    ApiError, SplitMix, constraint_message, epoch_json, fnv64, now_secs, params_json, targets_json,
+};
 
 /// Default time between two steps of a command or an automation.
 pub(crate) const DEFAULT_PACE: Duration = Duration::from_millis(150);
@@ -238,21 +240,47 @@ pub(crate) struct Invocation {
 
 impl Invocation {
     fn stdout(&self) -> String {
+        self.output(|p| &p.stdout)
+    }
+
+    fn stderr(&self) -> String {
+        self.output(|p| &p.stderr)
+    }
+
+    /// One stream (`part`) of every plugin that ran, in order.
+    fn output(&self, part: impl Fn(&Plugin) -> &str) -> String {
         self.plugins
             .iter()
             .filter(|p| !p.skipped)
-            .map(|p| p.stdout.as_str())
+            .map(part)
             .collect::<Vec<_>>()
             .join("")
     }
 
-    fn stderr(&self) -> String {
-        self.plugins
-            .iter()
-            .filter(|p| !p.skipped)
-            .map(|p| p.stderr.as_str())
-            .collect::<Vec<_>>()
-            .join("")
+    /// Gives the plugins that ran their `outcomes` in order (a missing one succeeds) and the
+    /// invocation the worst state among them; all end at `end`, and start at `start` if given.
+    fn settle(&mut self, outcomes: Vec<Outcome>, start: Option<f64>, end: f64) {
+        let mut it = outcomes.into_iter();
+        let mut worst = InvState::Success;
+        for p in self.plugins.iter_mut().filter(|p| !p.skipped) {
+            let o = it.next().unwrap_or_else(|| ok(""));
+            p.state = o.state;
+            p.code = o.code;
+            p.stdout = o.stdout;
+            p.stderr = o.stderr;
+            if start.is_some() {
+                p.start = start;
+            }
+            p.end = Some(end);
+            if o.state != InvState::Success {
+                worst = o.state;
+            }
+        }
+        self.state = worst;
+        if start.is_some() {
+            self.start = start;
+        }
+        self.end = Some(end);
     }
 
     fn code(&self) -> i64 {
@@ -399,18 +427,6 @@ fn truncate(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max).collect();
     out.push_str(TRUNCATED);
     out
-}
-
-fn params_json(p: &BTreeMap<String, Vec<String>>) -> Value {
-    Value::Object(p.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
-}
-
-fn targets_json(t: &[(String, Vec<String>)]) -> Value {
-    Value::Array(
-        t.iter()
-            .map(|(k, v)| json!({"Key": k, "Values": v}))
-            .collect(),
-    )
 }
 
 fn command_json(c: &Command) -> Value {
@@ -609,7 +625,8 @@ fn parse_targets(body: &Object) -> Result<Vec<(String, Vec<String>)>, ApiError> 
     Ok(out)
 }
 
-fn parse_parameters(body: &Object) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
+/// `Parameters` of a request: name to list of values.
+pub(crate) fn parse_parameters(body: &Object) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
     let mut out = BTreeMap::new();
     let Some(v) = body.get("Parameters").filter(|v| !v.is_null()) else {
         return Ok(out);
@@ -1011,21 +1028,7 @@ fn tick(cmd: &mut Command, now: f64, pace: Duration, spawns: &mut Vec<Spawn>) {
             && now >= due
         {
             let outcomes = outcomes.clone();
-            let mut it = outcomes.into_iter();
-            let mut worst = InvState::Success;
-            for p in inv.plugins.iter_mut().filter(|p| !p.skipped) {
-                let o = it.next().unwrap_or_else(|| ok(""));
-                p.state = o.state;
-                p.code = o.code;
-                p.stdout = o.stdout;
-                p.stderr = o.stderr;
-                p.end = Some(now);
-                if o.state != InvState::Success {
-                    worst = o.state;
-                }
-            }
-            inv.state = worst;
-            inv.end = Some(now);
+            inv.settle(outcomes, None, now);
         }
     }
     if cmd.cancelled {
@@ -1579,23 +1582,7 @@ fn history(estate: &Estate, account: usize, region: &str, nodes: &[Node]) -> Vec
                         rng.range(0, 99)
                     ))],
                 };
-                let mut it = outcomes.into_iter();
-                let mut worst = InvState::Success;
-                for p in inv.plugins.iter_mut().filter(|p| !p.skipped) {
-                    let o = it.next().unwrap_or_else(|| ok(""));
-                    p.state = o.state;
-                    p.code = o.code;
-                    p.stdout = o.stdout;
-                    p.stderr = o.stderr;
-                    p.start = Some(start);
-                    p.end = Some(end);
-                    if o.state != InvState::Success {
-                        worst = o.state;
-                    }
-                }
-                inv.state = worst;
-                inv.start = Some(start);
-                inv.end = Some(end);
+                inv.settle(outcomes, Some(start), end);
             }
             invocations.push(inv);
         }

@@ -1001,17 +1001,8 @@ pub(crate) fn calendars(
     let day = (started / 86_400.0).floor() * 86_400.0;
     let stamp = ical_time(day);
     let uid = |n: &str| {
-        let mut rng = SplitMix::new(
-            estate.seed ^ fnv64(&[acct.id.as_bytes(), region.as_bytes(), n.as_bytes()]),
-        );
-        format!(
-            "{}-{}-{}-{}-{}",
-            rng.hex(8),
-            rng.hex(4),
-            rng.hex(4),
-            rng.hex(4),
-            rng.hex(12)
-        )
+        SplitMix::new(estate.seed ^ fnv64(&[acct.id.as_bytes(), region.as_bytes(), n.as_bytes()]))
+            .uuid()
     };
     let event = |n: &str,
                  summary: &str,

@@ -328,7 +328,7 @@ impl Estate {
         let env = env_of(&acct.name);
         let team = team_of(&acct.name);
         let second_octet = ((account * self.regions.len().max(1) + region_idx) % 250 + 1) as u8;
-        let activations: Vec<String> = (0..2).map(|_| uuid_like(&mut rng)).collect();
+        let activations: Vec<String> = (0..2).map(|_| rng.uuid()).collect();
         let mut role_counts: HashMap<&'static str, u32> = HashMap::new();
         let mut used_ips = std::collections::HashSet::new();
         let mut nodes = Vec::with_capacity(self.nodes_per_scope);
@@ -565,17 +565,6 @@ fn lower_alnum(rng: &mut SplitMix, len: usize) -> String {
     (0..len)
         .map(|_| char::from(CH[(rng.next_u64() % 36) as usize]))
         .collect()
-}
-
-fn uuid_like(rng: &mut SplitMix) -> String {
-    format!(
-        "{}-{}-{}-{}-{}",
-        rng.hex(8),
-        rng.hex(4),
-        rng.hex(4),
-        rng.hex(4),
-        rng.hex(12)
-    )
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use super::ops_data::{
 };
 use super::schedule::{Schedule, iso_in};
 use super::server::Ctx;
-use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64};
+use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64, targets_json};
 
 /// One target registration of a window.
 #[derive(Debug, Clone)]
@@ -722,14 +722,6 @@ pub(crate) fn describe_maintenance_window_schedule(
         rows,
         1,
         100,
-    )
-}
-
-fn targets_json(t: &[(String, Vec<String>)]) -> Value {
-    Value::Array(
-        t.iter()
-            .map(|(k, v)| json!({ "Key": k, "Values": v }))
-            .collect(),
     )
 }
 

@@ -140,6 +140,26 @@ pub(crate) fn now_secs() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// `Targets` as AWS writes them: `[{"Key": k, "Values": [...]}]`.
+pub(crate) fn targets_json(t: &[(String, Vec<String>)]) -> serde_json::Value {
+    serde_json::Value::Array(
+        t.iter()
+            .map(|(k, v)| serde_json::json!({ "Key": k, "Values": v }))
+            .collect(),
+    )
+}
+
+/// `Parameters` as AWS writes them: `{"name": ["value", ...]}`.
+pub(crate) fn params_json(
+    p: &std::collections::BTreeMap<String, Vec<String>>,
+) -> serde_json::Value {
+    serde_json::Value::Object(
+        p.iter()
+            .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+            .collect(),
+    )
+}
+
 /// JSON 1.1 timestamp: epoch seconds with millisecond precision.
 pub(crate) fn epoch_json(secs: f64) -> serde_json::Value {
     let ms = (secs * 1000.0).round() / 1000.0;
@@ -250,6 +270,18 @@ impl SplitMix {
             x -= w;
         }
         items[items.len() - 1].0
+    }
+
+    /// A UUID-shaped id: 8-4-4-4-12 hex digits.
+    pub fn uuid(&mut self) -> String {
+        format!(
+            "{}-{}-{}-{}-{}",
+            self.hex(8),
+            self.hex(4),
+            self.hex(4),
+            self.hex(4),
+            self.hex(12)
+        )
     }
 
     pub fn hex(&mut self, len: usize) -> String {

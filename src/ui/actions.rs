@@ -301,7 +301,8 @@ fn confirm_lines<'a>(app: &App, c: &'a ConfirmDialog) -> Vec<Line<'a>> {
         .unwrap_or(16)
         .min(28);
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{:<lw$}", conf.action), muted),
+        // At least one space between the operation and what it acts on.
+        Span::styled(format!("{:<lw$}", format!("{} ", conf.action)), muted),
         Span::styled(clean(&conf.what).into_owned(), bold),
     ])];
     for (n, v) in &conf.parameters {

@@ -5,13 +5,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
+use super::fields::{draw_popup, fetch_line, field_line, gone_line};
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_empty, draw_table, draw_title, fit, grow,
+    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
+    scope_label, table_below_title,
 };
 use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{App, AssocCol, TableArea, TableColumn, TableSource, failing_nodes};
+use crate::app::{App, AssocCol, TableSource, failing_nodes};
 use crate::model::{DetailRequest, Feed, association_targets_label, schedule_label};
 use crate::ui::theme::Theme;
 
@@ -60,27 +61,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(v.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Associations]);
-    let area = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
-    app.set_table_area(TableArea {
-        x: area.x,
-        y: area.y + 1,
-        width: area.width,
-        height: area.height.saturating_sub(1),
-    });
+    let area = table_below_title(app, area);
     let widths = fit(area.width, &SPECS);
     let t = &app.associations.table;
     let draw = TableDraw::of(t, widths, &theme);
     let src = app.associations.rows(&app.estate);
     let now = app.now();
-    let body = draw_table(buf, area, &draw, |pos, c| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = AssocCol::ALL[c];
+    draw_view(buf, area, &draw, t, |row, col| {
         let a = src.item(row);
         match col {
             AssocCol::Status => (
@@ -108,11 +95,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
-    if t.is_empty() {
-        let filtered = !t.filter_text().is_empty();
-        draw_empty(buf, body, app, Feed::Associations, "associations", filtered);
-    }
-    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
+    let empty = t.empty_state();
+    finish_table(
+        buf,
+        app,
+        area,
+        &draw,
+        empty,
+        Feed::Associations,
+        "associations",
+    );
     if app.associations.open.is_some() {
         draw_detail(buf, area, app);
     }
@@ -141,27 +133,11 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
     let now = app.now();
     let mut lines: Vec<Line> = Vec::new();
     let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{k:<14}"), key),
-            Span::styled(clean(&v).into_owned(), style),
-        ]));
+        lines.push(field_line(k, 14, &v, key, style));
     };
-    match (detail, app.estate.detail_error(&req)) {
-        (None, Some(e)) => lines.push(Line::styled(
-            format!("✗ details: {} (r retries)", clean(e)),
-            base.fg(theme.error),
-        )),
-        (None, None) => lines.push(Line::styled("fetching details…", base.fg(theme.muted))),
-        (Some(d), _) => lines.push(Line::styled(
-            format!("details fetched {} ago", age(now, Some(d.fetched))),
-            base.fg(theme.muted),
-        )),
-    }
+    lines.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
     let Some(a) = assoc else {
-        lines.push(Line::styled(
-            "This association is no longer reported by its scope.",
-            base.fg(theme.warn),
-        ));
+        lines.push(gone_line("association", base, theme));
         popup(
             buf,
             area,
@@ -173,11 +149,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         );
         return;
     };
-    let scope_label = app
-        .estate
-        .scope(open.scope)
-        .map(|s| s.scope.label())
-        .unwrap_or_default();
+    let scope_label = scope_label(app, open.scope);
     field(
         &mut lines,
         "Status",
@@ -332,7 +304,6 @@ pub(super) fn popup(
     hint: &str,
 ) {
     let theme = app.theme();
-    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
     let rect = centered(
         area,
         area.width.saturating_sub(4).clamp(40, 120),
@@ -343,19 +314,5 @@ pub(super) fn popup(
     } else {
         hint.to_string()
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(base.fg(theme.popup_border))
-        .title(Span::styled(
-            title,
-            base.fg(theme.accent).add_modifier(Modifier::BOLD),
-        ))
-        .title_bottom(Line::styled(hint, base.fg(theme.muted)).right_aligned())
-        .style(base);
-    Clear.render(rect, buf);
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll, 0))
-        .render(rect, buf);
+    draw_popup(buf, rect, theme, title, &hint, lines, scroll);
 }

@@ -4,9 +4,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 
-use super::table::{ColSpec, TableDraw, col, draw_message, draw_table, fit, grow};
+use super::table::{
+    ColSpec, TableDraw, col, draw_message, draw_view, fit, grow, table_below_title,
+};
 use super::text::{clean, put, put_right, thousands};
-use crate::app::{App, AuditCol, NO_RESULT, TableArea, TableColumn, TableSource};
+use crate::app::{App, AuditCol, NO_RESULT, TableSource};
 use crate::ui::theme::Theme;
 
 /// Colour of a call's result.
@@ -79,27 +81,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         base.fg(theme.accent)
             .add_modifier(ratatui::style::Modifier::BOLD),
     );
-    let area = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
-    app.set_table_area(TableArea {
-        x: area.x,
-        y: area.y + 1,
-        width: area.width,
-        height: area.height.saturating_sub(1),
-    });
+    let area = table_below_title(app, area);
     let widths = fit(area.width, &SPECS);
     let audit = &app.history.audit;
     let t = &audit.table;
     let draw = TableDraw::of(t, widths, &theme);
     let src = audit.rows();
-    let body = draw_table(buf, area, &draw, |pos, c| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = AuditCol::ALL[c];
+    let body = draw_view(buf, area, &draw, t, |row, col| {
         let call = src.calls.get(row);
         let text = src.cell(row, col).into_owned();
         match col {

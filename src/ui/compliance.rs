@@ -3,16 +3,16 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::style::{Color, Style};
+use ratatui::widgets::{Clear, Widget};
 
+use super::fields::popup_block;
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_empty, draw_message, draw_table, draw_title, fit,
-    grow,
+    ColSpec, TableDraw, account_name, col, draw_message, draw_table, draw_title, draw_view,
+    finish_table, fit, grow,
 };
 use super::text::{age, centered, put, thousands};
-use crate::app::{App, Overlay, ResCol, SummaryRow, TableArea, TableColumn, TableSource};
+use crate::app::{App, Overlay, ResCol, SummaryRow, TableArea, TableSource};
 use crate::model::{ComplianceSeverity, DetailRequest, Feed};
 use crate::ui::theme::Theme;
 
@@ -179,11 +179,7 @@ fn draw_resources(buf: &mut Buffer, area: Rect, app: &mut App) {
     let draw = TableDraw::of(t, widths, &theme);
     let src = app.compliance.rows(&app.estate);
     let now = app.now();
-    let body = draw_table(buf, area, &draw, |pos, c| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = ResCol::ALL[c];
+    draw_view(buf, area, &draw, t, |row, col| {
         let r = src.resource(row);
         match col {
             ResCol::Severity => {
@@ -201,12 +197,9 @@ fn draw_resources(buf: &mut Buffer, area: Rect, app: &mut App) {
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
-    if t.is_empty() {
-        let filtered = !t.filter_text().is_empty();
-        let what = "non-compliant resources";
-        draw_empty(buf, body, app, Feed::Compliance, what, filtered);
-    }
-    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
+    let what = "non-compliant resources";
+    let empty = t.empty_state();
+    finish_table(buf, app, area, &draw, empty, Feed::Compliance, what);
 }
 
 /// The compliance items of one resource, in a popup.
@@ -234,21 +227,11 @@ pub fn draw_items(buf: &mut Buffer, area: Rect, app: &App) {
         .filter(|n| !n.is_empty())
         .map(|n| format!(" · {n}"))
         .unwrap_or_default();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(base.fg(theme.popup_border))
-        .title(Span::styled(
-            format!(" {resource_id}{name} · {compliance_type} compliance "),
-            base.fg(theme.accent).add_modifier(Modifier::BOLD),
-        ))
-        .title_bottom(
-            Line::styled(
-                " j/k move · n go to the node · r refresh · Esc close ",
-                base.fg(theme.muted),
-            )
-            .right_aligned(),
-        )
-        .style(base);
+    let block = popup_block(
+        theme,
+        format!(" {resource_id}{name} · {compliance_type} compliance "),
+        " j/k move · n go to the node · r refresh · Esc close ",
+    );
     Clear.render(popup, buf);
     let inner = block.inner(popup);
     block.render(popup, buf);

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::nodes::ping_color;
+use super::table::scope_label;
 use super::text::{age, clean, timestamp};
 use crate::app::{App, Overlay};
 use crate::model::ManagedNode;
@@ -33,11 +34,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     };
     let title = match app.detail_node() {
         Some(node) => {
-            let label = app
-                .estate
-                .scope(*scope)
-                .map(|s| s.scope.label())
-                .unwrap_or_default();
+            let label = scope_label(app, *scope);
             fields(node, &label, app, &mut field, base);
             if node.name().is_empty() {
                 format!(" {} ", clean(&node.instance_id))

@@ -5,15 +5,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
+use super::fields::{draw_popup, field_line, gone_line};
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_empty, draw_table, draw_title, fit, grow,
+    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
+    scope_label, table_below_title,
 };
 use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{
-    ActCol, App, AutoCol, CmdCol, Record, TableArea, TableColumn, TableSource, audit_time,
-};
+use crate::app::{ActCol, App, AutoCol, CmdCol, Record, TableSource, audit_time};
 use crate::model::{ActivationState, Feed, HistoryTarget};
 use crate::ui::theme::Theme;
 
@@ -38,21 +37,6 @@ pub fn activation_color(s: ActivationState, theme: &Theme) -> Color {
         ActivationState::Full => theme.muted,
         ActivationState::Active => theme.ok,
     }
-}
-
-fn table_area(app: &mut App, area: Rect) -> Rect {
-    let area = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
-    app.set_table_area(TableArea {
-        x: area.x,
-        y: area.y + 1,
-        width: area.width,
-        height: area.height.saturating_sub(1),
-    });
-    area
 }
 
 const CMD_SPECS: [ColSpec; 9] = [
@@ -87,17 +71,13 @@ pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(h.commands.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Commands]);
-    let area = table_area(app, area);
+    let area = table_below_title(app, area);
     let widths = fit(area.width, &CMD_SPECS);
     let t = &app.history.commands.table;
     let draw = TableDraw::of(t, widths, &theme);
     let src = app.history.command_rows(&app.estate);
     let now = app.now();
-    let body = draw_table(buf, area, &draw, |pos, c| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = CmdCol::ALL[c];
+    draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         match col {
             CmdCol::Status => (
@@ -121,11 +101,8 @@ pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &mut App) {
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
-    if t.is_empty() {
-        let filtered = !t.filter_text().is_empty();
-        draw_empty(buf, body, app, Feed::Commands, "commands", filtered);
-    }
-    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
+    let empty = t.empty_state();
+    finish_table(buf, app, area, &draw, empty, Feed::Commands, "commands");
 }
 
 const AUTO_SPECS: [ColSpec; 9] = [
@@ -160,17 +137,13 @@ pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(h.automations.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Automations]);
-    let area = table_area(app, area);
+    let area = table_below_title(app, area);
     let widths = fit(area.width, &AUTO_SPECS);
     let t = &app.history.automations.table;
     let draw = TableDraw::of(t, widths, &theme);
     let src = app.history.automation_rows(&app.estate);
     let now = app.now();
-    let body = draw_table(buf, area, &draw, |pos, c| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = AutoCol::ALL[c];
+    draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         match col {
             AutoCol::Status => (
@@ -189,18 +162,16 @@ pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &mut App) {
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
-    if t.is_empty() {
-        let filtered = !t.filter_text().is_empty();
-        draw_empty(
-            buf,
-            body,
-            app,
-            Feed::Automations,
-            "automation executions",
-            filtered,
-        );
-    }
-    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
+    let empty = t.empty_state();
+    finish_table(
+        buf,
+        app,
+        area,
+        &draw,
+        empty,
+        Feed::Automations,
+        "automation executions",
+    );
 }
 
 const ACT_SPECS: [ColSpec; 10] = [
@@ -255,16 +226,12 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &mut App) {
         if advanced == 1 { "scope" } else { "scopes" }
     );
     draw_title(buf, area, app, &title, &[Feed::Activations]);
-    let area = table_area(app, area);
+    let area = table_below_title(app, area);
     let widths = fit(area.width, &ACT_SPECS);
     let t = &app.history.activations.table;
     let draw = TableDraw::of(t, widths, &theme);
     let src = app.history.activation_rows(&app.estate, now);
-    let body = draw_table(buf, area, &draw, |pos, c| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = ActCol::ALL[c];
+    draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         let state = item.map(|a| a.state(now));
         match col {
@@ -304,11 +271,16 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &mut App) {
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
-    if t.is_empty() {
-        let filtered = !t.filter_text().is_empty();
-        draw_empty(buf, body, app, Feed::Activations, "activations", filtered);
-    }
-    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
+    let empty = t.empty_state();
+    finish_table(
+        buf,
+        app,
+        area,
+        &draw,
+        empty,
+        Feed::Activations,
+        "activations",
+    );
 }
 
 fn targets_lines(targets: &[HistoryTarget], ids: &[String], out: &mut Vec<(String, String)>) {
@@ -335,19 +307,11 @@ pub fn draw_record(buf: &mut Buffer, area: Rect, app: &App) {
         Some(_) => format!("{} ({} ago)", timestamp(t), age(now, t)),
         None => "-".to_string(),
     };
-    let scope_label = |s| {
-        app.estate
-            .scope(s)
-            .map(|s| s.scope.label())
-            .unwrap_or_default()
-    };
+    let scope_label = |s| scope_label(app, s);
     let mut lines: Vec<Line> = Vec::new();
     let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
         let v = if v.is_empty() { "-".to_string() } else { v };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{k:<20}"), key),
-            Span::styled(clean(&v).into_owned(), style),
-        ]));
+        lines.push(field_line(k, 20, &v, key, style));
     };
     let section = |lines: &mut Vec<Line>, title: &str, rows: &[(String, String)]| {
         if rows.is_empty() {
@@ -363,10 +327,7 @@ pub fn draw_record(buf: &mut Buffer, area: Rect, app: &App) {
         }
     };
     let gone = |lines: &mut Vec<Line>, what: &str| {
-        lines.push(Line::styled(
-            format!("This {what} is no longer reported by its scope."),
-            base.fg(theme.warn),
-        ));
+        lines.push(gone_line(what, base, theme));
     };
     let (title, hint) = match record {
         Record::Command { scope, id } => {
@@ -622,16 +583,5 @@ pub fn draw_record(buf: &mut Buffer, area: Rect, app: &App) {
             .unwrap_or(u16::MAX)
             .min(area.height.saturating_sub(2)),
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(base.fg(theme.popup_border))
-        .title(Span::styled(title, heading))
-        .title_bottom(Line::styled(hint, base.fg(theme.muted)).right_aligned())
-        .style(base);
-    Clear.render(popup, buf);
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll, 0))
-        .render(popup, buf);
+    draw_popup(buf, popup, theme, title, hint, lines, scroll);
 }

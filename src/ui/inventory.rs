@@ -6,10 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::table::{
-    TableDraw, account_name, col, draw_bars, draw_message, draw_table, draw_title, fit, grow,
+    TableDraw, account_name, col, draw_bars, draw_message, draw_table, draw_title, draw_view, fit,
+    grow, record_rows, scope_label,
 };
 use super::text::{put, thousands};
-use crate::app::{App, InventoryMode, TableArea, TableSource};
+use crate::app::{App, InventoryMode, TableSource};
 use crate::model::{DetailRequest, Feed};
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
@@ -50,11 +51,7 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &mut App) {
         .filter(|n| !n.is_empty())
         .map(|n| format!(" ({n})"))
         .unwrap_or_default();
-    let label = app
-        .estate
-        .scope(scope)
-        .map(|s| s.scope.label())
-        .unwrap_or_default();
+    let label = scope_label(app, scope);
     let title = format!("Inventory of {id}{name} · {label} · {} types", types.len());
     draw_title(buf, area, app, &title, &[Feed::Inventory]);
     let body = Rect {
@@ -98,12 +95,7 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &mut App) {
         width: body.width.saturating_sub(list_w + 1),
         ..body
     };
-    app.set_table_area(TableArea {
-        x: table.x,
-        y: table.y + 1,
-        width: table.width,
-        height: table.height.saturating_sub(1),
-    });
+    record_rows(app, table);
     let req = DetailRequest::NodeInventory {
         scope,
         instance_id: id.clone(),
@@ -269,16 +261,9 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &mut App) {
         width: body.width.saturating_sub(chart_w + 1),
         ..body
     };
-    app.set_table_area(TableArea {
-        x: table.x,
-        y: table.y + 1,
-        width: table.width,
-        height: table.height.saturating_sub(1),
-    });
+    record_rows(app, table);
     let q = &app.inventory.query;
     let t = &q.table;
-    use crate::app::TableColumn;
-    let all = crate::app::AppCol::ALL;
     let widths = fit(
         table.width,
         &[
@@ -293,21 +278,16 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &mut App) {
     );
     let draw = TableDraw::of(t, widths, &theme);
     let src = q.hits(&app.estate, app.scope_mask());
-    let body = draw_table(buf, table, &draw, |pos, c| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        match all[c] {
-            crate::app::AppCol::Account => (
-                account_name(app, src.hits.get(row).map(|h| h.scope)),
-                Style::default(),
-            ),
-            crate::app::AppCol::Version => (
-                src.cell(row, all[c]).into_owned(),
-                Style::default().fg(theme.accent),
-            ),
-            col => (src.cell(row, col).into_owned(), Style::default()),
-        }
+    let body = draw_view(buf, table, &draw, t, |row, col| match col {
+        crate::app::AppCol::Account => (
+            account_name(app, src.hits.get(row).map(|h| h.scope)),
+            Style::default(),
+        ),
+        crate::app::AppCol::Version => (
+            src.cell(row, col).into_owned(),
+            Style::default().fg(theme.accent),
+        ),
+        col => (src.cell(row, col).into_owned(), Style::default()),
     });
     if t.is_empty() {
         let msg = if !t.filter_text().is_empty() {

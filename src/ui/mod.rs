@@ -6,6 +6,7 @@ mod audit;
 mod compliance;
 mod detail;
 mod explorer;
+mod fields;
 mod filter_bar;
 mod header;
 mod help;

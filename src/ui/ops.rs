@@ -4,13 +4,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
+use super::fields::{draw_popup, fetch_line, field_line, gone_line};
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_empty, draw_table, draw_title, fit, grow,
+    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
+    scope_label, table_below_title,
 };
 use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{App, OpsCol, Overlay, TableArea, TableColumn, TableSource, severity_label};
+use crate::app::{App, OpsCol, Overlay, TableSource, severity_label};
 use crate::model::{DetailRequest, Feed, OpsItem};
 use crate::ui::theme::Theme;
 
@@ -64,27 +65,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(app.ops.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::OpsItems]);
-    let area = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
-    app.set_table_area(TableArea {
-        x: area.x,
-        y: area.y + 1,
-        width: area.width,
-        height: area.height.saturating_sub(1),
-    });
+    let area = table_below_title(app, area);
     let widths = fit(area.width, &SPECS);
     let t = &app.ops.table;
     let draw = TableDraw::of(t, widths, &theme);
     let src = app.ops.rows(&app.estate);
     let now = app.now();
-    let body = draw_table(buf, area, &draw, |pos, c| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = OpsCol::ALL[c];
+    draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         match col {
             OpsCol::Severity => (
@@ -107,11 +94,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
-    if t.is_empty() {
-        let filtered = !t.filter_text().is_empty();
-        draw_empty(buf, body, app, Feed::OpsItems, "OpsItems", filtered);
-    }
-    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
+    let empty = t.empty_state();
+    finish_table(buf, app, area, &draw, empty, Feed::OpsItems, "OpsItems");
 }
 
 /// One OpsItem in full: fields, description, operational data, resources (the nodes
@@ -144,35 +128,15 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
     let now = app.now();
     let mut lines: Vec<Line> = Vec::new();
     let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{k:<16}"), key),
-            Span::styled(clean(&v).into_owned(), style),
-        ]));
+        lines.push(field_line(k, 16, &v, key, style));
     };
-    match (detail, app.estate.detail_error(&req)) {
-        (None, Some(e)) => lines.push(Line::styled(
-            format!("✗ details: {} (r retries)", clean(e)),
-            base.fg(theme.error),
-        )),
-        (None, None) => lines.push(Line::styled("fetching details…", base.fg(theme.muted))),
-        (Some(d), _) => lines.push(Line::styled(
-            format!("details fetched {} ago", age(now, Some(d.fetched))),
-            base.fg(theme.muted),
-        )),
-    }
+    lines.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
     let Some(item) = item else {
-        lines.push(Line::styled(
-            "This OpsItem is no longer reported by its scope.",
-            base.fg(theme.warn),
-        ));
+        lines.push(gone_line("OpsItem", base, theme));
         render_popup(buf, area, app, format!(" {} ", clean(id)), lines, *scroll);
         return;
     };
-    let scope_label = app
-        .estate
-        .scope(*scope)
-        .map(|s| s.scope.label())
-        .unwrap_or_default();
+    let scope_label = scope_label(app, *scope);
     field(
         &mut lines,
         "Status",
@@ -345,29 +309,12 @@ fn render_popup(
     lines: Vec<Line>,
     scroll: u16,
 ) {
-    let theme = app.theme();
-    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
     let popup = centered(
         area,
         area.width.saturating_sub(6).clamp(40, 110),
         area.height.saturating_sub(2),
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(base.fg(theme.popup_border))
-        .title(Span::styled(
-            title,
-            base.fg(theme.accent).add_modifier(Modifier::BOLD),
-        ))
-        .title_bottom(
-            Line::styled(" j/k scroll · r refresh · Esc close ", base.fg(theme.muted))
-                .right_aligned(),
-        )
-        .style(base);
-    Clear.render(popup, buf);
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll, 0))
-        .render(popup, buf);
+    let theme = app.theme();
+    let hint = " j/k scroll · r refresh · Esc close ";
+    draw_popup(buf, popup, theme, title, hint, lines, scroll);
 }

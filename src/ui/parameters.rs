@@ -6,27 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_empty, draw_table, draw_title, fit, grow,
-    header_hits,
+    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
+    table_below_title,
 };
 use super::text::{age, thousands};
-use crate::app::{App, BaseCol, DocCol, ParamCol, TableArea, TableColumn, TableSource};
+use crate::app::{App, BaseCol, DocCol, ParamCol, TableSource};
 use crate::model::Feed;
-
-fn table_area(app: &mut App, area: Rect) -> Rect {
-    let area = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
-    app.set_table_area(TableArea {
-        x: area.x,
-        y: area.y + 1,
-        width: area.width,
-        height: area.height.saturating_sub(1),
-    });
-    area
-}
 
 const PARAM_SPECS: [ColSpec; 8] = [
     grow(20, 48), // name
@@ -64,17 +49,13 @@ pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(c.parameters.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Parameters]);
-    let area = table_area(app, area);
+    let area = table_below_title(app, area);
     let widths = fit(area.width, &PARAM_SPECS);
     let t = &app.catalog.parameters.table;
     let draw = TableDraw::of(t, widths, &theme);
     let src = app.catalog.parameter_rows(&app.estate);
     let now = app.now();
-    let body = draw_table(buf, area, &draw, |pos, ci| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = ParamCol::ALL[ci];
+    draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         match col {
             ParamCol::Type => {
@@ -105,11 +86,8 @@ pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &mut App) {
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
-    if t.is_empty() {
-        let filtered = !t.filter_text().is_empty();
-        draw_empty(buf, body, app, Feed::Parameters, "parameters", filtered);
-    }
-    app.set_header_hits(header_hits(area.x, area.y, &draw.widths));
+    let empty = t.empty_state();
+    finish_table(buf, app, area, &draw, empty, Feed::Parameters, "parameters");
 }
 
 const BASE_SPECS: [ColSpec; 11] = [
@@ -155,16 +133,12 @@ pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(c.baselines.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Baselines, Feed::Patch]);
-    let area = table_area(app, area);
+    let area = table_below_title(app, area);
     let widths = fit(area.width, &BASE_SPECS);
     let t = &app.catalog.baselines.table;
     let draw = TableDraw::of(t, widths, &theme);
     let src = app.catalog.baseline_rows(&app.estate);
-    let body = draw_table(buf, area, &draw, |pos, ci| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = BaseCol::ALL[ci];
+    draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         match col {
             BaseCol::Name => {
@@ -189,11 +163,16 @@ pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &mut App) {
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
-    if t.is_empty() {
-        let filtered = !t.filter_text().is_empty();
-        draw_empty(buf, body, app, Feed::Baselines, "patch baselines", filtered);
-    }
-    app.set_header_hits(header_hits(area.x, area.y, &draw.widths));
+    let empty = t.empty_state();
+    finish_table(
+        buf,
+        app,
+        area,
+        &draw,
+        empty,
+        Feed::Baselines,
+        "patch baselines",
+    );
 }
 
 const DOC_SPECS: [ColSpec; 8] = [
@@ -247,7 +226,7 @@ pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &mut App, packages: boo
         thousands(list.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Documents]);
-    let area = table_area(app, area);
+    let area = table_below_title(app, area);
     let widths = fit(area.width, &DOC_SPECS);
     let c = &app.catalog;
     let t = if packages {
@@ -257,11 +236,7 @@ pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &mut App, packages: boo
     };
     let draw = TableDraw::of(t, widths, &theme);
     let src = c.document_rows(&app.estate, packages);
-    let body = draw_table(buf, area, &draw, |pos, ci| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = DocCol::ALL[ci];
+    draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         match col {
             DocCol::Owner => {
@@ -277,10 +252,7 @@ pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &mut App, packages: boo
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
-    if t.is_empty() {
-        let filtered = !t.filter_text().is_empty();
-        let what = if packages { "packages" } else { "documents" };
-        draw_empty(buf, body, app, Feed::Documents, what, filtered);
-    }
-    app.set_header_hits(header_hits(area.x, area.y, &draw.widths));
+    let what = if packages { "packages" } else { "documents" };
+    let empty = t.empty_state();
+    finish_table(buf, app, area, &draw, empty, Feed::Documents, what);
 }

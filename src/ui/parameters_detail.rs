@@ -7,8 +7,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
+use super::fields::draw_popup;
+use super::table::scope_label;
 use super::text::{age, centered, clean, timestamp};
 use crate::app::{App, CatalogDetail, CatalogItem, package_platforms, readable_content};
 use crate::model::ScopeId;
@@ -46,13 +47,6 @@ impl<'a> Lines<'a> {
         self.lines
             .push(Line::styled(format!("  {}", clean(&t)), style));
     }
-}
-
-fn scope_label(app: &App, s: ScopeId) -> String {
-    app.estate
-        .scope(s)
-        .map(|s| s.scope.label())
-        .unwrap_or_default()
 }
 
 /// The entry shown in full, if one is open.
@@ -115,18 +109,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
             .unwrap_or(u16::MAX)
             .min(area.height.saturating_sub(2)),
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(base.fg(theme.popup_border))
-        .title(Span::styled(title, l.heading))
-        .title_bottom(Line::styled(hint, base.fg(theme.muted)).right_aligned())
-        .style(base);
-    Clear.render(popup, buf);
-    Paragraph::new(l.lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((d.scroll, 0))
-        .render(popup, buf);
+    draw_popup(buf, popup, theme, title, hint, l.lines, d.scroll);
 }
 
 fn parameter(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, name: &str) {

@@ -5,9 +5,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
-use super::table::{TableDraw, col, draw_message, draw_table, draw_title, fit, grow};
+use super::table::{TableDraw, col, draw_message, draw_table, draw_title, fit, grow, record_rows};
 use super::text::{age, put, thousands};
-use crate::app::{App, TableArea};
+use crate::app::App;
 use crate::model::{Feed, FeedState, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -80,12 +80,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         height: area.height.saturating_sub(1 + calls_h),
         ..area
     };
-    app.set_table_area(TableArea {
-        x: table.x,
-        y: table.y + 1,
-        width: table.width,
-        height: table.height.saturating_sub(1),
-    });
+    record_rows(app, table);
     let feeds: Vec<Feed> = Feed::ALL
         .iter()
         .enumerate()

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::text::{put, put_right, thousands, width};
-use crate::app::{App, HitSpans, TableColumn, TableView};
+use crate::app::{App, HitSpans, TableArea, TableColumn, TableView};
 use crate::model::{Feed, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -121,10 +121,88 @@ pub fn account_name(app: &App, scope: Option<ScopeId>) -> String {
         .unwrap_or_default()
 }
 
+/// The label of `scope` (account and region), as detail views show it.
+pub fn scope_label(app: &App, scope: ScopeId) -> String {
+    app.estate
+        .scope(scope)
+        .map(|s| s.scope.label())
+        .unwrap_or_default()
+}
+
 /// The message of an empty table of `what` fed by `feed`.
 pub fn draw_empty(buf: &mut Buffer, body: Rect, app: &App, feed: Feed, what: &str, filtered: bool) {
     let (msg, style) = feed_summary(app, feed).empty_message(app, what, filtered);
     draw_message(buf, body, &msg, style);
+}
+
+/// The area of a table pane's table, below its title line; records where the rows are
+/// drawn so that clicks find them.
+pub fn table_below_title(app: &mut App, area: Rect) -> Rect {
+    let area = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    record_rows(app, area);
+    area
+}
+
+/// Records where the rows of a table drawn in `table` (under its header line) are, so
+/// that clicks find them.
+pub fn record_rows(app: &mut App, table: Rect) {
+    app.set_table_area(TableArea {
+        x: table.x,
+        y: table.y + 1,
+        width: table.width,
+        height: table.height.saturating_sub(1),
+    });
+}
+
+/// `draw_table` over the rows of `t` in view: `cell(row, col)` gives the text and style
+/// of column `col` of source row `row`. Returns the body area.
+pub fn draw_view<C: TableColumn>(
+    buf: &mut Buffer,
+    area: Rect,
+    draw: &TableDraw,
+    t: &TableView<C>,
+    mut cell: impl FnMut(usize, C) -> (String, Style),
+) -> Rect {
+    draw_table(buf, area, draw, |pos, c| {
+        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
+            return (String::new(), Style::default());
+        };
+        cell(row, C::ALL[c])
+    })
+}
+
+/// Ends a table pane whose table `draw` was drawn in `area`: the empty message of
+/// `what`, fed by `feed`, when `empty` (a table's `empty_state`) says no row is shown;
+/// then the header's click spans.
+pub fn finish_table(
+    buf: &mut Buffer,
+    app: &mut App,
+    area: Rect,
+    draw: &TableDraw,
+    empty: Option<bool>,
+    feed: Feed,
+    what: &str,
+) {
+    if let Some(filtered) = empty {
+        draw_empty(buf, body_of(area), app, feed, what, filtered);
+    }
+    app.set_header_hits(header_hits(area.x, area.y, &draw.widths));
+}
+
+/// The rows of a table drawn in `area`, below its header line.
+fn body_of(area: Rect) -> Rect {
+    if area.height == 0 || area.width == 0 {
+        return area;
+    }
+    Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    }
 }
 
 /// Draws the header line and the rows in view; `cell(pos, col)` gives a cell's text and
@@ -156,11 +234,7 @@ pub fn draw_table(
         put(buf, x, area.y, &title, usize::from(*w), header);
         x = x.saturating_add(w + 1);
     }
-    let body = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
+    let body = body_of(area);
     let base = Style::default().fg(theme.fg);
     let sel_style = Style::default()
         .fg(theme.selected_fg)

@@ -7,11 +7,13 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::associations::{popup, status_color};
+use super::fields::{fetch_line, field_line, gone_line};
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_empty, draw_table, draw_title, fit, grow,
+    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
+    scope_label, table_below_title,
 };
 use super::text::{age, clean, thousands, timestamp};
-use crate::app::{App, TableArea, TableColumn, TableSource, WinCol};
+use crate::app::{App, TableSource, WinCol};
 use crate::model::{DetailRequest, Feed, association_targets_label};
 
 const SPECS: [ColSpec; 10] = [
@@ -45,27 +47,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(v.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Windows]);
-    let area = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
-    app.set_table_area(TableArea {
-        x: area.x,
-        y: area.y + 1,
-        width: area.width,
-        height: area.height.saturating_sub(1),
-    });
+    let area = table_below_title(app, area);
     let widths = fit(area.width, &SPECS);
     let t = &app.windows.table;
     let draw = TableDraw::of(t, widths, &theme);
     let src = app.windows.rows(&app.estate);
     let now = app.now();
-    let body = draw_table(buf, area, &draw, |pos, c| {
-        let Some(row) = t.rows().get(pos).map(|r| *r as usize) else {
-            return (String::new(), Style::default());
-        };
-        let col = WinCol::ALL[c];
+    draw_view(buf, area, &draw, t, |row, col| {
         let w = src.item(row);
         let on = w.is_some_and(|w| w.enabled);
         match col {
@@ -95,18 +83,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
             _ => (src.cell(row, col).into_owned(), Style::default()),
         }
     });
-    if t.is_empty() {
-        let filtered = !t.filter_text().is_empty();
-        draw_empty(
-            buf,
-            body,
-            app,
-            Feed::Windows,
-            "maintenance windows",
-            filtered,
-        );
-    }
-    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
+    let empty = t.empty_state();
+    finish_table(
+        buf,
+        app,
+        area,
+        &draw,
+        empty,
+        Feed::Windows,
+        "maintenance windows",
+    );
     if app.windows.open.is_some() {
         draw_detail(buf, area, app);
     }
@@ -136,27 +122,11 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
     let now = app.now();
     let mut lines: Vec<Line> = Vec::new();
     let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{k:<14}"), key),
-            Span::styled(clean(&v).into_owned(), style),
-        ]));
+        lines.push(field_line(k, 14, &v, key, style));
     };
-    match (detail, app.estate.detail_error(&req)) {
-        (None, Some(e)) => lines.push(Line::styled(
-            format!("✗ details: {} (r retries)", clean(e)),
-            base.fg(theme.error),
-        )),
-        (None, None) => lines.push(Line::styled("fetching details…", base.fg(theme.muted))),
-        (Some(d), _) => lines.push(Line::styled(
-            format!("details fetched {} ago", age(now, Some(d.fetched))),
-            base.fg(theme.muted),
-        )),
-    }
+    lines.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
     let Some(w) = w else {
-        lines.push(Line::styled(
-            "This window is no longer reported by its scope.",
-            base.fg(theme.warn),
-        ));
+        lines.push(gone_line("window", base, theme));
         popup(
             buf,
             area,
@@ -168,11 +138,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         );
         return;
     };
-    let scope_label = app
-        .estate
-        .scope(open.scope)
-        .map(|s| s.scope.label())
-        .unwrap_or_default();
+    let scope_label = scope_label(app, open.scope);
     field(
         &mut lines,
         "State",

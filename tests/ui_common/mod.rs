@@ -8,8 +8,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::text::Span;
 
-use ssm_cockpit::app::{App, Msg};
-use ssm_cockpit::model::{Account, Scope};
+use ssm_cockpit::app::{App, AppOptions, Msg};
+use ssm_cockpit::model::{Account, FeedEvent, Scope, ScopeId};
 use ssm_cockpit::ui;
 
 /// The clock of every fixture.
@@ -26,6 +26,44 @@ pub fn scope(name: &str, id: &str, region: &str) -> Scope {
             name: name.into(),
         },
         region: region.into(),
+    }
+}
+
+/// An app at `t0()` with `context` in its header, writable unless `read_only`.
+pub fn app_at_t0(context: &str, read_only: bool) -> App {
+    let mut app = App::new(AppOptions {
+        context: context.into(),
+        read_only,
+        ..AppOptions::default()
+    });
+    app.set_now(Some(t0()));
+    app
+}
+
+/// The two scopes of most fixtures: acme-prod in eu-west-1 and acme-dev in us-east-1.
+pub fn two_scopes() -> Vec<Scope> {
+    vec![
+        scope("acme-prod", "123456789012", "eu-west-1"),
+        scope("acme-dev", "210987654321", "us-east-1"),
+    ]
+}
+
+/// Tells `app` the scopes it polls (without a note).
+pub fn discover(app: &mut App, scopes: Vec<Scope>) {
+    app.update(Msg::Feed(FeedEvent::ScopesDiscovered {
+        scopes,
+        note: None,
+    }));
+}
+
+/// Tells `app` that each of its first `scopes` scopes has no nodes, as read at `at`.
+pub fn no_nodes(app: &mut App, scopes: ScopeId, at: DateTime<Utc>) {
+    for scope in 0..scopes {
+        app.update(Msg::Feed(FeedEvent::NodesLoaded {
+            scope,
+            nodes: Vec::new(),
+            at,
+        }));
     }
 }
 

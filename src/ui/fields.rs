@@ -1,0 +1,87 @@
+//! What the detail popups share: their frame, a labelled field, the state of a details
+//! fetch and the note that a record is gone.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::text::{age, clean};
+use crate::app::App;
+use crate::model::DetailRequest;
+use crate::ui::theme::Theme;
+
+/// The frame of a popup: `title` on top, the key `hint` at the bottom right.
+pub fn popup_block(theme: &Theme, title: String, hint: &str) -> Block<'static> {
+    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(base.fg(theme.popup_border))
+        .title(Span::styled(
+            title,
+            base.fg(theme.accent).add_modifier(Modifier::BOLD),
+        ))
+        .title_bottom(Line::styled(hint.to_string(), base.fg(theme.muted)).right_aligned())
+        .style(base)
+}
+
+/// `lines` wrapped in a popup framed by `popup_block` over `rect`, scrolled by `scroll`.
+pub fn draw_popup(
+    buf: &mut Buffer,
+    rect: Rect,
+    theme: &Theme,
+    title: String,
+    hint: &str,
+    lines: Vec<Line>,
+    scroll: u16,
+) {
+    Clear.render(rect, buf);
+    Paragraph::new(lines)
+        .block(popup_block(theme, title, hint))
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(rect, buf);
+}
+
+/// `label` padded to `width` in `key`, then `value` (control characters made visible) in
+/// `style`.
+pub fn field_line(
+    label: &str,
+    width: usize,
+    value: &str,
+    key: Style,
+    style: Style,
+) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<width$}"), key),
+        Span::styled(clean(value).into_owned(), style),
+    ])
+}
+
+/// Whether the details asked for with `req` came (`fetched`, when), failed or are still
+/// on the way, in the popup colours.
+pub fn fetch_line(app: &App, req: &DetailRequest, fetched: Option<DateTime<Utc>>) -> Line<'static> {
+    let theme = app.theme();
+    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
+    match (fetched, app.estate.detail_error(req)) {
+        (None, Some(e)) => Line::styled(
+            format!("✗ details: {} (r retries)", clean(e)),
+            base.fg(theme.error),
+        ),
+        (None, None) => Line::styled("fetching details…", base.fg(theme.muted)),
+        (Some(at), _) => Line::styled(
+            format!("details fetched {} ago", age(app.now(), Some(at))),
+            base.fg(theme.muted),
+        ),
+    }
+}
+
+/// The note that the record `what` (a command, a window…) is no longer reported.
+pub fn gone_line(what: &str, base: Style, theme: &Theme) -> Line<'static> {
+    Line::styled(
+        format!("This {what} is no longer reported by its scope."),
+        base.fg(theme.warn),
+    )
+}

@@ -131,6 +131,10 @@ fn confirmation_shows_what_will_run() {
         r => panic!("{r:?}"),
     }
     assert!(app.actions.live.is_some());
+    // The marks went with the run, and so did the note about them.
+    assert!(app.actions.marked.is_empty());
+    let note = app.notice().map(|n| n.text.clone()).unwrap_or_default();
+    assert!(!note.contains("marked"), "{note}");
 }
 
 #[test]

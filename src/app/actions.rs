@@ -1608,7 +1608,11 @@ impl App {
         }));
         if watch {
             self.actions.live = Some(run);
-            self.actions.marked.clear();
+            if !self.actions.marked.is_empty() {
+                self.actions.marked.clear();
+                // The "N nodes marked" note no longer holds.
+                self.notice = None;
+            }
         } else {
             self.action_note(format!("sent: {summary}"), false);
         }

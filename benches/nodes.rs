@@ -12,7 +12,6 @@ use ratatui::backend::TestBackend;
 
 use ssm_cockpit::app::{App, AppOptions, Msg};
 use ssm_cockpit::model::{Account, FeedEvent, ManagedNode, PingStatus, PlatformType, Scope};
-use ssm_cockpit::ui;
 
 const NODES: usize = 100_000;
 const SCOPES: usize = 40;
@@ -253,7 +252,7 @@ fn main() {
             crossterm::event::KeyModifiers::NONE,
         )));
         let t = Instant::now();
-        let drawn = terminal.draw(|f| ui::render(f, &mut app));
+        let drawn = ssm_cockpit::tui::draw_frame(&mut terminal, &mut app);
         frames.push(t.elapsed());
         black_box(drawn.is_ok());
     }

@@ -154,7 +154,7 @@ async fn run() {
                 while let Ok(more) = rx.try_recv() {
                     app.update(Msg::Feed(more));
                 }
-                let _ = term.draw(|f| ssm_cockpit::ui::render(f, &mut app));
+                let _ = ssm_cockpit::tui::draw_frame(&mut term, &mut app);
                 frames.push(t.elapsed());
             }
             Ok(None) => break,
@@ -172,7 +172,7 @@ async fn run() {
                 KeyModifiers::NONE,
             )));
             let _ = app.take_effects();
-            let _ = term.draw(|f| ssm_cockpit::ui::render(f, &mut app));
+            let _ = ssm_cockpit::tui::draw_frame(&mut term, &mut app);
             key_latencies.push(next_key.elapsed());
             next_key += Duration::from_millis(50);
         }

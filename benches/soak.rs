@@ -184,7 +184,7 @@ async fn run(length: Duration) {
         };
         let _ = app.take_effects();
         if dirty {
-            let _ = term.draw(|f| ssm_cockpit::ui::render(f, &mut app));
+            let _ = ssm_cockpit::tui::draw_frame(&mut term, &mut app);
             draws += 1;
         }
         if picture_at.is_none() && app.estate.complete(FeedSet::all()) {

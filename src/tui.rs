@@ -225,7 +225,7 @@ pub async fn run_with_actions(
     let mut feed_open = true;
     let mut trim = MemoryTrim::default();
 
-    terminal.draw(|f| crate::ui::render(f, &mut app))?;
+    draw_frame(&mut terminal, &mut app)?;
     runner.execute(app.take_effects());
     loop {
         let dirty = tokio::select! {
@@ -298,7 +298,7 @@ pub async fn run_with_actions(
             break;
         }
         if dirty {
-            terminal.draw(|f| crate::ui::render(f, &mut app))?;
+            draw_frame(&mut terminal, &mut app)?;
             // Drawing may resize the shells.
             runner.execute(app.take_effects());
         }
@@ -323,6 +323,22 @@ pub async fn run_with_actions(
     });
     // A change call in flight gets its result line written before the process ends.
     let _ = tokio::join!(sessions_closed, runner.actions.settle(ACTION_QUIT_GRACE));
+    Ok(())
+}
+
+/// Draws a frame and hands what it learned to the app; when that changed the page sizes
+/// or click areas (a resize, another pane shown), draws once more with them.
+pub fn draw_frame<B: ratatui::backend::Backend>(
+    terminal: &mut ratatui::Terminal<B>,
+    app: &mut App,
+) -> Result<(), B::Error> {
+    for _ in 0..2 {
+        let mut drawn = crate::app::Drawn::default();
+        terminal.draw(|f| drawn = crate::ui::render(f, app))?;
+        if !app.update(Msg::Drawn(drawn)) {
+            break;
+        }
+    }
     Ok(())
 }
 

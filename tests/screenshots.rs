@@ -31,7 +31,6 @@ use ssm_cockpit::poll::{PollHandle, PollOptions, poll_control, run_estate};
 use ssm_cockpit::session::client;
 use ssm_cockpit::session::{SessionCommand, SessionEvent, SessionHandle, SessionId};
 use ssm_cockpit::sim::{self, SimConfig};
-use ssm_cockpit::ui;
 
 const CELL_W: f32 = 8.4;
 const CELL_H: f32 = 17.0;
@@ -388,7 +387,7 @@ impl Drop for Demo {
 
 fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| ui::render(f, app)).expect("draw");
+    ssm_cockpit::tui::draw_frame(&mut t, app).expect("draw");
     t.backend().buffer().clone()
 }
 

@@ -9,7 +9,6 @@ mod ui_common;
 
 use ssm_cockpit::app::{App, AppOptions, Msg};
 use ssm_cockpit::model::{FeedEvent, ManagedNode, PingStatus, PlatformType};
-use ssm_cockpit::ui;
 use ui_common::{draw, key, scope, t0, typed};
 
 struct N<'a> {
@@ -279,7 +278,7 @@ fn ping_cells_are_coloured() {
     let mut app = app();
     let theme = *app.theme();
     let mut terminal = Terminal::new(TestBackend::new(200, 14)).expect("test backend");
-    terminal.draw(|f| ui::render(f, &mut app)).expect("draw");
+    ssm_cockpit::tui::draw_frame(&mut terminal, &mut app).expect("draw");
     let buf = terminal.backend().buffer();
     let find = |needle: &str| {
         (0..buf.area.height).find_map(|y| {

@@ -97,6 +97,8 @@ pub enum Msg {
     /// The slow clock: ages and the header clock move.
     Tick,
     Feed(FeedEvent),
+    /// What the last frame learned while drawn (see [`Drawn`]).
+    Drawn(Drawn),
     /// An event of a running session.
     Session(SessionId, SessionEvent),
     /// Text pasted into the cockpit's terminal (bracketed paste).
@@ -193,6 +195,34 @@ pub struct TableArea {
     pub height: u16,
 }
 
+/// What a frame learned while it was drawn: where the table rows and the clickable
+/// spans are. `ui::render` returns it and [`App::update`] applies it (`Msg::Drawn`), so
+/// drawing never changes the app.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drawn {
+    /// The body of the table of the pane shown (its rows), for clicks and page sizes.
+    pub table: Option<TableArea>,
+    /// The header columns of that table: (x, width, column position).
+    pub header: Option<HitSpans>,
+    /// The pane bar labels: (x, width, index into `Pane::ALL`).
+    pub pane_bar: HitSpans,
+    /// Where a session tab's screen goes (recorded even while a pane shows).
+    pub session_pane: Option<TableArea>,
+}
+
+impl Drawn {
+    /// Records the body of the table drawn (its header spans are recorded after it).
+    pub fn set_table(&mut self, area: TableArea) {
+        self.table = Some(area);
+        self.header = None;
+    }
+
+    /// Records the header columns of the table drawn.
+    pub fn set_header(&mut self, hits: HitSpans) {
+        self.header = Some(hits);
+    }
+}
+
 pub struct App {
     pub estate: Estate,
     pub nodes: NodesView,
@@ -207,6 +237,10 @@ pub struct App {
     quit: bool,
     fixed_now: Option<DateTime<Utc>>,
     table_area: TableArea,
+    /// The pane whose table `table_area` is.
+    table_pane: Option<Pane>,
+    /// What the last frame learned while drawn, and the pane it showed.
+    drawn: Option<(Pane, Drawn)>,
     /// The rebindable keys (`[keys]`).
     keys: KeyMap,
     /// Pane bar labels; the index is into `Pane::ALL`.
@@ -258,6 +292,8 @@ impl App {
             quit: false,
             fixed_now: None,
             table_area: TableArea::default(),
+            table_pane: None,
+            drawn: None,
             keys: KeyMap::default(),
             pane_bar_hits: HitSpans::default(),
             header_hits: None,
@@ -284,11 +320,22 @@ impl App {
         }
     }
 
-    /// Applies a message; true when the screen needs a redraw.
+    /// Applies a message; true when the screen needs a redraw. The indexes and the
+    /// selection are brought up to date here, never while drawing.
     pub fn update(&mut self, msg: Msg) -> bool {
-        if self.wallboard.is_some() {
-            return self.wallboard_update(msg);
-        }
+        let redraw = if let Msg::Drawn(d) = msg {
+            self.on_drawn(d)
+        } else if self.wallboard.is_some() {
+            self.wallboard_update(msg)
+        } else {
+            self.apply(msg)
+        };
+        self.sync();
+        self.apply_page();
+        redraw
+    }
+
+    fn apply(&mut self, msg: Msg) -> bool {
         match msg {
             Msg::Key(key) => {
                 self.nodes.sync(&self.estate);
@@ -316,7 +363,30 @@ impl App {
                 let put = self.catalog_put_result(&event);
                 self.on_action_event(event) || put
             }
+            Msg::Drawn(d) => self.on_drawn(d),
         }
+    }
+
+    /// Applies what the last frame learned; true when it differs from the frame before,
+    /// so that the frame is drawn again with the new page sizes.
+    fn on_drawn(&mut self, d: Drawn) -> bool {
+        if self.drawn.as_ref() == Some(&(self.pane, d.clone())) {
+            return false;
+        }
+        if let Some(area) = d.session_pane {
+            self.set_session_pane(area);
+        }
+        self.pane_bar_hits = d.pane_bar.clone();
+        if let Some(area) = d.table {
+            self.table_area = area;
+            self.table_pane = Some(self.pane);
+            self.header_hits = None;
+        }
+        if let Some(hits) = d.header.clone() {
+            self.header_hits = Some((self.pane, hits));
+        }
+        self.drawn = Some((self.pane, d));
+        true
     }
 
     pub fn should_quit(&self) -> bool {
@@ -374,17 +444,19 @@ impl App {
             .find(|n| n.instance_id == *instance_id)
     }
 
-    /// Brings the table indexes up to date; called by the renderer.
-    pub fn sync(&mut self) {
+    /// Brings the table indexes up to date.
+    fn sync(&mut self) {
         self.nodes.sync(&self.estate);
         self.sync_panes();
     }
 
-    /// Records where the table body is drawn.
-    pub fn set_table_area(&mut self, area: TableArea) {
-        self.table_area = area;
-        self.header_hits = None;
-        let rows = usize::from(area.height);
+    /// Sizes the page of the pane shown to the table rows last drawn, and keeps its
+    /// selection in view.
+    fn apply_page(&mut self) {
+        if self.table_pane != Some(self.pane) {
+            return;
+        }
+        let rows = usize::from(self.table_area.height);
         match self.pane {
             Pane::Nodes => self.nodes.set_page(rows),
             Pane::OpsCenter => self.ops.table.set_page(rows),
@@ -412,16 +484,6 @@ impl App {
 
     pub fn keys(&self) -> &KeyMap {
         &self.keys
-    }
-
-    /// Records the pane bar labels: (x, width, index into `Pane::ALL`) on line `y`.
-    pub fn set_pane_bar_hits(&mut self, hits: HitSpans) {
-        self.pane_bar_hits = hits;
-    }
-
-    /// Records the header columns of the table shown: (x, width, column position).
-    pub fn set_header_hits(&mut self, hits: HitSpans) {
-        self.header_hits = Some((self.pane, hits));
     }
 
     fn on_feed(&mut self, event: FeedEvent) -> bool {

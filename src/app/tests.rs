@@ -1132,10 +1132,13 @@ fn left_click(app: &mut App, column: u16, row: u16) -> bool {
 #[test]
 fn click_on_pane_bar_switches_pane() {
     let mut app = app();
-    app.set_pane_bar_hits(HitSpans {
-        y: 1,
-        spans: vec![(0, 9, 0), (10, 12, 1), (23, 5, 2)],
-    });
+    app.update(Msg::Drawn(Drawn {
+        pane_bar: HitSpans {
+            y: 1,
+            spans: vec![(0, 9, 0), (10, 12, 1), (23, 5, 2)],
+        },
+        ..Drawn::default()
+    }));
     assert!(left_click(&mut app, 12, 1));
     assert_eq!(app.pane(), Pane::Explorer);
     assert!(!left_click(&mut app, 9, 1), "the gap is not a label");
@@ -1148,20 +1151,23 @@ fn click_on_pane_bar_switches_pane() {
 #[test]
 fn click_on_header_sorts_and_again_reverses() {
     let mut app = app();
-    app.set_table_area(TableArea {
-        x: 0,
-        y: 5,
-        width: 80,
-        height: 10,
-    });
     let name = Column::ALL
         .iter()
         .position(|c| *c == Column::Name)
         .unwrap_or(0);
-    app.set_header_hits(HitSpans {
-        y: 4,
-        spans: vec![(0, 10, 0), (11, 8, name)],
-    });
+    app.update(Msg::Drawn(Drawn {
+        table: Some(TableArea {
+            x: 0,
+            y: 5,
+            width: 80,
+            height: 10,
+        }),
+        header: Some(HitSpans {
+            y: 4,
+            spans: vec![(0, 10, 0), (11, 8, name)],
+        }),
+        ..Drawn::default()
+    }));
     assert!(left_click(&mut app, 12, 4));
     assert_eq!(app.nodes.sort(), (Column::Name, false));
     assert!(left_click(&mut app, 18, 4));
@@ -1182,7 +1188,7 @@ fn drawing_records_pane_bar_and_header_clicks() {
     let mut app = app();
     let Ok(mut term) = Terminal::new(TestBackend::new(120, 20));
     let mut draw = |app: &mut App| {
-        let _ = term.draw(|f| crate::ui::render(f, app));
+        let _ = crate::tui::draw_frame(&mut term, app);
     };
     draw(&mut app);
     // Line 2 of the screen: " 1 Nodes  2 Explorer  3 OpsCenter …".
@@ -1242,12 +1248,15 @@ fn rebound_keys_drive_the_tables() {
     assert_eq!(app.overlay(), &Overlay::None);
     // Same map in the other table panes.
     app.show_pane(Pane::Scopes);
-    app.set_table_area(TableArea {
-        x: 0,
-        y: 3,
-        width: 80,
-        height: 10,
-    });
+    app.update(Msg::Drawn(Drawn {
+        table: Some(TableArea {
+            x: 0,
+            y: 3,
+            width: 80,
+            height: 10,
+        }),
+        ..Drawn::default()
+    }));
     assert!(key(&mut app, KeyCode::Char('z')));
     assert_eq!(app.scopes_view.selected, 1);
 }

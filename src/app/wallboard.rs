@@ -130,7 +130,9 @@ impl App {
             Msg::Tick => self.wallboard_tick(now),
             Msg::Resize(..) => true,
             Msg::Feed(event) => self.on_feed(event),
-            Msg::Mouse(_) | Msg::Paste(_) | Msg::Session(..) | Msg::Action(_) => false,
+            Msg::Mouse(_) | Msg::Paste(_) | Msg::Session(..) | Msg::Action(_) | Msg::Drawn(_) => {
+                false
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use super::table::{
     scope_label, table_below_title,
 };
 use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{App, AssocCol, TableSource, failing_nodes};
+use crate::app::{App, AssocCol, Drawn, TableSource, failing_nodes};
 use crate::model::{DetailRequest, Feed, association_targets_label, schedule_label};
 use crate::ui::theme::Theme;
 
@@ -39,7 +39,7 @@ const SPECS: [ColSpec; 10] = [
     grow(8, 40),  // targets
 ];
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 2 {
         return;
     }
@@ -61,7 +61,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(v.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Associations]);
-    let area = table_below_title(app, area);
+    let area = table_below_title(out, area);
     let widths = fit(area.width, &SPECS);
     let t = &app.associations.table;
     let draw = TableDraw::of(t, widths, &theme);
@@ -99,11 +99,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
     finish_table(
         buf,
         app,
+        out,
         area,
         &draw,
         empty,
-        Feed::Associations,
-        "associations",
+        (Feed::Associations, "associations"),
     );
     if app.associations.open.is_some() {
         draw_detail(buf, area, app);

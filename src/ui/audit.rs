@@ -8,7 +8,7 @@ use super::table::{
     ColSpec, TableDraw, col, draw_message, draw_view, fit, grow, table_below_title,
 };
 use super::text::{clean, put, put_right, thousands};
-use crate::app::{App, AuditCol, NO_RESULT, TableSource};
+use crate::app::{App, AuditCol, Drawn, NO_RESULT, TableSource};
 use crate::ui::theme::Theme;
 
 /// Colour of a call's result.
@@ -34,7 +34,7 @@ const SPECS: [ColSpec; 9] = [
     col(8, 36),   // id
 ];
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 2 {
         return;
     }
@@ -81,7 +81,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         base.fg(theme.accent)
             .add_modifier(ratatui::style::Modifier::BOLD),
     );
-    let area = table_below_title(app, area);
+    let area = table_below_title(out, area);
     let widths = fit(area.width, &SPECS);
     let audit = &app.history.audit;
     let t = &audit.table;
@@ -111,5 +111,5 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         };
         draw_message(buf, body, &clean(&msg), Style::default().fg(fg));
     }
-    app.set_header_hits(super::table::header_hits(area.x, area.y, &draw.widths));
+    out.set_header(super::table::header_hits(area.x, area.y, &draw.widths));
 }

@@ -12,7 +12,7 @@ use super::table::{
     finish_table, fit, grow,
 };
 use super::text::{age, centered, put, thousands};
-use crate::app::{App, Overlay, ResCol, SummaryRow, TableArea, TableSource};
+use crate::app::{App, Drawn, Overlay, ResCol, SummaryRow, TableArea, TableSource};
 use crate::model::{ComplianceSeverity, DetailRequest, Feed};
 use crate::ui::theme::Theme;
 
@@ -88,7 +88,7 @@ const SPECS: [ColSpec; 8] = [
     col(5, 8),   // checked
 ];
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height == 0 {
         return;
     }
@@ -160,15 +160,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         height: area.bottom().saturating_sub(y + u16::from(sum_h > 0)),
         ..area
     };
-    draw_resources(buf, table_area, app);
+    draw_resources(buf, table_area, app, out);
 }
 
-fn draw_resources(buf: &mut Buffer, area: Rect, app: &mut App) {
+fn draw_resources(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 2 {
         return;
     }
     let theme = *app.theme();
-    app.set_table_area(TableArea {
+    out.set_table(TableArea {
         x: area.x,
         y: area.y + 1,
         width: area.width,
@@ -199,7 +199,7 @@ fn draw_resources(buf: &mut Buffer, area: Rect, app: &mut App) {
     });
     let what = "non-compliant resources";
     let empty = t.empty_state();
-    finish_table(buf, app, area, &draw, empty, Feed::Compliance, what);
+    finish_table(buf, app, out, area, &draw, empty, (Feed::Compliance, what));
 }
 
 /// The compliance items of one resource, in a popup.

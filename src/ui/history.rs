@@ -12,7 +12,7 @@ use super::table::{
     scope_label, table_below_title,
 };
 use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{ActCol, App, AutoCol, CmdCol, Record, TableSource, audit_time};
+use crate::app::{ActCol, App, AutoCol, CmdCol, Drawn, Record, TableSource, audit_time};
 use crate::model::{ActivationState, Feed, HistoryTarget};
 use crate::ui::theme::Theme;
 
@@ -51,7 +51,7 @@ const CMD_SPECS: [ColSpec; 9] = [
     col(9, 14),   // region
 ];
 
-pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 2 {
         return;
     }
@@ -71,7 +71,7 @@ pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(h.commands.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Commands]);
-    let area = table_below_title(app, area);
+    let area = table_below_title(out, area);
     let widths = fit(area.width, &CMD_SPECS);
     let t = &app.history.commands.table;
     let draw = TableDraw::of(t, widths, &theme);
@@ -102,7 +102,15 @@ pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &mut App) {
         }
     });
     let empty = t.empty_state();
-    finish_table(buf, app, area, &draw, empty, Feed::Commands, "commands");
+    finish_table(
+        buf,
+        app,
+        out,
+        area,
+        &draw,
+        empty,
+        (Feed::Commands, "commands"),
+    );
 }
 
 const AUTO_SPECS: [ColSpec; 9] = [
@@ -117,7 +125,7 @@ const AUTO_SPECS: [ColSpec; 9] = [
     col(9, 14),   // region
 ];
 
-pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 2 {
         return;
     }
@@ -137,7 +145,7 @@ pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(h.automations.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Automations]);
-    let area = table_below_title(app, area);
+    let area = table_below_title(out, area);
     let widths = fit(area.width, &AUTO_SPECS);
     let t = &app.history.automations.table;
     let draw = TableDraw::of(t, widths, &theme);
@@ -166,11 +174,11 @@ pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &mut App) {
     finish_table(
         buf,
         app,
+        out,
         area,
         &draw,
         empty,
-        Feed::Automations,
-        "automation executions",
+        (Feed::Automations, "automation executions"),
     );
 }
 
@@ -187,7 +195,7 @@ const ACT_SPECS: [ColSpec; 10] = [
     col(9, 14),   // region
 ];
 
-pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 2 {
         return;
     }
@@ -226,7 +234,7 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &mut App) {
         if advanced == 1 { "scope" } else { "scopes" }
     );
     draw_title(buf, area, app, &title, &[Feed::Activations]);
-    let area = table_below_title(app, area);
+    let area = table_below_title(out, area);
     let widths = fit(area.width, &ACT_SPECS);
     let t = &app.history.activations.table;
     let draw = TableDraw::of(t, widths, &theme);
@@ -275,11 +283,11 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &mut App) {
     finish_table(
         buf,
         app,
+        out,
         area,
         &draw,
         empty,
-        Feed::Activations,
-        "activations",
+        (Feed::Activations, "activations"),
     );
 }
 

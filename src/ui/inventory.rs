@@ -10,20 +10,20 @@ use super::table::{
     grow, record_rows, scope_label,
 };
 use super::text::{put, thousands};
-use crate::app::{App, InventoryMode, TableSource};
+use crate::app::{App, Drawn, InventoryMode, TableSource};
 use crate::model::{DetailRequest, Feed};
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 3 {
         return;
     }
     match app.inventory.mode {
-        InventoryMode::Node => draw_node(buf, area, app),
-        InventoryMode::Query => draw_query(buf, area, app),
+        InventoryMode::Node => draw_node(buf, area, app, out),
+        InventoryMode::Query => draw_query(buf, area, app, out),
     }
 }
 
-fn draw_node(buf: &mut Buffer, area: Rect, app: &mut App) {
+fn draw_node(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
     let Some((scope, id)) = app.inventory.node.clone() else {
         draw_title(buf, area, app, "Inventory", &[Feed::Inventory]);
@@ -95,7 +95,7 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &mut App) {
         width: body.width.saturating_sub(list_w + 1),
         ..body
     };
-    record_rows(app, table);
+    record_rows(out, table);
     let req = DetailRequest::NodeInventory {
         scope,
         instance_id: id.clone(),
@@ -171,10 +171,10 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &mut App) {
         };
         draw_message(buf, body, msg, muted);
     }
-    app.set_header_hits(super::table::header_hits(table.x, table.y, &draw.widths));
+    out.set_header(super::table::header_hits(table.x, table.y, &draw.widths));
 }
 
-fn draw_query(buf: &mut Buffer, area: Rect, app: &mut App) {
+fn draw_query(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
     let q = &app.inventory.query;
     let nodes: usize = q.versions.iter().map(|v| v.nodes).sum();
@@ -261,7 +261,7 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &mut App) {
         width: body.width.saturating_sub(chart_w + 1),
         ..body
     };
-    record_rows(app, table);
+    record_rows(out, table);
     let q = &app.inventory.query;
     let t = &q.table;
     let widths = fit(
@@ -297,5 +297,5 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &mut App) {
         };
         draw_message(buf, body, &msg, muted);
     }
-    app.set_header_hits(super::table::header_hits(table.x, table.y, &draw.widths));
+    out.set_header(super::table::header_hits(table.x, table.y, &draw.widths));
 }

@@ -29,16 +29,23 @@ pub mod wallboard;
 mod windows;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 pub use nodes::layout_columns;
 
-use crate::app::{App, Overlay, Pane, TableArea};
+use crate::app::{App, Drawn, Overlay, Pane, TableArea};
 
-/// Draws the whole screen. Takes `&mut App` to record the table's height and scroll.
-pub fn render(frame: &mut Frame, app: &mut App) {
-    app.sync();
+/// Draws the whole screen from `app`, which it never changes. What drawing learns (where
+/// the table rows and the clickable spans are) is returned, for `Msg::Drawn`.
+pub fn render(frame: &mut Frame, app: &App) -> Drawn {
+    let mut out = Drawn::default();
+    draw_screen(frame, app, &mut out);
+    out
+}
+
+fn draw_screen(frame: &mut Frame, app: &App, out: &mut Drawn) {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
         return;
@@ -60,7 +67,7 @@ pub fn render(frame: &mut Frame, app: &mut App) {
         _ => area,
     };
     if app.wallboard().is_some() {
-        wallboard::draw(frame.buffer_mut(), area, app);
+        wallboard::draw(frame.buffer_mut(), area, app, out);
         return;
     }
 
@@ -72,7 +79,7 @@ pub fn render(frame: &mut Frame, app: &mut App) {
         height: area.height.saturating_sub(3),
         ..area
     };
-    app.set_session_pane(TableArea {
+    out.session_pane = Some(TableArea {
         x: pane.x,
         y: pane.y,
         width: pane.width,
@@ -135,31 +142,11 @@ pub fn render(frame: &mut Frame, app: &mut App) {
     };
 
     header::draw(frame.buffer_mut(), header, app);
-    let hits = pane_bar::draw(frame.buffer_mut(), bar, app);
-    app.set_pane_bar_hits(hits);
+    out.pane_bar = pane_bar::draw(frame.buffer_mut(), bar, app);
     if tab_h > 0 {
         sessions::draw_tab_bar(frame.buffer_mut(), tab_bar, app);
     }
-    let buf = frame.buffer_mut();
-    match app.pane() {
-        Pane::Nodes => nodes::draw(buf, body, app),
-        Pane::Explorer => explorer::draw(buf, body, app),
-        Pane::OpsCenter => ops::draw(buf, body, app),
-        Pane::Compliance => compliance::draw(buf, body, app),
-        Pane::Inventory => inventory::draw(buf, body, app),
-        Pane::Scopes => scopes::draw(buf, body, app),
-        Pane::Commands => history::draw_commands(buf, body, app),
-        Pane::Automations => history::draw_automations(buf, body, app),
-        Pane::Audit => audit::draw(buf, body, app),
-        Pane::Activations => history::draw_activations(buf, body, app),
-        Pane::Associations => associations::draw(buf, body, app),
-        Pane::Windows => windows::draw(buf, body, app),
-        Pane::Timeline => timeline::draw(buf, body, app),
-        Pane::Parameters => parameters::draw_parameters(buf, body, app),
-        Pane::Baselines => parameters::draw_baselines(buf, body, app),
-        Pane::Documents => parameters::draw_documents(buf, body, app, false),
-        Pane::Packages => parameters::draw_documents(buf, body, app, true),
-    }
+    draw_pane(frame.buffer_mut(), body, app, out);
     if filter_h > 0 {
         let cursor = if app.command_line().is_some() {
             filter_bar::draw_command(frame.buffer_mut(), filter, app)
@@ -173,6 +160,29 @@ pub fn render(frame: &mut Frame, app: &mut App) {
     status::draw(frame.buffer_mut(), status, app);
     draw_overlay(frame, area, app);
     actions::draw(frame.buffer_mut(), area, app);
+}
+
+/// The body of the pane shown: the one place that knows each pane's draw function.
+pub(crate) fn draw_pane(buf: &mut Buffer, body: Rect, app: &App, out: &mut Drawn) {
+    match app.pane() {
+        Pane::Nodes => nodes::draw(buf, body, app, out),
+        Pane::Explorer => explorer::draw(buf, body, app),
+        Pane::OpsCenter => ops::draw(buf, body, app, out),
+        Pane::Compliance => compliance::draw(buf, body, app, out),
+        Pane::Inventory => inventory::draw(buf, body, app, out),
+        Pane::Scopes => scopes::draw(buf, body, app, out),
+        Pane::Commands => history::draw_commands(buf, body, app, out),
+        Pane::Automations => history::draw_automations(buf, body, app, out),
+        Pane::Audit => audit::draw(buf, body, app, out),
+        Pane::Activations => history::draw_activations(buf, body, app, out),
+        Pane::Associations => associations::draw(buf, body, app, out),
+        Pane::Windows => windows::draw(buf, body, app, out),
+        Pane::Timeline => timeline::draw(buf, body, app, out),
+        Pane::Parameters => parameters::draw_parameters(buf, body, app, out),
+        Pane::Baselines => parameters::draw_baselines(buf, body, app, out),
+        Pane::Documents => parameters::draw_documents(buf, body, app, out, false),
+        Pane::Packages => parameters::draw_documents(buf, body, app, out, true),
+    }
 }
 
 fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::text::{age, put, thousands};
-use crate::app::{App, Column, HitSpans, TableArea};
+use crate::app::{App, Column, Drawn, HitSpans, TableArea};
 use crate::model::{ManagedNode, PingStatus, ScopeHealth};
 use crate::ui::theme::Theme;
 
@@ -92,7 +92,7 @@ pub fn layout_columns(avail: u16, account: u16, region: u16) -> Vec<(Column, u16
     cols
 }
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height == 0 || area.width == 0 {
         return;
     }
@@ -102,7 +102,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         height: area.height - 1,
         ..area
     };
-    app.set_table_area(TableArea {
+    out.set_table(TableArea {
         x: body.x,
         y: body.y,
         width: body.width,
@@ -142,7 +142,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         put(buf, x, area.y, &title, usize::from(*w), header_style);
         x = x.saturating_add(w + 1);
     }
-    app.set_header_hits(hits);
+    out.set_header(hits);
 
     if app.nodes.is_empty() {
         draw_empty(buf, body, app, &theme);

@@ -11,7 +11,7 @@ use super::table::{
     scope_label, table_below_title,
 };
 use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{App, OpsCol, Overlay, TableSource, severity_label};
+use crate::app::{App, Drawn, OpsCol, Overlay, TableSource, severity_label};
 use crate::model::{DetailRequest, Feed, OpsItem};
 use crate::ui::theme::Theme;
 
@@ -45,7 +45,7 @@ const SPECS: [ColSpec; 8] = [
     col(3, 5),    // age
 ];
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 2 {
         return;
     }
@@ -65,7 +65,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(app.ops.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::OpsItems]);
-    let area = table_below_title(app, area);
+    let area = table_below_title(out, area);
     let widths = fit(area.width, &SPECS);
     let t = &app.ops.table;
     let draw = TableDraw::of(t, widths, &theme);
@@ -95,7 +95,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         }
     });
     let empty = t.empty_state();
-    finish_table(buf, app, area, &draw, empty, Feed::OpsItems, "OpsItems");
+    finish_table(
+        buf,
+        app,
+        out,
+        area,
+        &draw,
+        empty,
+        (Feed::OpsItems, "OpsItems"),
+    );
 }
 
 /// One OpsItem in full: fields, description, operational data, resources (the nodes

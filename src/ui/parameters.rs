@@ -10,7 +10,7 @@ use super::table::{
     table_below_title,
 };
 use super::text::{age, thousands};
-use crate::app::{App, BaseCol, DocCol, ParamCol, TableSource};
+use crate::app::{App, BaseCol, DocCol, Drawn, ParamCol, TableSource};
 use crate::model::Feed;
 
 const PARAM_SPECS: [ColSpec; 8] = [
@@ -24,7 +24,7 @@ const PARAM_SPECS: [ColSpec; 8] = [
     col(9, 14),   // region
 ];
 
-pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 2 {
         return;
     }
@@ -49,7 +49,7 @@ pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(c.parameters.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Parameters]);
-    let area = table_below_title(app, area);
+    let area = table_below_title(out, area);
     let widths = fit(area.width, &PARAM_SPECS);
     let t = &app.catalog.parameters.table;
     let draw = TableDraw::of(t, widths, &theme);
@@ -87,7 +87,15 @@ pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &mut App) {
         }
     });
     let empty = t.empty_state();
-    finish_table(buf, app, area, &draw, empty, Feed::Parameters, "parameters");
+    finish_table(
+        buf,
+        app,
+        out,
+        area,
+        &draw,
+        empty,
+        (Feed::Parameters, "parameters"),
+    );
 }
 
 const BASE_SPECS: [ColSpec; 11] = [
@@ -104,7 +112,7 @@ const BASE_SPECS: [ColSpec; 11] = [
     col(9, 14),   // region
 ];
 
-pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 2 {
         return;
     }
@@ -133,7 +141,7 @@ pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(c.baselines.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Baselines, Feed::Patch]);
-    let area = table_below_title(app, area);
+    let area = table_below_title(out, area);
     let widths = fit(area.width, &BASE_SPECS);
     let t = &app.catalog.baselines.table;
     let draw = TableDraw::of(t, widths, &theme);
@@ -167,11 +175,11 @@ pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &mut App) {
     finish_table(
         buf,
         app,
+        out,
         area,
         &draw,
         empty,
-        Feed::Baselines,
-        "patch baselines",
+        (Feed::Baselines, "patch baselines"),
     );
 }
 
@@ -187,7 +195,7 @@ const DOC_SPECS: [ColSpec; 8] = [
 ];
 
 /// The documents pane, or with `packages` the Distributor packages pane.
-pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &mut App, packages: bool) {
+pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn, packages: bool) {
     if area.height < 2 {
         return;
     }
@@ -226,7 +234,7 @@ pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &mut App, packages: boo
         thousands(list.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Documents]);
-    let area = table_below_title(app, area);
+    let area = table_below_title(out, area);
     let widths = fit(area.width, &DOC_SPECS);
     let c = &app.catalog;
     let t = if packages {
@@ -254,5 +262,5 @@ pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &mut App, packages: boo
     });
     let what = if packages { "packages" } else { "documents" };
     let empty = t.empty_state();
-    finish_table(buf, app, area, &draw, empty, Feed::Documents, what);
+    finish_table(buf, app, out, area, &draw, empty, (Feed::Documents, what));
 }

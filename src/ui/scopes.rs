@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 
 use super::table::{TableDraw, col, draw_message, draw_table, draw_title, fit, grow, record_rows};
 use super::text::{age, put, thousands};
-use crate::app::App;
+use crate::app::{App, Drawn};
 use crate::model::{Feed, FeedState, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -43,7 +43,7 @@ fn feed_cell(f: &FeedState, now: chrono::DateTime<chrono::Utc>, theme: &Theme) -
     }
 }
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 3 {
         return;
     }
@@ -80,7 +80,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         height: area.height.saturating_sub(1 + calls_h),
         ..area
     };
-    record_rows(app, table);
+    record_rows(out, table);
     let feeds: Vec<Feed> = Feed::ALL
         .iter()
         .enumerate()

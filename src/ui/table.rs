@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::text::{put, put_right, thousands, width};
-use crate::app::{App, HitSpans, TableArea, TableColumn, TableView};
+use crate::app::{App, Drawn, HitSpans, TableArea, TableColumn, TableView};
 use crate::model::{Feed, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -137,20 +137,20 @@ pub fn draw_empty(buf: &mut Buffer, body: Rect, app: &App, feed: Feed, what: &st
 
 /// The area of a table pane's table, below its title line; records where the rows are
 /// drawn so that clicks find them.
-pub fn table_below_title(app: &mut App, area: Rect) -> Rect {
+pub fn table_below_title(out: &mut Drawn, area: Rect) -> Rect {
     let area = Rect {
         y: area.y + 1,
         height: area.height - 1,
         ..area
     };
-    record_rows(app, area);
+    record_rows(out, area);
     area
 }
 
 /// Records where the rows of a table drawn in `table` (under its header line) are, so
 /// that clicks find them.
-pub fn record_rows(app: &mut App, table: Rect) {
-    app.set_table_area(TableArea {
+pub fn record_rows(out: &mut Drawn, table: Rect) {
+    out.set_table(TableArea {
         x: table.x,
         y: table.y + 1,
         width: table.width,
@@ -180,17 +180,17 @@ pub fn draw_view<C: TableColumn>(
 /// then the header's click spans.
 pub fn finish_table(
     buf: &mut Buffer,
-    app: &mut App,
+    app: &App,
+    out: &mut Drawn,
     area: Rect,
     draw: &TableDraw,
     empty: Option<bool>,
-    feed: Feed,
-    what: &str,
+    (feed, what): (Feed, &str),
 ) {
     if let Some(filtered) = empty {
         draw_empty(buf, body_of(area), app, feed, what, filtered);
     }
-    app.set_header_hits(header_hits(area.x, area.y, &draw.widths));
+    out.set_header(header_hits(area.x, area.y, &draw.widths));
 }
 
 /// The rows of a table drawn in `area`, below its header line.

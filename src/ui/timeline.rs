@@ -9,7 +9,7 @@ use ratatui::style::{Modifier, Style};
 
 use super::table::{draw_message, draw_title};
 use super::text::{clean, put, thousands};
-use crate::app::{App, TIMELINE_DAYS, TableArea, TimelineGroup, TimelineRow, timeline_rows};
+use crate::app::{App, Drawn, TIMELINE_DAYS, TableArea, TimelineGroup, TimelineRow, timeline_rows};
 use crate::model::Feed;
 
 /// What one character cell of a row shows.
@@ -62,7 +62,7 @@ fn cells(row: &TimelineRow, now: DateTime<Utc>, width: usize) -> Vec<Cell> {
         .collect()
 }
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 4 {
         return;
     }
@@ -130,7 +130,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         width: area.width,
         height: area.height.saturating_sub(5),
     };
-    app.set_table_area(TableArea {
+    out.set_table(TableArea {
         x: body.x,
         y: body.y,
         width: body.width,

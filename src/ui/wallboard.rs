@@ -8,8 +8,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Widget};
 
 use super::text::{age, put, put_right, thousands, width};
-use super::{compliance, explorer, inventory, nodes, ops, scopes};
-use crate::app::{App, Pane, StaleFeed, wallboard_clock};
+use crate::app::{App, Drawn, StaleFeed, wallboard_clock};
 use crate::model::{Estate, PingStatus, ScopeHealth};
 use crate::ui::theme::Theme;
 
@@ -78,7 +77,7 @@ impl Headline {
     }
 }
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
     let now = app.now();
     let stale = app.stale_feeds();
@@ -100,25 +99,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
     if body.height == 0 {
         return;
     }
-    match app.pane() {
-        Pane::Nodes => nodes::draw(buf, body, app),
-        Pane::Explorer => explorer::draw(buf, body, app),
-        Pane::OpsCenter => ops::draw(buf, body, app),
-        Pane::Compliance => compliance::draw(buf, body, app),
-        Pane::Inventory => inventory::draw(buf, body, app),
-        Pane::Scopes => scopes::draw(buf, body, app),
-        Pane::Commands => super::history::draw_commands(buf, body, app),
-        Pane::Automations => super::history::draw_automations(buf, body, app),
-        Pane::Audit => super::audit::draw(buf, body, app),
-        Pane::Activations => super::history::draw_activations(buf, body, app),
-        Pane::Associations => super::associations::draw(buf, body, app),
-        Pane::Windows => super::windows::draw(buf, body, app),
-        Pane::Timeline => super::timeline::draw(buf, body, app),
-        Pane::Parameters => super::parameters::draw_parameters(buf, body, app),
-        Pane::Baselines => super::parameters::draw_baselines(buf, body, app),
-        Pane::Documents => super::parameters::draw_documents(buf, body, app, false),
-        Pane::Packages => super::parameters::draw_documents(buf, body, app, true),
-    }
+    super::draw_pane(buf, body, app, out);
 }
 
 fn draw_top(buf: &mut Buffer, area: Rect, app: &App, now: chrono::DateTime<chrono::Utc>) {

@@ -13,7 +13,7 @@ use super::table::{
     scope_label, table_below_title,
 };
 use super::text::{age, clean, thousands, timestamp};
-use crate::app::{App, TableSource, WinCol};
+use crate::app::{App, Drawn, TableSource, WinCol};
 use crate::model::{DetailRequest, Feed, association_targets_label};
 
 const SPECS: [ColSpec; 10] = [
@@ -29,7 +29,7 @@ const SPECS: [ColSpec; 10] = [
     col(8, 20),   // id
 ];
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 2 {
         return;
     }
@@ -47,7 +47,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
         thousands(v.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Windows]);
-    let area = table_below_title(app, area);
+    let area = table_below_title(out, area);
     let widths = fit(area.width, &SPECS);
     let t = &app.windows.table;
     let draw = TableDraw::of(t, widths, &theme);
@@ -87,11 +87,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &mut App) {
     finish_table(
         buf,
         app,
+        out,
         area,
         &draw,
         empty,
-        Feed::Windows,
-        "maintenance windows",
+        (Feed::Windows, "maintenance windows"),
     );
     if app.windows.open.is_some() {
         draw_detail(buf, area, app);

@@ -10,7 +10,6 @@ use ratatui::text::Span;
 
 use ssm_cockpit::app::{App, AppOptions, Msg};
 use ssm_cockpit::model::{Account, FeedEvent, Scope, ScopeId};
-use ssm_cockpit::ui;
 
 /// The clock of every fixture.
 pub fn t0() -> DateTime<Utc> {
@@ -70,9 +69,7 @@ pub fn no_nodes(app: &mut App, scopes: ScopeId, at: DateTime<Utc>) {
 /// Renders `app` once on a `w`×`h` test terminal.
 pub fn draw_terminal(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    terminal
-        .draw(|f| ui::render(f, app))
-        .expect("draw never fails on a test backend");
+    ssm_cockpit::tui::draw_frame(&mut terminal, app).expect("draw never fails on a test backend");
     terminal
 }
 

@@ -464,7 +464,7 @@ async fn write_readme_screenshots() {
     d.show(Pane::OpsCenter).await;
     d.shot("opscenter", 160, 40);
     let (scope, id) = {
-        let item = d.app.ops.selected(&d.app.estate).expect("an OpsItem");
+        let item = d.app.panes.ops.selected(&d.app.estate).expect("an OpsItem");
         (item.scope, item.id.clone())
     };
     d.update(special(KeyCode::Enter));
@@ -490,14 +490,14 @@ async fn write_readme_screenshots() {
         .expect("application inventory");
     // The polled types of the node. Not open_inventory_of: its GetInventory (no
     // ResultAttributes) answers AWS:InstanceInformation only, and replaces them.
-    d.app.inventory.mode = InventoryMode::Node;
-    d.app.inventory.node = Some((scope, node));
-    d.app.inventory.type_name = Some("AWS:Application".into());
+    d.app.panes.inventory.mode = InventoryMode::Node;
+    d.app.panes.inventory.node = Some((scope, node));
+    d.app.panes.inventory.type_name = Some("AWS:Application".into());
     d.app.show_pane(Pane::Inventory);
     d.shot("inventory", 160, 40);
     d.app.run_command("app openssl");
     d.wait("the :app openssl query", |d| {
-        d.app.inventory.query.answered(&d.app.estate)
+        d.app.panes.inventory.query.answered(&d.app.estate)
     })
     .await;
     d.shot("inventory-query", 160, 40);

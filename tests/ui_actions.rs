@@ -278,7 +278,7 @@ fn automation_live_view() {
         ActionRequest::StartAutomation(s) => {
             assert_eq!(s.document, "AWS-RestartEC2Instance");
             let selected = app
-                .nodes
+                .panes.nodes
                 .selected_node(&app.estate)
                 .unwrap()
                 .instance_id

@@ -462,7 +462,8 @@ fn opsitem_detail_and_jump_to_node_and_back() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.pane(), Pane::Nodes);
     assert_eq!(
-        app.nodes
+        app.panes
+            .nodes
             .selected_node(&app.estate)
             .map(|n| n.instance_id.as_str()),
         Some("i-0a1b2c3d4e5f60002")
@@ -640,7 +641,7 @@ fn scopes_pane_and_scope_filter() {
     // The scope grammar narrows every pane.
     command(&mut app, "ops @acme-dev");
     assert_eq!(app.pane(), Pane::OpsCenter);
-    assert_eq!(app.ops.table.len(), 1);
+    assert_eq!(app.panes.ops.table.len(), 1);
     command(&mut app, "nodes region:eu-west-1");
     assert_eq!(app.visible_row_count(), 4);
     command(&mut app, "*");

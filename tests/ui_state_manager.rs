@@ -359,7 +359,8 @@ fn association_detail_drills_down_and_jumps_to_a_failing_node() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.pane(), Pane::Nodes);
     assert_eq!(
-        app.nodes
+        app.panes
+            .nodes
             .selected_node(&app.estate)
             .map(|n| n.instance_id.clone()),
         Some("i-0a1b2c3d4e5f60003".into())

@@ -628,7 +628,7 @@ impl App {
                 None => by_scope.push((scope, vec![id])),
             };
         if filtered {
-            for r in self.nodes.rows() {
+            for r in self.panes.nodes.rows() {
                 if let Some(n) = self.estate.node(r.scope, r.idx) {
                     add(n.scope, n.instance_id.clone());
                 }
@@ -637,7 +637,7 @@ impl App {
             for (s, id) in &self.actions.marked {
                 add(*s, id.clone());
             }
-        } else if let Some(n) = self.nodes.selected_node(&self.estate) {
+        } else if let Some(n) = self.panes.nodes.selected_node(&self.estate) {
             add(n.scope, n.instance_id.clone());
         }
         by_scope
@@ -1116,7 +1116,7 @@ impl App {
             }
             (super::Overlay::None, Pane::Nodes, KeyCode::Char(' ')) => Some(self.toggle_mark()),
             (super::Overlay::None, Pane::Nodes, KeyCode::Char('a')) => {
-                let Some(node) = self.nodes.selected_node(&self.estate) else {
+                let Some(node) = self.panes.nodes.selected_node(&self.estate) else {
                     return Some(false);
                 };
                 let (s, id) = (node.scope, node.instance_id.clone());
@@ -1134,7 +1134,7 @@ impl App {
     }
 
     fn toggle_mark(&mut self) -> bool {
-        let Some(node) = self.nodes.selected_node(&self.estate) else {
+        let Some(node) = self.panes.nodes.selected_node(&self.estate) else {
             return false;
         };
         let k = (node.scope, node.instance_id.clone());
@@ -1142,7 +1142,7 @@ impl App {
             self.actions.marked.insert(k);
         }
         let n = self.actions.marked.len();
-        self.nodes.move_by(&self.estate, 1);
+        self.panes.nodes.move_by(&self.estate, 1);
         self.action_note(
             if n == 0 {
                 "no node marked".to_string()
@@ -1162,7 +1162,7 @@ impl App {
                 .scope_ops_items(*scope)
                 .iter()
                 .find(|i| i.id == *id)?,
-            _ => self.ops.selected(&self.estate)?,
+            _ => self.panes.ops.selected(&self.estate)?,
         };
         Some((self.scope_of(item.scope)?, item.clone()))
     }
@@ -1288,6 +1288,7 @@ impl App {
             "runbook" => {
                 let doc = rest.first().copied().unwrap_or("AWS-RestartEC2Instance");
                 let node = self
+                    .panes
                     .nodes
                     .selected_node(&self.estate)
                     .map(|n| (n.scope, n.instance_id.clone()));

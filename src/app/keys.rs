@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::keymap::Action;
 use super::sessions::is_leader;
-use super::{App, Focus, Overlay, Pane};
+use super::{App, Focus, Overlay};
 
 /// Every key, for the help overlay: (keys, what they do).
 pub const KEY_HELP: &[(&str, &str)] = &[
@@ -27,33 +27,9 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("q / Ctrl-c", "quit"),
 ];
 
-/// Keys of single panes.
-pub const PANE_KEY_HELP: &[(&str, &str)] = &[
-    ("i", "nodes: inventory of the node"),
-    ("n", "ops, compliance: go to node"),
-    ("Enter", "OpsItem / compliance items"),
-    ("n p / Enter", "OpsItem: pick node, go to it"),
-    ("← → / [ ]", "inventory: other type"),
-    ("a / m", "inventory: app query / view"),
-    ("Enter", "scopes: only that scope"),
-    ("Enter", "commands, automations, audit,"),
-    ("", "activations: the record in full"),
-    ("n", "commands: go to its first node"),
-    ("r", "audit: read the log again"),
-    ("Enter", "associations: executions and"),
-    ("", "failing nodes; j/k Enter: go to node"),
-    ("a", "associations: apply now"),
-    ("Enter", "windows: targets, tasks, runs"),
-    ("t", "windows: the 7-day timeline"),
-    ("w", "timeline: per window / per scope"),
-    ("c", "timeline: freezes / every calendar"),
-    ("Enter", "timeline: that line's windows"),
-    ("← → / h l", "parameters: path up / down"),
-    ("Enter · v", "parameter: history · reveal value"),
-    ("Enter · n p", "baseline: rules, nodes' patches"),
-    ("Enter", "documents, packages: content"),
-    ("r", "fetch the detail again"),
-];
+/// The line of the help overlay's Panes section after every pane's own lines: the
+/// detail popups' key.
+pub const DETAIL_KEY_HELP: (&str, &str) = ("r", "fetch the detail again");
 
 /// Nodes-pane keys that open sessions; absent in read-only mode.
 pub const SESSION_KEY_HELP: &[(&str, &str)] = &[
@@ -88,6 +64,13 @@ pub const FILTER_HELP: &[(&str, &str)] = &[
 ];
 
 impl App {
+    /// The Panes section of the help overlay: every pane's lines, then the popups'.
+    pub fn pane_help(&self) -> Vec<(&'static str, &'static str)> {
+        let mut lines = super::panes::pane_help(&self.panes);
+        lines.push(DETAIL_KEY_HELP);
+        lines
+    }
+
     pub(super) fn on_key(&mut self, key: KeyEvent) -> bool {
         if key.kind == KeyEventKind::Release {
             return false;
@@ -127,12 +110,7 @@ impl App {
                 if let Some(done) = self.global_key(&key) {
                     return done || had_notice;
                 }
-                let done = if self.pane == Pane::Nodes {
-                    self.table_key(key)
-                } else {
-                    self.pane_key(key)
-                };
-                done || had_notice
+                self.pane_key(key) || had_notice
             }
         }
     }
@@ -179,65 +157,6 @@ impl App {
             KeyCode::PageUp => self.scroll_detail(-10),
             KeyCode::Char('g') | KeyCode::Home => self.scroll_detail(i32::from(i16::MIN)),
             KeyCode::Char('?') => self.overlay = Overlay::Help,
-            _ => return false,
-        }
-        true
-    }
-
-    fn table_key(&mut self, key: KeyEvent) -> bool {
-        let page = self.nodes.page() as isize;
-        let estate = &self.estate;
-        let nodes = &mut self.nodes;
-        if let Some(action) = self.keys.action(&key) {
-            match action {
-                Action::Quit => self.request_quit(),
-                Action::HalfPageDown => nodes.move_by(estate, (page / 2).max(1)),
-                Action::HalfPageUp => nodes.move_by(estate, -(page / 2).max(1)),
-                Action::PageDown => nodes.move_by(estate, page),
-                Action::PageUp => nodes.move_by(estate, -page),
-                Action::Down => nodes.move_by(estate, 1),
-                Action::Up => nodes.move_by(estate, -1),
-                Action::Top => nodes.select(estate, 0),
-                Action::Bottom => nodes.select(estate, usize::MAX),
-                Action::SortNext => {
-                    let (col, _) = nodes.sort();
-                    nodes.set_sort(estate, col.next(), false);
-                }
-                Action::SortPrev => {
-                    let (col, _) = nodes.sort();
-                    nodes.set_sort(estate, col.prev(), false);
-                }
-                Action::SortReverse => {
-                    let (col, desc) = nodes.sort();
-                    nodes.set_sort(estate, col, !desc);
-                }
-                Action::Filter => {
-                    self.filter_editing = true;
-                    self.filter_cursor = self.nodes.filter_text().len();
-                }
-                Action::Details => self.open_detail(),
-                Action::Help => self.overlay = Overlay::Help,
-                // Taken by `global_key`.
-                Action::Command => return false,
-            }
-            return true;
-        }
-        match key.code {
-            KeyCode::Esc if !self.nodes.filter_text().is_empty() => self.set_filter(""),
-            KeyCode::Char('c') if !self.options.read_only => return self.open_shell_on_selection(),
-            KeyCode::Char('p') if !self.options.read_only => return self.open_forward_prompt(),
-            KeyCode::Char('i') => {
-                let Some((scope, id)) = self
-                    .nodes
-                    .selected_node(&self.estate)
-                    .map(|n| (n.scope, n.instance_id.clone()))
-                else {
-                    return false;
-                };
-                self.open_inventory_of(scope, &id);
-                self.pane = Pane::Inventory;
-                return self.show_pane(Pane::Inventory);
-            }
             _ => return false,
         }
         true

@@ -1,5 +1,19 @@
 //! App state and update (The Elm Architecture): messages in, state changes, a redraw flag out.
 
+/// The [`Cx`] of `$app` at `$now`: the shared state a pane reads, borrowed field by
+/// field so that a pane of `$app.panes` can be borrowed mutably beside it.
+macro_rules! cx {
+    ($app:ident, $now:expr) => {
+        $crate::app::Cx {
+            estate: &$app.estate,
+            mask: &$app.mask,
+            keys: &$app.keys,
+            read_only: $app.options.read_only,
+            now: $now,
+        }
+    };
+}
+
 mod actions;
 mod actions_docs;
 mod actions_quit;
@@ -7,16 +21,13 @@ mod associations;
 mod audit;
 mod baselines;
 mod columns;
-mod compliance;
+mod command;
 mod documents;
 mod filter;
 mod history;
-mod inventory;
 mod keymap;
 mod keys;
 mod navigate;
-mod nodes;
-mod ops;
 mod packages;
 mod panes;
 mod parameters;
@@ -44,7 +55,7 @@ pub use associations::{
 pub use audit::{AuditCall, AuditCol, AuditRows, AuditView, NO_RESULT, audit_time, short_caller};
 pub use baselines::{BaseCol, BaselineRows};
 pub use columns::Column;
-pub use compliance::{ComplianceView, ResCol, ResourceRows, SummaryRow, compliance_summary};
+pub use command::{COMMAND_HELP, Command, ScopeFilter, parse_command};
 pub use documents::{
     DocCol, DocumentRows, document_ref, owner_kind, package_platforms, readable_content,
 };
@@ -53,20 +64,21 @@ pub use history::{
     ActCol, ActivationRows, AutoCol, AutomationRows, CmdCol, CommandRows, FeedList, HistoryPanes,
     Record, command_progress, is_history_pane,
 };
-pub use inventory::{
-    AppCol, AppQueryView, EntryRows as InventoryEntries, InvCol, InventoryMode, InventoryView,
-    VersionCount, node_types as inventory_types, version_below,
-};
 pub use keymap::{
     Action, KeyMap, KeySpec, KeysConfig, MUTATING_KEYS, MutatingKey, is_mutating_entry,
     shown_entries,
 };
-pub use keys::{FILTER_HELP, KEY_HELP, PANE_KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
+pub use keys::{DETAIL_KEY_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 pub use navigate::{Back, Request};
-pub use nodes::{NodesView, RowRef};
-pub use ops::{OpsCol, OpsRows, OpsView, node_id as node_id_of, severity_label};
 pub use packages::PatchOperation;
-pub use panes::{COMMAND_HELP, Command, PANE_ALIASES, Pane, ScopeFilter, parse_command};
+pub use panes::compliance::{ComplianceView, ResCol, ResourceRows, SummaryRow, compliance_summary};
+pub use panes::inventory::{
+    AppCol, AppQueryView, EntryRows as InventoryEntries, InvCol, InventoryMode, InventoryView,
+    VersionCount, node_types as inventory_types, version_below,
+};
+pub use panes::nodes::{NodesView, RowRef};
+pub use panes::ops::{OpsCol, OpsRows, OpsView, node_id as node_id_of, severity_label};
+pub use panes::{Cmd, Component, Cx, KeyHint, PANE_ALIASES, Pane, PaneKind, Panes};
 pub use parameters::{
     CatalogDetail, CatalogItem, CatalogList, CatalogPanes, ParamCol, ParameterRows, is_catalog_pane,
 };
@@ -83,6 +95,28 @@ pub use wallboard::{StaleFeed, WallboardOptions, wallboard_clock};
 pub use windows::{WinCol, WindowOpen, WindowRows, WindowsView};
 
 use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
+
+/// The panes whose keys and rows still live in a family module of the App.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    History,
+    StateManager,
+    Catalog,
+}
+
+impl Family {
+    fn of(p: Pane) -> Option<Family> {
+        if is_history_pane(p) {
+            Some(Family::History)
+        } else if is_state_manager_pane(p) {
+            Some(Family::StateManager)
+        } else if is_catalog_pane(p) {
+            Some(Family::Catalog)
+        } else {
+            None
+        }
+    }
+}
 use crate::session::{SessionEvent, SessionId};
 use crate::ui::theme::Theme;
 
@@ -225,7 +259,8 @@ impl Drawn {
 
 pub struct App {
     pub estate: Estate,
-    pub nodes: NodesView,
+    /// Every pane's component; `pane` is the one shown.
+    pub panes: Panes,
     pub options: AppOptions,
     overlay: Overlay,
     /// First line of the help overlay shown (it scrolls when the terminal is short).
@@ -256,9 +291,6 @@ pub struct App {
     scope_filter: ScopeFilter,
     /// Per scope: shown under `scope_filter`.
     mask: Vec<bool>,
-    pub ops: OpsView,
-    pub compliance: ComplianceView,
-    pub inventory: InventoryView,
     /// The action flows: forms, confirmation, refusals, live views of runs.
     pub actions: ActionsView,
     /// The history, audit and activations panes.
@@ -269,10 +301,6 @@ pub struct App {
     pub associations: AssociationsView,
     pub windows: WindowsView,
     pub timeline: TimelineView,
-    /// Scroll of the explorer pane.
-    pub explorer_scroll: u16,
-    /// Selection of the scopes pane.
-    pub scopes_view: Viewport,
     /// The feeds last asked for.
     wanted: FeedSet,
     /// Wallboard mode (see [`App::set_wallboard`]).
@@ -283,7 +311,7 @@ impl App {
     pub fn new(opts: AppOptions) -> App {
         App {
             estate: Estate::new(),
-            nodes: NodesView::default(),
+            panes: Panes::default(),
             options: opts,
             overlay: Overlay::None,
             help_scroll: 0,
@@ -304,17 +332,12 @@ impl App {
             notice: None,
             scope_filter: ScopeFilter::default(),
             mask: Vec::new(),
-            ops: OpsView::default(),
-            compliance: ComplianceView::default(),
-            inventory: InventoryView::default(),
             actions: ActionsView::default(),
             history: HistoryPanes::default(),
             catalog: CatalogPanes::default(),
             associations: AssociationsView::default(),
             windows: WindowsView::default(),
             timeline: TimelineView::default(),
-            explorer_scroll: 0,
-            scopes_view: Viewport::default(),
             wanted: Pane::Nodes.feeds(),
             wallboard: None,
         }
@@ -338,13 +361,13 @@ impl App {
     fn apply(&mut self, msg: Msg) -> bool {
         match msg {
             Msg::Key(key) => {
-                self.nodes.sync(&self.estate);
+                self.panes.nodes.sync(&self.estate);
                 self.on_key(key)
             }
             // The action dialogs and live view take the keyboard only.
             Msg::Mouse(_) if self.actions.captures_keys() => false,
             Msg::Mouse(mouse) => {
-                self.nodes.sync(&self.estate);
+                self.panes.nodes.sync(&self.estate);
                 self.on_mouse(mouse)
             }
             Msg::Resize(..) => true,
@@ -395,14 +418,14 @@ impl App {
 
     /// Same as typing `text` in the filter bar.
     pub fn set_filter(&mut self, text: &str) {
-        self.nodes.sync(&self.estate);
-        self.nodes.set_filter(&self.estate, text);
+        self.panes.nodes.sync(&self.estate);
+        self.panes.nodes.set_filter(&self.estate, text);
         self.filter_cursor = text.len();
     }
 
     /// Rows after the filter, in the nodes pane.
     pub fn visible_row_count(&self) -> usize {
-        self.nodes.len()
+        self.panes.nodes.len()
     }
 
     /// Freezes the clock (ages, header) at `now`; `None` follows the wall clock.
@@ -446,7 +469,7 @@ impl App {
 
     /// Brings the table indexes up to date.
     fn sync(&mut self) {
-        self.nodes.sync(&self.estate);
+        self.panes.nodes.sync(&self.estate);
         self.sync_panes();
     }
 
@@ -456,25 +479,7 @@ impl App {
         if self.table_pane != Some(self.pane) {
             return;
         }
-        let rows = usize::from(self.table_area.height);
-        match self.pane {
-            Pane::Nodes => self.nodes.set_page(rows),
-            Pane::OpsCenter => self.ops.table.set_page(rows),
-            Pane::Compliance => self.compliance.table.set_page(rows),
-            Pane::Inventory => self.inventory.set_page(rows),
-            Pane::Scopes => {
-                let n = self.estate.scopes().len();
-                self.scopes_view.set_page(rows, n);
-            }
-            Pane::Explorer => {}
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                self.history_set_page(rows)
-            }
-            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_set_page(rows),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                self.catalog_set_page(rows)
-            }
-        }
+        self.pane_set_page(usize::from(self.table_area.height));
     }
 
     /// Rebinds the keys of `[keys]`.
@@ -511,15 +516,15 @@ impl App {
             self.apply_scope_filter();
         }
         if stale || discovered {
-            self.nodes.rebuild_all(&self.estate);
+            self.panes.nodes.rebuild_all(&self.estate);
         } else if let (true, Some(scope)) = (changed, changed_scope) {
-            self.nodes.rebuild_scope(&self.estate, scope);
+            self.panes.nodes.rebuild_scope(&self.estate, scope);
         }
         changed
     }
 
     fn nodes_stale(&self) -> bool {
-        self.nodes.indexed_generation() != Some(self.estate.generation())
+        self.panes.nodes.indexed_generation() != Some(self.estate.generation())
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) -> bool {
@@ -581,16 +586,6 @@ impl App {
         if let Overlay::Detail { scroll, .. } | Overlay::OpsItem { scroll, .. } = &mut self.overlay
         {
             *scroll = u16::try_from((i32::from(*scroll) + delta).max(0)).unwrap_or(u16::MAX);
-        }
-    }
-
-    fn open_detail(&mut self) {
-        if let Some(node) = self.nodes.selected_node(&self.estate) {
-            self.overlay = Overlay::Detail {
-                scope: node.scope,
-                instance_id: node.instance_id.clone(),
-                scroll: 0,
-            };
         }
     }
 }

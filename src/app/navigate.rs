@@ -4,14 +4,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::columns::Column;
-use super::compliance::{ResCol, ResourceRows};
-use super::inventory::{AppCol, EntryRows, InventoryMode};
+use super::command::{Command, ScopeFilter, parse_command};
 use super::keymap::Action;
-use super::ops::{OpsCol, OpsRows, node_id, node_ids};
-use super::panes::{Command, Pane, ScopeFilter, parse_command};
-use super::table::{TableColumn, TableSource, TableView, Viewport};
-use super::{App, CommandLine, Effect, Focus, Notice, Overlay};
+use super::panes::Pane;
+use super::panes::inventory::InventoryMode;
+use super::panes::ops::{node_id, node_ids};
+use super::panes::{Cmd, ListMut};
+use super::table::{TableSource, TableView, Viewport};
+use super::{App, CommandLine, Effect, Family, Focus, Notice, Overlay};
 use crate::model::{DetailRequest, FeedEvent, FeedSet, ScopeId};
 
 /// An on-demand request of a detail.
@@ -176,11 +176,12 @@ impl App {
 
     /// The inventory pane follows the node selected in the nodes pane.
     fn adopt_inventory_node(&mut self) {
-        let Some(node) = self.nodes.selected_node(&self.estate) else {
+        let Some(node) = self.panes.nodes.selected_node(&self.estate) else {
             return;
         };
         let key = (node.scope, node.instance_id.clone());
-        if self.inventory.mode == InventoryMode::Node && self.inventory.node.as_ref() != Some(&key)
+        if self.panes.inventory.mode == InventoryMode::Node
+            && self.panes.inventory.node.as_ref() != Some(&key)
         {
             self.open_inventory_of(key.0, &key.1);
         }
@@ -188,25 +189,18 @@ impl App {
 
     /// Shows the inventory of one node and asks for all of it.
     pub fn open_inventory_of(&mut self, scope: ScopeId, instance_id: &str) {
-        self.inventory.mode = InventoryMode::Node;
-        self.inventory.node = Some((scope, instance_id.to_string()));
-        self.inventory.type_name = None;
-        self.inventory.table.select(0);
-        self.request(DetailRequest::NodeInventory {
-            scope,
-            instance_id: instance_id.to_string(),
-            type_name: None,
-        });
+        let request = self.panes.inventory.open_node(scope, instance_id);
+        self.request(request);
     }
 
     /// Runs a fleet-wide application query.
     pub fn query_applications(&mut self, name: &str, below: Option<String>) {
-        let q = &mut self.inventory.query;
+        let q = &mut self.panes.inventory.query;
         let same = q.name.eq_ignore_ascii_case(name);
         q.name = name.to_string();
         q.below = below;
         q.invalidate();
-        self.inventory.mode = InventoryMode::Query;
+        self.panes.inventory.mode = InventoryMode::Query;
         if !same || !q.answered(&self.estate) {
             self.request(DetailRequest::Applications {
                 name: name.to_string(),
@@ -228,10 +222,10 @@ impl App {
         } else {
             self.mask.clone()
         };
-        self.nodes.sync(&self.estate);
-        self.nodes.set_scope_mask(&self.estate, mask);
+        self.panes.nodes.sync(&self.estate);
+        self.panes.nodes.set_scope_mask(&self.estate, mask);
         let n = self.mask.iter().filter(|m| **m).count();
-        self.scopes_view.keep_visible(n);
+        self.panes.scopes.view.keep_visible(n);
         self.sync_panes();
     }
 
@@ -240,34 +234,22 @@ impl App {
         if self.mask.len() != self.estate.scopes().len() {
             self.mask = self.scope_filter.mask(&self.estate);
         }
-        match self.pane {
-            Pane::OpsCenter => self.ops.sync(&self.estate, &self.mask),
-            Pane::Compliance => self.compliance.sync(&self.estate, &self.mask),
-            Pane::Inventory => {
-                self.inventory.sync(&self.estate);
-                self.inventory.query.sync(&self.estate, &self.mask);
+        match Family::of(self.pane) {
+            Some(Family::History) => self.history_sync(),
+            Some(Family::StateManager) => self.sm_sync(),
+            Some(Family::Catalog) => self.catalog_sync(),
+            None => {
+                let now = self.now();
+                let cx = cx!(self, now);
+                self.panes.get_mut(self.pane).sync(&cx);
             }
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                self.history_sync()
-            }
-            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_sync(),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                self.catalog_sync()
-            }
-            _ => {}
         }
     }
 
-    /// Answers to on-demand requests: the views that show them re-read.
+    /// Answers to on-demand requests: the panes that show them re-read.
     pub(super) fn on_detail(&mut self, event: &FeedEvent) {
-        match event {
-            FeedEvent::NodeInventoryLoaded { .. } => self.inventory.invalidate(),
-            FeedEvent::ApplicationsLoaded { .. } => self.inventory.query.invalidate(),
-            FeedEvent::DetailFailed { .. } => {
-                self.inventory.invalidate();
-                self.inventory.query.invalidate();
-            }
-            _ => {}
+        for p in Pane::ALL {
+            self.panes.get_mut(p).on_feed(event);
         }
     }
 
@@ -276,15 +258,23 @@ impl App {
         let back = Back {
             pane: self.pane,
             overlay: self.overlay.clone(),
-            nodes_filter: self.nodes.filter_text().to_string(),
+            nodes_filter: self.panes.nodes.filter_text().to_string(),
         };
-        self.nodes.sync(&self.estate);
-        let mut found = self.nodes.select_node(&self.estate, scope, instance_id);
-        if !found && !self.nodes.filter_text().is_empty() {
-            self.nodes.set_filter(&self.estate, "");
-            found = self.nodes.select_node(&self.estate, scope, instance_id);
+        self.panes.nodes.sync(&self.estate);
+        let mut found = self
+            .panes
+            .nodes
+            .select_node(&self.estate, scope, instance_id);
+        if !found && !self.panes.nodes.filter_text().is_empty() {
+            self.panes.nodes.set_filter(&self.estate, "");
+            found = self
+                .panes
+                .nodes
+                .select_node(&self.estate, scope, instance_id);
             if !found {
-                self.nodes.set_filter(&self.estate, &back.nodes_filter);
+                self.panes
+                    .nodes
+                    .set_filter(&self.estate, &back.nodes_filter);
             }
         }
         if !found {
@@ -309,8 +299,10 @@ impl App {
         let Some(back) = self.back.pop() else {
             return false;
         };
-        if self.nodes.filter_text() != back.nodes_filter {
-            self.nodes.set_filter(&self.estate, &back.nodes_filter);
+        if self.panes.nodes.filter_text() != back.nodes_filter {
+            self.panes
+                .nodes
+                .set_filter(&self.estate, &back.nodes_filter);
             self.filter_cursor = back.nodes_filter.len();
         }
         self.pane = back.pane;
@@ -321,278 +313,131 @@ impl App {
 
     /// The filter text of the pane shown (empty for panes without one).
     pub fn pane_filter_text(&self) -> &str {
-        match self.pane {
-            Pane::Nodes => self.nodes.filter_text(),
-            Pane::OpsCenter => self.ops.table.filter_text(),
-            Pane::Compliance => self.compliance.table.filter_text(),
-            Pane::Inventory => match self.inventory.mode {
-                InventoryMode::Node => self.inventory.table.filter_text(),
-                InventoryMode::Query => self.inventory.query.table.filter_text(),
-            },
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                self.history_filter_text()
+        match Family::of(self.pane) {
+            Some(Family::History) => self.history_filter_text(),
+            Some(Family::StateManager) => self.sm_filter_text(),
+            Some(Family::Catalog) => self.catalog_filter_text(),
+            None => {
+                let now = self.now();
+                let cx = cx!(self, now);
+                self.panes
+                    .get(self.pane)
+                    .list(&cx)
+                    .map_or("", |l| l.filter_text())
             }
-            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_filter_text(),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                self.catalog_filter_text()
-            }
-            Pane::Explorer | Pane::Scopes => "",
         }
     }
 
     /// The filter error of the pane shown.
     pub fn pane_filter_error(&self) -> Option<String> {
-        let e = match self.pane {
-            Pane::Nodes => self.nodes.filter_error(),
-            Pane::OpsCenter => self.ops.table.filter_error(),
-            Pane::Compliance => self.compliance.table.filter_error(),
-            Pane::Inventory => match self.inventory.mode {
-                InventoryMode::Node => self.inventory.table.filter_error(),
-                InventoryMode::Query => self.inventory.query.table.filter_error(),
-            },
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                self.history_filter_error()
+        let e = match Family::of(self.pane) {
+            Some(Family::History) => self.history_filter_error(),
+            Some(Family::StateManager) => self.sm_filter_error(),
+            Some(Family::Catalog) => self.catalog_filter_error(),
+            None => {
+                let now = self.now();
+                let cx = cx!(self, now);
+                self.panes
+                    .get(self.pane)
+                    .list(&cx)
+                    .and_then(|l| l.filter_error())
             }
-            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_filter_error(),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                self.catalog_filter_error()
-            }
-            Pane::Explorer | Pane::Scopes => None,
         };
         e.map(ToString::to_string)
     }
 
     /// Rows shown by the table of the pane shown.
     pub fn pane_row_count(&self) -> usize {
-        match self.pane {
-            Pane::Nodes => self.nodes.len(),
-            Pane::OpsCenter => self.ops.table.len(),
-            Pane::Compliance => self.compliance.table.len(),
-            Pane::Inventory => match self.inventory.mode {
-                InventoryMode::Node => self.inventory.table.len(),
-                InventoryMode::Query => self.inventory.query.table.len(),
-            },
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                self.history_row_count()
+        match Family::of(self.pane) {
+            Some(Family::History) => self.history_row_count(),
+            Some(Family::StateManager) => self.sm_row_count(),
+            Some(Family::Catalog) => self.catalog_row_count(),
+            None => {
+                let now = self.now();
+                let cx = cx!(self, now);
+                self.panes.get(self.pane).list(&cx).map_or(0, |l| l.len())
             }
-            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_row_count(),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                self.catalog_row_count()
-            }
-            Pane::Explorer | Pane::Scopes => 0,
         }
     }
 
     /// Panes with a filter bar.
     pub fn pane_has_filter(&self) -> bool {
-        !matches!(self.pane, Pane::Explorer | Pane::Scopes | Pane::Timeline)
+        self.pane != Pane::Timeline && self.panes.get(self.pane).has_filter()
+    }
+
+    /// `f` on the rows of the pane shown, bound to their source; `None` when it has none.
+    fn with_list<T>(&mut self, f: impl FnOnce(&mut dyn ListMut) -> T) -> Option<T> {
+        let now = self.now();
+        let cx = cx!(self, now);
+        let mut list = self.panes.get_mut(self.pane).list_mut(&cx)?;
+        Some(f(&mut *list))
     }
 
     /// Sets the filter of the pane shown.
     pub(super) fn set_pane_filter(&mut self, text: &str) {
-        let estate = &self.estate;
-        match self.pane {
-            Pane::Nodes => self.nodes.set_filter(estate, text),
-            Pane::OpsCenter => {
-                let src = OpsRows {
-                    estate,
-                    refs: &self.ops.refs,
-                };
-                self.ops.table.set_filter(&src, text);
+        match Family::of(self.pane) {
+            Some(Family::History) => self.history_set_filter(text),
+            Some(Family::StateManager) => self.sm_set_filter(text),
+            Some(Family::Catalog) => self.catalog_set_filter(text),
+            None => {
+                self.with_list(|l| l.set_filter(text));
             }
-            Pane::Compliance => {
-                let src = ResourceRows {
-                    estate,
-                    refs: &self.compliance.refs,
-                };
-                self.compliance.table.set_filter(&src, text);
-            }
-            Pane::Inventory => match self.inventory.mode {
-                InventoryMode::Node => {
-                    let cur = self.inventory.current(estate);
-                    let src = EntryRows {
-                        entries: cur.map_or(&[], |r| r.entries.as_slice()),
-                        attrs: &self.inventory.attrs,
-                    };
-                    self.inventory.table.set_filter(&src, text);
-                }
-                InventoryMode::Query => {
-                    let src = self.inventory.query.hits(estate, &self.mask);
-                    self.inventory.query.table.set_filter(&src, text);
-                }
-            },
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                self.history_set_filter(text)
-            }
-            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_set_filter(text),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                self.catalog_set_filter(text)
-            }
-            Pane::Explorer | Pane::Scopes => {}
         }
     }
 
     /// Moves the selection of the pane shown.
     pub(super) fn pane_move(&mut self, delta: isize) {
-        match self.pane {
-            Pane::Nodes => self.nodes.move_by(&self.estate, delta),
-            Pane::OpsCenter => self.ops.table.move_by(delta),
-            Pane::Compliance => self.compliance.table.move_by(delta),
-            Pane::Inventory => match self.inventory.mode {
-                InventoryMode::Node => self.inventory.table.move_by(delta),
-                InventoryMode::Query => self.inventory.query.table.move_by(delta),
-            },
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                self.history_move(delta)
+        match Family::of(self.pane) {
+            Some(Family::History) => self.history_move(delta),
+            Some(Family::StateManager) => self.sm_move(delta),
+            Some(Family::Catalog) => self.catalog_move(delta),
+            None => {
+                self.with_list(|l| l.move_by(delta));
             }
-            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_move(delta),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                self.catalog_move(delta)
-            }
-            Pane::Scopes => {
-                let n = self.mask.iter().filter(|m| **m).count();
-                self.scopes_view.move_by(delta, n);
-            }
-            Pane::Explorer => self.scroll_explorer(delta),
         }
-    }
-
-    fn scroll_explorer(&mut self, delta: isize) {
-        self.explorer_scroll = u16::try_from(
-            (isize::from(self.explorer_scroll.min(i16::MAX as u16) as i16) + delta).max(0),
-        )
-        .unwrap_or(0);
     }
 
     /// Mouse wheel over the pane shown.
     pub(super) fn pane_scroll(&mut self, delta: isize) {
-        match self.pane {
-            Pane::Nodes => self.nodes.scroll_by(&self.estate, delta),
-            Pane::OpsCenter => self.ops.table.scroll_by(delta),
-            Pane::Compliance => self.compliance.table.scroll_by(delta),
-            Pane::Inventory => match self.inventory.mode {
-                InventoryMode::Node => self.inventory.table.scroll_by(delta),
-                InventoryMode::Query => self.inventory.query.table.scroll_by(delta),
-            },
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                self.history_scroll(delta)
+        match Family::of(self.pane) {
+            Some(Family::History) => self.history_scroll(delta),
+            Some(Family::StateManager) => self.sm_scroll(delta),
+            Some(Family::Catalog) => self.catalog_scroll(delta),
+            None => {
+                self.with_list(|l| l.scroll_by(delta));
             }
-            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_scroll(delta),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                self.catalog_scroll(delta)
-            }
-            Pane::Scopes => {
-                let n = self.mask.iter().filter(|m| **m).count();
-                self.scopes_view.scroll_by(delta, n);
-            }
-            Pane::Explorer => self.scroll_explorer(delta),
         }
     }
 
     /// A click on line `line` of the table body.
     pub(super) fn pane_click(&mut self, line: usize) -> bool {
-        let (offset, len) = match self.pane {
-            Pane::Nodes => (self.nodes.offset(), self.nodes.len()),
-            Pane::OpsCenter => (self.ops.table.viewport().offset, self.ops.table.len()),
-            Pane::Compliance => (
-                self.compliance.table.viewport().offset,
-                self.compliance.table.len(),
-            ),
-            Pane::Inventory => match self.inventory.mode {
-                InventoryMode::Node => (
-                    self.inventory.table.viewport().offset,
-                    self.inventory.table.len(),
-                ),
-                InventoryMode::Query => (
-                    self.inventory.query.table.viewport().offset,
-                    self.inventory.query.table.len(),
-                ),
-            },
-            Pane::Scopes => (
-                self.scopes_view.offset,
-                self.mask.iter().filter(|m| **m).count(),
-            ),
-            Pane::Explorer => return false,
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                return self.history_click(line);
-            }
-            Pane::Associations | Pane::Windows | Pane::Timeline => return self.sm_click(line),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                return self.catalog_click(line);
-            }
-        };
-        let row = offset + line;
-        if row >= len {
-            return false;
+        match Family::of(self.pane) {
+            Some(Family::History) => self.history_click(line),
+            Some(Family::StateManager) => self.sm_click(line),
+            Some(Family::Catalog) => self.catalog_click(line),
+            None => self.with_list(|l| l.click(line)).unwrap_or(false),
         }
-        match self.pane {
-            Pane::Nodes => self.nodes.select(&self.estate, row),
-            Pane::OpsCenter => self.ops.table.select(row),
-            Pane::Compliance => self.compliance.table.select(row),
-            Pane::Inventory => match self.inventory.mode {
-                InventoryMode::Node => self.inventory.table.select(row),
-                InventoryMode::Query => self.inventory.query.table.select(row),
-            },
-            Pane::Scopes => self.scopes_view.select(row, len),
-            Pane::Explorer => {}
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {}
-            Pane::Associations | Pane::Windows | Pane::Timeline => {}
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {}
+    }
+
+    /// Sizes the page of the pane shown.
+    pub(super) fn pane_set_page(&mut self, rows: usize) {
+        match Family::of(self.pane) {
+            Some(Family::History) => self.history_set_page(rows),
+            Some(Family::StateManager) => self.sm_set_page(rows),
+            Some(Family::Catalog) => self.catalog_set_page(rows),
+            None => {
+                self.with_list(|l| l.set_page(rows));
+            }
         }
-        true
     }
 
     /// A click on the header of column position `i` of the pane's table.
     pub(super) fn sort_by_header(&mut self, i: usize) -> bool {
-        let estate = &self.estate;
-        match self.pane {
-            Pane::Nodes => {
-                let Some(col) = Column::ALL.get(i).copied() else {
-                    return false;
-                };
-                let (cur, desc) = self.nodes.sort();
-                self.nodes.set_sort(estate, col, cur == col && !desc);
-                true
-            }
-            Pane::OpsCenter => {
-                let src = OpsRows {
-                    estate,
-                    refs: &self.ops.refs,
-                };
-                click_sort(&mut self.ops.table, &src, OpsCol::ALL.get(i).copied())
-            }
-            Pane::Compliance => {
-                let src = ResourceRows {
-                    estate,
-                    refs: &self.compliance.refs,
-                };
-                let col = ResCol::ALL.get(i).copied();
-                click_sort(&mut self.compliance.table, &src, col)
-            }
-            Pane::Inventory => match self.inventory.mode {
-                InventoryMode::Node => {
-                    let cur = self.inventory.current(estate);
-                    let src = EntryRows {
-                        entries: cur.map_or(&[], |r| r.entries.as_slice()),
-                        attrs: &self.inventory.attrs,
-                    };
-                    let col = self.inventory.table.columns().get(i).copied();
-                    click_sort(&mut self.inventory.table, &src, col)
-                }
-                InventoryMode::Query => {
-                    let src = self.inventory.query.hits(estate, &self.mask);
-                    let col = AppCol::ALL.get(i).copied();
-                    click_sort(&mut self.inventory.query.table, &src, col)
-                }
-            },
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                self.history_sort_by_header(i)
-            }
-            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_sort_by_header(i),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                self.catalog_sort_by_header(i)
-            }
-            Pane::Explorer | Pane::Scopes => false,
+        match Family::of(self.pane) {
+            Some(Family::History) => self.history_sort_by_header(i),
+            Some(Family::StateManager) => self.sm_sort_by_header(i),
+            Some(Family::Catalog) => self.catalog_sort_by_header(i),
+            None => self.with_list(|l| l.sort_by_header(i)).unwrap_or(false),
         }
     }
 
@@ -682,7 +527,7 @@ impl App {
                     self.set_scope_filter(f);
                 }
                 if pane == Pane::Inventory {
-                    self.inventory.mode = InventoryMode::Node;
+                    self.panes.inventory.mode = InventoryMode::Node;
                 }
                 self.show_pane(pane);
             }
@@ -710,7 +555,7 @@ impl App {
         }
     }
 
-    /// Keys of the panes other than nodes.
+    /// Keys of the pane shown, after the overlays and the keys every pane shares.
     pub(super) fn pane_key(&mut self, key: KeyEvent) -> bool {
         let action = self.keys.action(&key);
         if self.sm_detail_open() {
@@ -737,235 +582,50 @@ impl App {
             }
             _ => {}
         }
-        let details = action == Some(Action::Details);
-        let estate = &self.estate;
-        match self.pane {
-            Pane::Nodes => false,
-            Pane::Explorer => match action {
-                Some(Action::Down) => {
-                    self.scroll_explorer(1);
-                    true
-                }
-                Some(Action::Up) => {
-                    self.scroll_explorer(-1);
-                    true
-                }
-                Some(Action::PageDown) => {
-                    self.scroll_explorer(10);
-                    true
-                }
-                Some(Action::PageUp) => {
-                    self.scroll_explorer(-10);
-                    true
-                }
-                Some(Action::Top) => {
-                    self.explorer_scroll = 0;
-                    true
-                }
-                _ => false,
-            },
-            Pane::OpsCenter => {
-                let src = OpsRows {
-                    estate,
-                    refs: &self.ops.refs,
-                };
-                if table_nav(&mut self.ops.table, &src, action) {
-                    return true;
-                }
-                match key.code {
-                    _ if details => self.open_ops_item(),
-                    KeyCode::Char('n') => {
-                        let target = self.ops.selected(&self.estate).and_then(|i| {
-                            Some((i.scope, node_ids(&i.resources).into_iter().next()?))
-                        });
-                        match target {
-                            Some((s, id)) => self.jump_to_node(Some(s), &id),
-                            None => {
-                                self.note("this OpsItem names no managed node", true);
-                                true
-                            }
-                        }
-                    }
-                    _ => false,
-                }
+        match Family::of(self.pane) {
+            Some(Family::History) => self.history_key(key, action),
+            Some(Family::StateManager) => self.sm_key(key, action),
+            Some(Family::Catalog) => self.catalog_key(key, action),
+            None => {
+                let now = self.now();
+                let mut out = Vec::new();
+                let cx = cx!(self, now);
+                let handled = self
+                    .panes
+                    .get_mut(self.pane)
+                    .on_key(&key, action, &cx, &mut out);
+                self.apply_cmds(out) && handled
             }
-            Pane::Compliance => {
-                let src = ResourceRows {
-                    estate,
-                    refs: &self.compliance.refs,
-                };
-                if table_nav(&mut self.compliance.table, &src, action) {
-                    return true;
+        }
+    }
+
+    /// Carries out what a pane asked; false when one of them could not be done.
+    pub(super) fn apply_cmds(&mut self, cmds: Vec<Cmd>) -> bool {
+        let mut done = true;
+        for cmd in cmds {
+            match cmd {
+                Cmd::Request(r) => self.request(r),
+                Cmd::JumpToNode { scope, instance_id } => {
+                    self.jump_to_node(scope, &instance_id);
                 }
-                let sel = self
-                    .compliance
-                    .selected(&self.estate)
-                    .map(|r| (r.scope, r.resource_id.clone(), r.compliance_type.clone()));
-                match (key.code, sel) {
-                    (_, Some((scope, resource_id, compliance_type))) if details => {
-                        self.request(DetailRequest::ComplianceItems {
-                            scope,
-                            resource_id: resource_id.clone(),
-                        });
-                        self.overlay = Overlay::ComplianceItems {
-                            scope,
-                            resource_id,
-                            compliance_type,
-                            view: Viewport::default(),
-                        };
-                        true
-                    }
-                    (KeyCode::Char('n'), Some((scope, resource_id, _))) => {
-                        self.jump_to_node(Some(scope), &resource_id)
-                    }
-                    _ => false,
-                }
-            }
-            Pane::Inventory => self.inventory_key(key, action),
-            Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => {
-                self.history_key(key, action)
-            }
-            Pane::Associations | Pane::Windows | Pane::Timeline => self.sm_key(key, action),
-            Pane::Parameters | Pane::Baselines | Pane::Documents | Pane::Packages => {
-                self.catalog_key(key, action)
-            }
-            Pane::Scopes => {
-                let n = self.mask.iter().filter(|m| **m).count();
-                if viewport_nav(&mut self.scopes_view, n, action) {
-                    return true;
-                }
-                if details {
-                    let shown: Vec<usize> =
-                        (0..self.mask.len()).filter(|i| self.mask[*i]).collect();
-                    let Some(s) = shown
-                        .get(self.scopes_view.selected)
-                        .and_then(|i| self.estate.scope(*i as ScopeId))
-                    else {
-                        return false;
-                    };
-                    let f = ScopeFilter {
-                        accounts: vec![s.scope.account.id.clone()],
-                        regions: vec![s.scope.region.to_lowercase()],
-                    };
+                Cmd::Open(overlay) => self.overlay = overlay,
+                Cmd::Note { text, error } => self.note(text, error),
+                Cmd::CommandLine(text) => self.command = Some(CommandLine { text }),
+                Cmd::ScopeFilter(f) => {
                     self.set_scope_filter(f);
-                    self.note(
-                        format!(
-                            "scopes: {} (:* shows every scope)",
-                            self.scope_filter.label()
-                        ),
-                        false,
-                    );
-                    return true;
+                    let label = self.scope_filter.label();
+                    self.note(format!("scopes: {label} (:* shows every scope)"), false);
                 }
-                false
+                Cmd::ShowInventory { scope, instance_id } => {
+                    self.open_inventory_of(scope, &instance_id);
+                    self.pane = Pane::Inventory;
+                    self.show_pane(Pane::Inventory);
+                }
+                Cmd::OpenShell => done &= self.open_shell_on_selection(),
+                Cmd::OpenForward => done &= self.open_forward_prompt(),
             }
         }
-    }
-
-    fn inventory_key(&mut self, key: KeyEvent, action: Option<Action>) -> bool {
-        let details = action == Some(Action::Details);
-        let estate = &self.estate;
-        match self.inventory.mode {
-            InventoryMode::Node => {
-                let cur = self.inventory.current(estate);
-                let src = EntryRows {
-                    entries: cur.map_or(&[], |r| r.entries.as_slice()),
-                    attrs: &self.inventory.attrs,
-                };
-                if table_nav(&mut self.inventory.table, &src, action) {
-                    return true;
-                }
-                match key.code {
-                    KeyCode::Right | KeyCode::Char('l' | ']') => {
-                        self.inventory.cycle_type(&self.estate, 1);
-                        true
-                    }
-                    KeyCode::Left | KeyCode::Char('h' | '[') => {
-                        self.inventory.cycle_type(&self.estate, -1);
-                        true
-                    }
-                    KeyCode::Char('a') => {
-                        self.command = Some(CommandLine {
-                            text: "app ".into(),
-                        });
-                        true
-                    }
-                    KeyCode::Char('r') => {
-                        if let Some((s, id)) = self.inventory.node.clone() {
-                            self.open_inventory_of(s, &id);
-                        }
-                        true
-                    }
-                    KeyCode::Char('m') if !self.inventory.query.name.is_empty() => {
-                        self.inventory.mode = InventoryMode::Query;
-                        true
-                    }
-                    _ => false,
-                }
-            }
-            InventoryMode::Query => {
-                let src = self.inventory.query.hits(estate, &self.mask);
-                if table_nav(&mut self.inventory.query.table, &src, action) {
-                    return true;
-                }
-                let sel = self
-                    .inventory
-                    .query
-                    .table
-                    .selected_row()
-                    .and_then(|r| src.hits.get(r))
-                    .map(|h| (h.scope, h.instance_id.clone()));
-                match (key.code, sel) {
-                    (code, Some((s, id))) if details || code == KeyCode::Char('n') => {
-                        self.jump_to_node(Some(s), &id)
-                    }
-                    (KeyCode::Char('i'), Some((s, id))) => {
-                        self.open_inventory_of(s, &id);
-                        true
-                    }
-                    (KeyCode::Char('a'), _) => {
-                        self.command = Some(CommandLine {
-                            text: "app ".into(),
-                        });
-                        true
-                    }
-                    (KeyCode::Char('m') | KeyCode::Esc, _) => {
-                        self.inventory.mode = InventoryMode::Node;
-                        true
-                    }
-                    _ => false,
-                }
-            }
-        }
-    }
-
-    /// Opens the selected OpsItem in full and asks for its detail.
-    fn open_ops_item(&mut self) -> bool {
-        let Some(item) = self.ops.selected(&self.estate) else {
-            return false;
-        };
-        let (scope, id) = (item.scope, item.id.clone());
-        let runbook = item.runbooks.first().cloned();
-        self.request(DetailRequest::OpsItem {
-            scope,
-            id: id.clone(),
-        });
-        // The suggested runbook's parameters, so `x` knows whether the item fills them.
-        if let Some(runbook) = runbook.filter(|_| !self.options.read_only) {
-            let name = super::documents::document_ref(&self.estate, scope, &runbook);
-            self.request(DetailRequest::Document {
-                scope,
-                name,
-                version: None,
-            });
-        }
-        self.overlay = Overlay::OpsItem {
-            scope,
-            id,
-            scroll: 0,
-            cursor: 0,
-        };
-        true
+        done
     }
 
     /// The managed nodes an open OpsItem names (its resources and related items).

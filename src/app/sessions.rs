@@ -253,7 +253,7 @@ impl App {
 
     /// The node under the selection, as a session target.
     fn selected_target(&self) -> Option<SessionTarget> {
-        let node = self.nodes.selected_node(&self.estate)?;
+        let node = self.panes.nodes.selected_node(&self.estate)?;
         let scope = self.estate.scope(node.scope)?.scope.clone();
         Some(SessionTarget {
             scope,

@@ -122,7 +122,8 @@ fn app() -> App {
 }
 
 fn ids(app: &App) -> Vec<String> {
-    app.nodes
+    app.panes
+        .nodes
         .rows()
         .iter()
         .filter_map(|r| app.estate.node(r.scope, r.idx))
@@ -131,7 +132,8 @@ fn ids(app: &App) -> Vec<String> {
 }
 
 fn selected_id(app: &App) -> Option<String> {
-    app.nodes
+    app.panes
+        .nodes
         .selected_node(&app.estate)
         .map(|n| n.instance_id.clone())
 }
@@ -168,26 +170,28 @@ fn default_order_is_account_then_region_then_id() {
 #[test]
 fn sort_by_each_column_and_reverse() {
     let mut app = app();
-    app.nodes.set_sort(&app.estate, Column::Name, false);
+    app.panes.nodes.set_sort(&app.estate, Column::Name, false);
     assert_eq!(
         ids(&app),
         ["i-0102", "i-0001", "i-0003", "i-0002", "i-0101"]
     );
-    app.nodes.set_sort(&app.estate, Column::Name, true);
+    app.panes.nodes.set_sort(&app.estate, Column::Name, true);
     assert_eq!(
         ids(&app),
         ["i-0101", "i-0002", "i-0003", "i-0001", "i-0102"]
     );
-    app.nodes.set_sort(&app.estate, Column::Ping, false);
+    app.panes.nodes.set_sort(&app.estate, Column::Ping, false);
     assert_eq!(ids(&app)[..3], ["i-0101", "i-0102", "i-0003"]);
     assert_eq!(ids(&app)[3..], ["i-0001", "i-0002"]);
-    app.nodes.set_sort(&app.estate, Column::Ip, false);
+    app.panes.nodes.set_sort(&app.estate, Column::Ip, false);
     // Numeric, not text: 10.0.0.2 < 10.0.0.3 < 10.0.0.10.
     assert_eq!(
         ids(&app),
         ["i-0001", "i-0002", "i-0003", "i-0101", "i-0102"]
     );
-    app.nodes.set_sort(&app.estate, Column::LastPing, true);
+    app.panes
+        .nodes
+        .set_sort(&app.estate, Column::LastPing, true);
     assert_eq!(
         ids(&app),
         ["i-0003", "i-0101", "i-0102", "i-0001", "i-0002"]
@@ -221,27 +225,27 @@ fn agent_version_sorts_by_version_parts() {
         nodes,
         at: t0(),
     }));
-    app.nodes.set_sort(&app.estate, Column::Agent, false);
+    app.panes.nodes.set_sort(&app.estate, Column::Agent, false);
     // Text order would put 3.10 first and 3.3.1000 before 3.3.999.
     assert_eq!(ids(&app), ["i-0002", "i-0001", "i-0004", "i-0003"]);
-    app.nodes.set_sort(&app.estate, Column::Agent, true);
+    app.panes.nodes.set_sort(&app.estate, Column::Agent, true);
     assert_eq!(ids(&app), ["i-0003", "i-0004", "i-0001", "i-0002"]);
 }
 
 #[test]
 fn sort_keys_cycle_and_reverse() {
     let mut app = app();
-    assert_eq!(app.nodes.sort(), (Column::Account, false));
+    assert_eq!(app.panes.nodes.sort(), (Column::Account, false));
     key(&mut app, KeyCode::Char('s'));
-    assert_eq!(app.nodes.sort(), (Column::Region, false));
+    assert_eq!(app.panes.nodes.sort(), (Column::Region, false));
     key(&mut app, KeyCode::Char('S'));
-    assert_eq!(app.nodes.sort(), (Column::Region, true));
+    assert_eq!(app.panes.nodes.sort(), (Column::Region, true));
     key(&mut app, KeyCode::Char('<'));
-    assert_eq!(app.nodes.sort(), (Column::Account, false));
+    assert_eq!(app.panes.nodes.sort(), (Column::Account, false));
     key(&mut app, KeyCode::Char('<'));
-    assert_eq!(app.nodes.sort(), (Column::LastPing, false));
+    assert_eq!(app.panes.nodes.sort(), (Column::LastPing, false));
     key(&mut app, KeyCode::Char('>'));
-    assert_eq!(app.nodes.sort(), (Column::Account, false));
+    assert_eq!(app.panes.nodes.sort(), (Column::Account, false));
 }
 
 // --- filtering ---
@@ -310,11 +314,11 @@ fn bad_filter_keeps_last_rows_and_reports() {
     app.set_filter("web colour=red");
     assert_eq!(app.visible_row_count(), 3);
     assert!(matches!(
-        app.nodes.filter_error(),
+        app.panes.nodes.filter_error(),
         Some(FilterError::UnknownColumn(c, _)) if c == "colour"
     ));
     app.set_filter("");
-    assert_eq!(app.nodes.filter_error(), None);
+    assert_eq!(app.panes.nodes.filter_error(), None);
     assert_eq!(app.visible_row_count(), 5);
 }
 
@@ -334,35 +338,35 @@ fn tags_loaded_later_become_searchable() {
 #[test]
 fn navigation_keys() {
     let mut app = app();
-    app.nodes.set_page(2);
-    assert_eq!(app.nodes.selected(), 0);
+    app.panes.nodes.set_page(2);
+    assert_eq!(app.panes.nodes.selected(), 0);
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Down);
-    assert_eq!(app.nodes.selected(), 2);
-    assert_eq!(app.nodes.offset(), 1);
+    assert_eq!(app.panes.nodes.selected(), 2);
+    assert_eq!(app.panes.nodes.offset(), 1);
     key(&mut app, KeyCode::Char('k'));
-    assert_eq!(app.nodes.selected(), 1);
+    assert_eq!(app.panes.nodes.selected(), 1);
     key(&mut app, KeyCode::Char('G'));
-    assert_eq!(app.nodes.selected(), 4);
-    assert_eq!(app.nodes.offset(), 3);
+    assert_eq!(app.panes.nodes.selected(), 4);
+    assert_eq!(app.panes.nodes.offset(), 3);
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.nodes.selected(), 4);
+    assert_eq!(app.panes.nodes.selected(), 4);
     key(&mut app, KeyCode::Char('g'));
-    assert_eq!(app.nodes.selected(), 0);
+    assert_eq!(app.panes.nodes.selected(), 0);
     key(&mut app, KeyCode::Up);
-    assert_eq!(app.nodes.selected(), 0);
+    assert_eq!(app.panes.nodes.selected(), 0);
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Home);
-    assert_eq!(app.nodes.selected(), 0);
+    assert_eq!(app.panes.nodes.selected(), 0);
     key(&mut app, KeyCode::PageDown);
-    assert_eq!(app.nodes.selected(), 2);
+    assert_eq!(app.panes.nodes.selected(), 2);
     key(&mut app, KeyCode::PageUp);
-    assert_eq!(app.nodes.selected(), 0);
-    app.nodes.set_page(4);
+    assert_eq!(app.panes.nodes.selected(), 0);
+    app.panes.nodes.set_page(4);
     ctrl(&mut app, 'd');
-    assert_eq!(app.nodes.selected(), 2);
+    assert_eq!(app.panes.nodes.selected(), 2);
     ctrl(&mut app, 'u');
-    assert_eq!(app.nodes.selected(), 0);
+    assert_eq!(app.panes.nodes.selected(), 0);
 }
 
 #[test]
@@ -376,14 +380,14 @@ fn filter_bar_typing_enter_and_esc() {
     assert_eq!(ids(&app), ["i-0101"]);
     key(&mut app, KeyCode::Backspace);
     key(&mut app, KeyCode::Backspace);
-    assert_eq!(app.nodes.filter_text(), "web");
+    assert_eq!(app.panes.nodes.filter_text(), "web");
     // `q` and `j` are text while the bar is open.
     typed(&mut app, "q");
     assert!(!app.should_quit());
     key(&mut app, KeyCode::Backspace);
     key(&mut app, KeyCode::Enter);
     assert!(!app.filter_editing());
-    assert_eq!(app.nodes.filter_text(), "web");
+    assert_eq!(app.panes.nodes.filter_text(), "web");
     assert_eq!(app.visible_row_count(), 3);
     // Esc in the table clears a kept filter.
     key(&mut app, KeyCode::Esc);
@@ -394,7 +398,7 @@ fn filter_bar_typing_enter_and_esc() {
     assert_eq!(app.visible_row_count(), 1);
     key(&mut app, KeyCode::Esc);
     assert!(!app.filter_editing());
-    assert_eq!(app.nodes.filter_text(), "");
+    assert_eq!(app.panes.nodes.filter_text(), "");
     assert_eq!(app.visible_row_count(), 5);
 }
 
@@ -404,20 +408,20 @@ fn filter_bar_editing_keys() {
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, "ping=on web");
     ctrl(&mut app, 'w');
-    assert_eq!(app.nodes.filter_text(), "ping=on ");
+    assert_eq!(app.panes.nodes.filter_text(), "ping=on ");
     key(&mut app, KeyCode::Home);
     key(&mut app, KeyCode::Char('!'));
-    assert_eq!(app.nodes.filter_text(), "!ping=on ");
+    assert_eq!(app.panes.nodes.filter_text(), "!ping=on ");
     key(&mut app, KeyCode::Right);
     key(&mut app, KeyCode::Delete);
-    assert_eq!(app.nodes.filter_text(), "!png=on ");
+    assert_eq!(app.panes.nodes.filter_text(), "!png=on ");
     key(&mut app, KeyCode::End);
     typed(&mut app, "é");
     key(&mut app, KeyCode::Left);
     key(&mut app, KeyCode::Backspace);
-    assert_eq!(app.nodes.filter_text(), "!png=oné");
+    assert_eq!(app.panes.nodes.filter_text(), "!png=oné");
     ctrl(&mut app, 'u');
-    assert_eq!(app.nodes.filter_text(), "é");
+    assert_eq!(app.panes.nodes.filter_text(), "é");
 }
 
 #[test]
@@ -431,7 +435,7 @@ fn enter_opens_detail_and_esc_or_q_closes() {
     assert_eq!(app.detail_node().map(|n| n.name()), Some("batch"));
     // Table keys do not leak through.
     key(&mut app, KeyCode::Char('G'));
-    assert_eq!(app.nodes.selected(), 1);
+    assert_eq!(app.panes.nodes.selected(), 1);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.overlay(), &Overlay::None);
     key(&mut app, KeyCode::Enter);
@@ -516,7 +520,7 @@ fn selection_follows_the_node_across_refreshes() {
         at: t0(),
     }));
     assert_eq!(app.visible_row_count(), 2);
-    assert!(app.nodes.selected() < 2);
+    assert!(app.panes.nodes.selected() < 2);
 }
 
 #[test]
@@ -559,7 +563,7 @@ fn direct_estate_changes_are_picked_up() {
 fn mouse_wheel_scrolls() {
     use crossterm::event::{MouseEvent, MouseEventKind};
     let mut app = app();
-    app.nodes.set_page(2);
+    app.panes.nodes.set_page(2);
     let wheel = |kind| {
         Msg::Mouse(MouseEvent {
             kind,
@@ -569,11 +573,11 @@ fn mouse_wheel_scrolls() {
         })
     };
     assert!(app.update(wheel(MouseEventKind::ScrollDown)));
-    assert_eq!(app.nodes.offset(), 3);
-    assert_eq!(app.nodes.selected(), 3);
+    assert_eq!(app.panes.nodes.offset(), 3);
+    assert_eq!(app.panes.nodes.selected(), 3);
     app.update(wheel(MouseEventKind::ScrollUp));
-    assert_eq!(app.nodes.offset(), 0);
-    assert_eq!(app.nodes.selected(), 1);
+    assert_eq!(app.panes.nodes.offset(), 0);
+    assert_eq!(app.panes.nodes.selected(), 1);
 }
 
 #[test]
@@ -672,6 +676,7 @@ mod sessions {
     fn c_opens_a_shell_on_the_selected_node() {
         let mut app = app();
         let selected = app
+            .panes
             .nodes
             .selected_node(&app.estate)
             .expect("a selection")
@@ -1007,7 +1012,7 @@ mod sessions {
         leader(&mut app, KeyCode::Char('q'));
         press(&mut app, KeyCode::Char('/'));
         app.update(Msg::Paste("web\n".into()));
-        assert_eq!(app.nodes.filter_text(), "web");
+        assert_eq!(app.panes.nodes.filter_text(), "web");
         assert!(app.take_effects().is_empty());
     }
 
@@ -1169,14 +1174,14 @@ fn click_on_header_sorts_and_again_reverses() {
         ..Drawn::default()
     }));
     assert!(left_click(&mut app, 12, 4));
-    assert_eq!(app.nodes.sort(), (Column::Name, false));
+    assert_eq!(app.panes.nodes.sort(), (Column::Name, false));
     assert!(left_click(&mut app, 18, 4));
-    assert_eq!(app.nodes.sort(), (Column::Name, true));
+    assert_eq!(app.panes.nodes.sort(), (Column::Name, true));
     assert!(left_click(&mut app, 3, 4));
-    assert_eq!(app.nodes.sort(), (Column::Account, false));
+    assert_eq!(app.panes.nodes.sort(), (Column::Account, false));
     // Rows still take clicks.
     assert!(left_click(&mut app, 3, 7));
-    assert_eq!(app.nodes.selected(), 2);
+    assert_eq!(app.panes.nodes.selected(), 2);
     // Header spans of another pane are ignored.
     app.show_pane(Pane::Explorer);
     assert!(!left_click(&mut app, 12, 4));
@@ -1197,7 +1202,7 @@ fn drawing_records_pane_bar_and_header_clicks() {
     assert!(left_click(&mut app, 25, 1));
     assert_eq!(app.pane(), Pane::OpsCenter);
     draw(&mut app);
-    let (before, _) = app.ops.table.sort();
+    let (before, _) = app.panes.ops.table.sort();
     let Some((_, hits)) = app.header_hits.clone() else {
         panic!("no header recorded");
     };
@@ -1209,9 +1214,9 @@ fn drawing_records_pane_bar_and_header_clicks() {
         panic!("one column only");
     };
     assert!(left_click(&mut app, x, hits.y));
-    assert_eq!(app.ops.table.sort(), (OpsCol::ALL[i], false));
+    assert_eq!(app.panes.ops.table.sort(), (OpsCol::ALL[i], false));
     assert!(left_click(&mut app, x, hits.y));
-    assert_eq!(app.ops.table.sort(), (OpsCol::ALL[i], true));
+    assert_eq!(app.panes.ops.table.sort(), (OpsCol::ALL[i], true));
     assert!(left_click(&mut app, 12, 1));
     assert_eq!(app.pane(), Pane::Explorer);
 }
@@ -1234,13 +1239,13 @@ fn rebound_keys_drive_the_tables() {
         panic!("conflict");
     };
     app.set_keys(map);
-    assert_eq!(app.nodes.selected(), 0);
+    assert_eq!(app.panes.nodes.selected(), 0);
     assert!(key(&mut app, KeyCode::Char('z')));
-    assert_eq!(app.nodes.selected(), 1);
+    assert_eq!(app.panes.nodes.selected(), 1);
     assert!(!key(&mut app, KeyCode::Char('j')), "j is no longer bound");
-    assert_eq!(app.nodes.selected(), 1);
+    assert_eq!(app.panes.nodes.selected(), 1);
     key(&mut app, KeyCode::Char('k'));
-    assert_eq!(app.nodes.selected(), 0);
+    assert_eq!(app.panes.nodes.selected(), 0);
     assert!(!key(&mut app, KeyCode::Char('?')));
     assert!(key(&mut app, KeyCode::F(1)));
     assert_eq!(app.overlay(), &Overlay::Help);
@@ -1258,7 +1263,7 @@ fn rebound_keys_drive_the_tables() {
         ..Drawn::default()
     }));
     assert!(key(&mut app, KeyCode::Char('z')));
-    assert_eq!(app.scopes_view.selected, 1);
+    assert_eq!(app.panes.scopes.view.selected, 1);
 }
 
 /// Three scopes, each nodes feed polling; none answered yet.

@@ -93,7 +93,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         return;
     }
     let theme = *app.theme();
-    let summary = app.compliance.summary.clone();
+    let summary = app.panes.compliance.summary.clone();
     let bad: u32 = summary.iter().map(|r| r.non_compliant.total()).sum();
     let total: u32 = summary.iter().map(|r| r.compliant.total()).sum::<u32>() + bad;
     let title = format!(
@@ -175,9 +175,9 @@ fn draw_resources(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         height: area.height - 1,
     });
     let widths = fit(area.width, &SPECS);
-    let t = &app.compliance.table;
+    let t = &app.panes.compliance.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.compliance.rows(&app.estate);
+    let src = app.panes.compliance.rows(&app.estate);
     let now = app.now();
     draw_view(buf, area, &draw, t, |row, col| {
         let r = src.resource(row);

@@ -196,7 +196,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         Constraint::Ratio(1, 3),
     ])
     .split(body);
-    let skip = usize::from(app.explorer_scroll).min(2);
+    let skip = usize::from(app.panes.explorer.scroll).min(2);
     let panels: [[Panel; 3]; 3] = [
         [
             Box::new(|b, r| nodes_by_ping(b, r, &s, &theme)),

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::app::{
-    ACTION_KEY_HELP, App, COMMAND_HELP, FILTER_HELP, KEY_HELP, PANE_KEY_HELP, SESSION_HELP,
-    SESSION_KEY_HELP, shown_entries,
+    ACTION_KEY_HELP, App, COMMAND_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP,
+    shown_entries,
 };
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
@@ -46,7 +46,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         session_lines.push(Line::default());
     }
     session_lines.push(Line::styled("Panes", heading));
-    for (k, what) in shown_entries(PANE_KEY_HELP.iter().copied(), read_only) {
+    for (k, what) in shown_entries(app.pane_help(), read_only) {
         session_lines.push(entry(k, what));
     }
     session_lines.push(Line::default());

@@ -17,7 +17,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 3 {
         return;
     }
-    match app.inventory.mode {
+    match app.panes.inventory.mode {
         InventoryMode::Node => draw_node(buf, area, app, out),
         InventoryMode::Query => draw_query(buf, area, app, out),
     }
@@ -25,7 +25,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
 
 fn draw_node(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
-    let Some((scope, id)) = app.inventory.node.clone() else {
+    let Some((scope, id)) = app.panes.inventory.node.clone() else {
         draw_title(buf, area, app, "Inventory", &[Feed::Inventory]);
         let body = Rect {
             y: area.y + 1,
@@ -60,7 +60,7 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         ..area
     };
     let list_w = 30.min(body.width / 3);
-    let current = app.inventory.type_name.clone();
+    let current = app.panes.inventory.type_name.clone();
     let muted = Style::default().fg(theme.muted);
     put(
         buf,
@@ -111,9 +111,10 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         draw_message(buf, table, &msg, style);
         return;
     }
-    let attrs = app.inventory.attrs.clone();
+    let attrs = app.panes.inventory.attrs.clone();
     // Columns as wide as their widest value (of the first rows), the first one grows.
     let entries = app
+        .panes
         .inventory
         .current(&app.estate)
         .map_or(&[][..], |r| r.entries.as_slice());
@@ -138,7 +139,7 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         })
         .collect();
     let widths = fit(table.width, &specs);
-    let t = &app.inventory.table;
+    let t = &app.panes.inventory.table;
     let (sort, desc) = t.sort();
     let cols = t.columns().to_vec();
     let draw = TableDraw {
@@ -149,7 +150,7 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         selected: t.selected(),
         theme: &theme,
     };
-    let cur = app.inventory.current(&app.estate);
+    let cur = app.panes.inventory.current(&app.estate);
     let src = crate::app::InventoryEntries {
         entries: cur.map_or(&[], |r| r.entries.as_slice()),
         attrs: &attrs,
@@ -176,7 +177,7 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
 
 fn draw_query(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
-    let q = &app.inventory.query;
+    let q = &app.panes.inventory.query;
     let nodes: usize = q.versions.iter().map(|v| v.nodes).sum();
     let below = q
         .below
@@ -262,7 +263,7 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         ..body
     };
     record_rows(out, table);
-    let q = &app.inventory.query;
+    let q = &app.panes.inventory.query;
     let t = &q.table;
     let widths = fit(
         table.width,

@@ -124,7 +124,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         .bg(theme.table_header_bg)
         .add_modifier(Modifier::BOLD);
     buf.set_style(Rect { height: 1, ..area }, header_style);
-    let (sort_col, desc) = app.nodes.sort();
+    let (sort_col, desc) = app.panes.nodes.sort();
     let mut x = area.x;
     let mut hits = HitSpans {
         y: area.y,
@@ -144,18 +144,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     }
     out.set_header(hits);
 
-    if app.nodes.is_empty() {
+    if app.panes.nodes.is_empty() {
         draw_empty(buf, body, app, &theme);
         return;
     }
 
     let now = app.now();
-    let start = app.nodes.offset();
-    let end = (start + usize::from(body.height)).min(app.nodes.len());
-    let selected = app.nodes.selected();
+    let start = app.panes.nodes.offset();
+    let end = (start + usize::from(body.height)).min(app.panes.nodes.len());
+    let selected = app.panes.nodes.selected();
     let base = Style::default().fg(theme.fg);
     for (line, pos) in (start..end).enumerate() {
-        let Some(row) = app.nodes.rows().get(pos) else {
+        let Some(row) = app.panes.nodes.rows().get(pos) else {
             break;
         };
         let Some(node) = app.estate.node(row.scope, row.idx) else {

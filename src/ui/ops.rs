@@ -50,8 +50,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         return;
     }
     let theme = *app.theme();
-    let total = app.ops.table.total();
+    let total = app.panes.ops.table.total();
     let open = app
+        .panes
         .ops
         .refs
         .iter()
@@ -62,14 +63,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         "OpsCenter · {} OpsItems · {} open · {} shown",
         thousands(total),
         thousands(open),
-        thousands(app.ops.table.len())
+        thousands(app.panes.ops.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::OpsItems]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &SPECS);
-    let t = &app.ops.table;
+    let t = &app.panes.ops.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.ops.rows(&app.estate);
+    let src = app.panes.ops.rows(&app.estate);
     let now = app.now();
     draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);

@@ -102,7 +102,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     specs.push(col(6, 9));
     specs.push(grow(10, 20));
     let widths = fit(table.width, &specs);
-    let v = app.scopes_view;
+    let v = app.panes.scopes.view;
     let draw = TableDraw {
         titles,
         widths,

@@ -5,70 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::text::{put, put_right, thousands, width};
-use crate::app::{App, Pane};
+use crate::app::App;
 use crate::model::ScopeHealth;
-
-const HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("1-9", "panes"),
-    (":", "command"),
-    ("/", "filter"),
-    ("s", "sort"),
-    ("⏎", "details"),
-    ("q", "quit"),
-];
-
-/// Nodes pane with sessions (not in read-only mode).
-const SESSION_HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("1-9", "panes"),
-    (":", "command"),
-    ("/", "filter"),
-    ("s", "sort"),
-    ("⏎", "details"),
-    ("c", "shell"),
-    ("p", "forward"),
-    ("q", "quit"),
-];
-
-const OPS_HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("1-9", "panes"),
-    (":", "command"),
-    ("/", "filter"),
-    ("s", "sort"),
-    ("⏎", "details"),
-    ("n", "node"),
-    ("q", "quit"),
-];
-
-const INVENTORY_HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("1-9", "panes"),
-    ("←→", "type"),
-    ("/", "filter"),
-    ("a", "app query"),
-    ("m", "view"),
-    ("q", "quit"),
-];
-
-const PARAMETER_HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("1-9", "panes"),
-    (":", "command"),
-    ("/", "filter"),
-    ("←→", "path"),
-    ("⏎", "details"),
-    ("q", "quit"),
-];
-
-const VIEW_HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("1-9", "panes"),
-    (":", "command"),
-    ("j/k", "scroll"),
-    ("q", "quit"),
-];
 
 /// `38/40 scopes fresh, 2 failed · 10,000 nodes · 1,234 shown`.
 pub fn summary(app: &App) -> String {
@@ -103,18 +41,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
 
     // Key hints on the right, the summary on the left.
     let summary = summary(app);
-    let hints = match app.pane() {
-        Pane::Nodes if app.options.read_only => HINTS,
-        Pane::Nodes => SESSION_HINTS,
-        Pane::OpsCenter | Pane::Compliance => OPS_HINTS,
-        Pane::Inventory => INVENTORY_HINTS,
-        Pane::Explorer | Pane::Scopes => VIEW_HINTS,
-        Pane::Commands | Pane::Automations | Pane::Audit | Pane::Activations => OPS_HINTS,
-        Pane::Associations | Pane::Windows => OPS_HINTS,
-        Pane::Timeline => VIEW_HINTS,
-        Pane::Parameters => PARAMETER_HINTS,
-        Pane::Baselines | Pane::Documents | Pane::Packages => HINTS,
-    };
+    let hints = app.panes.get(app.pane()).footer(app.options.read_only);
     // Read-only mode leaves out the keys that change AWS.
     let hints: Vec<(&str, &str)> =
         crate::app::shown_entries(hints.iter().copied(), app.options.read_only).collect();

@@ -5,9 +5,15 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell};
-use crate::model::{ApplicationHit, Estate, InventoryEntry, InventoryRows, ScopeId};
+use crate::app::filter::FilterColumn;
+use crate::app::table::{TableColumn, TableSource, TableView, account_cell, region_cell};
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind};
+use crate::app::keymap::Action;
+use crate::model::{
+    ApplicationHit, DetailRequest, Estate, Feed, FeedEvent, InventoryEntry, InventoryRows, ScopeId,
+};
 pub use crate::model::{compare_versions, version_below};
 
 /// Attribute columns shown at most per inventory type.
@@ -460,6 +466,149 @@ impl InventoryView {
         match self.mode {
             InventoryMode::Node => self.table.set_page(rows),
             InventoryMode::Query => self.query.table.set_page(rows),
+        }
+    }
+
+    /// Shows the inventory of one node; the request asks for all of it.
+    pub fn open_node(&mut self, scope: ScopeId, instance_id: &str) -> DetailRequest {
+        self.mode = InventoryMode::Node;
+        self.node = Some((scope, instance_id.to_string()));
+        self.type_name = None;
+        self.table.select(0);
+        DetailRequest::NodeInventory {
+            scope,
+            instance_id: instance_id.to_string(),
+            type_name: None,
+        }
+    }
+
+    fn node_key(&mut self, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
+        match key.code {
+            KeyCode::Right | KeyCode::Char('l' | ']') => self.cycle_type(cx.estate, 1),
+            KeyCode::Left | KeyCode::Char('h' | '[') => self.cycle_type(cx.estate, -1),
+            KeyCode::Char('a') => out.push(Cmd::CommandLine("app ".into())),
+            KeyCode::Char('r') => {
+                if let Some((s, id)) = self.node.clone() {
+                    out.push(Cmd::Request(self.open_node(s, &id)));
+                }
+            }
+            KeyCode::Char('m') if !self.query.name.is_empty() => self.mode = InventoryMode::Query,
+            _ => return false,
+        }
+        true
+    }
+
+    fn query_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        let src = self.query.hits(cx.estate, cx.mask);
+        let sel = self
+            .query
+            .table
+            .selected_row()
+            .and_then(|r| src.hits.get(r))
+            .map(|h| (h.scope, h.instance_id.clone()));
+        match (key.code, sel) {
+            (code, Some((scope, instance_id)))
+                if action == Some(Action::Details) || code == KeyCode::Char('n') =>
+            {
+                out.push(Cmd::JumpToNode {
+                    scope: Some(scope),
+                    instance_id,
+                });
+            }
+            (KeyCode::Char('i'), Some((s, id))) => out.push(Cmd::Request(self.open_node(s, &id))),
+            (KeyCode::Char('a'), _) => out.push(Cmd::CommandLine("app ".into())),
+            (KeyCode::Char('m') | KeyCode::Esc, _) => self.mode = InventoryMode::Node,
+            _ => return false,
+        }
+        true
+    }
+}
+
+impl PaneKind for InventoryView {
+    const TITLE: &'static str = "Inventory";
+    const ALIASES: &'static [&'static str] = &["inventory", "inv", "in"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Inventory];
+}
+
+/// The status bar's hints of the inventory pane.
+const FOOTER: &[KeyHint] = &[
+    ("?", "help"),
+    ("1-9", "panes"),
+    ("←→", "type"),
+    ("/", "filter"),
+    ("a", "app query"),
+    ("m", "view"),
+    ("q", "quit"),
+];
+
+impl Component for InventoryView {
+    fn help(&self) -> &'static [KeyHint] {
+        &[
+            ("← → / [ ]", "inventory: other type"),
+            ("a / m", "inventory: app query / view"),
+        ]
+    }
+    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+        FOOTER
+    }
+    fn sync(&mut self, cx: &Cx) {
+        InventoryView::sync(self, cx.estate);
+        self.query.sync(cx.estate, cx.mask);
+    }
+    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
+        Some(match self.mode {
+            InventoryMode::Node => &self.table,
+            InventoryMode::Query => &self.query.table,
+        })
+    }
+    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
+        Some(match self.mode {
+            InventoryMode::Node => {
+                let cur = self.current(cx.estate);
+                Box::new(Bound {
+                    table: &mut self.table,
+                    src: EntryRows {
+                        entries: cur.map_or(&[], |r| r.entries.as_slice()),
+                        attrs: &self.attrs,
+                    },
+                })
+            }
+            InventoryMode::Query => Box::new(Bound {
+                src: self.query.hits(cx.estate, cx.mask),
+                table: &mut self.query.table,
+            }),
+        })
+    }
+    fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
+            return true;
+        }
+        match self.mode {
+            InventoryMode::Node => self.node_key(key, cx, out),
+            InventoryMode::Query => self.query_key(key, action, cx, out),
+        }
+    }
+    fn on_feed(&mut self, event: &FeedEvent) {
+        match event {
+            FeedEvent::NodeInventoryLoaded { .. } => self.invalidate(),
+            FeedEvent::ApplicationsLoaded { .. } => self.query.invalidate(),
+            FeedEvent::DetailFailed { .. } => {
+                self.invalidate();
+                self.query.invalidate();
+            }
+            _ => {}
         }
     }
 }

@@ -4,9 +4,17 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes};
-use crate::model::{Estate, Feed, ResourceCompliance, ScopeId, SeverityCounts};
+use crate::app::filter::FilterColumn;
+use crate::app::table::{
+    TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes,
+};
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use crate::app::Overlay;
+use crate::app::keymap::Action;
+use crate::app::table::Viewport;
+use crate::model::{DetailRequest, Estate, Feed, ResourceCompliance, ScopeId, SeverityCounts};
 
 /// A column of the non-compliant resources table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,5 +217,74 @@ impl ComplianceView {
     pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a ResourceCompliance> {
         let (s, i) = *self.refs.get(self.table.selected_row()?)?;
         estate.scope_resource_compliance(s).get(i as usize)
+    }
+}
+
+impl PaneKind for ComplianceView {
+    const TITLE: &'static str = "Compliance";
+    const ALIASES: &'static [&'static str] = &["compliance", "comp", "co"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Compliance];
+}
+
+impl Component for ComplianceView {
+    fn help(&self) -> &'static [KeyHint] {
+        &[
+            ("n", "ops, compliance: go to node"),
+            ("Enter", "OpsItem / compliance items"),
+        ]
+    }
+    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+        hints::OPS
+    }
+    fn sync(&mut self, cx: &Cx) {
+        ComplianceView::sync(self, cx.estate, cx.mask);
+    }
+    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
+        Some(&self.table)
+    }
+    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
+        Some(Box::new(Bound {
+            table: &mut self.table,
+            src: ResourceRows {
+                estate: cx.estate,
+                refs: &self.refs,
+            },
+        }))
+    }
+    fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
+            return true;
+        }
+        let Some(r) = self.selected(cx.estate) else {
+            return false;
+        };
+        let (scope, resource_id) = (r.scope, r.resource_id.clone());
+        if action == Some(Action::Details) {
+            out.push(Cmd::Request(DetailRequest::ComplianceItems {
+                scope,
+                resource_id: resource_id.clone(),
+            }));
+            out.push(Cmd::Open(Overlay::ComplianceItems {
+                scope,
+                resource_id,
+                compliance_type: r.compliance_type.clone(),
+                view: Viewport::default(),
+            }));
+            return true;
+        }
+        if key.code != KeyCode::Char('n') {
+            return false;
+        }
+        out.push(Cmd::JumpToNode {
+            scope: Some(scope),
+            instance_id: resource_id,
+        });
+        true
     }
 }

@@ -11,10 +11,15 @@ use std::cmp::Ordering;
 
 use memchr::memmem;
 
-use super::columns::Column;
-use super::filter::{Filter, FilterError, Matcher, push_lower};
-use super::table::Viewport;
-use crate::model::{Estate, ManagedNode, PingStatus, ScopeId, compare_versions};
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use crate::app::Overlay;
+use crate::app::columns::Column;
+use crate::app::filter::{Filter, FilterError, Matcher, push_lower};
+use crate::app::keymap::Action;
+use crate::app::table::Viewport;
+use crate::model::{Estate, Feed, ManagedNode, PingStatus, ScopeId, compare_versions};
 
 /// Ends every field and tag value in a haystack. Needles never hold it (control
 /// characters are dropped from both), so no match spans two fields.
@@ -630,4 +635,173 @@ fn merge<T: Copy>(a: Vec<T>, b: Vec<T>, mut cmp: impl FnMut(&T, &T) -> Ordering)
     out.extend_from_slice(&a[i..]);
     out.extend_from_slice(&b[j..]);
     out
+}
+
+impl PaneKind for NodesView {
+    const TITLE: &'static str = "Nodes";
+    const ALIASES: &'static [&'static str] = &["nodes", "no", "node"];
+    // Activations carry the instance tier the nodes table marks on-premises nodes with.
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Activations];
+}
+
+/// Nodes pane with sessions (not in read-only mode).
+const SESSION_FOOTER: &[KeyHint] = &[
+    ("?", "help"),
+    ("1-9", "panes"),
+    (":", "command"),
+    ("/", "filter"),
+    ("s", "sort"),
+    ("⏎", "details"),
+    ("c", "shell"),
+    ("p", "forward"),
+    ("q", "quit"),
+];
+
+impl List for NodesView {
+    fn filter_text(&self) -> &str {
+        NodesView::filter_text(self)
+    }
+    fn filter_error(&self) -> Option<&FilterError> {
+        NodesView::filter_error(self)
+    }
+    fn len(&self) -> usize {
+        NodesView::len(self)
+    }
+    fn offset(&self) -> usize {
+        NodesView::offset(self)
+    }
+}
+
+/// The nodes table with the estate its rows index.
+struct Rows<'a> {
+    view: &'a mut NodesView,
+    estate: &'a Estate,
+}
+
+impl List for Rows<'_> {
+    fn filter_text(&self) -> &str {
+        self.view.filter_text()
+    }
+    fn filter_error(&self) -> Option<&FilterError> {
+        self.view.filter_error()
+    }
+    fn len(&self) -> usize {
+        self.view.len()
+    }
+    fn offset(&self) -> usize {
+        self.view.offset()
+    }
+}
+
+impl ListMut for Rows<'_> {
+    fn set_filter(&mut self, text: &str) {
+        self.view.set_filter(self.estate, text);
+    }
+    fn move_by(&mut self, delta: isize) {
+        self.view.move_by(self.estate, delta);
+    }
+    fn scroll_by(&mut self, delta: isize) {
+        self.view.scroll_by(self.estate, delta);
+    }
+    fn select(&mut self, row: usize) {
+        self.view.select(self.estate, row);
+    }
+    fn set_page(&mut self, rows: usize) {
+        self.view.set_page(rows);
+    }
+    fn sort_by_header(&mut self, i: usize) -> bool {
+        let Some(col) = Column::ALL.get(i).copied() else {
+            return false;
+        };
+        let (cur, desc) = self.view.sort();
+        self.view.set_sort(self.estate, col, cur == col && !desc);
+        true
+    }
+    fn nav(&mut self, action: Option<Action>) -> bool {
+        let (nodes, estate) = (&mut *self.view, self.estate);
+        let page = nodes.page() as isize;
+        match action {
+            Some(Action::HalfPageDown) => nodes.move_by(estate, (page / 2).max(1)),
+            Some(Action::HalfPageUp) => nodes.move_by(estate, -(page / 2).max(1)),
+            Some(Action::PageDown) => nodes.move_by(estate, page),
+            Some(Action::PageUp) => nodes.move_by(estate, -page),
+            Some(Action::Down) => nodes.move_by(estate, 1),
+            Some(Action::Up) => nodes.move_by(estate, -1),
+            Some(Action::Top) => nodes.select(estate, 0),
+            Some(Action::Bottom) => nodes.select(estate, usize::MAX),
+            Some(Action::SortNext) => {
+                let (col, _) = nodes.sort();
+                nodes.set_sort(estate, col.next(), false);
+            }
+            Some(Action::SortPrev) => {
+                let (col, _) = nodes.sort();
+                nodes.set_sort(estate, col.prev(), false);
+            }
+            Some(Action::SortReverse) => {
+                let (col, desc) = nodes.sort();
+                nodes.set_sort(estate, col, !desc);
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+impl Component for NodesView {
+    fn help(&self) -> &'static [KeyHint] {
+        &[("i", "nodes: inventory of the node")]
+    }
+    fn footer(&self, read_only: bool) -> &'static [KeyHint] {
+        if read_only {
+            hints::TABLE
+        } else {
+            SESSION_FOOTER
+        }
+    }
+    fn sync(&mut self, cx: &Cx) {
+        NodesView::sync(self, cx.estate);
+    }
+    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
+        Some(self)
+    }
+    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
+        Some(Box::new(Rows {
+            view: self,
+            estate: cx.estate,
+        }))
+    }
+    fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
+            return true;
+        }
+        let node = self
+            .selected_node(cx.estate)
+            .map(|n| (n.scope, n.instance_id.clone()));
+        if action == Some(Action::Details) {
+            if let Some((scope, instance_id)) = node {
+                out.push(Cmd::Open(Overlay::Detail {
+                    scope,
+                    instance_id,
+                    scroll: 0,
+                }));
+            }
+            return true;
+        }
+        match key.code {
+            KeyCode::Char('c') if !cx.read_only => out.push(Cmd::OpenShell),
+            KeyCode::Char('p') if !cx.read_only => out.push(Cmd::OpenForward),
+            KeyCode::Char('i') => match node {
+                Some((scope, instance_id)) => out.push(Cmd::ShowInventory { scope, instance_id }),
+                None => return false,
+            },
+            _ => return false,
+        }
+        true
+    }
 }

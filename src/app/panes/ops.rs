@@ -2,9 +2,17 @@
 
 use std::borrow::Cow;
 
-use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell};
-use crate::model::{Estate, Feed, OpsItem, ScopeId};
+use crate::app::filter::FilterColumn;
+use crate::app::table::{
+    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
+};
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use crate::app::Overlay;
+use crate::app::documents::document_ref;
+use crate::app::keymap::Action;
+use crate::model::{DetailRequest, Estate, Feed, OpsItem, ScopeId};
 
 /// A column of the OpsItems table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +193,102 @@ impl OpsView {
         let (s, i) = *self.refs.get(self.table.selected_row()?)?;
         estate.scope_ops_items(s).get(i as usize)
     }
+}
+
+impl PaneKind for OpsView {
+    const TITLE: &'static str = "OpsCenter";
+    const ALIASES: &'static [&'static str] = &["ops", "opscenter", "oi", "opsitems"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::OpsItems];
+}
+
+impl Component for OpsView {
+    fn help(&self) -> &'static [KeyHint] {
+        &[
+            ("n", "ops, compliance: go to node"),
+            ("Enter", "OpsItem / compliance items"),
+            ("n p / Enter", "OpsItem: pick node, go to it"),
+        ]
+    }
+    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+        hints::OPS
+    }
+    fn sync(&mut self, cx: &Cx) {
+        OpsView::sync(self, cx.estate, cx.mask);
+    }
+    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
+        Some(&self.table)
+    }
+    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
+        Some(Box::new(Bound {
+            table: &mut self.table,
+            src: OpsRows {
+                estate: cx.estate,
+                refs: &self.refs,
+            },
+        }))
+    }
+    fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
+            return true;
+        }
+        let Some(item) = self.selected(cx.estate) else {
+            return action != Some(Action::Details) && key.code == KeyCode::Char('n') && {
+                out.push(no_node());
+                true
+            };
+        };
+        if action == Some(Action::Details) {
+            open_item(item, cx, out);
+            return true;
+        }
+        if key.code != KeyCode::Char('n') {
+            return false;
+        }
+        match node_ids(&item.resources).into_iter().next() {
+            Some(id) => out.push(Cmd::JumpToNode {
+                scope: Some(item.scope),
+                instance_id: id,
+            }),
+            None => out.push(no_node()),
+        }
+        true
+    }
+}
+
+fn no_node() -> Cmd {
+    Cmd::Note {
+        text: "this OpsItem names no managed node".into(),
+        error: true,
+    }
+}
+
+/// Opens `item` in full and asks for its detail, and for its suggested runbook's
+/// parameters so that `x` knows whether the item fills them.
+fn open_item(item: &OpsItem, cx: &Cx, out: &mut Vec<Cmd>) {
+    let (scope, id) = (item.scope, item.id.clone());
+    out.push(Cmd::Request(DetailRequest::OpsItem {
+        scope,
+        id: id.clone(),
+    }));
+    if let Some(runbook) = item.runbooks.first().filter(|_| !cx.read_only) {
+        out.push(Cmd::Request(DetailRequest::Document {
+            scope,
+            name: document_ref(cx.estate, scope, runbook),
+            version: None,
+        }));
+    }
+    out.push(Cmd::Open(Overlay::OpsItem {
+        scope,
+        id,
+        scroll: 0,
+        cursor: 0,
+    }));
 }
 
 /// Managed-node ids among an OpsItem's resources (ids or ARNs).

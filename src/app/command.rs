@@ -1,118 +1,7 @@
-//! The panes of the cockpit, switching between them, the `:` command line and its
-//! scope filter grammar, and the way back after a jump.
+//! The `:` command line: its grammar and the scope filter it sets.
 
-use crate::model::{Estate, Feed, FeedSet, ScopeState};
-
-/// A full-screen view of the cockpit (session tabs are not panes: they have a tab bar).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Pane {
-    Nodes,
-    Explorer,
-    OpsCenter,
-    Compliance,
-    Inventory,
-    Scopes,
-    Commands,
-    Automations,
-    Audit,
-    Activations,
-    Associations,
-    Windows,
-    Timeline,
-    Parameters,
-    Baselines,
-    Documents,
-    Packages,
-}
-
-impl Pane {
-    /// In the order of their number keys, 1..6.
-    pub const ALL: [Pane; 17] = [
-        Pane::Nodes,
-        Pane::Explorer,
-        Pane::OpsCenter,
-        Pane::Compliance,
-        Pane::Inventory,
-        Pane::Scopes,
-        Pane::Commands,
-        Pane::Automations,
-        Pane::Audit,
-        Pane::Activations,
-        Pane::Associations,
-        Pane::Windows,
-        Pane::Timeline,
-        Pane::Parameters,
-        Pane::Baselines,
-        Pane::Documents,
-        Pane::Packages,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Nodes => "Nodes",
-            Pane::Explorer => "Explorer",
-            Pane::OpsCenter => "OpsCenter",
-            Pane::Compliance => "Compliance",
-            Pane::Inventory => "Inventory",
-            Pane::Scopes => "Scopes",
-            Pane::Commands => "Commands",
-            Pane::Automations => "Automations",
-            Pane::Audit => "Audit",
-            Pane::Activations => "Activations",
-            Pane::Associations => "Associations",
-            Pane::Windows => "Windows",
-            Pane::Timeline => "Timeline",
-            Pane::Parameters => "Parameters",
-            Pane::Baselines => "Baselines",
-            Pane::Documents => "Documents",
-            Pane::Packages => "Packages",
-        }
-    }
-
-    /// The number key that shows it.
-    pub fn number(self) -> usize {
-        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
-    }
-
-    pub fn from_number(n: usize) -> Option<Pane> {
-        Pane::ALL.get(n.checked_sub(1)?).copied()
-    }
-
-    /// The pane `delta` places along, wrapping.
-    pub fn cycle(self, delta: isize) -> Pane {
-        let n = Pane::ALL.len() as isize;
-        Pane::ALL[(self.number() as isize - 1 + delta).rem_euclid(n) as usize]
-    }
-
-    /// The feeds the pane shows (nodes are always polled).
-    pub fn feeds(self) -> FeedSet {
-        match self {
-            // Activations carry the instance tier the nodes table marks on-premises nodes with.
-            Pane::Nodes => FeedSet::of(&[Feed::Nodes, Feed::Activations]),
-            Pane::Explorer => FeedSet::of(&[
-                Feed::Nodes,
-                Feed::OpsItems,
-                Feed::Compliance,
-                Feed::Patch,
-                Feed::Explorer,
-            ]),
-            Pane::OpsCenter => FeedSet::of(&[Feed::Nodes, Feed::OpsItems]),
-            Pane::Compliance => FeedSet::of(&[Feed::Nodes, Feed::Compliance]),
-            Pane::Inventory => FeedSet::of(&[Feed::Nodes, Feed::Inventory]),
-            Pane::Scopes => FeedSet::of(&[Feed::Nodes]),
-            Pane::Commands => FeedSet::of(&[Feed::Nodes, Feed::Commands]),
-            Pane::Automations => FeedSet::of(&[Feed::Nodes, Feed::Automations]),
-            Pane::Audit => FeedSet::of(&[Feed::Nodes]),
-            Pane::Activations => FeedSet::of(&[Feed::Nodes, Feed::Activations]),
-            Pane::Associations => FeedSet::of(&[Feed::Nodes, Feed::Associations]),
-            Pane::Windows => FeedSet::of(&[Feed::Nodes, Feed::Windows]),
-            Pane::Timeline => FeedSet::of(&[Feed::Nodes, Feed::Windows, Feed::Calendars]),
-            Pane::Parameters => FeedSet::of(&[Feed::Nodes, Feed::Parameters]),
-            Pane::Baselines => FeedSet::of(&[Feed::Nodes, Feed::Baselines, Feed::Patch]),
-            Pane::Documents | Pane::Packages => FeedSet::of(&[Feed::Nodes, Feed::Documents]),
-        }
-    }
-}
+use super::panes::{PANE_ALIASES, Pane};
+use crate::model::{Estate, ScopeState};
 
 /// What a `:` command does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,36 +20,6 @@ pub enum Command {
     Help,
     Quit,
 }
-
-/// Command aliases: (names, pane), for parsing and the help overlay.
-pub const PANE_ALIASES: &[(&[&str], Pane)] = &[
-    (&["nodes", "no", "node"], Pane::Nodes),
-    (&["explorer", "ex", "x"], Pane::Explorer),
-    (&["ops", "opscenter", "oi", "opsitems"], Pane::OpsCenter),
-    (&["compliance", "comp", "co"], Pane::Compliance),
-    (&["inventory", "inv", "in"], Pane::Inventory),
-    (&["scopes", "scope", "sc"], Pane::Scopes),
-    (&["commands", "cmd", "cmds", "history"], Pane::Commands),
-    (&["automations", "auto", "runbooks"], Pane::Automations),
-    (&["audit", "au"], Pane::Audit),
-    (&["activations", "act", "hybrid"], Pane::Activations),
-    (
-        &["associations", "assoc", "sm", "state"],
-        Pane::Associations,
-    ),
-    (&["windows", "mw", "win"], Pane::Windows),
-    (&["timeline", "tl", "calendar"], Pane::Timeline),
-    (&["parameters", "params", "param", "ps"], Pane::Parameters),
-    (
-        &["baselines", "baseline", "patch", "patches"],
-        Pane::Baselines,
-    ),
-    (&["documents", "docs", "doc"], Pane::Documents),
-    (
-        &["packages", "package", "distributor", "pkg"],
-        Pane::Packages,
-    ),
-];
 
 /// The command grammar, for the help overlay.
 pub const COMMAND_HELP: &[(&str, &str)] = &[
@@ -369,18 +228,5 @@ mod tests {
         assert_eq!(parse_command("q"), Ok(Command::Quit));
         // Multi-byte words never split a char.
         assert!(parse_command("régioné:x").is_err());
-    }
-
-    #[test]
-    fn panes_cycle_and_number() {
-        let last = Pane::ALL[Pane::ALL.len() - 1];
-        assert_eq!(Pane::Nodes.cycle(-1), last);
-        assert_eq!(last.cycle(1), Pane::Nodes);
-        assert_eq!(Pane::from_number(3), Some(Pane::OpsCenter));
-        assert_eq!(Pane::from_number(0), None);
-        assert_eq!(Pane::from_number(Pane::ALL.len() + 1), None);
-        for p in Pane::ALL {
-            assert_eq!(Pane::from_number(p.number()), Some(p));
-        }
     }
 }

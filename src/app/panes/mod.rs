@@ -1,0 +1,430 @@
+//! The panes as components. Each pane is one type in a file of this folder: it owns its
+//! state, takes its keys, declares the hints the help overlay and the status bar print,
+//! and names the feeds it shows (see docs/architecture.md). [`App`](super::App) routes
+//! to the pane shown through [`Panes::get`] and [`Panes::get_mut`]; what a pane wants
+//! of the rest of the app (a jump, a popup, an on-demand request) it returns as [`Cmd`]s.
+//!
+//! Adding a pane: a file here with a type that implements [`PaneKind`] and
+//! [`Component`], one line in the `panes!` list below, and its draw function in
+//! `ui::draw_pane`.
+
+pub mod compliance;
+mod explorer;
+pub mod inventory;
+mod legacy;
+pub mod nodes;
+pub mod ops;
+mod scopes;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+pub use explorer::ExplorerView;
+pub use legacy::{
+    ActivationsPane, AssociationsPane, AuditPane, AutomationsPane, BaselinesPane, CommandsPane,
+    DocumentsPane, PackagesPane, ParametersPane, TimelinePane, WindowsPane,
+};
+pub use scopes::ScopesView;
+
+use super::Overlay;
+use super::command::ScopeFilter;
+use super::filter::FilterError;
+use super::keymap::{Action, KeyMap};
+use super::table::{TableSource, TableView};
+use crate::model::{DetailRequest, Estate, Feed, FeedEvent, FeedSet, ScopeId};
+use compliance::ComplianceView;
+use inventory::InventoryView;
+use nodes::NodesView;
+use ops::OpsView;
+
+/// The status bar's key hint sets that several panes share.
+pub mod hints {
+    use super::KeyHint;
+
+    pub const TABLE: &[KeyHint] = &[
+        ("?", "help"),
+        ("1-9", "panes"),
+        (":", "command"),
+        ("/", "filter"),
+        ("s", "sort"),
+        ("⏎", "details"),
+        ("q", "quit"),
+    ];
+
+    /// A table whose rows name a node.
+    pub const OPS: &[KeyHint] = &[
+        ("?", "help"),
+        ("1-9", "panes"),
+        (":", "command"),
+        ("/", "filter"),
+        ("s", "sort"),
+        ("⏎", "details"),
+        ("n", "node"),
+        ("q", "quit"),
+    ];
+
+    pub const PARAMETERS: &[KeyHint] = &[
+        ("?", "help"),
+        ("1-9", "panes"),
+        (":", "command"),
+        ("/", "filter"),
+        ("←→", "path"),
+        ("⏎", "details"),
+        ("q", "quit"),
+    ];
+
+    /// A page without rows.
+    pub const VIEW: &[KeyHint] = &[
+        ("?", "help"),
+        ("1-9", "panes"),
+        (":", "command"),
+        ("j/k", "scroll"),
+        ("q", "quit"),
+    ];
+}
+
+/// What every pane knows of itself without an instance: its title, its `:` names and
+/// the feeds it shows (nodes are always polled).
+pub trait PaneKind {
+    const TITLE: &'static str;
+    /// The `:` command names; the first is the one the pane bar and completion use.
+    const ALIASES: &'static [&'static str];
+    const FEEDS: &'static [Feed];
+}
+
+/// One line of the help overlay or of the status bar's key hints: the keys as written
+/// and what they do. A continuation line has empty keys.
+pub type KeyHint = (&'static str, &'static str);
+
+/// What a pane reads of the shared state while it takes a key or syncs.
+pub struct Cx<'a> {
+    pub estate: &'a Estate,
+    /// Per scope: shown under the scope filter.
+    pub mask: &'a [bool],
+    pub keys: &'a KeyMap,
+    pub read_only: bool,
+    pub now: DateTime<Utc>,
+}
+
+impl Cx<'_> {
+    /// How many scopes the scope filter shows.
+    pub fn shown_scopes(&self) -> usize {
+        self.mask.iter().filter(|m| **m).count()
+    }
+}
+
+/// What a pane asks of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    /// Ask the pollers for a detail.
+    Request(DetailRequest),
+    /// Show a node in the nodes pane; Esc comes back.
+    JumpToNode {
+        scope: Option<ScopeId>,
+        instance_id: String,
+    },
+    /// Open a popup over the pane.
+    Open(Overlay),
+    /// A one-line message in the status bar.
+    Note { text: String, error: bool },
+    /// Open the `:` line with this text typed.
+    CommandLine(String),
+    /// Set the scope filter of every pane, and say so.
+    ScopeFilter(ScopeFilter),
+    /// Show the inventory of a node in the inventory pane.
+    ShowInventory { scope: ScopeId, instance_id: String },
+    /// Open a shell on the node selected in the nodes pane.
+    OpenShell,
+    /// Open the port-forward prompt for the node selected in the nodes pane.
+    OpenForward,
+}
+
+/// The rows of a pane as the app's shared keys see them: filter, movement, clicks.
+pub trait List {
+    fn filter_text(&self) -> &str {
+        ""
+    }
+    fn filter_error(&self) -> Option<&FilterError> {
+        None
+    }
+    /// Rows shown (after the filter).
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The first row in view.
+    fn offset(&self) -> usize;
+}
+
+/// A pane's rows bound to their source, so that filtering and sorting can read them.
+pub trait ListMut: List {
+    fn set_filter(&mut self, _text: &str) {}
+    fn move_by(&mut self, delta: isize);
+    /// The mouse wheel: moves the view, not only the selection.
+    fn scroll_by(&mut self, delta: isize);
+    fn select(&mut self, row: usize);
+    fn set_page(&mut self, rows: usize);
+    /// Sorts by the column at header position `i`, or reverses when it is the sort
+    /// column already; false when there is no such column.
+    fn sort_by_header(&mut self, _i: usize) -> bool {
+        false
+    }
+    /// The movement and sort keys every table shares; true when `action` was one.
+    fn nav(&mut self, action: Option<Action>) -> bool;
+
+    /// Selects the row on line `line` of the body; false when no row is there.
+    fn click(&mut self, line: usize) -> bool {
+        let row = self.offset() + line;
+        if row >= self.len() {
+            return false;
+        }
+        self.select(row);
+        true
+    }
+}
+
+/// A pane of the cockpit. Every method but the keys has a default, so a pane without a
+/// table or keys of its own stays short.
+pub trait Component {
+    /// Its lines in the help overlay's Panes section.
+    fn help(&self) -> &'static [KeyHint] {
+        &[]
+    }
+    /// The key hints of the status bar while it shows.
+    fn footer(&self, read_only: bool) -> &'static [KeyHint];
+    /// Whether `/` filters it.
+    fn has_filter(&self) -> bool {
+        true
+    }
+    /// Brings its rows up to date with the estate and the scope filter.
+    fn sync(&mut self, _cx: &Cx) {}
+    /// Its rows, read only.
+    fn list(&self, cx: &Cx) -> Option<&dyn List>;
+    /// Its rows, bound to their source.
+    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>>;
+    /// A key that no overlay and no shared key took; true when it was the pane's.
+    fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool;
+    /// An answer of the pollers arrived (before the estate applies it).
+    fn on_feed(&mut self, _event: &FeedEvent) {}
+}
+
+/// A [`TableView`] and the source of its rows.
+pub struct Bound<'a, S: TableSource> {
+    pub table: &'a mut TableView<S::Col>,
+    pub src: S,
+}
+
+impl<C: super::table::TableColumn> List for TableView<C> {
+    fn filter_text(&self) -> &str {
+        TableView::filter_text(self)
+    }
+    fn filter_error(&self) -> Option<&FilterError> {
+        TableView::filter_error(self)
+    }
+    fn len(&self) -> usize {
+        TableView::len(self)
+    }
+    fn offset(&self) -> usize {
+        self.viewport().offset
+    }
+}
+
+impl<S: TableSource> List for Bound<'_, S> {
+    fn filter_text(&self) -> &str {
+        self.table.filter_text()
+    }
+    fn filter_error(&self) -> Option<&FilterError> {
+        self.table.filter_error()
+    }
+    fn len(&self) -> usize {
+        self.table.len()
+    }
+    fn offset(&self) -> usize {
+        self.table.viewport().offset
+    }
+}
+
+impl<S: TableSource> ListMut for Bound<'_, S> {
+    fn set_filter(&mut self, text: &str) {
+        self.table.set_filter(&self.src, text);
+    }
+    fn move_by(&mut self, delta: isize) {
+        self.table.move_by(delta);
+    }
+    fn scroll_by(&mut self, delta: isize) {
+        self.table.scroll_by(delta);
+    }
+    fn select(&mut self, row: usize) {
+        self.table.select(row);
+    }
+    fn set_page(&mut self, rows: usize) {
+        self.table.set_page(rows);
+    }
+    fn sort_by_header(&mut self, i: usize) -> bool {
+        let Some(col) = self.table.columns().get(i).copied() else {
+            return false;
+        };
+        let (cur, desc) = self.table.sort();
+        self.table.set_sort(&self.src, col, cur == col && !desc);
+        true
+    }
+    fn nav(&mut self, action: Option<Action>) -> bool {
+        let t = &mut *self.table;
+        let page = t.page() as isize;
+        match action {
+            Some(Action::HalfPageDown) => t.move_by((page / 2).max(1)),
+            Some(Action::HalfPageUp) => t.move_by(-(page / 2).max(1)),
+            Some(Action::PageDown) => t.move_by(page),
+            Some(Action::PageUp) => t.move_by(-page),
+            Some(Action::Down) => t.move_by(1),
+            Some(Action::Up) => t.move_by(-1),
+            Some(Action::Top) => t.select(0),
+            Some(Action::Bottom) => t.select(usize::MAX),
+            Some(Action::SortNext) => t.cycle_sort(&self.src, 1),
+            Some(Action::SortPrev) => t.cycle_sort(&self.src, -1),
+            Some(Action::SortReverse) => t.reverse(&self.src),
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// The list of panes: one line each, `Id => field: Type`, in the order of their number
+/// keys. It makes the [`Pane`] ids, their titles, names and feeds, and [`Panes`], the
+/// components themselves.
+macro_rules! panes {
+    ($($id:ident => $field:ident: $ty:ty,)*) => {
+        /// A full-screen view of the cockpit (session tabs are not panes: they have a
+        /// tab bar).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Pane {
+            $($id,)*
+        }
+
+        impl Pane {
+            /// In the order of their number keys.
+            pub const ALL: [Pane; <[Pane]>::len(&[$(Pane::$id,)*])] = [$(Pane::$id,)*];
+
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(Pane::$id => <$ty as PaneKind>::TITLE,)*
+                }
+            }
+
+            /// The feeds the pane shows (nodes are always polled).
+            pub fn feeds(self) -> FeedSet {
+                match self {
+                    $(Pane::$id => FeedSet::of(<$ty as PaneKind>::FEEDS),)*
+                }
+            }
+        }
+
+        /// Command aliases: (names, pane), for parsing and the help overlay.
+        pub const PANE_ALIASES: &[(&[&str], Pane)] = &[$((<$ty as PaneKind>::ALIASES, Pane::$id),)*];
+
+        /// Every pane's component.
+        #[derive(Default)]
+        pub struct Panes {
+            $(pub $field: $ty,)*
+        }
+
+        impl Panes {
+            pub fn get(&self, pane: Pane) -> &dyn Component {
+                match pane {
+                    $(Pane::$id => &self.$field,)*
+                }
+            }
+
+            pub fn get_mut(&mut self, pane: Pane) -> &mut dyn Component {
+                match pane {
+                    $(Pane::$id => &mut self.$field,)*
+                }
+            }
+        }
+    };
+}
+
+panes! {
+    Nodes => nodes: NodesView,
+    Explorer => explorer: ExplorerView,
+    OpsCenter => ops: OpsView,
+    Compliance => compliance: ComplianceView,
+    Inventory => inventory: InventoryView,
+    Scopes => scopes: ScopesView,
+    Commands => commands: CommandsPane,
+    Automations => automations: AutomationsPane,
+    Audit => audit: AuditPane,
+    Activations => activations: ActivationsPane,
+    Associations => associations: AssociationsPane,
+    Windows => windows: WindowsPane,
+    Timeline => timeline: TimelinePane,
+    Parameters => parameters: ParametersPane,
+    Baselines => baselines: BaselinesPane,
+    Documents => documents: DocumentsPane,
+    Packages => packages: PackagesPane,
+}
+
+impl Pane {
+    /// The number key that shows it.
+    pub fn number(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
+    }
+
+    pub fn from_number(n: usize) -> Option<Pane> {
+        Pane::ALL.get(n.checked_sub(1)?).copied()
+    }
+
+    /// The pane `delta` places along, wrapping.
+    pub fn cycle(self, delta: isize) -> Pane {
+        let n = Pane::ALL.len() as isize;
+        Pane::ALL[(self.number() as isize - 1 + delta).rem_euclid(n) as usize]
+    }
+}
+
+/// The Panes section of the help overlay: every pane's lines in pane order, each line
+/// once (panes of a family share some).
+pub fn pane_help(panes: &Panes) -> Vec<KeyHint> {
+    let mut out: Vec<KeyHint> = Vec::new();
+    for p in Pane::ALL {
+        for hint in panes.get(p).help() {
+            if !out.contains(hint) {
+                out.push(*hint);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panes_cycle_and_number() {
+        let last = Pane::ALL[Pane::ALL.len() - 1];
+        assert_eq!(Pane::Nodes.cycle(-1), last);
+        assert_eq!(last.cycle(1), Pane::Nodes);
+        assert_eq!(Pane::from_number(3), Some(Pane::OpsCenter));
+        assert_eq!(Pane::from_number(0), None);
+        assert_eq!(Pane::from_number(Pane::ALL.len() + 1), None);
+        for p in Pane::ALL {
+            assert_eq!(Pane::from_number(p.number()), Some(p));
+        }
+    }
+
+    #[test]
+    fn every_pane_has_a_title_a_name_and_the_nodes_feed() {
+        for (names, p) in PANE_ALIASES {
+            assert!(!names.is_empty(), "{p:?} has no : name");
+            assert!(!p.title().is_empty());
+            assert!(p.feeds().contains(Feed::Nodes), "{p:?} does not poll nodes");
+        }
+        assert_eq!(PANE_ALIASES.len(), Pane::ALL.len());
+    }
+}

@@ -1,0 +1,130 @@
+//! The Scopes pane: every (account, region) polled, its feeds and their health; Enter
+//! narrows every pane to the selected scope.
+
+use crossterm::event::KeyEvent;
+
+use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use crate::app::command::ScopeFilter;
+use crate::app::keymap::Action;
+use crate::app::table::Viewport;
+use crate::model::{Feed, ScopeId};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScopesView {
+    /// The selection among the scopes shown.
+    pub view: Viewport,
+}
+
+impl PaneKind for ScopesView {
+    const TITLE: &'static str = "Scopes";
+    const ALIASES: &'static [&'static str] = &["scopes", "scope", "sc"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes];
+}
+
+/// The scopes shown: `shown` lines, paged over every scope.
+struct Lines<'a> {
+    view: &'a mut Viewport,
+    shown: usize,
+    total: usize,
+}
+
+impl List for Lines<'_> {
+    fn len(&self) -> usize {
+        self.shown
+    }
+    fn offset(&self) -> usize {
+        self.view.offset
+    }
+}
+
+impl ListMut for Lines<'_> {
+    fn move_by(&mut self, delta: isize) {
+        self.view.move_by(delta, self.shown);
+    }
+    fn scroll_by(&mut self, delta: isize) {
+        self.view.scroll_by(delta, self.shown);
+    }
+    fn select(&mut self, row: usize) {
+        self.view.select(row, self.shown);
+    }
+    fn set_page(&mut self, rows: usize) {
+        self.view.set_page(rows, self.total);
+    }
+    fn nav(&mut self, action: Option<Action>) -> bool {
+        let (v, len) = (&mut *self.view, self.shown);
+        let page = v.page as isize;
+        match action {
+            Some(Action::Down) => v.move_by(1, len),
+            Some(Action::Up) => v.move_by(-1, len),
+            Some(Action::Top) => v.select(0, len),
+            Some(Action::Bottom) => v.select(usize::MAX, len),
+            Some(Action::PageDown) => v.move_by(page, len),
+            Some(Action::PageUp) => v.move_by(-page, len),
+            _ => return false,
+        }
+        true
+    }
+}
+
+impl List for ScopesView {
+    fn len(&self) -> usize {
+        0
+    }
+    fn offset(&self) -> usize {
+        self.view.offset
+    }
+}
+
+impl Component for ScopesView {
+    fn help(&self) -> &'static [KeyHint] {
+        &[("Enter", "scopes: only that scope")]
+    }
+    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+        hints::VIEW
+    }
+    fn has_filter(&self) -> bool {
+        false
+    }
+    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
+        Some(self)
+    }
+    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
+        Some(Box::new(Lines {
+            view: &mut self.view,
+            shown: cx.shown_scopes(),
+            total: cx.estate.scopes().len(),
+        }))
+    }
+    fn on_key(
+        &mut self,
+        _key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        let shown = cx.shown_scopes();
+        let mut lines = Lines {
+            view: &mut self.view,
+            shown,
+            total: cx.estate.scopes().len(),
+        };
+        if lines.nav(action) {
+            return true;
+        }
+        if action != Some(Action::Details) {
+            return false;
+        }
+        let Some(s) = (0..cx.mask.len())
+            .filter(|i| cx.mask[*i])
+            .nth(self.view.selected)
+            .and_then(|i| cx.estate.scope(i as ScopeId))
+        else {
+            return false;
+        };
+        out.push(Cmd::ScopeFilter(ScopeFilter {
+            accounts: vec![s.scope.account.id.clone()],
+            regions: vec![s.scope.region.to_lowercase()],
+        }));
+        true
+    }
+}

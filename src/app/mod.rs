@@ -9,6 +9,7 @@ mod baselines;
 mod columns;
 mod compliance;
 mod documents;
+mod effect;
 mod filter;
 mod history;
 mod inventory;
@@ -48,6 +49,7 @@ pub use compliance::{ComplianceView, ResCol, ResourceRows, SummaryRow, complianc
 pub use documents::{
     DocCol, DocumentRows, document_ref, owner_kind, package_platforms, readable_content,
 };
+pub use effect::Effect;
 pub use filter::{Filter, FilterColumn, FilterError, Matcher, Term};
 pub use history::{
     ActCol, ActivationRows, AutoCol, AutomationRows, CmdCol, CommandRows, FeedList, HistoryPanes,
@@ -71,7 +73,7 @@ pub use parameters::{
     CatalogDetail, CatalogItem, CatalogList, CatalogPanes, ParamCol, ParameterRows, is_catalog_pane,
 };
 pub use sessions::{
-    Effect, Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
+    Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
 };
 pub use state_manager::is_state_manager_pane;
 pub use table::{TableColumn, TableSource, TableView, Viewport};
@@ -243,6 +245,8 @@ pub struct App {
     wanted: FeedSet,
     /// Wallboard mode (see [`App::set_wallboard`]).
     wallboard: Option<wallboard::Wallboard>,
+    /// Work queued for the event loop (see [`App::take_effects`]).
+    effects: Vec<Effect>,
 }
 
 impl App {
@@ -281,6 +285,7 @@ impl App {
             scopes_view: Viewport::default(),
             wanted: Pane::Nodes.feeds(),
             wallboard: None,
+            effects: Vec::new(),
         }
     }
 

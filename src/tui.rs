@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::stdout;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crossterm::event::{
@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::app::{App, Effect, Msg};
 use crate::aws::SharedConnector;
-use crate::model::{DetailRequest, FeedEvent};
+use crate::model::{DetailRequest, FeedEvent, Snapshot};
 use crate::poll::PollHandle;
 use crate::session::client;
 use crate::session::recording::RecordingOptions;
@@ -48,6 +48,9 @@ const QUIT_GRACE: Duration = Duration::from_millis(1500);
 /// written (at the same time as the sessions close).
 const ACTION_QUIT_GRACE: Duration = Duration::from_millis(3000);
 
+/// How long quitting waits for the last snapshot to be written to the disk cache.
+const CACHE_QUIT_GRACE: Duration = Duration::from_secs(10);
+
 /// The loop's side of the effects: starts sessions and routes commands to their
 /// handles; tells the pollers which feeds to poll and passes on-demand requests.
 struct EffectRunner {
@@ -59,6 +62,8 @@ struct EffectRunner {
     unanswered: Vec<DetailRequest>,
     /// Runs confirmed changes (refuses them all in read-only mode).
     actions: crate::actions::ActionRunner,
+    /// Writes the app's snapshots to the disk cache.
+    cache: CacheWriter,
 }
 
 impl EffectRunner {
@@ -80,6 +85,7 @@ impl EffectRunner {
                 }
                 Effect::Action(run) => self.actions.start(run),
                 Effect::ActionRead(read) => self.actions.read(read),
+                Effect::SaveCache { path, snapshot } => self.cache.save(path, snapshot),
                 Effect::Request(request) => {
                     let sent = self
                         .poll
@@ -91,6 +97,7 @@ impl EffectRunner {
                 }
             }
         }
+        self.cache.start();
     }
 
     fn open(
@@ -212,6 +219,7 @@ pub async fn run_with_actions(
         events: session_tx,
         poll,
         unanswered: Vec::new(),
+        cache: CacheWriter::default(),
     };
     if let Some(p) = &runner.poll {
         p.set_feeds(app.wanted_feeds());
@@ -303,6 +311,9 @@ pub async fn run_with_actions(
             runner.execute(app.take_effects());
         }
     }
+    // The estate's last changes go to the disk cache.
+    app.flush_disk_cache();
+    runner.execute(app.take_effects());
     // Give the sessions a moment to end on the AWS side (TerminateSession).
     let mut open = runner.close_all();
     open.retain(|id| {
@@ -322,8 +333,60 @@ pub async fn run_with_actions(
         }
     });
     // A change call in flight gets its result line written before the process ends.
-    let _ = tokio::join!(sessions_closed, runner.actions.settle(ACTION_QUIT_GRACE));
+    let _ = tokio::join!(
+        sessions_closed,
+        runner.actions.settle(ACTION_QUIT_GRACE),
+        runner.cache.finish(CACHE_QUIT_GRACE),
+    );
     Ok(())
+}
+
+/// Writes snapshots to the disk cache off the UI thread, one at a time; while one is being
+/// written only the newest next one waits.
+#[derive(Default)]
+struct CacheWriter {
+    writing: Option<tokio::task::JoinHandle<()>>,
+    waiting: Option<(PathBuf, Box<Snapshot>)>,
+}
+
+impl CacheWriter {
+    fn save(&mut self, path: PathBuf, snapshot: Box<Snapshot>) {
+        self.waiting = Some((path, snapshot));
+        self.start();
+    }
+
+    /// Starts the waiting write once the one before it finished.
+    fn start(&mut self) {
+        if self.writing.as_ref().is_some_and(|w| !w.is_finished()) {
+            return;
+        }
+        if let Some((path, snapshot)) = self.waiting.take() {
+            self.writing = Some(tokio::task::spawn_blocking(move || {
+                write_cache(&path, &snapshot)
+            }));
+        }
+    }
+
+    /// Waits, at most `grace`, for the write under way and the one waiting.
+    async fn finish(&mut self, grace: Duration) {
+        let _ = tokio::time::timeout(grace, async {
+            while self.writing.is_some() || self.waiting.is_some() {
+                if let Some(w) = self.writing.take() {
+                    let _ = w.await;
+                }
+                self.start();
+            }
+        })
+        .await;
+    }
+}
+
+/// Writes `snapshot` in the format the pollers load; a failure is logged (the cache is
+/// only a head start for the next run).
+fn write_cache(path: &Path, snapshot: &Snapshot) {
+    if let Err(e) = crate::poll::save_cache(path, snapshot) {
+        tracing::warn!(path = %path.display(), "cache not written: {e}");
+    }
 }
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> std::io::Result<tokio::signal::unix::Signal> {
@@ -370,3 +433,33 @@ fn trim_heap() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn trim_heap() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(note: &str) -> Box<Snapshot> {
+        Box::new(Snapshot {
+            saved_at: chrono::Utc::now(),
+            discovery_note: Some(note.into()),
+            scopes: Vec::new(),
+            explorer: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn the_cache_writer_keeps_the_newest_snapshot_and_finishes_at_quit() {
+        let dir = std::env::temp_dir().join(format!("ssm-cockpit-writer-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("profile.json");
+        let mut writer = CacheWriter::default();
+        for i in 0..5 {
+            writer.save(path.clone(), snapshot(&i.to_string()));
+        }
+        writer.finish(Duration::from_secs(30)).await;
+        assert!(writer.writing.is_none() && writer.waiting.is_none());
+        let on_disk = crate::poll::load_cache(&path).expect("written");
+        assert_eq!(on_disk.discovery_note.as_deref(), Some("4"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

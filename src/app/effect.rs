@@ -1,14 +1,16 @@
 //! Effects: work the app asks of the event loop because it cannot do it itself (start a
-//! session, poll a feed, run a change). [`App::update`] queues them
+//! session, poll a feed, run a change, write the disk cache). [`App::update`] queues them
 //! in the app's own queue; the loop drains it with [`App::take_effects`] after each batch
 //! of messages and carries them out.
 
+use std::path::PathBuf;
+
 use super::App;
-use crate::model::{DetailRequest, FeedSet};
+use crate::model::{DetailRequest, FeedSet, Snapshot};
 use crate::session::{SessionCommand, SessionId, SessionKind, SessionTarget};
 
 /// Work for the event loop: things the app cannot do itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Start a session; its events come back as `Msg::Session(id, ..)`.
     OpenSession {
@@ -29,6 +31,12 @@ pub enum Effect {
     /// Read something about a run (a node's full output); the answer comes back as
     /// `Msg::Action(..)`.
     ActionRead(crate::actions::ActionRead),
+    /// Write this snapshot of the estate to the disk cache at `path` (off the UI thread);
+    /// nothing comes back.
+    SaveCache {
+        path: PathBuf,
+        snapshot: Box<Snapshot>,
+    },
 }
 
 /// The queue is the app's own `effects` field, oldest first.

@@ -6,6 +6,7 @@ mod actions_quit;
 mod associations;
 mod audit;
 mod baselines;
+mod cache;
 mod columns;
 mod compliance;
 mod documents;
@@ -247,6 +248,8 @@ pub struct App {
     wallboard: Option<wallboard::Wallboard>,
     /// Work queued for the event loop (see [`App::take_effects`]).
     effects: Vec<Effect>,
+    /// The disk cache written from the estate (see [`App::set_disk_cache`]).
+    disk_cache: Option<cache::DiskCache>,
 }
 
 impl App {
@@ -286,11 +289,15 @@ impl App {
             wanted: Pane::Nodes.feeds(),
             wallboard: None,
             effects: Vec::new(),
+            disk_cache: None,
         }
     }
 
     /// Applies a message; true when the screen needs a redraw.
     pub fn update(&mut self, msg: Msg) -> bool {
+        if let Msg::Tick = msg {
+            self.cache_tick();
+        }
         if self.wallboard.is_some() {
             return self.wallboard_update(msg);
         }
@@ -442,6 +449,7 @@ impl App {
             FeedEvent::ScopesDiscovered { .. } | FeedEvent::CacheLoaded { .. }
         );
         self.on_detail(&event);
+        self.cache_note(&event);
         let secret = matches!(
             &event,
             FeedEvent::ParameterValueLoaded { value, .. } if value.secret.is_some()

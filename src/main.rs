@@ -393,6 +393,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 demo: g.demo,
             });
             app.set_keys(config.keymap());
+            if let Some(cache) = &poll_opts.cache {
+                app.set_disk_cache(cache.path.clone(), cache.min_interval);
+            }
             app.set_audit_path(
                 config
                     .audit

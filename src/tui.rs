@@ -1,10 +1,10 @@
 //! The terminal side: raw mode and alternate screen (always restored), the event loop that
-//! feeds [`App::update`] from keys, pollers, sessions and a slow tick, draws only when
-//! dirty, and executes the app's [`Effect`]s.
+//! feeds [`App::update`] from one channel of [`Msg`] (keys, pollers, sessions, actions and
+//! a slow tick), draws only when dirty, and executes the app's [`Effect`]s.
 
 use std::collections::HashMap;
 use std::io::stdout;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crossterm::event::{
@@ -14,10 +14,11 @@ use crossterm::event::{
 use crossterm::execute;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 use crate::app::{App, Effect, Msg};
 use crate::aws::SharedConnector;
-use crate::model::{DetailRequest, FeedEvent};
+use crate::model::{DetailRequest, FeedEvent, Snapshot};
 use crate::poll::PollHandle;
 use crate::session::client;
 use crate::session::recording::RecordingOptions;
@@ -38,8 +39,15 @@ pub struct SessionSetup {
     pub record_dir: Option<PathBuf>,
 }
 
-/// Session events applied before a redraw, at most.
-const SESSION_BATCH: usize = 512;
+/// Messages applied before a redraw, at most.
+const MSG_BATCH: usize = 512;
+
+/// Room in the app's channel: producers wait when it is full, so a key typed during a
+/// flood waits behind about one batch.
+const MSG_ROOM: usize = MSG_BATCH;
+
+/// The slow clock: ages, the header clock and the disk cache's schedule move.
+const TICK: Duration = Duration::from_secs(1);
 
 /// How long quitting waits for open sessions to close.
 const QUIT_GRACE: Duration = Duration::from_millis(1500);
@@ -47,6 +55,9 @@ const QUIT_GRACE: Duration = Duration::from_millis(1500);
 /// How long quitting waits for a change call in flight to have its audit result line
 /// written (at the same time as the sessions close).
 const ACTION_QUIT_GRACE: Duration = Duration::from_millis(3000);
+
+/// How long quitting waits for the last snapshot to be written to the disk cache.
+const CACHE_QUIT_GRACE: Duration = Duration::from_secs(10);
 
 /// The loop's side of the effects: starts sessions and routes commands to their
 /// handles; tells the pollers which feeds to poll and passes on-demand requests.
@@ -59,6 +70,8 @@ struct EffectRunner {
     unanswered: Vec<DetailRequest>,
     /// Runs confirmed changes (refuses them all in read-only mode).
     actions: crate::actions::ActionRunner,
+    /// Writes the app's snapshots to the disk cache.
+    cache: CacheWriter,
 }
 
 impl EffectRunner {
@@ -80,6 +93,7 @@ impl EffectRunner {
                 }
                 Effect::Action(run) => self.actions.start(run),
                 Effect::ActionRead(read) => self.actions.read(read),
+                Effect::SaveCache { path, snapshot } => self.cache.save(path, snapshot),
                 Effect::Request(request) => {
                     let sent = self
                         .poll
@@ -91,6 +105,7 @@ impl EffectRunner {
                 }
             }
         }
+        self.cache.start();
     }
 
     fn open(
@@ -186,9 +201,15 @@ pub async fn run(
 
 /// [`run`], with `actions` running the changes the operator confirms (`None`: every
 /// change is refused, as in read-only mode).
+///
+/// Everything the app reacts to arrives on one channel of [`Msg`]: a task reads the
+/// terminal, a task ticks once a second, and the poller events, session events and action
+/// progress are passed on as messages by a small task each. The loop applies what is
+/// queued (at most [`MSG_BATCH`] messages), carries out the app's effects, and draws once
+/// if anything changed.
 pub async fn run_with_actions(
     mut app: App,
-    mut feed: mpsc::Receiver<FeedEvent>,
+    feed: mpsc::Receiver<FeedEvent>,
     sessions: Option<SessionSetup>,
     poll: Option<PollHandle>,
     actions: Option<crate::actions::ActionSetup>,
@@ -202,9 +223,21 @@ pub async fn run_with_actions(
     let _guard = TerminalGuard;
     execute!(stdout(), EnableMouseCapture, EnableBracketedPaste)?;
 
-    let (session_tx, mut session_rx) = mpsc::channel(1024);
-    let (action_runner, mut action_rx) =
+    let (tx, mut rx) = mpsc::channel(MSG_ROOM);
+    // Ended (aborted) when dropped: on quit and on error.
+    let mut producers = JoinSet::new();
+    let mut input = JoinSet::new();
+    input.spawn(read_terminal(tx.clone()));
+    producers.spawn(tick(tx.clone(), TICK));
+    forward(&mut producers, feed, tx.clone(), Msg::Feed);
+    let (session_tx, session_rx) = mpsc::channel(1024);
+    forward(&mut producers, session_rx, tx.clone(), |(id, event)| {
+        Msg::Session(id, event)
+    });
+    let (action_runner, action_rx) =
         crate::actions::ActionRunner::new(actions.filter(|_| !app.options.read_only));
+    forward(&mut producers, action_rx, tx, Msg::Action);
+
     let mut runner = EffectRunner {
         actions: action_runner,
         setup: sessions.filter(|_| !app.options.read_only),
@@ -212,82 +245,47 @@ pub async fn run_with_actions(
         events: session_tx,
         poll,
         unanswered: Vec::new(),
+        cache: CacheWriter::default(),
     };
     if let Some(p) = &runner.poll {
         p.set_feeds(app.wanted_feeds());
     }
 
-    let mut events = EventStream::new();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hup = signal(tokio::signal::unix::SignalKind::hangup())?;
-    let mut feed_open = true;
     let mut trim = MemoryTrim::default();
 
     draw_frame(&mut terminal, &mut app)?;
     runner.execute(app.take_effects());
     loop {
-        let dirty = tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) => app.update(Msg::Key(k)),
-                Some(Ok(Event::Mouse(m))) => app.update(Msg::Mouse(m)),
-                Some(Ok(Event::Resize(w, h))) => app.update(Msg::Resize(w, h)),
-                Some(Ok(Event::Paste(text))) => app.update(Msg::Paste(text)),
-                Some(Ok(_)) => false,
-                Some(Err(e)) => {
+        let first = tokio::select! {
+            biased;
+            _ = term.recv() => break,
+            _ = hup.recv() => break,
+            ended = input.join_next() => match ended {
+                Some(Ok(Err(e))) => {
                     tracing::error!("terminal input: {e}");
                     return Err(e);
                 }
+                Some(Err(e)) => {
+                    tracing::error!("terminal input stopped: {e}");
+                    return Err(std::io::Error::other(format!("terminal input stopped: {e}")));
+                }
+                // The terminal's input ended.
+                Some(Ok(Ok(()))) | None => break,
+            },
+            msg = rx.recv() => match msg {
+                Some(msg) => msg,
+                // The tick task holds a sender: not before it is gone.
                 None => break,
             },
-            fe = feed.recv(), if feed_open => match fe {
-                Some(fe) => {
-                    // Apply everything already queued before drawing once.
-                    let mut dirty = app.update(Msg::Feed(fe));
-                    while let Ok(more) = feed.try_recv() {
-                        dirty |= app.update(Msg::Feed(more));
-                    }
-                    trim.maybe_trim();
-                    dirty
-                }
-                None => {
-                    feed_open = false;
-                    false
-                }
-            },
-            se = session_rx.recv() => match se {
-                Some((id, event)) => {
-                    // A bounded batch, so a flooding shell cannot starve the keyboard.
-                    let mut dirty = app.update(Msg::Session(id, event));
-                    for _ in 0..SESSION_BATCH {
-                        let Ok((id, event)) = session_rx.try_recv() else {
-                            break;
-                        };
-                        dirty |= app.update(Msg::Session(id, event));
-                    }
-                    dirty
-                }
-                // The runner holds a sender: never closed.
-                None => false,
-            },
-            ae = action_rx.recv() => match ae {
-                Some(event) => {
-                    let mut dirty = app.update(Msg::Action(event));
-                    while let Ok(more) = action_rx.try_recv() {
-                        dirty |= app.update(Msg::Action(more));
-                    }
-                    dirty
-                }
-                // The runner holds a sender: never closed.
-                None => false,
-            },
-            _ = tick.tick() => app.update(Msg::Tick),
-            _ = term.recv() => break,
-            _ = hup.recv() => break,
         };
+        let batch = apply_queued(&mut app, first, &mut rx, MSG_BATCH);
+        if batch.fed {
+            trim.maybe_trim();
+        }
         runner.execute(app.take_effects());
-        let mut dirty = dirty;
+        let mut dirty = batch.dirty;
         for request in std::mem::take(&mut runner.unanswered) {
             dirty |= app.update(Msg::Feed(FeedEvent::DetailFailed {
                 request,
@@ -303,6 +301,10 @@ pub async fn run_with_actions(
             runner.execute(app.take_effects());
         }
     }
+    // The keyboard is no longer read; the estate's last changes go to the disk cache.
+    drop(input);
+    app.flush_disk_cache();
+    runner.execute(app.take_effects());
     // Give the sessions a moment to end on the AWS side (TerminateSession).
     let mut open = runner.close_all();
     open.retain(|id| {
@@ -312,8 +314,8 @@ pub async fn run_with_actions(
     });
     let sessions_closed = tokio::time::timeout(QUIT_GRACE, async {
         while !open.is_empty() {
-            match session_rx.recv().await {
-                Some((id, SessionEvent::State(SessionState::Closed { .. }))) => {
+            match rx.recv().await {
+                Some(Msg::Session(id, SessionEvent::State(SessionState::Closed { .. }))) => {
                     open.retain(|o| *o != id);
                 }
                 Some(_) => {}
@@ -322,8 +324,144 @@ pub async fn run_with_actions(
         }
     });
     // A change call in flight gets its result line written before the process ends.
-    let _ = tokio::join!(sessions_closed, runner.actions.settle(ACTION_QUIT_GRACE));
+    let _ = tokio::join!(
+        sessions_closed,
+        runner.actions.settle(ACTION_QUIT_GRACE),
+        runner.cache.finish(CACHE_QUIT_GRACE),
+    );
+    drop(producers);
     Ok(())
+}
+
+/// What one [`apply_queued`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Batch {
+    /// Messages applied.
+    applied: usize,
+    /// A redraw is needed.
+    dirty: bool,
+    /// A poller event was among them.
+    fed: bool,
+}
+
+/// Applies `first` and what is already queued behind it, so a burst is drawn once; at
+/// most `limit` messages, so a flooding shell cannot starve the keyboard (its keys wait
+/// behind one batch at most), and none after the app quit.
+fn apply_queued(app: &mut App, first: Msg, rx: &mut mpsc::Receiver<Msg>, limit: usize) -> Batch {
+    let mut batch = Batch {
+        applied: 0,
+        dirty: false,
+        fed: false,
+    };
+    let mut next = Some(first);
+    while let Some(msg) = next {
+        batch.fed |= matches!(msg, Msg::Feed(_));
+        batch.dirty |= app.update(msg);
+        batch.applied += 1;
+        next = if batch.applied < limit && !app.should_quit() {
+            rx.try_recv().ok()
+        } else {
+            None
+        };
+    }
+    batch
+}
+
+/// Reads the terminal: keys, mouse, resizes and pastes go to the app as messages. Ends
+/// with `Ok` when the input ends or the app is gone, and with the error when reading fails
+/// (the loop then ends with it).
+async fn read_terminal(tx: mpsc::Sender<Msg>) -> std::io::Result<()> {
+    let mut events = EventStream::new();
+    while let Some(event) = events.next().await {
+        let msg = match event? {
+            Event::Key(k) => Msg::Key(k),
+            Event::Mouse(m) => Msg::Mouse(m),
+            Event::Resize(w, h) => Msg::Resize(w, h),
+            Event::Paste(text) => Msg::Paste(text),
+            Event::FocusGained | Event::FocusLost => continue,
+        };
+        if tx.send(msg).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Sends [`Msg::Tick`] every `every` (missed ticks are skipped, not caught up).
+async fn tick(tx: mpsc::Sender<Msg>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        if tx.send(Msg::Tick).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Passes what `rx` receives on to the app's channel as messages, until either side is
+/// closed.
+fn forward<T: Send + 'static>(
+    tasks: &mut JoinSet<()>,
+    mut rx: mpsc::Receiver<T>,
+    tx: mpsc::Sender<Msg>,
+    wrap: fn(T) -> Msg,
+) {
+    tasks.spawn(async move {
+        while let Some(item) = rx.recv().await {
+            if tx.send(wrap(item)).await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Writes snapshots to the disk cache off the UI thread, one at a time; while one is being
+/// written only the newest next one waits.
+#[derive(Default)]
+struct CacheWriter {
+    writing: Option<tokio::task::JoinHandle<()>>,
+    waiting: Option<(PathBuf, Box<Snapshot>)>,
+}
+
+impl CacheWriter {
+    fn save(&mut self, path: PathBuf, snapshot: Box<Snapshot>) {
+        self.waiting = Some((path, snapshot));
+        self.start();
+    }
+
+    /// Starts the waiting write once the one before it finished.
+    fn start(&mut self) {
+        if self.writing.as_ref().is_some_and(|w| !w.is_finished()) {
+            return;
+        }
+        if let Some((path, snapshot)) = self.waiting.take() {
+            self.writing = Some(tokio::task::spawn_blocking(move || {
+                write_cache(&path, &snapshot)
+            }));
+        }
+    }
+
+    /// Waits, at most `grace`, for the write under way and the one waiting.
+    async fn finish(&mut self, grace: Duration) {
+        let _ = tokio::time::timeout(grace, async {
+            while self.writing.is_some() || self.waiting.is_some() {
+                if let Some(w) = self.writing.take() {
+                    let _ = w.await;
+                }
+                self.start();
+            }
+        })
+        .await;
+    }
+}
+
+/// Writes `snapshot` in the format the pollers load; a failure is logged (the cache is
+/// only a head start for the next run).
+fn write_cache(path: &Path, snapshot: &Snapshot) {
+    if let Err(e) = crate::poll::save_cache(path, snapshot) {
+        tracing::warn!(path = %path.display(), "cache not written: {e}");
+    }
 }
 
 /// Draws a frame and hands what it learned to the app; when that changed the page sizes
@@ -386,3 +524,85 @@ fn trim_heap() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn trim_heap() {}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::app::AppOptions;
+
+    fn quit_key() -> Msg {
+        Msg::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn a_batch_is_bounded_and_the_rest_waits_for_the_next_frame() {
+        let mut app = App::new(AppOptions::default());
+        let (tx, mut rx) = mpsc::channel(64);
+        for _ in 0..40 {
+            tx.try_send(Msg::Tick).expect("room");
+        }
+        tx.try_send(quit_key()).expect("room");
+        let batch = apply_queued(&mut app, Msg::Tick, &mut rx, 16);
+        assert_eq!(
+            batch,
+            Batch {
+                applied: 16,
+                dirty: true,
+                fed: false
+            }
+        );
+        assert_eq!(rx.len(), 41 - 15, "the rest waits");
+        assert!(!app.should_quit());
+
+        // The key queued behind the flood is applied in the next batch.
+        let first = rx.try_recv().expect("queued");
+        let batch = apply_queued(&mut app, first, &mut rx, 100);
+        assert_eq!(batch.applied, 26);
+        assert!(app.should_quit());
+        assert!(rx.is_empty());
+    }
+
+    #[test]
+    fn nothing_is_applied_after_quit_and_poller_events_are_noted() {
+        let mut app = App::new(AppOptions::default());
+        let (tx, mut rx) = mpsc::channel(8);
+        tx.try_send(Msg::Feed(FeedEvent::ApiCalls {
+            counts: [("ListNodes".to_string(), 1)].into_iter().collect(),
+        }))
+        .expect("room");
+        tx.try_send(quit_key()).expect("room");
+        tx.try_send(Msg::Tick).expect("room");
+        let batch = apply_queued(&mut app, Msg::Tick, &mut rx, 100);
+        assert_eq!(batch.applied, 3);
+        assert!(batch.fed);
+        assert!(app.should_quit());
+        assert_eq!(rx.len(), 1, "the tick after the quit stays queued");
+    }
+
+    fn snapshot(note: &str) -> Box<Snapshot> {
+        Box::new(Snapshot {
+            saved_at: chrono::Utc::now(),
+            discovery_note: Some(note.into()),
+            scopes: Vec::new(),
+            explorer: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn the_cache_writer_keeps_the_newest_snapshot_and_finishes_at_quit() {
+        let dir = std::env::temp_dir().join(format!("ssm-cockpit-writer-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("profile.json");
+        let mut writer = CacheWriter::default();
+        for i in 0..5 {
+            writer.save(path.clone(), snapshot(&i.to_string()));
+        }
+        writer.finish(Duration::from_secs(30)).await;
+        assert!(writer.writing.is_none() && writer.waiting.is_none());
+        let on_disk = crate::poll::load_cache(&path).expect("written");
+        assert_eq!(on_disk.discovery_note.as_deref(), Some("4"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

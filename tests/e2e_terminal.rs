@@ -316,7 +316,8 @@ fn demo_wallboard_rotates_ignores_keys_and_quits() {
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
-        "[wallboard]\npanes = [\"ops\", \"nodes\", \"scopes\"]\nrotate_seconds = 5\n",
+        "[wallboard]\npanes = [\"ops\", \"nodes\", \"scopes\"]\nrotate_seconds = 5\n\
+         [poll]\ncache_write_seconds = 3600\n",
     )
     .unwrap();
     let status_file = dir.join("exit-status");
@@ -375,6 +376,19 @@ fn demo_wallboard_rotates_ignores_keys_and_quits() {
 
     t.keys(&["q"]);
     t.assert_exited_cleanly("the shell after the wallboard", &status_file);
+
+    // The wallboard keeps the disk cache; with an hour between writes, quitting wrote it.
+    let cache = dir.join("ssm-cockpit").join("demo.json");
+    let snapshot = ssm_cockpit::poll::load_cache(&cache).expect("the cache written at quit");
+    assert!(
+        !snapshot.scopes.is_empty() && snapshot.scopes.iter().all(|s| !s.data.nodes.is_empty()),
+        "every scope's nodes: {:?}",
+        snapshot
+            .scopes
+            .iter()
+            .map(|s| s.data.nodes.len())
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use ssm_cockpit::app::{App, AppOptions, Effect, Msg};
 use ssm_cockpit::aws::AwsOptions;
 use ssm_cockpit::config::AccountsConfig;
 use ssm_cockpit::model::{
@@ -375,18 +376,40 @@ async fn the_cache_is_shown_at_start_up_until_fresh_data_replaces_it() {
         tx,
         Default::default(),
     ));
-    let mut e = Estate::new();
-    run_until(
-        &mut rx,
-        &mut e,
-        Duration::from_secs(60),
-        "load",
-        every_feed_loaded,
-    )
-    .await;
-    // Let the writer catch up with the complete estate.
+    // The app keeps the cache: it queues a snapshot of its estate on a tick.
+    let mut app = App::new(AppOptions::default());
+    app.set_disk_cache(path.clone(), Duration::from_millis(100));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !every_feed_loaded(&app.estate) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(ev)) => {
+                app.update(Msg::Feed(ev));
+            }
+            Ok(None) => panic!("load: poller ended early; {:?}", summary(&app.estate)),
+            Err(_) => panic!("load: timed out; {:#?}", summary(&app.estate)),
+        }
+    }
+    // The pollers do not write it: nothing on disk before the app's first tick.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!path.exists(), "the pollers wrote the cache");
+    assert!(
+        !app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::SaveCache { .. })),
+        "a snapshot before the tick"
+    );
+    // Written the way the event loop does, once the app asks on its tick.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
+        while let Ok(ev) = rx.try_recv() {
+            app.update(Msg::Feed(ev));
+        }
+        app.update(Msg::Tick);
+        for effect in app.take_effects() {
+            if let Effect::SaveCache { path, snapshot } = effect {
+                ssm_cockpit::poll::save_cache(&path, &snapshot).expect("cache written");
+            }
+        }
         let on_disk = ssm_cockpit::poll::load_cache(&path);
         if on_disk.as_ref().is_some_and(|s| {
             s.scopes
@@ -396,14 +419,12 @@ async fn the_cache_is_shown_at_start_up_until_fresh_data_replaces_it() {
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "cache not written");
-        while let Ok(ev) = rx.try_recv() {
-            e.apply(ev);
-        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     task.abort();
-    let nodes = e.node_count();
-    let items = e.ops_item_count();
+    let nodes = app.estate.node_count();
+    let items = app.estate.ops_item_count();
+    assert!(nodes > 0 && items > 0);
 
     // Start again against an endpoint that does not answer: the cache shows, marked.
     let (tx, mut rx) = mpsc::channel(1024);

@@ -295,6 +295,9 @@ impl Demo {
                 }
                 Effect::Action(run) => self.actions.start(run),
                 Effect::ActionRead(read) => self.actions.read(read),
+                Effect::SaveCache { path, snapshot } => {
+                    ssm_cockpit::poll::save_cache(&path, &snapshot).expect("cache written");
+                }
             }
         }
     }

@@ -278,7 +278,8 @@ fn automation_live_view() {
         ActionRequest::StartAutomation(s) => {
             assert_eq!(s.document, "AWS-RestartEC2Instance");
             let selected = app
-                .panes.nodes
+                .panes
+                .nodes
                 .selected_node(&app.estate)
                 .unwrap()
                 .instance_id

@@ -662,7 +662,7 @@ impl App {
     fn want_documents(&mut self) {
         if !self.wanted.contains(Feed::Documents) {
             self.wanted = self.wanted.with(Feed::Documents);
-            self.sessions.effects.push(Effect::WantFeeds(self.wanted));
+            self.push_effect(Effect::WantFeeds(self.wanted));
         }
     }
 
@@ -903,13 +903,11 @@ impl App {
             && !document.is_empty()
             && document != form.params_of
         {
-            self.sessions
-                .effects
-                .push(Effect::Request(DetailRequest::Document {
-                    scope: s,
-                    name: super::documents::document_ref(&self.estate, s, &document),
-                    version: None,
-                }));
+            self.push_effect(Effect::Request(DetailRequest::Document {
+                scope: s,
+                name: super::documents::document_ref(&self.estate, s, &document),
+                version: None,
+            }));
         }
         form.params_of = document;
         form.described = described;
@@ -1602,7 +1600,7 @@ impl App {
                 self.actions.runs.remove(i);
             }
         }
-        self.sessions.effects.push(Effect::Action(ActionRun {
+        self.push_effect(Effect::Action(ActionRun {
             run,
             request,
             typed_override,
@@ -1620,7 +1618,7 @@ impl App {
     }
 
     fn rerun(&mut self, run: RunId, request: ActionRequest, typed: String) {
-        self.sessions.effects.push(Effect::Action(ActionRun {
+        self.push_effect(Effect::Action(ActionRun {
             run,
             request,
             typed_override: Some(typed),
@@ -1713,7 +1711,7 @@ impl App {
         }
         run.set_full_output(&command_id, &instance_id, FullOutput::Fetching);
         run.output_scroll = 0;
-        self.sessions.effects.push(Effect::ActionRead(
+        self.push_effect(Effect::ActionRead(
             crate::actions::ActionRead::CommandOutput {
                 run: id,
                 scope,
@@ -1871,12 +1869,10 @@ impl App {
         {
             let (scope, ops_item) = (u.scope.clone(), u.ops_item_id.clone());
             if let Some(s) = self.scope_id_of(&scope) {
-                self.sessions
-                    .effects
-                    .push(Effect::Request(DetailRequest::OpsItem {
-                        scope: s,
-                        id: ops_item,
-                    }));
+                self.push_effect(Effect::Request(DetailRequest::OpsItem {
+                    scope: s,
+                    id: ops_item,
+                }));
             }
         }
         if let Some((text, error)) = notice {

@@ -20,9 +20,11 @@ mod actions_quit;
 mod associations;
 mod audit;
 mod baselines;
+mod cache;
 mod columns;
 mod command;
 mod documents;
+mod effect;
 mod filter;
 mod history;
 mod keymap;
@@ -59,6 +61,7 @@ pub use command::{COMMAND_HELP, Command, ScopeFilter, parse_command};
 pub use documents::{
     DocCol, DocumentRows, document_ref, owner_kind, package_platforms, readable_content,
 };
+pub use effect::Effect;
 pub use filter::{Filter, FilterColumn, FilterError, Matcher, Term};
 pub use history::{
     ActCol, ActivationRows, AutoCol, AutomationRows, CmdCol, CommandRows, FeedList, HistoryPanes,
@@ -83,7 +86,7 @@ pub use parameters::{
     CatalogDetail, CatalogItem, CatalogList, CatalogPanes, ParamCol, ParameterRows, is_catalog_pane,
 };
 pub use sessions::{
-    Effect, Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
+    Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
 };
 pub use state_manager::is_state_manager_pane;
 pub use table::{TableColumn, TableSource, TableView, Viewport};
@@ -305,6 +308,10 @@ pub struct App {
     wanted: FeedSet,
     /// Wallboard mode (see [`App::set_wallboard`]).
     wallboard: Option<wallboard::Wallboard>,
+    /// Work queued for the event loop (see [`App::take_effects`]).
+    effects: Vec<Effect>,
+    /// The disk cache written from the estate (see [`App::set_disk_cache`]).
+    disk_cache: Option<cache::DiskCache>,
 }
 
 impl App {
@@ -340,12 +347,17 @@ impl App {
             timeline: TimelineView::default(),
             wanted: Pane::Nodes.feeds(),
             wallboard: None,
+            effects: Vec::new(),
+            disk_cache: None,
         }
     }
 
     /// Applies a message; true when the screen needs a redraw. The indexes and the
     /// selection are brought up to date here, never while drawing.
     pub fn update(&mut self, msg: Msg) -> bool {
+        if let Msg::Tick = msg {
+            self.cache_tick();
+        }
         let redraw = if let Msg::Drawn(d) = msg {
             self.on_drawn(d)
         } else if self.wallboard.is_some() {
@@ -504,6 +516,7 @@ impl App {
             FeedEvent::ScopesDiscovered { .. } | FeedEvent::CacheLoaded { .. }
         );
         self.on_detail(&event);
+        self.cache_note(&event);
         let secret = matches!(
             &event,
             FeedEvent::ParameterValueLoaded { value, .. } if value.secret.is_some()

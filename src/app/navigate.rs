@@ -128,10 +128,6 @@ impl App {
         self.back.len()
     }
 
-    fn push_effect(&mut self, e: Effect) {
-        self.sessions.effects.push(e);
-    }
-
     fn request(&mut self, r: DetailRequest) {
         self.push_effect(Effect::Request(r));
     }

@@ -315,7 +315,7 @@ pub fn next_level(name: &str, path: &str) -> Option<String> {
 
 impl App {
     fn catalog_request(&mut self, r: DetailRequest) {
-        self.sessions.effects.push(Effect::Request(r));
+        self.push_effect(Effect::Request(r));
     }
 
     /// Brings the table of the pane shown up to date.

@@ -7,8 +7,7 @@ use std::net::SocketAddr;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::term_keys::{TermModes, encode_key, encode_paste, encode_wheel};
-use super::{App, Overlay, TableArea};
-use crate::model::{DetailRequest, FeedSet};
+use super::{App, Effect, Overlay, TableArea};
 use crate::session::{
     SessionCommand, SessionEvent, SessionId, SessionKind, SessionState, SessionTarget,
 };
@@ -24,30 +23,6 @@ const DEFAULT_SIZE: (u16, u16) = (80, 24);
 
 /// Wheel notches scroll this many lines.
 const WHEEL_LINES: usize = 3;
-
-/// Work for the event loop: things the app cannot do itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Start a session; its events come back as `Msg::Session(id, ..)`.
-    OpenSession {
-        id: SessionId,
-        target: SessionTarget,
-        kind: SessionKind,
-        cols: u16,
-        rows: u16,
-    },
-    /// Pass a command to a running session.
-    Session(SessionId, SessionCommand),
-    /// Poll these feeds (the panes shown need them); nodes are always polled.
-    WantFeeds(FeedSet),
-    /// Fetch a detail on demand; the answer comes back as a feed event.
-    Request(DetailRequest),
-    /// Run a confirmed change; its progress comes back as `Msg::Action(..)`.
-    Action(crate::actions::ActionRun),
-    /// Read something about a run (a node's full output); the answer comes back as
-    /// `Msg::Action(..)`.
-    ActionRead(crate::actions::ActionRead),
-}
 
 /// What has the keyboard: the panes (nodes, explorer, ...) or a session tab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +111,6 @@ pub(super) struct Sessions {
     /// The session tab that had focus last, for Tab on the nodes pane.
     pub last: Option<SessionId>,
     next_id: SessionId,
-    pub effects: Vec<Effect>,
     /// Where the session pane is drawn (also while the nodes pane has focus).
     pub pane: Option<TableArea>,
 }
@@ -149,7 +123,6 @@ impl Default for Sessions {
             leader: false,
             last: None,
             next_id: 1,
-            effects: Vec::new(),
             pane: None,
         }
     }
@@ -199,11 +172,6 @@ pub(super) fn is_leader(key: &KeyEvent) -> bool {
 }
 
 impl App {
-    /// Effects produced since the last call, for the event loop to execute.
-    pub fn take_effects(&mut self) -> Vec<Effect> {
-        std::mem::take(&mut self.sessions.effects)
-    }
-
     pub fn focus(&self) -> Focus {
         self.sessions.focus
     }
@@ -240,7 +208,7 @@ impl App {
             let size = (area.height, area.width);
             if tab.is_shell() && !tab.is_closed() && tab.parser.screen().size() != size {
                 tab.parser.screen_mut().set_size(size.0, size.1);
-                self.sessions.effects.push(Effect::Session(
+                self.effects.push(Effect::Session(
                     tab.id,
                     SessionCommand::Resize {
                         cols: area.width,
@@ -289,7 +257,7 @@ impl App {
             aws_session_id: None,
         });
         self.sessions.focus = Focus::Session(id);
-        self.sessions.effects.push(Effect::OpenSession {
+        self.push_effect(Effect::OpenSession {
             id,
             target,
             kind,
@@ -424,9 +392,7 @@ impl App {
         };
         let scrolled = tab.scrollback() > 0;
         tab.parser.screen_mut().set_scrollback(0);
-        self.sessions
-            .effects
-            .push(Effect::Session(id, SessionCommand::Input(bytes)));
+        self.push_effect(Effect::Session(id, SessionCommand::Input(bytes)));
         scrolled
     }
 
@@ -441,9 +407,7 @@ impl App {
                     .iter()
                     .any(|t| t.id == id && t.is_shell() && !t.is_closed())
             {
-                self.sessions
-                    .effects
-                    .push(Effect::Session(id, SessionCommand::Input(vec![0x1d])));
+                self.push_effect(Effect::Session(id, SessionCommand::Input(vec![0x1d])));
             }
             return true;
         }
@@ -516,9 +480,7 @@ impl App {
         };
         let tab = self.sessions.tabs.remove(pos);
         // The event loop drops its handle on Close, so send it even for ended sessions.
-        self.sessions
-            .effects
-            .push(Effect::Session(tab.id, SessionCommand::Close));
+        self.push_effect(Effect::Session(tab.id, SessionCommand::Close));
         let next = pos.min(self.sessions.tabs.len().saturating_sub(1));
         match self.sessions.tabs.get(next) {
             Some(t) => self.sessions.focus = Focus::Session(t.id),
@@ -572,9 +534,7 @@ impl App {
                 .unwrap_or_default()
                 .repeat(WHEEL_LINES)
         };
-        self.sessions
-            .effects
-            .push(Effect::Session(id, SessionCommand::Input(bytes)));
+        self.push_effect(Effect::Session(id, SessionCommand::Input(bytes)));
         false
     }
 
@@ -603,9 +563,7 @@ impl App {
             let bytes = encode_paste(&text, tab.parser.screen().bracketed_paste());
             let scrolled = tab.scrollback() > 0;
             tab.parser.screen_mut().set_scrollback(0);
-            self.sessions
-                .effects
-                .push(Effect::Session(id, SessionCommand::Input(bytes)));
+            self.push_effect(Effect::Session(id, SessionCommand::Input(bytes)));
             return scrolled;
         }
         if self.command.is_some() {

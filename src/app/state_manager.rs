@@ -21,7 +21,7 @@ pub fn is_state_manager_pane(p: Pane) -> bool {
 
 impl App {
     fn sm_request(&mut self, r: DetailRequest) {
-        self.sessions.effects.push(Effect::Request(r));
+        self.push_effect(Effect::Request(r));
     }
 
     fn sm_note(&mut self, text: impl Into<String>, error: bool) {

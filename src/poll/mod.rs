@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::{AwsOptions, CallCounter, Connector, SharedConnector, discover};
 use crate::config::{AccountsConfig, Config};
-use crate::model::{DetailRequest, Estate, ExplorerSource, Feed, FeedEvent, FeedSet};
+use crate::model::{DetailRequest, ExplorerSource, Feed, FeedEvent, FeedSet};
 
 pub use cache::{cache_path, load as load_cache, save as save_cache};
 pub use details::application_query;
@@ -139,7 +139,8 @@ impl PollOptions {
     }
 }
 
-/// Where and how often the last snapshot is written.
+/// Where the last snapshot is kept, and how often it is written. The pollers load it at
+/// start; the app writes it from its own estate (`App::set_disk_cache`).
 #[derive(Debug, Clone)]
 pub struct CacheOptions {
     pub path: PathBuf,
@@ -201,7 +202,7 @@ pub fn poll_control(initial: FeedSet) -> (PollHandle, PollControl) {
 /// Connects, discovers the scopes and runs a poller per feed × scope until the task is
 /// aborted or the receiver is dropped. Every outcome, failures included, arrives on `tx`;
 /// the connector, once made, is left in `shared`. With a cache, the last snapshot is sent
-/// first (marked cached) and the estate is written back as it changes.
+/// first (marked cached); writing it back is the app's (see `App::set_disk_cache`).
 pub async fn run_estate(
     aws: AwsOptions,
     accounts: AccountsConfig,
@@ -210,10 +211,10 @@ pub async fn run_estate(
     shared: SharedConnector,
 ) {
     let cached = opts.cache.as_ref().and_then(|c| load_cache(&c.path));
-    if let Some(snapshot) = &cached
+    if let Some(snapshot) = cached
         && tx
             .send(FeedEvent::CacheLoaded {
-                snapshot: Box::new(snapshot.clone()),
+                snapshot: Box::new(snapshot),
             })
             .await
             .is_err()
@@ -234,8 +235,7 @@ pub async fn run_estate(
         irx,
         tx.clone(),
         conn.calls().clone(),
-        opts.clone(),
-        cached,
+        opts.api_calls_every,
     ));
     poll_estate(&conn, &accounts, opts, itx).await;
     let _ = forwarder.await;
@@ -257,59 +257,20 @@ async fn send_discovery_failed(tx: &mpsc::Sender<FeedEvent>, e: crate::aws::AwsE
     }
 }
 
-/// Passes events on; keeps a mirror estate for the disk cache; sends the API call counts.
+/// Passes events on; sends the API call counts when they changed.
 async fn forward(
     mut rx: mpsc::Receiver<FeedEvent>,
     tx: mpsc::Sender<FeedEvent>,
     calls: Arc<CallCounter>,
-    opts: PollOptions,
-    cached: Option<crate::model::Snapshot>,
+    every: Duration,
 ) {
-    let mut mirror = opts.cache.as_ref().map(|_| {
-        let mut e = Estate::new();
-        if let Some(s) = cached {
-            e.apply(FeedEvent::CacheLoaded {
-                snapshot: Box::new(s),
-            });
-        }
-        e
-    });
-    let mut dirty = false;
-    let mut last_write = tokio::time::Instant::now();
     let mut last_counts = std::collections::BTreeMap::new();
-    let mut tick = tokio::time::interval(opts.api_calls_every.max(Duration::from_millis(50)));
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(50)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut writing: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         tokio::select! {
             ev = rx.recv() => {
                 let Some(ev) = ev else { break };
-                if let Some(m) = &mut mirror {
-                    let data = matches!(
-                        ev,
-                        FeedEvent::NodesLoaded { .. }
-                            | FeedEvent::TagsLoaded { .. }
-                            | FeedEvent::OpsItemsLoaded { .. }
-                            | FeedEvent::ComplianceLoaded { .. }
-                            | FeedEvent::PatchLoaded { .. }
-                            | FeedEvent::InventoryLoaded { .. }
-                            | FeedEvent::ExplorerLoaded { .. }
-                            | FeedEvent::ParametersLoaded { .. }
-                            | FeedEvent::BaselinesLoaded { .. }
-                            | FeedEvent::DocumentsLoaded { .. }
-                            | FeedEvent::AssociationsLoaded { .. }
-                            | FeedEvent::WindowsLoaded { .. }
-                            | FeedEvent::CalendarsLoaded { .. }
-                            | FeedEvent::CommandsLoaded { .. }
-                            | FeedEvent::AutomationsLoaded { .. }
-                            | FeedEvent::ActivationsLoaded { .. }
-                            | FeedEvent::ScopesDiscovered { .. }
-                    );
-                    if data {
-                        m.apply(ev.clone());
-                        dirty = true;
-                    }
-                }
                 if tx.send(ev).await.is_err() {
                     break;
                 }
@@ -322,26 +283,8 @@ async fn forward(
                         break;
                     }
                 }
-                if let (Some(m), Some(c)) = (&mirror, &opts.cache)
-                    && dirty
-                    && last_write.elapsed() >= c.min_interval
-                    && writing.as_ref().is_none_or(|w| w.is_finished())
-                {
-                    dirty = false;
-                    last_write = tokio::time::Instant::now();
-                    let snapshot = m.snapshot(Utc::now());
-                    let path = c.path.clone();
-                    writing = Some(tokio::task::spawn_blocking(move || {
-                        if let Err(e) = save_cache(&path, &snapshot) {
-                            tracing::warn!(path = %path.display(), "cache not written: {e}");
-                        }
-                    }));
-                }
             }
         }
-    }
-    if let Some(w) = writing {
-        let _ = w.await;
     }
 }
 

@@ -82,9 +82,9 @@ pub use timeline::{
 pub use wallboard::{StaleFeed, WallboardOptions, wallboard_clock};
 pub use windows::{WinCol, WindowOpen, WindowRows, WindowsView};
 
+use crate::config::Theme;
 use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
 use crate::session::{SessionEvent, SessionId};
-use crate::ui::theme::Theme;
 
 /// Everything the app reacts to. Each message is moved once, so a large feed event
 /// costs nothing worth boxing.
@@ -534,4 +534,4 @@ impl App {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,9 +1,16 @@
-//! The TOML config file: defaults, XDG path, validation with file/line/column errors.
+//! The TOML config file: defaults, XDG path, validation with file/line/column errors;
+//! with the data of the `[keys]` section ([`keys`]) and of colour themes ([`theme`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+
+pub mod keys;
+pub mod theme;
+
+pub use keys::{Action, KeySpec, KeysConfig};
+pub use theme::{ColorSupport, Theme, ThemeError};
 
 /// Default role assumed in member accounts.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
@@ -238,9 +245,9 @@ pub struct Config {
     pub session: SessionConfig,
     #[serde(default)]
     pub wallboard: WallboardConfig,
-    /// `[keys]`: action = ["key", …] (see `crate::app::Action`).
+    /// `[keys]`: action = ["key", …] (see [`keys::Action`]).
     #[serde(default)]
-    pub keys: crate::app::KeysConfig,
+    pub keys: KeysConfig,
     /// `[actions]`: the change calendars every change must pass.
     #[serde(default)]
     pub actions: ActionsConfig,
@@ -503,14 +510,9 @@ impl Config {
         if self.accounts.role_name.is_empty() {
             return Err("accounts.role_name must not be empty".into());
         }
-        self.keys.keymap()?;
+        self.keys.bindings()?;
         self.actions.validate()?;
         self.wallboard.validate()
-    }
-
-    /// The key map of `[keys]` (validated by `parse`; defaults otherwise).
-    pub fn keymap(&self) -> crate::app::KeyMap {
-        self.keys.keymap().unwrap_or_default()
     }
 }
 
@@ -653,7 +655,15 @@ nodes_seconds = 30
             .to_string();
         assert!(c.contains("keys.down") && c.contains("/tmp/c.toml"), "{c}");
         let c = parse("[keys]\ndown = [\"z\", \"Down\"]\nquit = [\"Ctrl-q\"]\n").unwrap();
-        assert_eq!(c.keymap().label(crate::app::Action::Down), "z ↓");
+        let down: Vec<String> = c
+            .keys
+            .bindings()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, a)| *a == Action::Down)
+            .map(|(k, _)| k.to_string())
+            .collect();
+        assert_eq!(down, ["z", "↓"]);
         let err = parse("[keys]\ndown = [\"k\"]\n").unwrap_err().to_string();
         assert!(
             err.starts_with("/tmp/c.toml: ") && err.contains("both down and up"),

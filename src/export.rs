@@ -17,8 +17,8 @@ use crate::poll::{
     fetch_nodes, fetch_ops_items, fetch_tags, fetch_windows,
 };
 
-mod activations;
-mod parameters;
+mod catalog;
+mod history;
 mod state_manager;
 
 /// Scopes polled at once.
@@ -342,7 +342,7 @@ pub async fn export(
         What::Parameters { with_decryption } => {
             let with_decryption = *with_decryption;
             export_rows(src, format, out, move |feed| async move {
-                parameters::parameter_rows(&feed, with_decryption).await
+                catalog::parameter_rows(&feed, with_decryption).await
             })
             .await
         }

@@ -1,7 +1,9 @@
 //! ssm-cockpit: a terminal cockpit for AWS Systems Manager.
 //!
-//! Layers (arrows point down): `ui` reads `app`; `app` reads `model`; `poll` calls `aws`;
-//! `aws` returns `model` types. `model` imports nothing of ours. `sim` is a world of its own.
+//! Layers, lowest first (a module imports only lower ones; docs/architecture.md, "Layers",
+//! and tests/layers.rs keep it so):
+//! `model` ← `config` ← `aws` ← {`poll`, `session`, `actions`, `export`} ← `app` ← `ui` ←
+//! {`tui`, `main`}. `sim` is a world of its own that shares only the session wire codec.
 
 pub mod actions;
 pub mod app;

@@ -6,13 +6,12 @@ use std::time::Duration;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use tokio::sync::mpsc;
 
-use ssm_cockpit::app::{App, AppOptions, PANE_ALIASES, WallboardOptions};
+use ssm_cockpit::app::{App, AppOptions, KeyMap, PANE_ALIASES, WallboardOptions};
 use ssm_cockpit::aws::AwsOptions;
-use ssm_cockpit::config::{self, Config};
+use ssm_cockpit::config::{self, ColorSupport, Config, Theme};
 use ssm_cockpit::export::{self, Format};
 use ssm_cockpit::poll::{self, PollOptions};
 use ssm_cockpit::sim::{self, SimConfig, SimHandle};
-use ssm_cockpit::ui::theme::{ColorSupport, Theme};
 
 /// A terminal cockpit for AWS Systems Manager: every account and region, live.
 #[derive(Parser, Debug)]
@@ -392,7 +391,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 theme,
                 demo: g.demo,
             });
-            app.set_keys(config.keymap());
+            app.set_keys(KeyMap::from_config(&config.keys).unwrap_or_default());
             if let Some(cache) = &poll_opts.cache {
                 app.set_disk_cache(cache.path.clone(), cache.min_interval);
             }

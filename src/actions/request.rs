@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::aws::{
     PutParameterInput, SendCommandInput, StartAutomationInput, UpdateOpsItemInput, WriteTarget,
 };
-use crate::model::Scope;
+use crate::model::{OPS_ITEM_STATUSES, Scope};
 
 /// SendCommand takes at most this many node ids (and values per target).
 pub const MAX_INSTANCE_IDS: usize = 50;
@@ -378,9 +378,6 @@ pub struct StopAutomationSpec {
     pub scope: Scope,
     pub execution_id: String,
 }
-
-/// The OpsItem statuses the cockpit sets.
-pub const OPS_ITEM_STATUSES: [&str; 3] = ["Open", "InProgress", "Resolved"];
 
 /// Operational data key of the notes the cockpit adds to an OpsItem.
 pub const NOTE_KEY_PREFIX: &str = "ssm-cockpit:note";

@@ -14,16 +14,14 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 
-use crate::actions::request::{
-    COMMON_COMMAND_DOCUMENTS, COMMON_RUNBOOKS, OPS_ITEM_STATUSES, plural, secret_name,
-};
+use crate::actions::request::{COMMON_COMMAND_DOCUMENTS, COMMON_RUNBOOKS, plural, secret_name};
 use crate::actions::{
     ActionEvent, ActionRequest, ActionRun, AutomationSpec, CancelCommandSpec, CommandTarget,
     Confirmation, OpsItemUpdateSpec, RunCommandSpec, RunId, ScopedTarget, StopAutomationSpec,
 };
 use crate::model::{
     AutomationExecution, CommandInvocation, CommandProgress, DetailRequest, DocumentParameter,
-    Feed, InvocationTally, Scope, ScopeId,
+    Feed, InvocationTally, OPS_ITEM_STATUSES, Scope, ScopeId,
 };
 
 use super::{App, Effect, Notice, Pane};

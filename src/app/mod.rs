@@ -97,6 +97,7 @@ pub use timeline::{
 pub use wallboard::{StaleFeed, WallboardOptions, wallboard_clock};
 pub use windows::{WinCol, WindowOpen, WindowRows, WindowsView};
 
+use crate::config::Theme;
 use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
 
 /// The panes whose keys and rows still live in a family module of the App.
@@ -121,7 +122,6 @@ impl Family {
     }
 }
 use crate::session::{SessionEvent, SessionId};
-use crate::ui::theme::Theme;
 
 /// Everything the app reacts to. Each message is moved once, so a large feed event
 /// costs nothing worth boxing.
@@ -604,4 +604,4 @@ impl App {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

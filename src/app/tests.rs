@@ -4,13 +4,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::model::{Account, PingStatus, PlatformType, Scope};
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0)
         .single()
         .expect("valid time")
 }
 
-fn scope(name: &str, id: &str, region: &str) -> Scope {
+pub(crate) fn scope(name: &str, id: &str, region: &str) -> Scope {
     Scope {
         account: Account {
             id: id.into(),
@@ -50,7 +50,7 @@ fn node(
 }
 
 /// Two scopes, five nodes.
-fn app() -> App {
+pub(crate) fn app() -> App {
     let mut app = App::new(AppOptions::default());
     app.set_now(Some(t0()));
     app.update(Msg::Feed(FeedEvent::ScopesDiscovered {
@@ -1124,7 +1124,7 @@ mod sessions {
     }
 }
 
-fn left_click(app: &mut App, column: u16, row: u16) -> bool {
+pub(crate) fn left_click(app: &mut App, column: u16, row: u16) -> bool {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
     app.update(Msg::Mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
@@ -1188,40 +1188,6 @@ fn click_on_header_sorts_and_again_reverses() {
 }
 
 #[test]
-fn drawing_records_pane_bar_and_header_clicks() {
-    use ratatui::{Terminal, backend::TestBackend};
-    let mut app = app();
-    let Ok(mut term) = Terminal::new(TestBackend::new(120, 20));
-    let mut draw = |app: &mut App| {
-        let _ = crate::tui::draw_frame(&mut term, app);
-    };
-    draw(&mut app);
-    // Line 2 of the screen: " 1 Nodes  2 Explorer  3 OpsCenter …".
-    assert!(left_click(&mut app, 12, 1));
-    assert_eq!(app.pane(), Pane::Explorer);
-    assert!(left_click(&mut app, 25, 1));
-    assert_eq!(app.pane(), Pane::OpsCenter);
-    draw(&mut app);
-    let (before, _) = app.panes.ops.table.sort();
-    let Some((_, hits)) = app.header_hits.clone() else {
-        panic!("no header recorded");
-    };
-    let Some(&(x, _, i)) = hits
-        .spans
-        .iter()
-        .find(|(_, _, i)| OpsCol::ALL[*i] != before)
-    else {
-        panic!("one column only");
-    };
-    assert!(left_click(&mut app, x, hits.y));
-    assert_eq!(app.panes.ops.table.sort(), (OpsCol::ALL[i], false));
-    assert!(left_click(&mut app, x, hits.y));
-    assert_eq!(app.panes.ops.table.sort(), (OpsCol::ALL[i], true));
-    assert!(left_click(&mut app, 12, 1));
-    assert_eq!(app.pane(), Pane::Explorer);
-}
-
-#[test]
 fn rebound_keys_drive_the_tables() {
     let mut app = app();
     let keys = KeysConfig {
@@ -1235,7 +1201,7 @@ fn rebound_keys_drive_the_tables() {
         }]),
         ..KeysConfig::default()
     };
-    let Ok(map) = keys.keymap() else {
+    let Ok(map) = KeyMap::from_config(&keys) else {
         panic!("conflict");
     };
     app.set_keys(map);
@@ -1264,111 +1230,4 @@ fn rebound_keys_drive_the_tables() {
     }));
     assert!(key(&mut app, KeyCode::Char('z')));
     assert_eq!(app.panes.scopes.view.selected, 1);
-}
-
-/// Three scopes, each nodes feed polling; none answered yet.
-fn loading_app(context: &str) -> App {
-    let mut app = App::new(AppOptions {
-        context: context.into(),
-        ..AppOptions::default()
-    });
-    app.set_now(Some(t0()));
-    app.update(Msg::Feed(FeedEvent::ScopesDiscovered {
-        scopes: vec![
-            scope("acme-prod", "111111111111", "eu-west-1"),
-            scope("acme-dev", "222222222222", "us-east-1"),
-            scope("acme-data", "333333333333", "us-east-1"),
-        ],
-        note: None,
-    }));
-    for s in 0..3 {
-        app.update(Msg::Feed(FeedEvent::FeedPolling {
-            scope: s,
-            feed: crate::model::Feed::Nodes,
-            at: t0(),
-        }));
-    }
-    app
-}
-
-#[test]
-fn load_gauge_counts_answered_scopes_and_goes_when_all_answered() {
-    use crate::ui::progress::{label, loading};
-    let mut app = loading_app("");
-    let p = loading(&app).expect("loading");
-    assert_eq!((p.answered, p.total), (0, 3));
-    app.update(Msg::Feed(FeedEvent::NodesLoaded {
-        scope: 0,
-        nodes: Vec::new(),
-        at: t0(),
-    }));
-    app.update(Msg::Feed(FeedEvent::ScopeFailed {
-        scope: 1,
-        error: "boom".into(),
-        at: t0(),
-    }));
-    let p = loading(&app).expect("still loading");
-    assert_eq!(label(&p), "loading 2/3 scopes");
-    // The visible pane's feeds count too, where they are polled.
-    app.update(Msg::Feed(FeedEvent::FeedPolling {
-        scope: 0,
-        feed: crate::model::Feed::OpsItems,
-        at: t0(),
-    }));
-    app.update(Msg::Feed(FeedEvent::NodesLoaded {
-        scope: 2,
-        nodes: Vec::new(),
-        at: t0(),
-    }));
-    assert_eq!(loading(&app), None);
-    app.pane = Pane::OpsCenter;
-    let p = loading(&app).expect("opsitems pending in scope 0");
-    assert_eq!((p.answered, p.total), (2, 3));
-    app.update(Msg::Feed(FeedEvent::OpsItemsLoaded {
-        scope: 0,
-        items: Vec::new(),
-        at: t0(),
-    }));
-    assert_eq!(loading(&app), None);
-}
-
-#[test]
-fn credentials_banner_comes_on_a_credentials_failure_and_goes_on_success() {
-    use crate::ui::progress::credentials_banner;
-    let mut app = loading_app("profile prod · eu-west-1");
-    app.update(Msg::Feed(FeedEvent::ScopeFailed {
-        scope: 0,
-        error: "throttled".into(),
-        at: t0(),
-    }));
-    assert_eq!(credentials_banner(&app), None);
-    app.update(Msg::Feed(FeedEvent::ScopeFailed {
-        scope: 1,
-        error: "ExpiredToken".into(),
-        at: t0(),
-    }));
-    app.update(Msg::Feed(FeedEvent::CredentialsFailed {
-        error: "ExpiredToken".into(),
-    }));
-    assert_eq!(
-        credentials_banner(&app).as_deref(),
-        Some("credentials expired or missing — run: aws sso login --profile prod")
-    );
-    app.update(Msg::Feed(FeedEvent::NodesLoaded {
-        scope: 1,
-        nodes: Vec::new(),
-        at: t0(),
-    }));
-    assert_eq!(credentials_banner(&app), None);
-
-    let mut app = loading_app("profile default chain");
-    app.update(Msg::Feed(FeedEvent::CredentialsFailed {
-        error: "no credentials".into(),
-    }));
-    assert_eq!(
-        credentials_banner(&app).as_deref(),
-        Some(
-            "credentials expired or missing — run: aws sso login (or check AWS_PROFILE or aws configure)"
-        )
-    );
 }

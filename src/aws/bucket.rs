@@ -1,3 +1,11 @@
+//! The cockpit's token bucket, the one place the cockpit paces its calls to AWS: the STS
+//! calls of [`super::connect`] and [`super::credentials`] go through one, and the poller
+//! keeps one per (account, region, API) (`poll::Buckets`). A caller waits for a token.
+//!
+//! The simulated estate has a limiter of its own (`sim/limits.rs`): it stands for the
+//! service, answers ThrottlingException instead of waiting, and shares no code with this
+//! one.
+
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -39,5 +47,23 @@ impl TokenBucket {
             };
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bucket_spaces_calls_after_the_burst() {
+        let b = TokenBucket::new(20.0, 2.0);
+        let start = Instant::now();
+        for _ in 0..6 {
+            b.acquire().await;
+        }
+        // 2 at once, then 4 more at 20/s: at least 200 ms.
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(190), "{took:?}");
+        assert!(took < Duration::from_secs(2), "{took:?}");
     }
 }

@@ -18,6 +18,7 @@ mod node;
 mod opsitem;
 mod parameter;
 mod scope;
+mod session;
 mod version;
 mod window;
 
@@ -55,11 +56,12 @@ pub use history::{
 };
 pub use inventory::{ApplicationHit, ApplicationQuery, InventoryEntry, InventoryRows};
 pub use node::{ManagedNode, PingStatus, PlatformType};
-pub use opsitem::{OpsItem, OpsItemDetail, OpsItemEvent, OpsItemRelated};
+pub use opsitem::{OPS_ITEM_STATUSES, OpsItem, OpsItemDetail, OpsItemEvent, OpsItemRelated};
 pub use parameter::{
     ParameterHistory, ParameterMeta, ParameterValue, ParameterVersion, SecretValue, parent_path,
 };
 pub use scope::{Account, Scope, ScopeId};
+pub use session::SessionState;
 pub use version::{compare_versions, version_below};
 pub use window::{
     ChangeCalendar, MaintenanceWindow, WindowDetail, WindowExecution, WindowInvocation,

@@ -3,6 +3,9 @@ use serde::{Deserialize, Serialize};
 
 use super::ScopeId;
 
+/// The OpsItem statuses the cockpit sets.
+pub const OPS_ITEM_STATUSES: [&str; 3] = ["Open", "InProgress", "Resolved"];
+
 /// An OpsItem (an `OpsItemSummary` of DescribeOpsItems, or the `OpsItem` of GetOpsItem).
 ///
 /// Strings AWS may omit are empty. `description` is only set once GetOpsItem answered

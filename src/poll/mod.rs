@@ -23,7 +23,7 @@ use crate::model::{DetailRequest, ExplorerSource, Feed, FeedEvent, FeedSet};
 
 pub use cache::{cache_path, load as load_cache, save as save_cache};
 pub use details::application_query;
-pub use limiter::{Buckets, TokenBucket, full_jitter, jittered};
+pub use limiter::{Buckets, full_jitter, jittered};
 pub use scope::{
     Backoff, ScopeFeed, fetch_applications, fetch_association_detail, fetch_associations,
     fetch_calendars, fetch_compliance, fetch_compliance_items, fetch_explorer, fetch_inventory,

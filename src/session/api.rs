@@ -35,14 +35,8 @@ pub enum SessionKind {
     },
 }
 
-/// Where a session stands, as shown on its tab.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SessionState {
-    Connecting,
-    Live,
-    Reconnecting { attempt: u32 },
-    Closed { reason: String },
-}
+/// Where a session stands: plain data of the model, which the drawing code reads too.
+pub use crate::model::SessionState;
 
 /// What a running session reports to the app.
 #[derive(Debug, Clone)]

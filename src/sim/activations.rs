@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::estate::Node;
 use super::input::{self, Object};
-use super::ops_data::{max_results, page, page_start, query_hash};
+use super::request::{max_results, page, page_start, query_hash};
 use super::server::Ctx;
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64};
 

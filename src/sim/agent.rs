@@ -22,11 +22,12 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
+use crate::session::channel::{Channel, Event, Role};
+use crate::session::frame::{Frame, MessageType, PayloadType};
 use crate::session::messages::{
     ActionType, ChannelClosed, Flag, HandshakeComplete, HandshakeRequest, HandshakeResponse,
     RequestedClientAction,
 };
-use crate::session::{Channel, Event, Frame, MessageType, PayloadType, Role};
 
 use super::port_forward::{InputOutcome, PortEvent, PortForward};
 use super::server::State;

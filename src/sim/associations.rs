@@ -17,11 +17,14 @@ use serde_json::{Map, Value, json};
 
 use super::estate::{Estate, Node, Ping};
 use super::input::{self, Object};
-use super::ops_data::{
-    self, PutCompliance, PutItem, check_count, max_results, missing, page, page_start, query_hash,
-    required_str,
+use super::ops_data::{self};
+use super::request;
+use super::request::{
+    check_count, max_results, missing, page, page_start, query_hash, required_str,
 };
 use super::server::Ctx;
+use super::store;
+use super::store::{PutCompliance, PutItem};
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64, targets_json};
 
 /// (document, association name, schedule, period seconds, compliance severity); the
@@ -517,15 +520,15 @@ pub(crate) fn list_associations(ctx: &Ctx<'_>, body: &Object) -> Result<Value, A
             let value = input::opt_str(o, "value")?
                 .or(input::opt_str(o, "Value")?)
                 .ok_or_else(|| missing(&format!("{path}.value")))?;
-            ops_data::check_enum(key, &format!("{path}.key"), LIST_KEYS)?;
-            ops_data::check_len(value, &format!("{path}.value"), 1, usize::MAX)?;
+            request::check_enum(key, &format!("{path}.key"), LIST_KEYS)?;
+            request::check_len(value, &format!("{path}.value"), 1, usize::MAX)?;
             filters.push((key.to_string(), value.to_string()));
         }
     }
     let hash = query_hash(ctx, "ListAssociations", body);
     let start = page_start(body, hash)?;
     let v = view(ctx);
-    let time = |s: &str| ops_data::parse_time(s);
+    let time = |s: &str| request::parse_time(s);
     let rows: Vec<Value> = v
         .defs
         .iter()
@@ -646,12 +649,12 @@ fn exec_filters(body: &Object) -> Result<Vec<(String, String, String)>, ApiError
         let key = required_str(o, "Key", &format!("{path}.key"))?;
         let value = required_str(o, "Value", &format!("{path}.value"))?;
         let typ = required_str(o, "Type", &format!("{path}.type"))?;
-        ops_data::check_enum(
+        request::check_enum(
             key,
             &format!("{path}.key"),
             &["ExecutionId", "Status", "CreatedTime"],
         )?;
-        ops_data::check_enum(
+        request::check_enum(
             typ,
             &format!("{path}.type"),
             &["EQUAL", "LESS_THAN", "GREATER_THAN"],
@@ -680,7 +683,7 @@ pub(crate) fn describe_association_executions(
             filters.iter().all(|(k, val, typ)| match k.as_str() {
                 "ExecutionId" => e.id == *val,
                 "Status" => e.status == val,
-                "CreatedTime" => match ops_data::parse_time(val) {
+                "CreatedTime" => match request::parse_time(val) {
                     Some(t) if typ == "LESS_THAN" => e.created < t,
                     Some(t) if typ == "GREATER_THAN" => e.created > t,
                     Some(t) => (e.created - t).abs() < 1.0,
@@ -728,7 +731,7 @@ pub(crate) fn describe_association_execution_targets(
             let o = input::as_object(f, "Filters")?;
             let key = required_str(o, "Key", &format!("{path}.key"))?;
             let value = required_str(o, "Value", &format!("{path}.value"))?;
-            ops_data::check_enum(
+            request::check_enum(
                 key,
                 &format!("{path}.key"),
                 &["Status", "ResourceId", "ResourceType"],
@@ -900,10 +903,10 @@ pub(crate) fn start_associations_once(ctx: &Ctx<'_>, body: &Object) -> Result<Va
 
 /// Association compliance of the nodes a run touched, as State Manager reports it.
 fn record_compliance(ctx: &Ctx<'_>, v: &View, finished: &[(String, usize, &'static str, f64)]) {
-    let Some((_, state)) = ops_data::scope(ctx.estate, ctx.account, ctx.region) else {
+    let Some((_, state)) = store::scope(ctx.estate, ctx.account, ctx.region) else {
         return;
     };
-    let mut st = ops_data::state(&state);
+    let mut st = store::state(&state);
     let mut touched: Vec<&str> = finished.iter().map(|(id, ..)| id.as_str()).collect();
     touched.sort_unstable();
     touched.dedup();

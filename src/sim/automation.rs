@@ -17,18 +17,16 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::commands::{
-    ActionSim, ScopeKey, Store, forget_oldest, lock, parse_parameters, scope_actions,
-    validate_parameters,
-};
+use super::commands::{parse_parameters, validate_parameters};
 use super::documents::{self, Document};
 use super::estate::{Node, Ping, Platform};
 use super::input::{self, Object};
-use super::ops_data::{
-    check_count, check_enum, check_len, max_results, page, page_start, parse_time, query_hash,
-    required_str,
+use super::request::{
+    check_count, check_enum, check_len, check_rate, max_results, page, page_start, parse_targets,
+    parse_time, query_hash, required_str,
 };
 use super::server::Ctx;
+use super::store::{ActionSim, ScopeKey, Store, forget_oldest, lock, scope_actions};
 use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs, params_json, targets_json};
 
 /// Paces a step takes.
@@ -855,38 +853,6 @@ fn invalid_params(message: String) -> ApiError {
     )
 }
 
-fn parse_targets(body: &Object) -> Result<Vec<(String, Vec<String>)>, ApiError> {
-    let Some(list) = input::opt_array(body, "Targets")? else {
-        return Ok(Vec::new());
-    };
-    check_count(list.len(), "targets", 0, 5)?;
-    let mut out = Vec::new();
-    for (i, t) in list.iter().enumerate() {
-        let obj = input::as_object(t, "Targets")?;
-        let member = format!("targets.{}.member", i + 1);
-        let key = required_str(obj, "Key", &format!("{member}.key"))?;
-        let values = match input::opt_array(obj, "Values")? {
-            Some(v) => input::string_list(v, "Values")?,
-            None => Vec::new(),
-        };
-        check_count(values.len(), &format!("{member}.values"), 0, 50)?;
-        out.push((key.to_string(), values));
-    }
-    Ok(out)
-}
-
-fn check_rate(value: &str, member: &str) -> Result<(), ApiError> {
-    let digits = value.strip_suffix('%').unwrap_or(value);
-    if !digits.is_empty() && digits.len() <= 7 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(());
-    }
-    Err(ApiError::validation(super::wire::constraint_message(
-        &format!("'{value}'"),
-        member,
-        "Member must satisfy regular expression pattern: ^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$",
-    )))
-}
-
 fn target_values(
     nodes: &[Node],
     targets: &[(String, Vec<String>)],
@@ -1000,11 +966,11 @@ pub(crate) fn start_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result
     }
     let max_concurrency = input::opt_str(body, "MaxConcurrency")?;
     if let Some(m) = max_concurrency {
-        check_rate(m, "maxConcurrency")?;
+        check_rate(m, "maxConcurrency", false)?;
     }
     let max_errors = input::opt_str(body, "MaxErrors")?;
     if let Some(m) = max_errors {
-        check_rate(m, "maxErrors")?;
+        check_rate(m, "maxErrors", true)?;
     }
     let given = parse_parameters(body)?;
     let tags: Vec<(String, String)> = input::opt_array(body, "Tags")?
@@ -1388,7 +1354,7 @@ fn parse_filters(
         check_enum(key, &format!("{member}.key"), keys)?;
         let values = match input::opt_array(obj, "Values")? {
             Some(v) => input::string_list(v, "Values")?,
-            None => return Err(super::ops_data::missing(&format!("{member}.values"))),
+            None => return Err(super::request::missing(&format!("{member}.values"))),
         };
         check_count(values.len(), &format!("{member}.values"), 1, 10)?;
         if key.contains("Time")

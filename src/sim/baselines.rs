@@ -6,11 +6,11 @@
 use serde_json::{Value, json};
 
 use super::input::{self, Object};
-use super::ops_data::{
-    caller_scope, check_enum, check_len, custom_baseline_id, custom_baseline_os, iso, required_str,
-};
+use super::ops_data::{custom_baseline_id, custom_baseline_os, iso};
 use super::patch::{Baseline, baselines, scope_groups};
+use super::request::{check_enum, check_len, required_str};
 use super::server::Ctx;
+use super::store::caller_scope;
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
 const OPERATING_SYSTEMS: &[&str] = &[
@@ -301,9 +301,9 @@ pub(crate) fn describe_effective_patches_for_patch_baseline(
 ) -> Result<Value, ApiError> {
     let id = required_str(body, "BaselineId", "baselineId")?;
     check_baseline_id(id)?;
-    let size = super::ops_data::max_results(body, "maxResults", 1, 100, 100)?;
-    let hash = super::ops_data::query_hash(ctx, "DescribeEffectivePatchesForPatchBaseline", body);
-    let start = super::ops_data::page_start(body, hash)?;
+    let size = super::request::max_results(body, "maxResults", 1, 100, 100)?;
+    let hash = super::request::query_hash(ctx, "DescribeEffectivePatchesForPatchBaseline", body);
+    let start = super::request::page_start(body, hash)?;
     let (nodes, _) = caller_scope(ctx);
     let groups = scope_groups(&nodes);
     let all = baselines(ctx, &groups);
@@ -383,7 +383,7 @@ pub(crate) fn describe_effective_patches_for_patch_baseline(
             "PatchStatus": Value::Object(st),
         }));
     }
-    let (s, e, next) = super::ops_data::page(start, size, rows.len(), hash)?;
+    let (s, e, next) = super::request::page(start, size, rows.len(), hash)?;
     let mut out = serde_json::Map::new();
     out.insert("EffectivePatches".into(), rows[s..e].to_vec().into());
     if let Some(t) = next {

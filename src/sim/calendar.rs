@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 use super::documents::{self, Document};
 use super::input::{self, Object};
 use super::knobs::SimKnobs;
-use super::ops_data::{check_count, iso, missing, parse_time};
+use super::ops_data::iso;
+use super::request::{check_count, missing, parse_time};
 use super::server::Ctx;
 use super::wire::ApiError;
 

@@ -8,9 +8,9 @@
 //! invocation, under the document's executionTimeout; other documents produce believable
 //! simulated output. Nodes that are not Online are Undeliverable.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -21,134 +21,20 @@ use super::command_work::{WorkCtx, failed, ok, plan};
 use super::documents::{self, Document};
 use super::estate::{Estate, Node, Ping, Platform};
 use super::input::{self, Object};
-use super::knobs::SimKnobs;
-use super::ops_data::{
-    check_count, check_len, max_results, page, page_start, parse_time, query_hash, required_str,
+use super::request::{
+    check_count, check_instance_id, check_len, check_rate, max_results, page, page_start,
+    parse_targets, parse_time, query_hash, required_str,
 };
 use super::server::Ctx;
-use super::wire::{
-    ApiError, SplitMix, constraint_message, epoch_json, fnv64, now_secs, params_json, targets_json,
-};
+use super::store::{ActionSim, ScopeKey, Store, forget_oldest, lock, scope_actions};
+use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs, params_json, targets_json};
 
-/// Default time between two steps of a command or an automation.
-pub(crate) const DEFAULT_PACE: Duration = Duration::from_millis(150);
-/// Scripts running at once in one sim, over every command.
-pub(crate) const MAX_PROCESSES: usize = 8;
 /// `StandardOutputContent`/`StandardErrorContent` of GetCommandInvocation keep this many
 /// characters.
 pub(crate) const INVOCATION_OUTPUT_LIMIT: usize = 24_000;
 /// `Output` of a command plugin in ListCommandInvocations keeps this many characters.
 pub(crate) const PLUGIN_OUTPUT_LIMIT: usize = 2_500;
 const TRUNCATED: &str = "\n---Output truncated---";
-
-// ---------------------------------------------------------------------------------------
-// Shared state
-
-/// Run Command and Automation state of one sim, and their knobs.
-#[derive(Debug)]
-pub(crate) struct ActionSim {
-    pub(crate) pace_nanos: Arc<AtomicU64>,
-    pub(crate) store: Arc<Mutex<Store>>,
-    pub(crate) processes: Arc<Semaphore>,
-    /// Highest number of scripts that ran at once.
-    pub(crate) peak_processes: Arc<AtomicUsize>,
-    running: Arc<AtomicUsize>,
-}
-
-impl Default for ActionSim {
-    fn default() -> Self {
-        ActionSim {
-            pace_nanos: Arc::new(AtomicU64::new(DEFAULT_PACE.as_nanos() as u64)),
-            store: Arc::default(),
-            processes: Arc::new(Semaphore::new(MAX_PROCESSES)),
-            peak_processes: Arc::default(),
-            running: Arc::default(),
-        }
-    }
-}
-
-impl SimKnobs {
-    /// Time between two steps of a Run Command invocation or an Automation step
-    /// (delivery, progress, completion). Default 150 ms; at least 1 ms.
-    pub fn set_action_pace(&self, step: Duration) {
-        let nanos = u64::try_from(step.as_nanos())
-            .unwrap_or(u64::MAX)
-            .max(1_000_000);
-        self.actions.pace_nanos.store(nanos, Ordering::Relaxed);
-    }
-
-    /// The most invocations of one command that were in progress at the same time
-    /// (`None` for an unknown command id).
-    pub fn command_max_in_flight(&self, command_id: &str) -> Option<usize> {
-        let store = lock(&self.actions.store);
-        store
-            .scopes
-            .values()
-            .flat_map(|s| &s.commands)
-            .find(|c| c.id == command_id)
-            .map(|c| c.max_in_flight)
-    }
-
-    /// The most scripts (AWS-RunShellScript) that ran at once in this sim.
-    pub fn peak_script_processes(&self) -> usize {
-        self.actions.peak_processes.load(Ordering::Relaxed)
-    }
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
-}
-
-/// (account index, region).
-pub(crate) type ScopeKey = (usize, String);
-
-#[derive(Debug, Default)]
-pub(crate) struct Store {
-    pub scopes: HashMap<ScopeKey, ScopeActions>,
-}
-
-/// Commands and automation executions of one (account, region), newest last.
-#[derive(Debug, Default)]
-pub(crate) struct ScopeActions {
-    pub commands: Vec<Command>,
-    pub automations: Vec<super::automation::Execution>,
-}
-
-/// The scope's actions, created with a little past history on first use.
-pub(crate) fn scope_actions<'a>(store: &'a mut Store, ctx: &Ctx<'_>) -> &'a mut ScopeActions {
-    store
-        .scopes
-        .entry((ctx.account, ctx.region.to_string()))
-        .or_insert_with(|| {
-            let nodes = ctx.estate.nodes(ctx.account, ctx.region);
-            ScopeActions {
-                commands: history(ctx.estate, ctx.account, ctx.region, &nodes),
-                automations: super::automation::history(ctx, &nodes),
-            }
-        })
-}
-
-/// Commands or executions kept per scope; the oldest finished ones go first.
-pub(crate) const KEEP_PER_SCOPE: usize = 1000;
-
-/// Drops the oldest finished entries beyond [`KEEP_PER_SCOPE`].
-pub(crate) fn forget_oldest<T>(list: &mut Vec<T>, finished: impl Fn(&T) -> bool) {
-    let mut excess = list.len().saturating_sub(KEEP_PER_SCOPE);
-    if excess == 0 {
-        return;
-    }
-    list.retain(|x| {
-        if excess > 0 && finished(x) {
-            excess -= 1;
-            false
-        } else {
-            true
-        }
-    });
-}
 
 // ---------------------------------------------------------------------------------------
 // Commands
@@ -585,22 +471,11 @@ fn resolve_targets<'a>(
     Ok(out)
 }
 
-fn parse_targets(body: &Object) -> Result<Vec<(String, Vec<String>)>, ApiError> {
-    let Some(list) = input::opt_array(body, "Targets")? else {
-        return Ok(Vec::new());
-    };
-    check_count(list.len(), "targets", 0, 5)?;
-    let mut out = Vec::new();
-    for (i, t) in list.iter().enumerate() {
-        let obj = input::as_object(t, "Targets")?;
-        let member = format!("targets.{}.member", i + 1);
-        let key = required_str(obj, "Key", &format!("{member}.key"))?;
-        check_len(key, &format!("{member}.key"), 1, 163)?;
-        let values = match input::opt_array(obj, "Values")? {
-            Some(v) => input::string_list(v, "Values")?,
-            None => Vec::new(),
-        };
-        check_count(values.len(), &format!("{member}.values"), 0, 50)?;
+/// `Targets` of SendCommand: valid [`parse_targets`], with keys Run Command knows and at
+/// least one value each.
+fn command_targets(body: &Object) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+    let targets = parse_targets(body)?;
+    for (key, values) in &targets {
         let known = key == "InstanceIds"
             || key == "tag-key"
             || key.starts_with("tag:") && key.len() > 4
@@ -620,9 +495,8 @@ fn parse_targets(body: &Object) -> Result<Vec<(String, Vec<String>)>, ApiError> 
                 format!("Target {key} needs at least one value."),
             ));
         }
-        out.push((key.to_string(), values));
     }
-    Ok(out)
+    Ok(targets)
 }
 
 /// `Parameters` of a request: name to list of values.
@@ -706,49 +580,6 @@ pub(crate) fn validate_parameters(
     Ok(out)
 }
 
-fn check_rate(value: &str, member: &str, zero_ok: bool) -> Result<(), ApiError> {
-    let (digits, percent) = match value.strip_suffix('%') {
-        Some(d) => (d, true),
-        None => (value, false),
-    };
-    let ok = !digits.is_empty()
-        && digits.len() <= 7
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !(digits.len() > 1 && digits.starts_with('0'))
-        && (zero_ok || digits != "0")
-        && (!percent || digits.parse::<u32>().is_ok_and(|p| p <= 100));
-    if ok {
-        return Ok(());
-    }
-    let pattern = if zero_ok {
-        "^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$"
-    } else {
-        "^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"
-    };
-    Err(ApiError::validation(constraint_message(
-        &format!("'{value}'"),
-        member,
-        &format!("Member must satisfy regular expression pattern: {pattern}"),
-    )))
-}
-
-pub(crate) fn check_instance_id(id: &str, member: &str) -> Result<(), ApiError> {
-    let ok = id
-        .strip_prefix("i-")
-        .or_else(|| id.strip_prefix("mi-"))
-        .is_some_and(|h| {
-            (h.len() == 8 || h.len() == 17) && h.bytes().all(|b| b.is_ascii_alphanumeric())
-        });
-    if ok {
-        return Ok(());
-    }
-    Err(ApiError::validation(constraint_message(
-        &format!("'{id}'"),
-        member,
-        "Member must satisfy regular expression pattern: (^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)",
-    )))
-}
-
 // ---------------------------------------------------------------------------------------
 // SendCommand
 
@@ -801,7 +632,7 @@ pub(crate) fn send_command(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiErr
     for (i, id) in instance_ids.iter().enumerate() {
         check_instance_id(id, &format!("instanceIds.{}.member", i + 1))?;
     }
-    let targets = parse_targets(body)?;
+    let targets = command_targets(body)?;
     if instance_ids.is_empty() == targets.is_empty() {
         return Err(ApiError::validation(
             "Specify either InstanceIds or Targets, not both and not neither.",
@@ -1175,7 +1006,7 @@ fn parse_command_filters(body: &Object) -> Result<Vec<CmdFilter>, ApiError> {
         let member = format!("filters.{}.member", i + 1);
         let key = required_str(obj, "key", &format!("{member}.key"))?;
         let value = required_str(obj, "value", &format!("{member}.value"))?;
-        super::ops_data::check_enum(
+        super::request::check_enum(
             key,
             &format!("{member}.key"),
             &[
@@ -1490,7 +1321,12 @@ pub(crate) fn cancel_command(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiE
 // History
 
 /// A few finished commands of the last days, so history panes have content.
-fn history(estate: &Estate, account: usize, region: &str, nodes: &[Node]) -> Vec<Command> {
+pub(crate) fn history(
+    estate: &Estate,
+    account: usize,
+    region: &str,
+    nodes: &[Node],
+) -> Vec<Command> {
     if nodes.is_empty() {
         return Vec::new();
     }
@@ -1632,14 +1468,6 @@ mod tests {
         for bad in ["0", "101%", "05", "", "x", "-1"] {
             assert!(check_rate(bad, "m", false).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn only_finished_entries_are_forgotten() {
-        let mut v: Vec<usize> = (0..KEEP_PER_SCOPE + 3).collect();
-        forget_oldest(&mut v, |x| x % 2 == 1);
-        assert_eq!(v.len(), KEEP_PER_SCOPE);
-        assert_eq!(&v[..3], &[0, 2, 4]);
     }
 
     #[test]

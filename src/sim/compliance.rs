@@ -6,14 +6,19 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::associations;
 use super::estate::Node;
 use super::input::{self, Object};
 use super::ops_data::{
-    ComplianceItem, PutCompliance, PutItem, SEVERITIES, TypeSummary, caller_scope, check_count,
-    check_enum, check_len, compliance_items, max_results, missing, page, page_start, query_hash,
-    required_str, sev_index, state, summaries,
+    ComplianceItem, SEVERITIES, baseline_for, compliance_severity, generated_items,
+    generated_types, installed_severity, patch_facts, sev_index,
+};
+use super::request::{
+    check_count, check_enum, check_len, max_results, missing, page, page_start, query_hash,
+    required_str,
 };
 use super::server::Ctx;
+use super::store::{PutCompliance, PutItem, ScopeState, caller_scope, state};
 use super::wire::{ApiError, constraint_message, epoch_json};
 
 const FILTER_TYPES: &[&str] = &[
@@ -451,4 +456,177 @@ pub(crate) fn put_compliance_items(ctx: &Ctx<'_>, body: &Object) -> Result<Value
         },
     );
     Ok(json!({}))
+}
+
+// ---------------------------------------------------------------------------------------
+// Compliance of a node: generated items overlaid with what PutComplianceItems stored
+
+/// All compliance items of a node, generated ones overlaid with what was put.
+pub(crate) fn compliance_items(
+    ctx: &Ctx<'_>,
+    state: &ScopeState,
+    node: &Node,
+) -> Vec<ComplianceItem> {
+    let seed = ctx.estate.seed;
+    let account_id = &ctx.estate.accounts[ctx.account].id;
+    let baseline = baseline_for(ctx.region, account_id, seed, node);
+    let mut types: Vec<String> = generated_types(seed, node)
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for (rid, t) in state.compliance.keys() {
+        if rid == &node.instance_id && !types.contains(t) {
+            types.push(t.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for t in types {
+        match state.compliance.get(&(node.instance_id.clone(), t.clone())) {
+            Some(put) => out.extend(put.items.iter().map(|i| ComplianceItem {
+                compliance_type: t.clone(),
+                id: i.id.clone(),
+                title: i.title.clone(),
+                status: i.status.clone(),
+                severity: i.severity.clone(),
+                execution_time: put.execution_time,
+                execution_id: put.execution_id.clone(),
+                execution_type: put.execution_type.clone(),
+                details: i.details.clone(),
+            })),
+            None => out.extend(associations::with_scope_ids(
+                ctx,
+                generated_items(seed, node, &t, ctx.now, ctx.estate.started, &baseline),
+            )),
+        }
+    }
+    out
+}
+
+/// Per-type summary of one resource: (type, compliant?, items) without building patch
+/// lists when the facts suffice.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TypeSummary {
+    pub compliance_type: String,
+    pub compliant_count: u32,
+    pub non_compliant_count: u32,
+    /// Counts by severity index in `SEVERITIES`, compliant and non-compliant.
+    pub compliant_sev: [u32; 6],
+    pub non_compliant_sev: [u32; 6],
+    pub execution_time: f64,
+    pub execution_id: Option<String>,
+    pub execution_type: String,
+}
+
+impl TypeSummary {
+    pub fn status(&self) -> &'static str {
+        if self.non_compliant_count > 0 {
+            "NON_COMPLIANT"
+        } else {
+            "COMPLIANT"
+        }
+    }
+    pub fn overall_severity(&self) -> &'static str {
+        let counts = if self.non_compliant_count > 0 {
+            &self.non_compliant_sev
+        } else {
+            &self.compliant_sev
+        };
+        counts
+            .iter()
+            .position(|c| *c > 0)
+            .map(|i| SEVERITIES[i])
+            .unwrap_or("UNSPECIFIED")
+    }
+}
+
+/// Summaries of every compliance type of a node.
+pub(crate) fn summaries(
+    seed: u64,
+    now: f64,
+    started: f64,
+    state: &ScopeState,
+    node: &Node,
+) -> Vec<TypeSummary> {
+    let mut types: Vec<String> = generated_types(seed, node)
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for (rid, t) in state.compliance.keys() {
+        if rid == &node.instance_id && !types.contains(t) {
+            types.push(t.clone());
+        }
+    }
+    types.sort();
+    let mut out = Vec::with_capacity(types.len());
+    for t in types {
+        let mut s = TypeSummary {
+            compliance_type: t.clone(),
+            ..TypeSummary::default()
+        };
+        let put = state.compliance.get(&(node.instance_id.clone(), t.clone()));
+        match (put, t.as_str()) {
+            (None, "Patch") => {
+                // Counts from the facts: installed patches split by a fixed severity mix.
+                let f = patch_facts(seed, node, now, started);
+                for sev in &f.nc_severity {
+                    s.non_compliant_sev[sev_index(compliance_severity(sev))] += 1;
+                }
+                s.non_compliant_count = f.missing + f.failed;
+                let compliant = f.total() - s.non_compliant_count;
+                s.compliant_count = compliant;
+                let nc = f.missing + f.failed;
+                for i in nc..f.total() {
+                    let sev = if i >= nc + f.pending_reboot
+                        && i < nc + f.pending_reboot + f.installed_other
+                    {
+                        "Low"
+                    } else {
+                        installed_severity(seed, node, i)
+                    };
+                    s.compliant_sev[sev_index(compliance_severity(sev))] += 1;
+                }
+                s.execution_time = f.scan_end;
+                s.execution_type = "Command".into();
+            }
+            _ => {
+                let items: Vec<ComplianceItem> = match put {
+                    Some(p) => p
+                        .items
+                        .iter()
+                        .map(|i| ComplianceItem {
+                            compliance_type: t.clone(),
+                            id: i.id.clone(),
+                            title: i.title.clone(),
+                            status: i.status.clone(),
+                            severity: i.severity.clone(),
+                            execution_time: p.execution_time,
+                            execution_id: p.execution_id.clone(),
+                            execution_type: p.execution_type.clone(),
+                            details: BTreeMap::new(),
+                        })
+                        .collect(),
+                    None => generated_items(seed, node, &t, now, started, ""),
+                };
+                if let Some(p) = put {
+                    s.execution_time = p.execution_time;
+                    s.execution_id = p.execution_id.clone();
+                    s.execution_type = p.execution_type.clone();
+                } else if let Some(first) = items.first() {
+                    s.execution_time = first.execution_time;
+                    s.execution_type = first.execution_type.clone();
+                }
+                for i in &items {
+                    if i.status == "COMPLIANT" {
+                        s.compliant_count += 1;
+                        s.compliant_sev[sev_index(&i.severity)] += 1;
+                    } else {
+                        s.non_compliant_count += 1;
+                        s.non_compliant_sev[sev_index(&i.severity)] += 1;
+                    }
+                }
+            }
+        }
+        out.push(s);
+    }
+    out
 }

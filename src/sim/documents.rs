@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::estate::Estate;
 use super::input::{self, Object};
-use super::ops_data::{
+use super::request::{
     check_count, check_len, max_results, page, page_start, query_hash, required_str,
 };
 use super::server::Ctx;
@@ -1515,7 +1515,7 @@ pub(crate) fn get_document(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiErr
     let format = match input::opt_str(body, "DocumentFormat")? {
         None => doc.format,
         Some(f) => {
-            super::ops_data::check_enum(f, "documentFormat", &["YAML", "JSON", "TEXT"])?;
+            super::request::check_enum(f, "documentFormat", &["YAML", "JSON", "TEXT"])?;
             match (doc.format, f) {
                 ("TEXT", "TEXT") => "TEXT",
                 ("TEXT", _) | (_, "TEXT") => {

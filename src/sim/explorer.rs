@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::compliance::summaries;
 use super::estate::{Node, Ping};
 use super::input::{self, Object};
-use super::ops_data::{
-    ScopeState, check_count, check_len, iso, max_results, missing, page, page_start, query_hash,
-    role, scope, state, summaries,
-};
+use super::ops_data::{iso, role};
+use super::request::{check_count, check_len, max_results, missing, page, page_start, query_hash};
 use super::server::Ctx;
+use super::store::{ScopeState, scope, state};
 use super::wire::{ApiError, constraint_message, epoch_json};
 
 /// The organization-wide sync the management account owns in the first estate region.

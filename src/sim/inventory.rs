@@ -11,12 +11,14 @@ use serde_json::{Map, Value, json};
 
 use super::estate::{Node, Platform};
 use super::input::{self, Object};
-use super::ops_data::{
-    PutInventoryItem, ScopeState, caller_scope, check_count, check_len, iso, max_results, missing,
-    page, page_start, query_hash, required_str, role, state,
+use super::ops_data::{iso, role};
+use super::request::{
+    check_count, check_instance_id, check_len, max_results, missing, page, page_start, query_hash,
+    required_str,
 };
+use super::request::{decode_token, invalid_token, page_token};
 use super::server::Ctx;
-use super::ssm::{decode_token, invalid_token, page_token};
+use super::store::{PutInventoryItem, ScopeState, caller_scope, state};
 use super::wire::{ApiError, SplitMix, constraint_message, fnv64};
 
 const TYPES: &[&str] = &[
@@ -1044,26 +1046,6 @@ pub(crate) fn get_inventory(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
         out.insert("NextToken".into(), page_token(end, query_hash).into());
     }
     Ok(Value::Object(out))
-}
-
-fn is_instance_id(id: &str) -> bool {
-    let ok = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if let Some(rest) = id.strip_prefix("mi-") {
-        return rest.len() == 17 && ok(rest);
-    }
-    id.strip_prefix("i-")
-        .is_some_and(|r| (r.len() == 8 || r.len() == 17) && ok(r))
-}
-
-fn check_instance_id(id: &str, member: &str) -> Result<(), ApiError> {
-    if is_instance_id(id) {
-        return Ok(());
-    }
-    Err(ApiError::validation(constraint_message(
-        &format!("'{id}'"),
-        member,
-        "Member must satisfy regular expression pattern: (^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)",
-    )))
 }
 
 fn check_type_name(name: &str, member: &str) -> Result<(), ApiError> {

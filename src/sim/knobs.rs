@@ -19,7 +19,7 @@ pub struct SimKnobs {
     /// Change calendars forced OPEN or CLOSED.
     pub(crate) calendars: super::calendar::CalendarKnobs,
     /// The pace of Run Command and Automation, and their commands and executions.
-    pub(crate) actions: super::commands::ActionSim,
+    pub(crate) actions: super::store::ActionSim,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -1,4 +1,7 @@
-//! Token buckets per (account, region, operation), refilled continuously.
+//! Token buckets per (account, region, operation), refilled continuously: the service's
+//! rate limit, answered with ThrottlingException. This is the sim's own bucket, apart
+//! from the cockpit's `aws::TokenBucket` (which waits for a token instead of refusing):
+//! the sim shares nothing of the cockpit but the session wire codec.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::input::{self, Object};
-use super::ops_data::{
-    caller_scope, check_count, check_enum, check_len, max_results, page, page_start, query_hash,
-    required_str, state,
+use super::request::{
+    check_count, check_enum, check_len, max_results, page, page_start, query_hash, required_str,
 };
 use super::server::Ctx;
+use super::store::{caller_scope, state};
 use super::wire::{ApiError, SplitMix, b64_encode, constraint_message, epoch_json, fnv64};
 
 const TYPES: &[&str] = &["String", "StringList", "SecureString"];
@@ -743,7 +743,7 @@ fn parse_legacy_filters(body: &Object) -> Result<Vec<StringFilter>, ApiError> {
         check_enum(key, &format!("{path}.key"), &["Name", "Type", "KeyId"])?;
         let values = match input::opt_array(o, "Values")? {
             Some(a) => input::string_list(a, "Values")?,
-            None => return Err(super::ops_data::missing(&format!("{path}.values"))),
+            None => return Err(super::request::missing(&format!("{path}.values"))),
         };
         check_count(values.len(), &format!("{path}.values"), 1, 50)?;
         out.push(StringFilter {
@@ -965,8 +965,7 @@ pub(crate) fn get_parameter(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
 }
 
 pub(crate) fn get_parameters(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
-    let names =
-        input::opt_array(body, "Names")?.ok_or_else(|| super::ops_data::missing("names"))?;
+    let names = input::opt_array(body, "Names")?.ok_or_else(|| super::request::missing("names"))?;
     let names = input::string_list(names, "Names")?;
     check_count(names.len(), "names", 1, 10)?;
     for n in &names {
@@ -1286,7 +1285,7 @@ pub(crate) fn label_parameter_version(ctx: &Ctx<'_>, body: &Object) -> Result<Va
     let name = required_str(body, "Name", "name")?;
     check_len(name, "name", 1, 2048)?;
     let labels =
-        input::opt_array(body, "Labels")?.ok_or_else(|| super::ops_data::missing("labels"))?;
+        input::opt_array(body, "Labels")?.ok_or_else(|| super::request::missing("labels"))?;
     let labels = input::string_list(labels, "Labels")?;
     check_count(labels.len(), "labels", 1, 10)?;
     let version = input::opt_int(body, "ParameterVersion")?;

@@ -9,11 +9,15 @@ use serde_json::{Map, Value, json};
 use super::estate::Node;
 use super::input::{self, Object};
 use super::ops_data::{
-    AWS_BASELINES, PatchFacts, baseline_for, caller_scope, check_count, check_len,
-    custom_baseline_id, custom_baseline_os, max_results, missing, page, page_start, patch_facts,
-    patches, query_hash, required_str,
+    AWS_BASELINES, PatchFacts, baseline_for, custom_baseline_id, custom_baseline_os, patch_facts,
+    patches,
+};
+use super::request::{
+    check_count, check_len, is_instance_id, max_results, missing, page, page_start, query_hash,
+    required_str,
 };
 use super::server::Ctx;
+use super::store::caller_scope;
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
 struct Filter {
@@ -68,15 +72,6 @@ fn invalid_filter(key: &str) -> ApiError {
 
 fn validation_key(key: &str) -> ApiError {
     ApiError::validation(format!("Invalid filter key: {key}"))
-}
-
-fn is_instance_id(id: &str) -> bool {
-    let ok = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if let Some(rest) = id.strip_prefix("mi-") {
-        return rest.len() == 17 && ok(rest);
-    }
-    id.strip_prefix("i-")
-        .is_some_and(|r| (r.len() == 8 || r.len() == 17) && ok(r))
 }
 
 fn pattern_error(value: &str, member: &str) -> ApiError {

@@ -14,8 +14,8 @@ use tokio::task::JoinHandle;
 use super::agent::{self, AgentCommand, AgentSpec, Ws};
 use super::estate::Ping;
 use super::input::{self, Object};
+use super::request::{decode_token, invalid_token, page_token};
 use super::server::{Ctx, State};
-use super::ssm::{decode_token, invalid_token, page_token};
 use super::wire::{ApiError, b64_encode, constraint_message, epoch_json, fnv64, now_secs};
 
 pub(crate) const DEFAULT_DOCUMENT: &str = "SSM-SessionManagerRunShell";

@@ -4,8 +4,9 @@ use serde_json::{Value, json};
 
 use super::estate::Node;
 use super::input::{self, Object};
+use super::request::{decode_token, invalid_token, is_instance_id, page_token};
 use super::server::Ctx;
-use super::wire::{ApiError, b64_decode, b64_encode, constraint_message, epoch_json, fnv64};
+use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
 pub(crate) const OPERATIONS: &[&str] = &[
     "CancelCommand",
@@ -223,17 +224,6 @@ fn valid_values(key: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-fn is_instance_id(id: &str) -> bool {
-    let hex_ok = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if let Some(rest) = id.strip_prefix("mi-") {
-        return rest.len() == 17 && hex_ok(rest);
-    }
-    if let Some(rest) = id.strip_prefix("i-") {
-        return (rest.len() == 8 || rest.len() == 17) && hex_ok(rest);
-    }
-    false
-}
-
 /// Parses one filter list. `legacy` is `InstanceInformationFilterList` (`Key`/`valueSet`).
 fn parse_filters(list: &[Value], legacy: bool) -> Result<Vec<Filter>, ApiError> {
     let (member, key_field, values_field, values_member) = if legacy {
@@ -351,26 +341,6 @@ fn matches(node: &Node, f: &Filter) -> bool {
             _ => false,
         },
     }
-}
-
-pub(crate) fn page_token(offset: usize, query_hash: u64) -> String {
-    let raw = format!(
-        "{offset}:{query_hash:016x}:{:08x}",
-        query_hash.rotate_left(17) as u32
-    );
-    b64_encode(raw.as_bytes())
-}
-
-pub(crate) fn decode_token(token: &str, query_hash: u64) -> Option<usize> {
-    let raw = String::from_utf8(b64_decode(token)?).ok()?;
-    let mut parts = raw.split(':');
-    let offset = parts.next()?.parse::<usize>().ok()?;
-    let hash = u64::from_str_radix(parts.next()?, 16).ok()?;
-    (hash == query_hash).then_some(offset)
-}
-
-pub(crate) fn invalid_token() -> ApiError {
-    ApiError::new(400, "InvalidNextToken", "The specified token is not valid.")
 }
 
 fn describe_instance_information(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {

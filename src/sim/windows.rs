@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::estate::{Estate, Node, Platform};
 use super::input::{self, Object};
-use super::ops_data::{
+use super::request::{
     check_count, check_len, max_results, page, page_start, query_hash, required_str,
 };
 use super::schedule::{Schedule, iso_in};
@@ -641,7 +641,7 @@ pub(crate) fn describe_maintenance_window_schedule(
     let targets = input::opt_array(body, "Targets")?;
     let resource_type = input::opt_str(body, "ResourceType")?;
     if let Some(rt) = resource_type {
-        super::ops_data::check_enum(rt, "resourceType", &["INSTANCE", "RESOURCE_GROUP"])?;
+        super::request::check_enum(rt, "resourceType", &["INSTANCE", "RESOURCE_GROUP"])?;
     }
     let mut before: Option<f64> = None;
     let mut after: Option<f64> = None;
@@ -656,7 +656,7 @@ pub(crate) fn describe_maintenance_window_schedule(
                     .unwrap_or_default(),
                 "Values",
             )?;
-            let t = values.first().and_then(|v| super::ops_data::parse_time(v));
+            let t = values.first().and_then(|v| super::request::parse_time(v));
             match key {
                 "ScheduledBefore" => before = t,
                 "ScheduledAfter" => after = t,
@@ -842,7 +842,7 @@ pub(crate) fn describe_maintenance_window_executions(
         .into_iter()
         .filter(|e| {
             filters.iter().all(|(k, v)| {
-                let t = v.first().and_then(|x| super::ops_data::parse_time(x));
+                let t = v.first().and_then(|x| super::request::parse_time(x));
                 match (k.as_str(), t) {
                     ("ExecutedBefore", Some(t)) => e.start < t,
                     ("ExecutedAfter", Some(t)) => e.start > t,

@@ -10,12 +10,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::text::{centered, clean, put, width};
 use super::theme::Theme;
-use crate::actions::request::OPS_ITEM_STATUSES;
 use crate::app::{
     ActionDialog, ActionForm, App, ConfirmDialog, FieldKey, FormKind, FullOutput, OUTPUT_TRUNCATED,
     RefusedDialog, RunPhase, RunView,
 };
-use crate::model::InvocationStatus;
+use crate::model::{InvocationStatus, OPS_ITEM_STATUSES};
 
 /// Draws the live view and any dialog, over everything else.
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {

@@ -22,6 +22,8 @@ mod scopes;
 pub mod sessions;
 mod status;
 pub mod table;
+#[cfg(test)]
+mod tests;
 pub mod text;
 pub mod theme;
 mod timeline;

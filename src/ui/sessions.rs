@@ -10,7 +10,7 @@ use tui_term::widget::{Cursor, PseudoTerminal};
 
 use super::text::{centered, clean, put, put_right, width};
 use crate::app::{App, Focus, LEADER_LABEL, Overlay, SessionTab};
-use crate::session::SessionState;
+use crate::model::SessionState;
 use crate::ui::theme::Theme;
 
 /// State as words: `connecting…`, `live`, `reconnecting (2)`, `closed: reason`.

@@ -1,6 +1,7 @@
-//! `export activations`, `export commands` and `export automations`: hybrid activations
-//! (with the scope's instance tier and each activation's state), recent Run Command
-//! commands and recent Automation executions of every scope.
+//! The history exports, as the history feeds group them: `export activations`,
+//! `export commands` and `export automations` — hybrid activations (with the scope's
+//! instance tier and each activation's state), recent Run Command commands and recent
+//! Automation executions of every scope.
 
 use serde::Serialize;
 

@@ -1,6 +1,7 @@
-//! `export parameters`, `export baselines` and `export documents`: Parameter Store
-//! parameters (SecureString values only with `--with-decryption`), patch baselines with
-//! their approval rules and patch groups, and the documents every scope sees.
+//! The catalog exports, as the catalog feeds group them: `export parameters`,
+//! `export baselines` and `export documents` — Parameter Store parameters (SecureString
+//! values only with `--with-decryption`), patch baselines with their approval rules and
+//! patch groups, and the documents every scope sees.
 
 use std::collections::HashMap;
 

@@ -1,0 +1,429 @@
+//! The `[keys]` section of the config: the actions that can be rebound, their default
+//! keys, key specs as written in the file ("j", "Ctrl-d", "F5") and the check that no
+//! key is bound twice or shadows a fixed key. The app's key map is built from
+//! [`KeysConfig::bindings`].
+
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::{Deserialize, Deserializer};
+
+/// An action of the table and pane keys that can be rebound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Down,
+    Up,
+    Top,
+    Bottom,
+    PageDown,
+    PageUp,
+    HalfPageDown,
+    HalfPageUp,
+    Filter,
+    Command,
+    Help,
+    Quit,
+    SortNext,
+    SortPrev,
+    SortReverse,
+    Details,
+}
+
+impl Action {
+    pub const ALL: [Action; 16] = [
+        Action::Down,
+        Action::Up,
+        Action::Top,
+        Action::Bottom,
+        Action::PageDown,
+        Action::PageUp,
+        Action::HalfPageDown,
+        Action::HalfPageUp,
+        Action::Filter,
+        Action::Command,
+        Action::Help,
+        Action::Quit,
+        Action::SortNext,
+        Action::SortPrev,
+        Action::SortReverse,
+        Action::Details,
+    ];
+
+    /// The name in `[keys]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Down => "down",
+            Action::Up => "up",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::PageDown => "page_down",
+            Action::PageUp => "page_up",
+            Action::HalfPageDown => "half_page_down",
+            Action::HalfPageUp => "half_page_up",
+            Action::Filter => "filter",
+            Action::Command => "command",
+            Action::Help => "help",
+            Action::Quit => "quit",
+            Action::SortNext => "sort_next",
+            Action::SortPrev => "sort_prev",
+            Action::SortReverse => "sort_reverse",
+            Action::Details => "details",
+        }
+    }
+
+    /// The default keys, as written in `[keys]`.
+    fn defaults(self) -> &'static [&'static str] {
+        match self {
+            Action::Down => &["j", "Down"],
+            Action::Up => &["k", "Up"],
+            Action::Top => &["g", "Home"],
+            Action::Bottom => &["G", "End"],
+            Action::PageDown => &["PageDown", "Ctrl-f"],
+            Action::PageUp => &["PageUp", "Ctrl-b"],
+            Action::HalfPageDown => &["Ctrl-d"],
+            Action::HalfPageUp => &["Ctrl-u"],
+            Action::Filter => &["/"],
+            Action::Command => &[":"],
+            Action::Help => &["?"],
+            Action::Quit => &["q"],
+            Action::SortNext => &["s", ">"],
+            Action::SortPrev => &["<"],
+            Action::SortReverse => &["S"],
+            Action::Details => &["Enter"],
+        }
+    }
+
+    /// The keys bound to this action when `[keys]` does not name it.
+    pub fn default_keys(self) -> Vec<KeySpec> {
+        self.defaults()
+            .iter()
+            .filter_map(|s| KeySpec::parse(s).ok())
+            .collect()
+    }
+}
+
+/// One key with its Ctrl/Alt modifiers, as written in `[keys]` ("j", "Ctrl-d", "F5").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    pub code: KeyCode,
+    /// Only CONTROL and ALT; Shift is in the char (or BackTab).
+    pub mods: KeyModifiers,
+}
+
+const NAMED: &[(&str, KeyCode)] = &[
+    ("Enter", KeyCode::Enter),
+    ("Esc", KeyCode::Esc),
+    ("Tab", KeyCode::Tab),
+    ("Backspace", KeyCode::Backspace),
+    ("Delete", KeyCode::Delete),
+    ("Insert", KeyCode::Insert),
+    ("Home", KeyCode::Home),
+    ("End", KeyCode::End),
+    ("PageUp", KeyCode::PageUp),
+    ("PageDown", KeyCode::PageDown),
+    ("PgUp", KeyCode::PageUp),
+    ("PgDn", KeyCode::PageDown),
+    ("Up", KeyCode::Up),
+    ("Down", KeyCode::Down),
+    ("Left", KeyCode::Left),
+    ("Right", KeyCode::Right),
+    ("Space", KeyCode::Char(' ')),
+];
+
+impl KeySpec {
+    /// Parses "j", "G", "Enter", "Ctrl-d", "Alt-x", "Shift-Tab", "F1".."F12".
+    pub fn parse(s: &str) -> Result<KeySpec, String> {
+        let bad = || {
+            format!(
+                "unknown key {s:?} (a character, a name like Enter, Down, PageUp, F1-F12, \
+                 or Ctrl-x, Alt-x, Shift-Tab)"
+            )
+        };
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if rest.chars().count() > 2 && lower.starts_with("ctrl-") {
+                mods |= KeyModifiers::CONTROL;
+                rest = &rest[5..];
+            } else if rest.chars().count() > 2 && lower.starts_with("alt-") {
+                mods |= KeyModifiers::ALT;
+                rest = &rest[4..];
+            } else {
+                break;
+            }
+        }
+        if rest.eq_ignore_ascii_case("shift-tab") || rest.eq_ignore_ascii_case("backtab") {
+            return Ok(KeySpec {
+                code: KeyCode::BackTab,
+                mods,
+            });
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_control() => {
+                KeyCode::Char(if mods.contains(KeyModifiers::CONTROL) {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                })
+            }
+            _ => {
+                if let Some((_, code)) = NAMED.iter().find(|(n, _)| n.eq_ignore_ascii_case(rest)) {
+                    *code
+                } else if let Some(n) = rest
+                    .strip_prefix(['F', 'f'])
+                    .and_then(|n| n.parse::<u8>().ok())
+                    .filter(|n| (1..=12).contains(n))
+                {
+                    KeyCode::F(n)
+                } else {
+                    return Err(bad());
+                }
+            }
+        };
+        Ok(KeySpec { code, mods })
+    }
+
+    /// `key` with Shift dropped (it is in the char) and Ctrl letters lowercased.
+    pub fn of(key: &KeyEvent) -> KeySpec {
+        let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let code = match key.code {
+            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
+            code => code,
+        };
+        KeySpec { code, mods }
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            code => match NAMED.iter().find(|(_, c)| *c == code) {
+                Some((n, _)) => f.write_str(n),
+                None => write!(f, "{code:?}"),
+            },
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for KeySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<KeySpec, D::Error> {
+        let s = String::deserialize(d)?;
+        KeySpec::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `[keys]`: action = ["key", …]; an action not named keeps its default keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    pub down: Option<Vec<KeySpec>>,
+    pub up: Option<Vec<KeySpec>>,
+    pub top: Option<Vec<KeySpec>>,
+    pub bottom: Option<Vec<KeySpec>>,
+    pub page_down: Option<Vec<KeySpec>>,
+    pub page_up: Option<Vec<KeySpec>>,
+    pub half_page_down: Option<Vec<KeySpec>>,
+    pub half_page_up: Option<Vec<KeySpec>>,
+    pub filter: Option<Vec<KeySpec>>,
+    pub command: Option<Vec<KeySpec>>,
+    pub help: Option<Vec<KeySpec>>,
+    pub quit: Option<Vec<KeySpec>>,
+    pub sort_next: Option<Vec<KeySpec>>,
+    pub sort_prev: Option<Vec<KeySpec>>,
+    pub sort_reverse: Option<Vec<KeySpec>>,
+    pub details: Option<Vec<KeySpec>>,
+}
+
+impl KeysConfig {
+    fn get(&self, a: Action) -> Option<&Vec<KeySpec>> {
+        match a {
+            Action::Down => self.down.as_ref(),
+            Action::Up => self.up.as_ref(),
+            Action::Top => self.top.as_ref(),
+            Action::Bottom => self.bottom.as_ref(),
+            Action::PageDown => self.page_down.as_ref(),
+            Action::PageUp => self.page_up.as_ref(),
+            Action::HalfPageDown => self.half_page_down.as_ref(),
+            Action::HalfPageUp => self.half_page_up.as_ref(),
+            Action::Filter => self.filter.as_ref(),
+            Action::Command => self.command.as_ref(),
+            Action::Help => self.help.as_ref(),
+            Action::Quit => self.quit.as_ref(),
+            Action::SortNext => self.sort_next.as_ref(),
+            Action::SortPrev => self.sort_prev.as_ref(),
+            Action::SortReverse => self.sort_reverse.as_ref(),
+            Action::Details => self.details.as_ref(),
+        }
+    }
+
+    /// Every binding, key → action: the keys named here, the defaults for actions not
+    /// named; or the first conflict, naming both actions (or the fixed key shadowed).
+    pub fn bindings(&self) -> Result<Vec<(KeySpec, Action)>, String> {
+        let mut bindings: Vec<(KeySpec, Action)> = Vec::new();
+        for a in Action::ALL {
+            let keys = match self.get(a) {
+                Some(keys) => keys.clone(),
+                None => a.default_keys(),
+            };
+            for k in keys {
+                if let Some(fixed) = fixed_key(&k) {
+                    return Err(format!(
+                        "keys.{}: {k} is {fixed}, which cannot be rebound",
+                        a.name()
+                    ));
+                }
+                match bindings.iter().find(|(b, _)| *b == k) {
+                    Some((_, other)) if *other == a => {}
+                    Some((_, other)) => {
+                        return Err(format!(
+                            "keys: {k} is bound to both {} and {}",
+                            other.name(),
+                            a.name()
+                        ));
+                    }
+                    None => bindings.push((k, a)),
+                }
+            }
+        }
+        Ok(bindings)
+    }
+}
+
+/// What a key has fixed outside `[keys]` (the session leader, quit, the pane keys of the
+/// app), if it is one of those: such keys cannot be rebound.
+fn fixed_key(k: &KeySpec) -> Option<&'static str> {
+    let plain = k.mods.is_empty();
+    let ctrl = k.mods == KeyModifiers::CONTROL;
+    Some(match k.code {
+        KeyCode::Char(']') if ctrl => "the session leader",
+        KeyCode::Char('c') if ctrl => "quit",
+        KeyCode::Char('1'..='9') if plain => "a pane key (1-9)",
+        KeyCode::Tab | KeyCode::BackTab if plain => "the pane cycle key",
+        KeyCode::Esc if plain => "clear / close / back",
+        KeyCode::Char(
+            'c' | 'p' | 'i' | 'n' | 'a' | 'm' | 'r' | 'R' | 'h' | 'l' | '[' | ']' | 'x' | 'X' | 'u'
+            | 'e' | 'o' | 't' | 'w' | 'v' | ' ',
+        ) if plain => "a pane key (see help)",
+        KeyCode::Left | KeyCode::Right if plain => "a pane key (see help)",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(s: &str) -> KeySpec {
+        match KeySpec::parse(s) {
+            Ok(k) => k,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn parses_chars_names_modifiers_and_function_keys() {
+        assert_eq!(k("j").code, KeyCode::Char('j'));
+        assert_eq!(k("G").code, KeyCode::Char('G'));
+        assert_eq!(k("-").code, KeyCode::Char('-'));
+        assert_eq!(k("enter").code, KeyCode::Enter);
+        assert_eq!(k("PgDn").code, KeyCode::PageDown);
+        assert_eq!(k("F12").code, KeyCode::F(12));
+        assert_eq!(
+            k("Ctrl-D"),
+            KeySpec {
+                code: KeyCode::Char('d'),
+                mods: KeyModifiers::CONTROL
+            }
+        );
+        assert_eq!(k("Alt-x").mods, KeyModifiers::ALT);
+        assert_eq!(k("Shift-Tab").code, KeyCode::BackTab);
+        assert_eq!(
+            k("Ctrl-Alt-Down").mods,
+            KeyModifiers::CONTROL | KeyModifiers::ALT
+        );
+        for bad in ["", "jj", "F13", "F0", "Ctrl-", "Hyper-x", "Downn"] {
+            assert!(KeySpec::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in [
+            "j",
+            "Ctrl-d",
+            "Alt-x",
+            "Shift-Tab",
+            "F5",
+            "Enter",
+            "Home",
+            "Space",
+        ] {
+            assert_eq!(k(&k(s).to_string()), k(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn defaults_have_no_conflicts() {
+        let Ok(bindings) = KeysConfig::default().bindings() else {
+            panic!("the default keys conflict");
+        };
+        for a in Action::ALL {
+            let keys: Vec<KeySpec> = bindings
+                .iter()
+                .filter(|(_, b)| *b == a)
+                .map(|(k, _)| *k)
+                .collect();
+            assert_eq!(keys, a.default_keys(), "{}", a.name());
+            assert!(!keys.is_empty(), "{} has no default key", a.name());
+        }
+    }
+
+    #[test]
+    fn conflicts_name_both_actions() {
+        let c = KeysConfig {
+            down: Some(vec![k("k")]),
+            ..KeysConfig::default()
+        };
+        let Err(e) = c.bindings() else {
+            panic!("no conflict")
+        };
+        assert!(
+            e.contains("down") && e.contains("up") && e.contains('k'),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn fixed_keys_cannot_be_rebound() {
+        for fixed in [
+            "Ctrl-]", "3", "Tab", "Ctrl-c", "Esc", "c", "x", "Space", "o",
+        ] {
+            let c = KeysConfig {
+                help: Some(vec![k(fixed)]),
+                ..KeysConfig::default()
+            };
+            let Err(e) = c.bindings() else {
+                panic!("{fixed} accepted")
+            };
+            assert!(e.contains("keys.help"), "{e}");
+        }
+    }
+}

@@ -9,7 +9,7 @@ use serde::Deserialize;
 pub mod keys;
 pub mod theme;
 
-pub use keys::{Action, KeySpec, KeysConfig};
+pub use keys::{Action, KeySpec, KeysConfig, PaneAction};
 pub use theme::{ColorSupport, Theme, ThemeError};
 
 /// Default role assumed in member accounts.
@@ -510,7 +510,7 @@ impl Config {
         if self.accounts.role_name.is_empty() {
             return Err("accounts.role_name must not be empty".into());
         }
-        self.keys.bindings()?;
+        self.keys.pane_bindings()?;
         self.actions.validate()?;
         self.wallboard.validate()
     }

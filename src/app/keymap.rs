@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyEvent;
 
-pub use crate::config::keys::{Action, KeySpec, KeysConfig};
+pub use crate::config::keys::{Action, KeySpec, KeysConfig, PaneAction};
 
 /// A key that changes AWS when pressed: runs a command or a runbook, cancels or stops
 /// one, edits an OpsItem or a parameter, applies an association, opens a session.
@@ -94,6 +94,8 @@ pub fn shown_entries<'a, T: AsRef<str>>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyMap {
     bindings: Vec<(KeySpec, Action)>,
+    /// The keys of the panes' own actions.
+    pane: Vec<(KeySpec, PaneAction)>,
 }
 
 impl Default for KeyMap {
@@ -102,7 +104,11 @@ impl Default for KeyMap {
             .iter()
             .flat_map(|a| a.default_keys().into_iter().map(move |k| (k, *a)))
             .collect();
-        KeyMap { bindings }
+        let pane = PaneAction::ALL
+            .iter()
+            .flat_map(|a| a.default_keys().into_iter().map(move |k| (k, *a)))
+            .collect();
+        KeyMap { bindings, pane }
     }
 }
 
@@ -111,7 +117,19 @@ impl KeyMap {
     pub fn from_config(keys: &KeysConfig) -> Result<KeyMap, String> {
         Ok(KeyMap {
             bindings: keys.bindings()?,
+            pane: keys.pane_bindings()?,
         })
+    }
+
+    /// The pane action `key` is bound to. Read-only mode strips the mutating ones here,
+    /// the one place, so that no pane ever sees them there.
+    pub fn pane_action(&self, key: &KeyEvent, read_only: bool) -> Option<PaneAction> {
+        let k = KeySpec::of(key);
+        self.pane
+            .iter()
+            .find(|(b, _)| *b == k)
+            .map(|(_, a)| *a)
+            .filter(|a| !(read_only && a.mutating()))
     }
 
     pub fn action(&self, key: &KeyEvent) -> Option<Action> {
@@ -233,5 +251,25 @@ mod tests {
         assert_eq!(h[0].0, "z ↓ / k ↑");
         assert_eq!(h[1].0, "F1");
         assert_eq!(h[2].0, "z");
+    }
+
+    #[test]
+    fn pane_keys_come_from_the_map_and_read_only_never_sees_a_mutating_one() {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        let ev = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let d = KeyMap::default();
+        assert_eq!(d.pane_action(&ev('c'), false), Some(PaneAction::Shell));
+        assert_eq!(d.pane_action(&ev('c'), true), None);
+        assert_eq!(d.pane_action(&ev('p'), true), None);
+        assert_eq!(d.pane_action(&ev('n'), true), Some(PaneAction::GoToNode));
+        let c = KeysConfig {
+            go_to_node: Some(vec![k("N")]),
+            ..KeysConfig::default()
+        };
+        let Ok(map) = KeyMap::from_config(&c) else {
+            panic!("conflict")
+        };
+        assert_eq!(map.pane_action(&ev('N'), false), Some(PaneAction::GoToNode));
+        assert_eq!(map.pane_action(&ev('n'), false), None);
     }
 }

@@ -102,6 +102,87 @@ impl Action {
     }
 }
 
+/// A key of one pane (or of a few): bound through the key map like an [`Action`], but
+/// only the pane that declares it sees it, so two panes may use the same key for their
+/// own actions. Mutating ones are never seen in read-only mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaneAction {
+    /// Show the node a row names in the nodes pane.
+    GoToNode,
+    /// Show the inventory of the node a row names.
+    Inventory,
+    /// Open a shell on the selected node (a session: changes AWS).
+    Shell,
+    /// Open a port forward to the selected node (a session: changes AWS).
+    Forward,
+    /// The next or previous kind of what a pane shows (inventory types).
+    NextKind,
+    PrevKind,
+    /// Open the `:app` query line.
+    AppQuery,
+    /// Switch between a pane's two views.
+    ToggleView,
+    /// Fetch what the pane shows again.
+    Refresh,
+}
+
+impl PaneAction {
+    pub const ALL: [PaneAction; 9] = [
+        PaneAction::GoToNode,
+        PaneAction::Inventory,
+        PaneAction::Shell,
+        PaneAction::Forward,
+        PaneAction::NextKind,
+        PaneAction::PrevKind,
+        PaneAction::AppQuery,
+        PaneAction::ToggleView,
+        PaneAction::Refresh,
+    ];
+
+    /// The name in `[keys]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PaneAction::GoToNode => "go_to_node",
+            PaneAction::Inventory => "inventory",
+            PaneAction::Shell => "shell",
+            PaneAction::Forward => "forward",
+            PaneAction::NextKind => "next_kind",
+            PaneAction::PrevKind => "prev_kind",
+            PaneAction::AppQuery => "app_query",
+            PaneAction::ToggleView => "toggle_view",
+            PaneAction::Refresh => "refresh",
+        }
+    }
+
+    /// The default keys, as written in `[keys]`.
+    fn defaults(self) -> &'static [&'static str] {
+        match self {
+            PaneAction::GoToNode => &["n"],
+            PaneAction::Inventory => &["i"],
+            PaneAction::Shell => &["c"],
+            PaneAction::Forward => &["p"],
+            PaneAction::NextKind => &["Right", "l", "]"],
+            PaneAction::PrevKind => &["Left", "h", "["],
+            PaneAction::AppQuery => &["a"],
+            PaneAction::ToggleView => &["m"],
+            PaneAction::Refresh => &["r"],
+        }
+    }
+
+    /// Whether it changes AWS: read-only mode never hands it to a pane.
+    pub fn mutating(self) -> bool {
+        matches!(self, PaneAction::Shell | PaneAction::Forward)
+    }
+
+    /// The keys bound to it when `[keys]` does not name it.
+    pub fn default_keys(self) -> Vec<KeySpec> {
+        self.defaults()
+            .iter()
+            .filter_map(|s| KeySpec::parse(s).ok())
+            .collect()
+    }
+}
+
 /// One key with its Ctrl/Alt modifiers, as written in `[keys]` ("j", "Ctrl-d", "F5").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeySpec {
@@ -250,6 +331,15 @@ pub struct KeysConfig {
     pub sort_prev: Option<Vec<KeySpec>>,
     pub sort_reverse: Option<Vec<KeySpec>>,
     pub details: Option<Vec<KeySpec>>,
+    pub go_to_node: Option<Vec<KeySpec>>,
+    pub inventory: Option<Vec<KeySpec>>,
+    pub shell: Option<Vec<KeySpec>>,
+    pub forward: Option<Vec<KeySpec>>,
+    pub next_kind: Option<Vec<KeySpec>>,
+    pub prev_kind: Option<Vec<KeySpec>>,
+    pub app_query: Option<Vec<KeySpec>>,
+    pub toggle_view: Option<Vec<KeySpec>>,
+    pub refresh: Option<Vec<KeySpec>>,
 }
 
 impl KeysConfig {
@@ -272,6 +362,62 @@ impl KeysConfig {
             Action::SortReverse => self.sort_reverse.as_ref(),
             Action::Details => self.details.as_ref(),
         }
+    }
+
+    fn get_pane(&self, a: PaneAction) -> Option<&Vec<KeySpec>> {
+        match a {
+            PaneAction::GoToNode => self.go_to_node.as_ref(),
+            PaneAction::Inventory => self.inventory.as_ref(),
+            PaneAction::Shell => self.shell.as_ref(),
+            PaneAction::Forward => self.forward.as_ref(),
+            PaneAction::NextKind => self.next_kind.as_ref(),
+            PaneAction::PrevKind => self.prev_kind.as_ref(),
+            PaneAction::AppQuery => self.app_query.as_ref(),
+            PaneAction::ToggleView => self.toggle_view.as_ref(),
+            PaneAction::Refresh => self.refresh.as_ref(),
+        }
+    }
+
+    /// Every pane key binding, key → pane action: the keys named here, the defaults for
+    /// those not named; or the first conflict. A pane key may not be a key of an
+    /// [`Action`], a key fixed outside `[keys]` (other than the pane letters), nor the
+    /// key of another pane action.
+    pub fn pane_bindings(&self) -> Result<Vec<(KeySpec, PaneAction)>, String> {
+        let global = self.bindings()?;
+        let mut bindings: Vec<(KeySpec, PaneAction)> = Vec::new();
+        for a in PaneAction::ALL {
+            let keys = match self.get_pane(a) {
+                Some(keys) => keys.clone(),
+                None => a.default_keys(),
+            };
+            for k in keys {
+                if let Some(fixed) = fixed_key(&k).filter(|f| !f.starts_with("a pane key")) {
+                    return Err(format!(
+                        "keys.{}: {k} is {fixed}, which cannot be rebound",
+                        a.name()
+                    ));
+                }
+                if let Some((_, other)) = global.iter().find(|(b, _)| *b == k) {
+                    return Err(format!(
+                        "keys: {k} is bound to both {} and {}",
+                        other.name(),
+                        a.name()
+                    ));
+                }
+                match bindings.iter().find(|(b, _)| *b == k) {
+                    Some((_, other)) if *other == a => {}
+                    Some((_, other)) => {
+                        return Err(format!(
+                            "keys: {k} is bound to both {} and {}",
+                            other.name(),
+                            a.name()
+                        ));
+                    }
+                    None => bindings.push((k, a)),
+                }
+            }
+        }
+        Ok(bindings)
     }
 
     /// Every binding, key → action: the keys named here, the defaults for actions not
@@ -409,6 +555,35 @@ mod tests {
             e.contains("down") && e.contains("up") && e.contains('k'),
             "{e}"
         );
+    }
+
+    #[test]
+    fn pane_keys_rebind_without_clashing() {
+        let Ok(defaults) = KeysConfig::default().pane_bindings() else {
+            panic!("the default pane keys conflict");
+        };
+        for a in PaneAction::ALL {
+            assert!(defaults.iter().any(|(_, b)| *b == a), "{}", a.name());
+        }
+        let c = KeysConfig {
+            go_to_node: Some(vec![k("N")]),
+            ..KeysConfig::default()
+        };
+        let Ok(b) = c.pane_bindings() else {
+            panic!("N refused")
+        };
+        assert!(b.contains(&(k("N"), PaneAction::GoToNode)));
+        assert!(!b.iter().any(|(key, _)| *key == k("n")));
+        for (clash, with) in [("j", "down"), ("i", "inventory"), ("Esc", "clear")] {
+            let c = KeysConfig {
+                go_to_node: Some(vec![k(clash)]),
+                ..KeysConfig::default()
+            };
+            let Err(e) = c.pane_bindings() else {
+                panic!("{clash} accepted")
+            };
+            assert!(e.contains(with), "{e}");
+        }
     }
 
     #[test]

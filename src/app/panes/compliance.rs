@@ -8,11 +8,11 @@ use crate::app::filter::FilterColumn;
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes,
 };
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::app::Overlay;
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, PaneAction};
 use crate::app::table::Viewport;
 use crate::model::{DetailRequest, Estate, Feed, ResourceCompliance, ScopeId, SeverityCounts};
 
@@ -278,7 +278,7 @@ impl Component for ComplianceView {
             }));
             return true;
         }
-        if key.code != KeyCode::Char('n') {
+        if cx.pane_action(key) != Some(PaneAction::GoToNode) {
             return false;
         }
         out.push(Cmd::JumpToNode {

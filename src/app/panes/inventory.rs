@@ -10,7 +10,7 @@ use crate::app::table::{TableColumn, TableSource, TableView, account_cell, regio
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind};
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, PaneAction};
 use crate::model::{
     ApplicationHit, DetailRequest, Estate, Feed, FeedEvent, InventoryEntry, InventoryRows, ScopeId,
 };
@@ -483,16 +483,18 @@ impl InventoryView {
     }
 
     fn node_key(&mut self, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
-        match key.code {
-            KeyCode::Right | KeyCode::Char('l' | ']') => self.cycle_type(cx.estate, 1),
-            KeyCode::Left | KeyCode::Char('h' | '[') => self.cycle_type(cx.estate, -1),
-            KeyCode::Char('a') => out.push(Cmd::CommandLine("app ".into())),
-            KeyCode::Char('r') => {
+        match cx.pane_action(key) {
+            Some(PaneAction::NextKind) => self.cycle_type(cx.estate, 1),
+            Some(PaneAction::PrevKind) => self.cycle_type(cx.estate, -1),
+            Some(PaneAction::AppQuery) => out.push(Cmd::CommandLine("app ".into())),
+            Some(PaneAction::Refresh) => {
                 if let Some((s, id)) = self.node.clone() {
                     out.push(Cmd::Request(self.open_node(s, &id)));
                 }
             }
-            KeyCode::Char('m') if !self.query.name.is_empty() => self.mode = InventoryMode::Query,
+            Some(PaneAction::ToggleView) if !self.query.name.is_empty() => {
+                self.mode = InventoryMode::Query
+            }
             _ => return false,
         }
         true
@@ -512,18 +514,22 @@ impl InventoryView {
             .selected_row()
             .and_then(|r| src.hits.get(r))
             .map(|h| (h.scope, h.instance_id.clone()));
-        match (key.code, sel) {
-            (code, Some((scope, instance_id)))
-                if action == Some(Action::Details) || code == KeyCode::Char('n') =>
+        let pane_action = cx.pane_action(key);
+        match (pane_action, sel) {
+            (pa, Some((scope, instance_id)))
+                if action == Some(Action::Details) || pa == Some(PaneAction::GoToNode) =>
             {
                 out.push(Cmd::JumpToNode {
                     scope: Some(scope),
                     instance_id,
                 });
             }
-            (KeyCode::Char('i'), Some((s, id))) => out.push(Cmd::Request(self.open_node(s, &id))),
-            (KeyCode::Char('a'), _) => out.push(Cmd::CommandLine("app ".into())),
-            (KeyCode::Char('m') | KeyCode::Esc, _) => self.mode = InventoryMode::Node,
+            (Some(PaneAction::Inventory), Some((s, id))) => {
+                out.push(Cmd::Request(self.open_node(s, &id)))
+            }
+            (Some(PaneAction::AppQuery), _) => out.push(Cmd::CommandLine("app ".into())),
+            (Some(PaneAction::ToggleView), _) => self.mode = InventoryMode::Node,
+            _ if key.code == KeyCode::Esc => self.mode = InventoryMode::Node,
             _ => return false,
         }
         true

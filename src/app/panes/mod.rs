@@ -29,7 +29,7 @@ pub use scopes::ScopesView;
 use super::Overlay;
 use super::command::ScopeFilter;
 use super::filter::FilterError;
-use super::keymap::{Action, KeyMap};
+use super::keymap::{Action, KeyMap, PaneAction};
 use super::table::{TableSource, TableView};
 use crate::model::{DetailRequest, Estate, Feed, FeedEvent, FeedSet, ScopeId};
 use compliance::ComplianceView;
@@ -107,6 +107,12 @@ pub struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// The pane action of `key`, through the key map (never a mutating one in read-only
+    /// mode).
+    pub fn pane_action(&self, key: &KeyEvent) -> Option<PaneAction> {
+        self.keys.pane_action(key, self.read_only)
+    }
+
     /// How many scopes the scope filter shows.
     pub fn shown_scopes(&self) -> usize {
         self.mask.iter().filter(|m| **m).count()

@@ -11,13 +11,13 @@ use std::cmp::Ordering;
 
 use memchr::memmem;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::app::Overlay;
 use crate::app::columns::Column;
 use crate::app::filter::{Filter, FilterError, Matcher, push_lower};
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, PaneAction};
 use crate::app::table::Viewport;
 use crate::model::{Estate, Feed, ManagedNode, PingStatus, ScopeId, compare_versions};
 
@@ -793,10 +793,10 @@ impl Component for NodesView {
             }
             return true;
         }
-        match key.code {
-            KeyCode::Char('c') if !cx.read_only => out.push(Cmd::OpenShell),
-            KeyCode::Char('p') if !cx.read_only => out.push(Cmd::OpenForward),
-            KeyCode::Char('i') => match node {
+        match cx.pane_action(key) {
+            Some(PaneAction::Shell) => out.push(Cmd::OpenShell),
+            Some(PaneAction::Forward) => out.push(Cmd::OpenForward),
+            Some(PaneAction::Inventory) => match node {
                 Some((scope, instance_id)) => out.push(Cmd::ShowInventory { scope, instance_id }),
                 None => return false,
             },

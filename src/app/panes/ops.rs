@@ -6,12 +6,12 @@ use crate::app::filter::FilterColumn;
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
 };
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::app::Overlay;
 use crate::app::documents::document_ref;
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, PaneAction};
 use crate::model::{DetailRequest, Estate, Feed, OpsItem, ScopeId};
 
 /// A column of the OpsItems table.
@@ -238,16 +238,18 @@ impl Component for OpsView {
             return true;
         }
         let Some(item) = self.selected(cx.estate) else {
-            return action != Some(Action::Details) && key.code == KeyCode::Char('n') && {
-                out.push(no_node());
-                true
-            };
+            return action != Some(Action::Details)
+                && cx.pane_action(key) == Some(PaneAction::GoToNode)
+                && {
+                    out.push(no_node());
+                    true
+                };
         };
         if action == Some(Action::Details) {
             open_item(item, cx, out);
             return true;
         }
-        if key.code != KeyCode::Char('n') {
+        if cx.pane_action(key) != Some(PaneAction::GoToNode) {
             return false;
         }
         match node_ids(&item.resources).into_iter().next() {

@@ -46,7 +46,10 @@ fn main() {
             profile: None,
             regions: regions.clone(),
             endpoint_url: Some(handle.endpoint().to_string()),
-            static_credentials: Some(("AKIABENCHEXPORT00001".into(), "secret".into())),
+            static_credentials: Some((
+            handle.credentials().access_key_id.clone(),
+            handle.credentials().secret_access_key.clone(),
+        )),
             max_attempts: 3,
         };
         let poll = PollOptions {

@@ -113,7 +113,10 @@ async fn run() {
         profile: None,
         regions: REGIONS.iter().map(|r| r.to_string()).collect(),
         endpoint_url: Some(handle.endpoint().to_string()),
-        static_credentials: Some(("AKIABENCHPICTURE0001".into(), "secret".into())),
+        static_credentials: Some((
+            handle.credentials().access_key_id.clone(),
+            handle.credentials().secret_access_key.clone(),
+        )),
         max_attempts: 5,
     };
     let opts = PollOptions {

@@ -150,7 +150,10 @@ async fn through_sim(file: &Path) -> (f64, Vec<f64>) {
     .expect("sim");
     let connector = Connector::connect(&AwsOptions {
         endpoint_url: Some(sim.endpoint().to_string()),
-        static_credentials: Some(("AKIDSIMMGMT".into(), "secret".into())),
+        static_credentials: Some((
+            sim.credentials().access_key_id.clone(),
+            sim.credentials().secret_access_key.clone(),
+        )),
         regions: vec!["us-east-1".into()],
         max_attempts: 3,
         ..AwsOptions::default()

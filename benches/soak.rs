@@ -103,7 +103,10 @@ async fn run(length: Duration) {
         profile: None,
         regions: regions.clone(),
         endpoint_url: Some(handle.endpoint().to_string()),
-        static_credentials: Some(("AKIASOAKWALLBOARD001".into(), "secret".into())),
+        static_credentials: Some((
+            handle.credentials().access_key_id.clone(),
+            handle.credentials().secret_access_key.clone(),
+        )),
         max_attempts: 3,
     };
     let scale: f64 = std::env::var("SOAK_SCALE")

@@ -193,6 +193,27 @@ struct SimArgs {
     /// Calls per second allowed per (account, region, operation); beyond: ThrottlingException.
     #[arg(long)]
     rate_limit: Option<f64>,
+    /// Access key id every request must be signed with (with --secret-access-key).
+    /// Default: a random key pair, printed at start as `credentials: KEY SECRET`.
+    #[arg(
+        long,
+        env = "SSM_COCKPIT_SIM_ACCESS_KEY_ID",
+        requires = "secret_access_key"
+    )]
+    access_key_id: Option<String>,
+    /// Secret access key of --access-key-id. Prefer the environment variable: other local
+    /// users can read a command line.
+    #[arg(
+        long,
+        env = "SSM_COCKPIT_SIM_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        requires = "access_key_id"
+    )]
+    secret_access_key: Option<String>,
+    /// Also write the key pair as this profile of the shared credentials file
+    /// (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials), keeping its other profiles.
+    #[arg(long, value_name = "PROFILE")]
+    write_profile: Option<String>,
 }
 
 /// The demo estate: small enough to read, large enough to need the cockpit.
@@ -208,9 +229,6 @@ fn demo_sim_config() -> SimConfig {
         ..SimConfig::default()
     }
 }
-
-const DEMO_ACCESS_KEY: &str = "AKIADEMOCOCKPIT00001";
-const DEMO_SECRET: &str = "demo-secret";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -255,6 +273,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         _ => {}
     }
     if let Some(Command::Sim(args)) = &cli.command {
+        let credentials = match (&args.access_key_id, &args.secret_access_key) {
+            (Some(id), Some(secret)) => {
+                Some(sim::SimCredentials::new(id, secret).map_err(|e| format!("sim: {e}"))?)
+            }
+            _ => None,
+        };
         let cfg = SimConfig {
             listen: args.listen,
             accounts: args.accounts.max(1),
@@ -263,8 +287,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             seed: args.seed,
             latency: Duration::from_millis(args.latency_ms),
             rate_limit: args.rate_limit,
+            credentials,
         };
-        sim::run_cli(cfg).await.map_err(|e| format!("sim: {e}"))?;
+        sim::run_cli(cfg, args.write_profile.as_deref())
+            .await
+            .map_err(|e| format!("sim: {e}"))?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -298,14 +325,17 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     }
     if g.demo {
         let sim_cfg = demo_sim_config();
+        // A random key pair per process (the config leaves it to the sim): only this
+        // process can call the estate it serves on the loopback port.
         let handle = sim::start(sim_cfg.clone())
             .await
             .map_err(|e| format!("cannot start the demo estate: {e}"))?;
+        let keys = handle.credentials();
         aws = AwsOptions {
             profile: None,
             regions: sim_cfg.regions.clone(),
             endpoint_url: Some(handle.endpoint().to_string()),
-            static_credentials: Some((DEMO_ACCESS_KEY.into(), DEMO_SECRET.into())),
+            static_credentials: Some((keys.access_key_id.clone(), keys.secret_access_key.clone())),
             max_attempts: 5,
         };
         accounts = config::AccountsConfig::default();

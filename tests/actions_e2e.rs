@@ -19,7 +19,7 @@ use ssm_cockpit::actions::{
 use ssm_cockpit::aws::{Connector, WriteAccess, discover};
 use ssm_cockpit::config::{AccountsConfig, ActionsConfig, DEFAULT_ROLE};
 use ssm_cockpit::model::{InvocationStatus, ManagedNode, PingStatus, PlatformType, Scope};
-use ssm_cockpit::sim::{self, SimConfig, SimHandle};
+use ssm_cockpit::sim::{self, SimConfig, SimCredentials, SimHandle};
 use tokio::sync::mpsc;
 
 fn scratch(name: &str) -> PathBuf {
@@ -61,7 +61,7 @@ async fn start_sim(accounts: usize, regions: &[&str], nodes: usize) -> SimHandle
 }
 
 async fn connect(h: &SimHandle, regions: &[&str]) -> Connector {
-    common::connect_mgmt(h.endpoint(), regions).await
+    common::connect_mgmt(h, regions).await
 }
 
 fn executor(conn: &Connector, audit: &Path, actions: ActionsConfig) -> Executor {
@@ -514,13 +514,8 @@ async fn a_closed_calendar_blocks_and_the_override_is_audited() {
 
 /// The AWS environment of a spawned cockpit: the sim's management account, nothing from
 /// the machine.
-fn cockpit(endpoint: &str, config: &Path, args: &[&str]) -> Command {
-    let mut c = common::cockpit_cmd(
-        endpoint,
-        "us-east-1,eu-west-1",
-        "AKIATESTACTIONS00001",
-        args,
-    );
+fn cockpit(endpoint: &str, creds: &SimCredentials, config: &Path, args: &[&str]) -> Command {
+    let mut c = common::cockpit_cmd(endpoint, "us-east-1,eu-west-1", creds, args);
     c.arg("--config").arg(config);
     c
 }
@@ -531,6 +526,7 @@ async fn the_cli_runs_a_command_and_prints_each_node() {
     let (audit, config) = cli_config(&scratch("cli"), "");
     let out = cockpit(
         h.endpoint(),
+        h.credentials(),
         &config,
         &[
             "run",
@@ -577,6 +573,7 @@ async fn the_cli_runs_a_command_and_prints_each_node() {
     // Read-only mode refuses before anything is sent.
     let out = cockpit(
         h.endpoint(),
+        h.credentials(),
         &config,
         &[
             "--read-only",
@@ -620,16 +617,23 @@ async fn the_cli_is_refused_at_a_closed_calendar_unless_overridden() {
         a.extend_from_slice(extra);
         a
     };
-    let out = cockpit(h.endpoint(), &config, &args(&[])).output().unwrap();
+    let out = cockpit(h.endpoint(), h.credentials(), &config, &args(&[]))
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("prod-freeze is CLOSED"), "{stderr}");
     assert!(stderr.contains("--override"), "{stderr}");
     assert_eq!(h.stats().count("SendCommand"), 0);
 
-    let out = cockpit(h.endpoint(), &config, &args(&["--override", "I-ACCEPT"]))
-        .output()
-        .unwrap();
+    let out = cockpit(
+        h.endpoint(),
+        h.credentials(),
+        &config,
+        &args(&["--override", "I-ACCEPT"]),
+    )
+    .output()
+    .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("overridden"), "{stderr}");
     assert_eq!(h.stats().count("SendCommand"), 2);
@@ -645,7 +649,7 @@ async fn the_cli_is_refused_at_a_closed_calendar_unless_overridden() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_audit_log_survives_a_kill_mid_run() {
     // The sim in a process of its own, slow enough to kill the cockpit between calls.
-    let (mut sim, endpoint) = common::spawn_sim(&[
+    let (mut sim, endpoint, creds) = common::spawn_sim(&[
         "--accounts",
         "3",
         "--regions",
@@ -662,6 +666,7 @@ async fn the_audit_log_survives_a_kill_mid_run() {
     );
     let mut child = cockpit(
         &endpoint,
+        &creds,
         &config,
         &[
             "run",
@@ -726,8 +731,8 @@ async fn the_audit_log_survives_a_kill_mid_run() {
     }
     // What the sim received, across every account and region.
     let mut commands = HashSet::new();
-    for (account, region) in sim_scopes(&endpoint).await {
-        let ssm = member_ssm(&endpoint, &account, &region).await;
+    for (account, region) in sim_scopes(&endpoint, &creds).await {
+        let ssm = member_ssm(&endpoint, &creds, &account, &region).await;
         let out = ssm.list_commands().send().await.unwrap();
         // The sim has a history of its own: only this run's commands count.
         for c in out
@@ -747,11 +752,11 @@ async fn the_audit_log_survives_a_kill_mid_run() {
 }
 
 /// Every (account, region) of the standalone sim.
-async fn sim_scopes(endpoint: &str) -> Vec<(String, String)> {
+async fn sim_scopes(endpoint: &str, creds: &SimCredentials) -> Vec<(String, String)> {
     let conf = aws_sdk_organizations::Config::builder()
         .behavior_version(aws_sdk_organizations::config::BehaviorVersion::latest())
         .region(aws_sdk_organizations::config::Region::new("us-east-1"))
-        .credentials_provider(common::mgmt_creds())
+        .credentials_provider(common::sdk_creds(creds))
         .endpoint_url(endpoint)
         .build();
     let org = aws_sdk_organizations::Client::from_conf(conf);
@@ -766,11 +771,16 @@ async fn sim_scopes(endpoint: &str) -> Vec<(String, String)> {
 }
 
 /// An SSM client acting in `account` (through AssumeRole, as the cockpit does).
-async fn member_ssm(endpoint: &str, account: &str, region: &str) -> aws_sdk_ssm::Client {
+async fn member_ssm(
+    endpoint: &str,
+    mgmt: &SimCredentials,
+    account: &str,
+    region: &str,
+) -> aws_sdk_ssm::Client {
     let sts_conf = aws_sdk_sts::Config::builder()
         .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
         .region(aws_sdk_sts::config::Region::new("us-east-1"))
-        .credentials_provider(common::mgmt_creds())
+        .credentials_provider(common::sdk_creds(mgmt))
         .endpoint_url(endpoint)
         .build();
     let sts = aws_sdk_sts::Client::from_conf(sts_conf);
@@ -789,7 +799,7 @@ async fn member_ssm(endpoint: &str, account: &str, region: &str) -> aws_sdk_ssm:
             None,
             "test",
         ),
-        None => common::mgmt_creds(),
+        None => common::sdk_creds(mgmt),
     };
     common::ssm_at(endpoint, creds, region, RetryConfig::disabled())
 }

@@ -2,17 +2,12 @@
 
 use std::process::Command;
 
-use ssm_cockpit::sim::{self, SimConfig};
+use ssm_cockpit::sim::{self, SimConfig, SimCredentials, SimHandle};
 
 mod common;
 
-fn cockpit(endpoint: &str, args: &[&str]) -> Command {
-    let mut c = common::cockpit_cmd(
-        endpoint,
-        "us-east-1,eu-west-1",
-        "AKIATESTEXPORT000001",
-        args,
-    );
+fn cockpit(endpoint: &str, creds: &SimCredentials, args: &[&str]) -> Command {
+    let mut c = common::cockpit_cmd(endpoint, "us-east-1,eu-west-1", creds, args);
     c.env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg");
     c
 }
@@ -29,9 +24,13 @@ fn sim_config(accounts: usize, nodes: usize) -> SimConfig {
 #[tokio::test(flavor = "multi_thread")]
 async fn export_json_has_every_node_once_with_account_and_region() {
     let handle = sim::start(sim_config(3, 7)).await.unwrap();
-    let out = cockpit(handle.endpoint(), &["export", "nodes", "--format", "json"])
-        .output()
-        .unwrap();
+    let out = cockpit(
+        handle.endpoint(),
+        handle.credentials(),
+        &["export", "nodes", "--format", "json"],
+    )
+    .output()
+    .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -71,6 +70,7 @@ async fn export_csv_with_tags() {
     let handle = sim::start(sim_config(2, 4)).await.unwrap();
     let out = cockpit(
         handle.endpoint(),
+        handle.credentials(),
         &["export", "nodes", "--format", "csv", "--tags"],
     )
     .output()
@@ -100,9 +100,13 @@ async fn a_failed_scope_fails_the_export_unless_partial_is_allowed() {
         .unwrap();
     handle.knobs().deny_account(&member, true);
 
-    let out = cockpit(handle.endpoint(), &["export", "nodes"])
-        .output()
-        .unwrap();
+    let out = cockpit(
+        handle.endpoint(),
+        handle.credentials(),
+        &["export", "nodes"],
+    )
+    .output()
+    .unwrap();
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "nothing half-written on stdout");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -110,9 +114,13 @@ async fn a_failed_scope_fails_the_export_unless_partial_is_allowed() {
     assert!(stderr.contains("--allow-partial"), "{stderr}");
     assert!(stderr.contains(&member), "{stderr}");
 
-    let out = cockpit(handle.endpoint(), &["export", "nodes", "--allow-partial"])
-        .output()
-        .unwrap();
+    let out = cockpit(
+        handle.endpoint(),
+        handle.credentials(),
+        &["export", "nodes", "--allow-partial"],
+    )
+    .output()
+    .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -133,11 +141,15 @@ fn bad_config_names_file_line_and_column() {
         "regions = [\"eu-west-1\"]\n[poll]\nnodes_secs = 30\n",
     )
     .unwrap();
-    let out = cockpit("http://127.0.0.1:9", &["export", "nodes"])
-        .arg("--config")
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = cockpit(
+        "http://127.0.0.1:9",
+        &SimCredentials::random(),
+        &["export", "nodes"],
+    )
+    .arg("--config")
+    .arg(&path)
+    .output()
+    .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -149,9 +161,13 @@ fn bad_config_names_file_line_and_column() {
 
 #[test]
 fn unreachable_endpoint_is_a_clear_error() {
-    let out = cockpit("http://127.0.0.1:9", &["export", "nodes"])
-        .output()
-        .unwrap();
+    let out = cockpit(
+        "http://127.0.0.1:9",
+        &SimCredentials::random(),
+        &["export", "nodes"],
+    )
+    .output()
+    .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("GetCallerIdentity"), "{stderr}");
@@ -160,7 +176,8 @@ fn unreachable_endpoint_is_a_clear_error() {
 
 #[test]
 fn sim_prints_its_endpoint_first_and_serves_the_aws_cli() {
-    let (mut child, endpoint) = common::spawn_sim(&["--accounts", "2", "--nodes-per-scope", "12"]);
+    let (mut child, endpoint, creds) =
+        common::spawn_sim(&["--accounts", "2", "--nodes-per-scope", "12"]);
     assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
 
     // A client that is not ours: the AWS CLI (botocore) parses the sim's answers.
@@ -172,8 +189,8 @@ fn sim_prints_its_endpoint_first_and_serves_the_aws_cli() {
             &endpoint,
         ])
         .args(["--region", "eu-west-1", "--output", "json"])
-        .env("AWS_ACCESS_KEY_ID", "AKIATESTAWSCLI000001")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key)
         .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
         .env("AWS_PAGER", "")
         .output();
@@ -202,8 +219,10 @@ fn sim_prints_its_endpoint_first_and_serves_the_aws_cli() {
     );
 }
 
-fn run_ok(endpoint: &str, args: &[&str]) -> (Vec<u8>, String) {
-    let out = cockpit(endpoint, args).output().unwrap();
+fn run_ok(h: &SimHandle, args: &[&str]) -> (Vec<u8>, String) {
+    let out = cockpit(h.endpoint(), h.credentials(), args)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.status.success(), "{args:?}: {stderr}");
     (out.stdout, stderr)
@@ -212,7 +231,7 @@ fn run_ok(endpoint: &str, args: &[&str]) -> (Vec<u8>, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn export_opsitems_compliance_and_inventory() {
     let handle = sim::start(sim_config(2, 5)).await.unwrap();
-    let ep = handle.endpoint();
+    let ep = &handle;
 
     let (stdout, stderr) = run_ok(ep, &["export", "opsitems"]);
     let items: Vec<serde_json::Value> = serde_json::from_slice(&stdout).unwrap();
@@ -292,13 +311,13 @@ async fn a_failed_scope_fails_every_kind_of_export_unless_partial_is_allowed() {
         .unwrap();
     handle.knobs().deny_account(&member, true);
     for kind in ["opsitems", "compliance", "inventory"] {
-        let out = cockpit(handle.endpoint(), &["export", kind])
+        let out = cockpit(handle.endpoint(), handle.credentials(), &["export", kind])
             .output()
             .unwrap();
         assert!(!out.status.success(), "{kind}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("2 of 4 scopes failed"), "{kind}: {stderr}");
-        let (stdout, _) = run_ok(handle.endpoint(), &["export", kind, "--allow-partial"]);
+        let (stdout, _) = run_ok(&handle, &["export", kind, "--allow-partial"]);
         let v: Vec<serde_json::Value> = serde_json::from_slice(&stdout).unwrap();
         assert!(!v.is_empty(), "{kind}");
         assert!(

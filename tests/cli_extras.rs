@@ -67,7 +67,7 @@ async fn export_shows_no_progress_when_stderr_is_not_a_terminal() {
     let out = common::cockpit_cmd(
         handle.endpoint(),
         "us-east-1",
-        "AKIATESTEXTRAS000001",
+        handle.credentials(),
         &["export", "nodes", "--format", "csv"],
     )
     .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")

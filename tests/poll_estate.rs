@@ -28,7 +28,7 @@ fn aws(handle: &SimHandle) -> AwsOptions {
     common::sim_aws(
         handle.endpoint(),
         &["us-east-1", "eu-west-1"],
-        "AKIATESTPOLLER000001",
+        handle.credentials(),
         3,
     )
 }

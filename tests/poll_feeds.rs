@@ -12,7 +12,7 @@ use ssm_cockpit::model::{
     DetailRequest, Estate, ExplorerSource, Feed, FeedEvent, FeedSet, ScopeHealth,
 };
 use ssm_cockpit::poll::{Backoff, CacheOptions, PollOptions, poll_control, run_estate};
-use ssm_cockpit::sim::{self, SimConfig, SimHandle};
+use ssm_cockpit::sim::{self, SimConfig, SimCredentials, SimHandle};
 use tokio::sync::mpsc;
 
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
@@ -28,8 +28,23 @@ async fn sim(accounts: usize, nodes: usize) -> SimHandle {
     .expect("sim starts")
 }
 
-fn aws(endpoint: &str, max_attempts: u32) -> AwsOptions {
-    common::sim_aws(endpoint, &REGIONS, "AKIATESTFEEDS0000001", max_attempts)
+fn aws(handle: &SimHandle, max_attempts: u32) -> AwsOptions {
+    common::sim_aws(
+        handle.endpoint(),
+        &REGIONS,
+        handle.credentials(),
+        max_attempts,
+    )
+}
+
+/// Options pointing at a port where nothing listens.
+fn unreachable(max_attempts: u32) -> AwsOptions {
+    common::sim_aws(
+        "http://127.0.0.1:9",
+        &REGIONS,
+        &SimCredentials::random(),
+        max_attempts,
+    )
 }
 
 fn opts(cadence: Duration) -> PollOptions {
@@ -97,7 +112,7 @@ async fn every_feed_of_every_scope_loads_and_details_come_on_demand() {
     o.control = Some(control);
     let (tx, mut rx) = mpsc::channel(1024);
     let task = tokio::spawn(run_estate(
-        aws(handle.endpoint(), 3),
+        aws(&handle, 3),
         AccountsConfig::default(),
         o,
         tx,
@@ -223,7 +238,7 @@ async fn only_wanted_feeds_are_polled_and_more_start_when_asked() {
     o.control = Some(control);
     let (tx, mut rx) = mpsc::channel(1024);
     let task = tokio::spawn(run_estate(
-        aws(handle.endpoint(), 3),
+        aws(&handle, 3),
         AccountsConfig::default(),
         o,
         tx,
@@ -270,7 +285,7 @@ async fn faults_stay_in_their_scopes_and_the_estate_recovers() {
     };
     let (tx, mut rx) = mpsc::channel(4096);
     let task = tokio::spawn(run_estate(
-        aws(handle.endpoint(), 2),
+        aws(&handle, 2),
         AccountsConfig::default(),
         o,
         tx,
@@ -370,7 +385,7 @@ async fn the_cache_is_shown_at_start_up_until_fresh_data_replaces_it() {
     o.api_calls_every = Duration::from_millis(50);
     let (tx, mut rx) = mpsc::channel(1024);
     let task = tokio::spawn(run_estate(
-        aws(handle.endpoint(), 3),
+        aws(&handle, 3),
         AccountsConfig::default(),
         o.clone(),
         tx,
@@ -429,7 +444,7 @@ async fn the_cache_is_shown_at_start_up_until_fresh_data_replaces_it() {
     // Start again against an endpoint that does not answer: the cache shows, marked.
     let (tx, mut rx) = mpsc::channel(1024);
     let task = tokio::spawn(run_estate(
-        aws("http://127.0.0.1:9", 1),
+        unreachable(1),
         AccountsConfig::default(),
         o.clone(),
         tx,
@@ -453,7 +468,7 @@ async fn the_cache_is_shown_at_start_up_until_fresh_data_replaces_it() {
     std::fs::write(&path, b"{\"version\":1,\"snapshot\":").expect("write");
     let (tx, mut rx) = mpsc::channel(1024);
     let task = tokio::spawn(run_estate(
-        aws("http://127.0.0.1:9", 1),
+        unreachable(1),
         AccountsConfig::default(),
         o,
         tx,

@@ -35,7 +35,7 @@ async fn sim() -> SimHandle {
 }
 
 fn aws(handle: &SimHandle) -> AwsOptions {
-    common::sim_aws(handle.endpoint(), &["us-east-1"], "AKIATESTREADONLY0001", 2)
+    common::sim_aws(handle.endpoint(), &["us-east-1"], handle.credentials(), 2)
 }
 
 /// Every key a terminal can send that the cockpit might bind: printable characters,

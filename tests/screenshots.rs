@@ -196,7 +196,10 @@ impl Demo {
             profile: None,
             regions: cfg.regions.clone(),
             endpoint_url: Some(handle.endpoint().to_string()),
-            static_credentials: Some(("AKIADEMOCOCKPIT00001".into(), "demo".into())),
+            static_credentials: Some((
+                handle.credentials().access_key_id.clone(),
+                handle.credentials().secret_access_key.clone(),
+            )),
             max_attempts: 3,
         };
         let mut app = App::new(AppOptions {

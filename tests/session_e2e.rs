@@ -38,7 +38,7 @@ async fn env() -> Env {
     })
     .await
     .expect("sim starts");
-    let connector = common::connect_mgmt(sim.endpoint(), &[REGION]).await;
+    let connector = common::connect_mgmt(&sim, &[REGION]).await;
     let account = connector.caller().account.clone();
     let read = connector.ssm_read(&account, REGION, ROLE).await;
     let page = read.nodes_page(0, None).await.expect("nodes");

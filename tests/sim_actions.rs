@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_sdk_ssm::types::{DocumentFilter, DocumentFilterKey, DocumentKeyValuesFilter};
 use ssm_cockpit::aws::SsmRead;
 use ssm_cockpit::model::{CalendarStatus, DocumentQuery, parse_icalendar};
-use ssm_cockpit::sim::ForcedCalendar;
+use ssm_cockpit::sim::{ForcedCalendar, SimHandle};
 
 mod common;
 use common::{all_nodes, service_code, ssm, start};
@@ -1257,20 +1257,20 @@ async fn update_ops_item_persists() {
 // A client that is not ours
 
 /// Runs the AWS CLI against the sim; `None` when the CLI is missing outside CI.
-async fn aws_cli(endpoint: &str, args: &[&str]) -> Option<serde_json::Value> {
+async fn aws_cli(h: &SimHandle, args: &[&str]) -> Option<serde_json::Value> {
     let mut cmd = tokio::process::Command::new("aws");
     cmd.arg("ssm")
         .args(args)
         .args([
             "--endpoint-url",
-            endpoint,
+            h.endpoint(),
             "--region",
             "us-east-1",
             "--output",
             "json",
         ])
-        .env("AWS_ACCESS_KEY_ID", "AKIATESTAWSCLI000001")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_ACCESS_KEY_ID", &h.credentials().access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &h.credentials().secret_access_key)
         .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
         .env("AWS_PAGER", "");
     let out = match cmd.output().await {
@@ -1296,7 +1296,7 @@ async fn aws_cli_sends_a_command_and_reads_its_output() {
     let c = ssm(&h);
     let node = pick(&c, "Linux", "Online", 1).await.remove(0);
     let Some(sent) = aws_cli(
-        h.endpoint(),
+        &h,
         &[
             "send-command",
             "--document-name",
@@ -1319,7 +1319,7 @@ async fn aws_cli_sends_a_command_and_reads_its_output() {
         .to_string();
     wait_command(&c, &id).await;
     let Some(invs) = aws_cli(
-        h.endpoint(),
+        &h,
         &["list-command-invocations", "--command-id", &id, "--details"],
     )
     .await
@@ -1330,7 +1330,7 @@ async fn aws_cli_sends_a_command_and_reads_its_output() {
     assert_eq!(inv["Status"], "Success");
     assert_eq!(inv["CommandPlugins"][0]["Output"], "from-the-cli\n");
     let Some(cal) = aws_cli(
-        h.endpoint(),
+        &h,
         &["get-calendar-state", "--calendar-names", "prod-freeze"],
     )
     .await
@@ -1368,7 +1368,7 @@ async fn ops_item_runbooks_exist_and_run_on_the_items_resource() {
     for region in ["us-east-1", "eu-west-1"] {
         let c = common::ssm_with(
             &h,
-            common::mgmt_creds(),
+            common::mgmt_creds(&h),
             region,
             aws_sdk_ssm::config::retry::RetryConfig::disabled(),
         );

@@ -259,8 +259,8 @@ async fn activation_tier_is_a_service_setting() {
     assert_eq!(service_code(&e), "ServiceSettingNotFound");
 }
 
-fn cockpit(endpoint: &str, args: &[&str]) -> std::process::Command {
-    let mut c = common::cockpit_cmd(endpoint, "us-east-1", "AKIATESTEXPORTHIST01", args);
+fn cockpit(h: &ssm_cockpit::sim::SimHandle, args: &[&str]) -> std::process::Command {
+    let mut c = common::cockpit_cmd(h.endpoint(), "us-east-1", h.credentials(), args);
     c.env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg");
     c
 }
@@ -275,7 +275,7 @@ async fn export_activations_json_and_csv() {
     })
     .await
     .expect("sim");
-    let out = cockpit(h.endpoint(), &["export", "activations", "--format", "json"])
+    let out = cockpit(&h, &["export", "activations", "--format", "json"])
         .output()
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -301,7 +301,7 @@ async fn export_activations_json_and_csv() {
     assert!(rows.iter().any(|r| r["state"] == "expiring soon"));
     assert!(stderr.contains("activations from 2 scopes"), "{stderr}");
 
-    let out = cockpit(h.endpoint(), &["export", "activations", "--format", "csv"])
+    let out = cockpit(&h, &["export", "activations", "--format", "csv"])
         .output()
         .expect("runs");
     assert!(out.status.success());
@@ -314,7 +314,7 @@ async fn export_activations_json_and_csv() {
     assert_eq!(csv.lines().count(), rows.len() + 1);
 
     for what in ["commands", "automations"] {
-        let out = cockpit(h.endpoint(), &["export", what, "--format", "json"])
+        let out = cockpit(&h, &["export", what, "--format", "json"])
             .output()
             .expect("runs");
         assert!(

@@ -1240,7 +1240,7 @@ async fn ops_items_about_managed_nodes_speak_of_managed_nodes() {
     for region in ["us-east-1", "eu-west-1"] {
         let c = common::ssm_with(
             &h,
-            common::mgmt_creds(),
+            common::mgmt_creds(&h),
             region,
             aws_sdk_ssm::config::retry::RetryConfig::disabled(),
         );

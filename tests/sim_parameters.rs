@@ -578,9 +578,9 @@ async fn patch_baselines_in_full() {
     }
 }
 
-fn export(endpoint: &str, args: &[&str]) -> std::process::Output {
+fn export(h: &ssm_cockpit::sim::SimHandle, args: &[&str]) -> std::process::Output {
     let args = [&["export"], args].concat();
-    common::cockpit_cmd(endpoint, "us-east-1", "AKIATESTEXPORT000001", &args)
+    common::cockpit_cmd(h.endpoint(), "us-east-1", h.credentials(), &args)
         .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
         .output()
         .expect("export runs")
@@ -629,7 +629,7 @@ async fn export_leaves_secure_strings_out_unless_asked() {
     }
     assert!(secrets.len() >= 4);
     for format in ["json", "csv"] {
-        let out = export(h.endpoint(), &["parameters", "--format", format]);
+        let out = export(&h, &["parameters", "--format", format]);
         assert!(
             out.status.success(),
             "{}",
@@ -648,15 +648,12 @@ async fn export_leaves_secure_strings_out_unless_asked() {
             "{format}: plain values are kept"
         );
     }
-    let out = export(h.endpoint(), &["parameters", "--format", "json"]);
+    let out = export(&h, &["parameters", "--format", "json"]);
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
     for r in rows.iter().filter(|r| r["type"] == "SecureString") {
         assert!(r["value"].is_null(), "{r}");
     }
-    let out = export(
-        h.endpoint(),
-        &["parameters", "--format", "json", "--with-decryption"],
-    );
+    let out = export(&h, &["parameters", "--format", "json", "--with-decryption"]);
     assert!(
         out.status.success(),
         "{}",
@@ -673,7 +670,7 @@ async fn export_leaves_secure_strings_out_unless_asked() {
 
     for what in ["baselines", "documents"] {
         for format in ["json", "csv"] {
-            let out = export(h.endpoint(), &[what, "--format", format]);
+            let out = export(&h, &[what, "--format", format]);
             assert!(
                 out.status.success(),
                 "{what}: {}",

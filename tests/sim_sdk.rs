@@ -134,7 +134,7 @@ async fn pagination_returns_every_node_once() {
         assert_eq!(n.source_id(), Some(id));
     }
     // Data is per region.
-    let eu = ssm_with(&h, mgmt_creds(), "eu-west-1", RetryConfig::disabled());
+    let eu = ssm_with(&h, mgmt_creds(&h), "eu-west-1", RetryConfig::disabled());
     let eu_ids: HashSet<String> = all_nodes(&eu)
         .await
         .iter()
@@ -489,7 +489,7 @@ async fn assume_role_isolates_accounts() {
     assert_eq!(accounts.len(), 4);
     assert_eq!(accounts[0].0, h.management_account());
     let member = accounts[2].0.clone();
-    let s = sts(&h, mgmt_creds());
+    let s = sts(&h, mgmt_creds(&h));
 
     let me = s.get_caller_identity().send().await.expect("whoami");
     assert_eq!(me.account(), Some(h.management_account()));
@@ -598,7 +598,7 @@ async fn assume_role_isolates_accounts() {
 #[tokio::test]
 async fn organizations_lists_accounts_for_the_management_account_only() {
     let h = start(5, 10).await;
-    let o = orgs(&h, mgmt_creds());
+    let o = orgs(&h, mgmt_creds(&h));
     let org = o.describe_organization().send().await.expect("org");
     let org = org.organization().expect("organization");
     assert!(org.id().unwrap_or_default().starts_with("o-"));
@@ -655,7 +655,7 @@ async fn organizations_lists_accounts_for_the_management_account_only() {
 
     // A member account may not list accounts.
     let member = h.accounts()[1].0.clone();
-    let out = sts(&h, mgmt_creds())
+    let out = sts(&h, mgmt_creds(&h))
         .assume_role()
         .role_arn(format!(
             "arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
@@ -703,7 +703,7 @@ async fn rate_limit_throttles_bursts_and_sdk_retries_recover() {
 
     let retrying = ssm_with(
         &h,
-        mgmt_creds(),
+        mgmt_creds(&h),
         "us-east-1",
         RetryConfig::standard()
             .with_max_attempts(12)
@@ -748,7 +748,7 @@ async fn knobs_inject_faults() {
         .await
         .expect_err("throttled");
     assert_eq!(code(&err.into_service_error()), "ThrottlingException");
-    let eu = ssm_with(&h, mgmt_creds(), "eu-west-1", RetryConfig::disabled());
+    let eu = ssm_with(&h, mgmt_creds(&h), "eu-west-1", RetryConfig::disabled());
     assert!(eu.describe_instance_information().send().await.is_ok());
     h.knobs().throttle_region("us-east-1", false);
 
@@ -798,17 +798,38 @@ async fn raw(endpoint: &str, request: String) -> (u16, String) {
     (status, body)
 }
 
-fn post(target: Option<&str>, auth: bool, body: &str) -> String {
-    let mut r = String::from("POST / HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n");
-    if let Some(t) = target {
-        r.push_str(&format!(
-            "X-Amz-Target: {t}\r\nContent-Type: application/x-amz-json-1.1\r\n"
-        ));
-    } else {
-        r.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+/// A raw `POST /` to the sim `h`: JSON 1.1 with `target`, else AWS Query (STS). With
+/// `auth`, signed by AWS's own signer with the sim's key pair.
+fn post(h: &SimHandle, target: Option<&str>, auth: bool, body: &str) -> String {
+    let mut headers = vec![("Host", "sim"), ("Connection", "close")];
+    let service = match target {
+        Some(t) => {
+            headers.push(("X-Amz-Target", t));
+            headers.push(("Content-Type", "application/x-amz-json-1.1"));
+            "ssm"
+        }
+        None => {
+            headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+            "sts"
+        }
+    };
+    let mut r = String::from("POST / HTTP/1.1\r\n");
+    for (k, v) in &headers {
+        r.push_str(&format!("{k}: {v}\r\n"));
     }
     if auth {
-        r.push_str("Authorization: AWS4-HMAC-SHA256 Credential=AKIDRAW/20261128/us-east-1/ssm/aws4_request, SignedHeaders=host, Signature=00\r\n");
+        for (k, v) in common::sigv4_headers(
+            &mgmt_creds(h),
+            service,
+            "us-east-1",
+            "POST",
+            "http://sim/",
+            &headers,
+            body.as_bytes(),
+            std::time::SystemTime::now(),
+        ) {
+            r.push_str(&format!("{k}: {v}\r\n"));
+        }
     }
     r.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
     r
@@ -819,13 +840,14 @@ async fn protocol_edge_cases_answer_with_errors() {
     let h = start(5, 1).await;
     let ep = h.endpoint().to_string();
 
-    let (st, body) = raw(&ep, post(Some("AmazonSSM.FlyToTheMoon"), true, "{}")).await;
+    let (st, body) = raw(&ep, post(&h, Some("AmazonSSM.FlyToTheMoon"), true, "{}")).await;
     assert_eq!(st, 400);
     assert!(body.contains("UnknownOperationException"), "{body}");
 
     let (st, body) = raw(
         &ep,
         post(
+            &h,
             Some("AmazonSSM.DescribeInstanceInformation"),
             true,
             "{not json",
@@ -838,6 +860,7 @@ async fn protocol_edge_cases_answer_with_errors() {
     let (st, body) = raw(
         &ep,
         post(
+            &h,
             Some("AmazonSSM.DescribeInstanceInformation"),
             true,
             "{\"MaxResults\":\"ten\"}",
@@ -849,7 +872,12 @@ async fn protocol_edge_cases_answer_with_errors() {
 
     let (st, body) = raw(
         &ep,
-        post(Some("AmazonSSM.DescribeInstanceInformation"), false, "{}"),
+        post(
+            &h,
+            Some("AmazonSSM.DescribeInstanceInformation"),
+            false,
+            "{}",
+        ),
     )
     .await;
     assert_eq!(st, 400);
@@ -858,7 +886,12 @@ async fn protocol_edge_cases_answer_with_errors() {
         "{body}"
     );
 
-    let mut garbled = post(Some("AmazonSSM.DescribeInstanceInformation"), false, "{}");
+    let mut garbled = post(
+        &h,
+        Some("AmazonSSM.DescribeInstanceInformation"),
+        false,
+        "{}",
+    );
     garbled = garbled.replacen(
         "Connection: close\r\n",
         "Connection: close\r\nAuthorization: AWS4-HMAC-SHA256 Credential=%%%\r\n",
@@ -870,7 +903,7 @@ async fn protocol_edge_cases_answer_with_errors() {
 
     let (st, body) = raw(
         &ep,
-        post(None, true, "Action=LaunchRockets&Version=2011-06-15"),
+        post(&h, None, true, "Action=LaunchRockets&Version=2011-06-15"),
     )
     .await;
     assert_eq!(st, 400);
@@ -878,7 +911,12 @@ async fn protocol_edge_cases_answer_with_errors() {
 
     let (st, body) = raw(
         &ep,
-        post(None, false, "Action=GetCallerIdentity&Version=2011-06-15"),
+        post(
+            &h,
+            None,
+            false,
+            "Action=GetCallerIdentity&Version=2011-06-15",
+        ),
     )
     .await;
     assert_eq!(st, 403);
@@ -887,6 +925,7 @@ async fn protocol_edge_cases_answer_with_errors() {
     let (st, _) = raw(
         &ep,
         post(
+            &h,
             Some("AmazonSSM.DescribeInstanceInformation"),
             true,
             "[1,2,3]",
@@ -898,25 +937,45 @@ async fn protocol_edge_cases_answer_with_errors() {
     let huge = format!("{{\"NextToken\":\"{}\"}}", "a".repeat(2 << 20));
     let (st, _) = raw(
         &ep,
-        post(Some("AmazonSSM.DescribeInstanceInformation"), true, &huge),
+        post(
+            &h,
+            Some("AmazonSSM.DescribeInstanceInformation"),
+            true,
+            &huge,
+        ),
     )
     .await;
     assert_eq!(st, 413);
 
     let (st, body) = raw(
         &ep,
-        post(Some("AmazonSSM.DescribeInstanceInformation"), true, "{}"),
+        post(
+            &h,
+            Some("AmazonSSM.DescribeInstanceInformation"),
+            true,
+            "{}",
+        ),
     )
     .await;
     assert_eq!(st, 200);
     assert!(body.contains("\"InstanceInformationList\""));
 
     // The server is still alive and counted everything.
-    let (st, body) = raw(
-        &ep,
-        "GET /_sim/stats HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n\r\n".into(),
-    )
-    .await;
+    let mut get = String::from("GET /_sim/stats HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n");
+    for (k, v) in common::sigv4_headers(
+        &mgmt_creds(&h),
+        "sim",
+        "us-east-1",
+        "GET",
+        "http://sim/_sim/stats",
+        &[("Host", "sim")],
+        b"",
+        std::time::SystemTime::now(),
+    ) {
+        get.push_str(&format!("{k}: {v}\r\n"));
+    }
+    get.push_str("\r\n");
+    let (st, body) = raw(&ep, get).await;
     assert_eq!(st, 200);
     let stats: serde_json::Value = serde_json::from_str(&body).expect("stats json");
     assert_eq!(stats["by_operation"]["FlyToTheMoon"], 1);
@@ -936,7 +995,7 @@ async fn stats_count_calls_by_operation_and_account() {
         .send()
         .await;
     let member = h.accounts()[1].0.clone();
-    let out = sts(&h, mgmt_creds())
+    let out = sts(&h, mgmt_creds(&h))
         .assume_role()
         .role_arn(format!("arn:aws:iam::{member}:role/Admin"))
         .role_session_name("s1")
@@ -980,7 +1039,12 @@ async fn garbage_input_never_kills_the_server() {
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
     let (st, body) = raw(
         &ep,
-        post(Some("AmazonSSM.DescribeInstanceInformation"), true, &deep),
+        post(
+            &h,
+            Some("AmazonSSM.DescribeInstanceInformation"),
+            true,
+            &deep,
+        ),
     )
     .await;
     assert_eq!(st, 400, "{body}");
@@ -1032,7 +1096,7 @@ async fn garbage_input_never_kills_the_server() {
             .map(|_| fragments[(next() as usize) % fragments.len()])
             .collect();
         let target = targets[(next() as usize) % targets.len()];
-        let (st, _) = raw(&ep, post(Some(target), next() % 4 != 0, &body)).await;
+        let (st, _) = raw(&ep, post(&h, Some(target), next() % 4 != 0, &body)).await;
         assert!((200..500).contains(&st), "{st} for {target} {body}");
     }
     for body in [
@@ -1040,7 +1104,7 @@ async fn garbage_input_never_kills_the_server() {
         "Action=AssumeRole&DurationSeconds=99999999999999999999",
         "%%%&&&===",
     ] {
-        let (st, _) = raw(&ep, post(None, true, body)).await;
+        let (st, _) = raw(&ep, post(&h, None, true, body)).await;
         assert!((400..500).contains(&st), "{st} for {body}");
     }
     let c = ssm(&h);

@@ -13,6 +13,7 @@ use aws_sdk_ssm::types::{
 
 mod common;
 use common::{all_nodes, service_code, ssm, start};
+use ssm_cockpit::sim::SimCredentials;
 
 async fn associations(c: &aws_sdk_ssm::Client) -> Vec<aws_sdk_ssm::types::Association> {
     c.list_associations()
@@ -595,16 +596,11 @@ async fn maintenance_windows_schedules_tasks_and_history() {
 }
 
 /// `ssm-cockpit export associations|windows`, run as a user would.
-fn export(endpoint: &str, args: &[&str]) -> (Vec<u8>, String) {
-    let out = common::cockpit_cmd(
-        endpoint,
-        "us-east-1,eu-west-1",
-        "AKIATESTEXPORT000001",
-        args,
-    )
-    .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
-    .output()
-    .expect("run the cockpit");
+fn export(sim: &(String, SimCredentials), args: &[&str]) -> (Vec<u8>, String) {
+    let out = common::cockpit_cmd(&sim.0, "us-east-1,eu-west-1", &sim.1, args)
+        .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
+        .output()
+        .expect("run the cockpit");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
     (out.stdout, stderr)
@@ -613,7 +609,7 @@ fn export(endpoint: &str, args: &[&str]) -> (Vec<u8>, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn export_associations_and_windows_as_json_and_csv() {
     let h = start(6, 2).await;
-    let ep = h.endpoint().to_string();
+    let ep = (h.endpoint().to_string(), h.credentials().clone());
     let (json, stderr) = tokio::task::spawn_blocking({
         let ep = ep.clone();
         move || export(&ep, &["export", "associations"])
@@ -675,7 +671,7 @@ async fn apply_now_goes_through_the_executor_and_is_audited() {
     use ssm_cockpit::config::{AccountsConfig, ActionsConfig, DEFAULT_ROLE};
 
     let h = start(20, 1).await;
-    let conn = common::connect_mgmt(h.endpoint(), &["us-east-1"]).await;
+    let conn = common::connect_mgmt(&h, &["us-east-1"]).await;
     let dir = std::env::temp_dir().join(format!("ssm-cockpit-sm-apply-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");

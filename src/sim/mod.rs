@@ -2,9 +2,9 @@
 //! (SSM and Organizations over AWS JSON 1.1, STS over AWS Query) for a deterministic,
 //! seeded organization of accounts and managed nodes.
 //!
-//! The caller's account comes from the access key in the SigV4 `Authorization` header
-//! (keys issued by the sim's AssumeRole map to member accounts; any other key is the
-//! management account), the region from its credential scope.
+//! Every request must be signed (SigV4) with the sim's key pair (the management account)
+//! or with credentials its AssumeRole issued (a member account); the region comes from
+//! the credential scope. See [`auth`] and docs/sim-auth.md.
 
 mod activations;
 mod agent;
@@ -30,12 +30,14 @@ mod organizations;
 mod parameters;
 mod patch;
 mod port_forward;
+mod profile;
 mod request;
 mod schedule;
 mod server;
 mod session_faults;
 mod sessions;
 mod shell;
+mod sigv4;
 mod ssm;
 mod stats;
 mod store;
@@ -53,6 +55,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use auth::SimCredentials;
 pub use calendar::ForcedCalendar;
 pub use knobs::SimKnobs;
 pub use stats::SimStats;
@@ -72,6 +75,9 @@ pub struct SimConfig {
     pub latency: Duration,
     /// Token-bucket TPS per (account, region, operation); burst is `max(1, TPS)`.
     pub rate_limit: Option<f64>,
+    /// The key pair requests must be signed with (the management account); `None` makes a
+    /// random one at start (see [`SimHandle::credentials`]).
+    pub credentials: Option<SimCredentials>,
 }
 
 impl Default for SimConfig {
@@ -84,6 +90,7 @@ impl Default for SimConfig {
             seed: 42,
             latency: Duration::ZERO,
             rate_limit: None,
+            credentials: None,
         }
     }
 }
@@ -100,6 +107,11 @@ impl SimHandle {
     /// `http://HOST:PORT`, to pass as an SDK `endpoint_url`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The key pair the sim accepts as its management account.
+    pub fn credentials(&self) -> &SimCredentials {
+        self.state.keys.root()
     }
 
     pub fn stats(&self) -> SimStats {
@@ -161,7 +173,11 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         wire::now_secs().floor(),
     );
     let knobs = SimKnobs::new(config.latency, config.rate_limit);
-    let state = Arc::new(server::State::new(estate, knobs));
+    let root = config
+        .credentials
+        .clone()
+        .unwrap_or_else(SimCredentials::random);
+    let state = Arc::new(server::State::new(estate, knobs, root));
     let (tx, rx) = watch::channel(false);
     state.sessions.bind(addr, rx.clone());
     let task = tokio::spawn(server::serve(listener, state.clone(), rx));
@@ -174,15 +190,39 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
 }
 
 /// Serves the sim standalone until Ctrl-C or SIGTERM. The first stdout line is
-/// `endpoint: http://HOST:PORT`.
-pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
+/// `endpoint: http://HOST:PORT`, the second `credentials: ACCESS_KEY_ID SECRET_ACCESS_KEY`
+/// (the key pair every request must be signed with). With `write_profile`, the pair is
+/// also written as that profile of the shared credentials file before anything is printed.
+pub async fn run_cli(config: SimConfig, write_profile: Option<&str>) -> std::io::Result<()> {
+    if let Some(name) = write_profile {
+        profile::check_name(name)?;
+    }
     let handle = start(config.clone()).await?;
+    let creds = handle.credentials().clone();
+    let profile = match write_profile {
+        Some(name) => {
+            let path = profile::credentials_file()?;
+            profile::write(&path, name, &creds).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot write profile {name} to {}: {e}", path.display()),
+                )
+            })?;
+            Some((name, path))
+        }
+        None => None,
+    };
     let endpoint = handle.endpoint().to_string();
     let mut out = std::io::stdout().lock();
     writeln!(out, "endpoint: {endpoint}")?;
+    writeln!(
+        out,
+        "credentials: {} {}",
+        creds.access_key_id, creds.secret_access_key
+    )?;
     out.flush()?;
-    // The rest is for people; a reader that only wanted the endpoint may have gone.
-    let _ = write_banner(&mut out, &handle, &config, &endpoint);
+    // The rest is for people; a reader that only wanted the first lines may have gone.
+    let _ = write_banner(&mut out, &handle, &config, &endpoint, profile);
     drop(out);
 
     wait_for_signal().await;
@@ -195,13 +235,18 @@ fn write_banner(
     handle: &SimHandle,
     config: &SimConfig,
     endpoint: &str,
+    profile: Option<(&str, std::path::PathBuf)>,
 ) -> std::io::Result<()> {
     let accounts = handle.accounts();
+    let creds = handle.credentials();
     let region = config
         .regions
         .first()
         .cloned()
         .unwrap_or_else(|| "us-east-1".into());
+    if let Some((name, path)) = &profile {
+        writeln!(out, "profile: {name} (in {})", path.display())?;
+    }
     writeln!(
         out,
         "organization: {} accounts (management {}), regions: {}",
@@ -217,14 +262,25 @@ fn write_banner(
     )?;
     writeln!(
         out,
-        "any access key acts as the management account; sts assume-role into arn:aws:iam::<ACCOUNT>:role/OrganizationAccountAccessRole for members"
+        "every request must be signed (SigV4) with the key pair above, which acts as the management account, or with credentials from sts assume-role into arn:aws:iam::<ACCOUNT>:role/OrganizationAccountAccessRole for members"
     )?;
     writeln!(out, "try:")?;
     writeln!(
         out,
-        "  AWS_ACCESS_KEY_ID=AKIDSIMMGMT AWS_SECRET_ACCESS_KEY=sim AWS_DEFAULT_REGION={region} aws --endpoint-url {endpoint} ssm describe-instance-information"
+        "  AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_DEFAULT_REGION={region} aws --endpoint-url {endpoint} ssm describe-instance-information",
+        creds.access_key_id, creds.secret_access_key
     )?;
-    writeln!(out, "stats: {endpoint}/_sim/stats")?;
+    if let Some((name, _)) = &profile {
+        writeln!(
+            out,
+            "  aws --profile {name} --region {region} --endpoint-url {endpoint} ssm describe-instance-information"
+        )?;
+    }
+    writeln!(
+        out,
+        "stats: curl --aws-sigv4 aws:amz:{region}:sim --user {}:{} {endpoint}/_sim/stats",
+        creds.access_key_id, creds.secret_access_key
+    )?;
     out.flush()?;
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! The HTTP server: accepts connections, identifies the protocol, service, operation and
-//! caller of each request, applies the fault knobs, and dispatches.
+//! The HTTP server: accepts connections, identifies the protocol, service and operation
+//! of each request, authenticates its caller (SigV4, see [`super::auth`]), applies the
+//! fault knobs, and dispatches.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,7 +16,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::auth::{self, AuthError};
+use super::auth::{self, Keyring, SimCredentials};
 use super::estate::Estate;
 use super::knobs::SimKnobs;
 use super::limits::RateLimiter;
@@ -42,19 +43,23 @@ pub(crate) struct State {
     pub knobs: SimKnobs,
     pub stats: Recorder,
     pub sessions: super::sessions::Sessions,
+    /// The key pairs requests must be signed with.
+    pub keys: Keyring,
     limiter: RateLimiter,
     faults: Mutex<SplitMix>,
     nonce: AtomicU32,
 }
 
 impl State {
-    pub fn new(estate: Estate, knobs: SimKnobs) -> Self {
+    pub fn new(estate: Estate, knobs: SimKnobs, root: SimCredentials) -> Self {
         let seed = estate.seed;
+        let keys = Keyring::new(root, seed, estate.accounts.len());
         State {
             estate,
             knobs,
             stats: Recorder::default(),
             sessions: super::sessions::Sessions::default(),
+            keys,
             limiter: RateLimiter::default(),
             faults: Mutex::new(SplitMix::new(seed ^ 0xfa17)),
             nonce: AtomicU32::new(0),
@@ -80,6 +85,16 @@ enum Service {
 impl Service {
     fn is_json(self) -> bool {
         self != Service::Sts
+    }
+
+    /// The name requests to the service are signed for (`None`: unknown service, any name).
+    fn signing_name(self) -> Option<&'static str> {
+        match self {
+            Service::Ssm => Some("ssm"),
+            Service::Organizations => Some("organizations"),
+            Service::Sts => Some("sts"),
+            Service::Unknown => None,
+        }
     }
 
     fn render(self, err: &ApiError, request_id: &str) -> Resp {
@@ -144,14 +159,75 @@ fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The request body, or the error to answer when it is too large or unreadable.
+async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
+    match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) => {
+            let too_large = e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            Err(if too_large {
+                ApiError::new(413, "RequestEntityTooLarge", "Request body is too large.")
+            } else {
+                ApiError::serialization("Unable to read request body.")
+            })
+        }
+    }
+}
+
+/// Checks the signature of a request whose body has been read.
+fn authenticate(
+    state: &State,
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+    service: Option<&str>,
+) -> Result<auth::Caller, auth::AuthError> {
+    state.keys.authenticate(
+        &auth::Incoming {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body,
+        },
+        service,
+        chrono::Utc::now(),
+    )
+}
+
+/// `GET /_sim/stats`: the call counts, for the holder of the sim's root key pair only
+/// (signed like any AWS call, with any region and service name).
+async fn control_stats(state: &State, req: Request<Incoming>, request_id: &str) -> Resp {
+    let (parts, body) = req.into_parts();
+    let body = match read_body(body).await {
+        Ok(b) => b,
+        Err(err) => return wire::json_error(&err, request_id),
+    };
+    match authenticate(state, &parts, &body, None) {
+        Err(e) => wire::json_error(&e.json(), request_id),
+        Ok(caller) if caller.session.is_some() => wire::json_error(
+            &ApiError::new(
+                403,
+                "AccessDeniedException",
+                "The sim's control endpoints answer the key pair the sim was started with, not credentials from AssumeRole.",
+            ),
+            request_id,
+        ),
+        Ok(_) => {
+            let stats = serde_json::to_value(state.stats.snapshot()).unwrap_or_default();
+            wire::plain_json(200, &stats, request_id)
+        }
+    }
+}
+
 pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
     if super::websocket::is_data_channel(&req) {
         return super::websocket::upgrade(state, req);
     }
     let request_id = wire::request_id();
     if req.uri().path() == "/_sim/stats" && req.method() == Method::GET {
-        let stats = serde_json::to_value(state.stats.snapshot()).unwrap_or_default();
-        return wire::plain_json(200, &stats, &request_id);
+        return control_stats(&state, req, &request_id).await;
     }
 
     let target = header(&req, "x-amz-target").map(str::to_string);
@@ -179,60 +255,50 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
         );
         return service.render(&err, &request_id);
     }
-    let authorization = header(&req, "authorization").map(str::to_string);
-    let security_token = header(&req, "x-amz-security-token").map(str::to_string);
-    let query = req.uri().query().map(str::to_string);
-
-    let scope = auth::parse_authorization(authorization.as_deref());
-    let caller = scope.as_ref().ok().map(|s| {
-        let issued = auth::decode_access_key(state.estate.seed, &s.access_key)
-            .filter(|i| *i < state.estate.accounts.len());
-        auth::Caller {
-            access_key: s.access_key.clone(),
-            account: issued.unwrap_or(0),
-            region: s.region.clone(),
-            service: s.service.clone(),
-            assumed: issued.is_some(),
-        }
-    });
-    let account_label = caller
-        .as_ref()
-        .map(|c| state.estate.accounts[c.account].id.clone())
-        .unwrap_or_else(|| ANONYMOUS.to_string());
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            let too_large = e
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some();
+    let (parts, body) = req.into_parts();
+    let body = match read_body(body).await {
+        Ok(b) => b,
+        Err(err) => {
             let op = json_op.as_deref().unwrap_or("(invalid)");
-            state.stats.record(stats_name(op), &account_label);
-            let err = if too_large {
-                ApiError::new(413, "RequestEntityTooLarge", "Request body is too large.")
-            } else {
-                ApiError::serialization("Unable to read request body.")
-            };
+            state.stats.record(stats_name(op), ANONYMOUS);
             return service.render(&err, &request_id);
         }
     };
 
     let mut params = Vec::new();
     let op = match json_op {
-        Some(op) => op,
+        Some(op) => Some(op),
         None => {
-            if let Some(q) = &query {
+            if let Some(q) = parts.uri.query() {
                 params.extend(form_urlencoded::parse(q.as_bytes()).into_owned());
             }
             params.extend(form_urlencoded::parse(&body).into_owned());
-            match params.iter().find(|(k, _)| k == "Action") {
-                Some((_, a)) => a.clone(),
-                None => {
-                    state.stats.record("(invalid)", &account_label);
-                    let err = ApiError::new(400, "MissingAction", "Missing Action");
-                    return wire::xml_error(&err, &request_id);
-                }
-            }
+            params
+                .iter()
+                .find(|(k, _)| k == "Action")
+                .map(|(_, a)| a.clone())
         }
+    };
+
+    let caller = match authenticate(&state, &parts, &body, service.signing_name()) {
+        Ok(c) => c,
+        Err(e) => {
+            state
+                .stats
+                .record(stats_name(op.as_deref().unwrap_or("")), ANONYMOUS);
+            let err = if service.is_json() {
+                e.json()
+            } else {
+                e.query()
+            };
+            return service.render(&err, &request_id);
+        }
+    };
+    let account_label = state.estate.accounts[caller.account].id.clone();
+    let Some(op) = op else {
+        state.stats.record("(invalid)", &account_label);
+        let err = ApiError::new(400, "MissingAction", "Missing Action");
+        return wire::xml_error(&err, &request_id);
     };
 
     state.stats.record(stats_name(&op), &account_label);
@@ -242,43 +308,21 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
         tokio::time::sleep(latency).await;
     }
 
-    let result = respond(
-        &state,
-        service,
-        &op,
-        caller,
-        scope.err(),
-        &body,
-        &params,
-        security_token.as_deref(),
-        &request_id,
-    );
-    match result {
+    match respond(&state, service, &op, &caller, &body, &params, &request_id) {
         Ok(resp) => resp,
         Err(err) => service.render(&err, &request_id),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn respond(
     state: &State,
     service: Service,
     op: &str,
-    caller: Option<auth::Caller>,
-    auth_error: Option<AuthError>,
+    caller: &auth::Caller,
     body: &Bytes,
     params: &[(String, String)],
-    security_token: Option<&str>,
     request_id: &str,
 ) -> Result<Resp, ApiError> {
-    let Some(caller) = caller else {
-        let e = auth_error.unwrap_or(AuthError::Missing);
-        return Err(if service.is_json() {
-            e.json()
-        } else {
-            e.query()
-        });
-    };
     if !service.known(op) {
         return Err(service.unknown_op(op));
     }
@@ -339,8 +383,8 @@ fn respond(
             let req = StsRequest {
                 params,
                 access_key: &caller.access_key,
-                assumed: caller.assumed,
-                session_token: security_token,
+                session: caller.session.as_ref(),
+                keys: &state.keys,
                 knobs: &state.knobs,
                 nonce: state.nonce.fetch_add(1, Ordering::Relaxed),
                 request_id,

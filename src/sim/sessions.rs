@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use rand::RngCore;
 use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -164,7 +165,12 @@ impl Sessions {
             return;
         };
         let session = &mut inner.sessions[i];
-        let Some(pos) = session.tokens.iter().position(|t| t == token) else {
+        // Constant-time: how long a comparison takes says nothing about a token.
+        let Some(pos) = session
+            .tokens
+            .iter()
+            .position(|t| bool::from(t.as_bytes().ct_eq(token.as_bytes())))
+        else {
             tracing::debug!(session_id, "data channel with an invalid token");
             return;
         };

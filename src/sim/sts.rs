@@ -1,6 +1,6 @@
 //! AWS Security Token Service operations (AWS Query protocol, XML responses).
 
-use super::auth::{decode_session_token, issue_access_key, issue_session_token};
+use super::auth::{AssumedSession, Keyring};
 use super::knobs::SimKnobs;
 use super::server::Ctx;
 use super::wire::{ApiError, SplitMix, constraint_message, fnv64, xml_escape};
@@ -14,8 +14,10 @@ pub(crate) const VERSION: &str = "2011-06-15";
 pub(crate) struct StsRequest<'a> {
     pub params: &'a [(String, String)],
     pub access_key: &'a str,
-    pub assumed: bool,
-    pub session_token: Option<&'a str>,
+    /// The caller's AssumeRole session, when it signed with issued credentials.
+    pub session: Option<&'a AssumedSession>,
+    /// Issues AssumeRole credentials.
+    pub keys: &'a Keyring,
     pub knobs: &'a SimKnobs,
     pub nonce: u32,
     pub request_id: &'a str,
@@ -57,13 +59,8 @@ fn id_chars(parts: &[&[u8]]) -> String {
 /// (UserId, Arn) of the caller.
 fn identity(ctx: &Ctx<'_>, req: &StsRequest<'_>) -> (String, String) {
     let account = &ctx.estate.accounts[ctx.account].id;
-    if req.assumed {
-        let (role, session) = req
-            .session_token
-            .and_then(decode_session_token)
-            .filter(|(a, _, _)| a == account)
-            .map(|(_, r, s)| (r, s))
-            .unwrap_or_else(|| ("OrganizationAccountAccessRole".into(), "sim".into()));
+    if let Some(s) = req.session {
+        let (role, session) = (&s.role, &s.name);
         let user_id = format!(
             "AROA{}:{session}",
             id_chars(&[account.as_bytes(), role.as_bytes()])
@@ -203,20 +200,27 @@ fn assume_role(ctx: &Ctx<'_>, req: &StsRequest<'_>) -> Result<String, ApiError> 
         return Err(denied());
     }
     let index16 = u16::try_from(index).map_err(|_| denied())?;
-    let access_key = issue_access_key(ctx.estate.seed, index16, req.nonce);
-    let secret = SplitMix::new(fnv64(&[access_key.as_bytes(), b"secret"])).upper_alnum(40);
     let expires = chrono::Utc::now() + chrono::Duration::seconds(duration);
-    let token = issue_session_token(account_id, role_name, session, expires.timestamp());
+    let issued = req.keys.issue(
+        index16,
+        req.nonce,
+        account_id,
+        role_name,
+        session,
+        expires.timestamp(),
+    );
     let role_id = format!(
         "AROA{}",
         id_chars(&[account_id.as_bytes(), role_path.as_bytes()])
     );
     Ok(format!(
-        "<AssumeRoleResponse xmlns=\"{NS}\">\n  <AssumeRoleResult>\n    <AssumedRoleUser>\n      <AssumedRoleId>{role_id}:{}</AssumedRoleId>\n      <Arn>arn:aws:sts::{account_id}:assumed-role/{}/{}</Arn>\n    </AssumedRoleUser>\n    <Credentials>\n      <AccessKeyId>{access_key}</AccessKeyId>\n      <SecretAccessKey>{secret}</SecretAccessKey>\n      <SessionToken>{}</SessionToken>\n      <Expiration>{}</Expiration>\n    </Credentials>\n  </AssumeRoleResult>\n  <ResponseMetadata>\n    <RequestId>{}</RequestId>\n  </ResponseMetadata>\n</AssumeRoleResponse>\n",
+        "<AssumeRoleResponse xmlns=\"{NS}\">\n  <AssumeRoleResult>\n    <AssumedRoleUser>\n      <AssumedRoleId>{role_id}:{}</AssumedRoleId>\n      <Arn>arn:aws:sts::{account_id}:assumed-role/{}/{}</Arn>\n    </AssumedRoleUser>\n    <Credentials>\n      <AccessKeyId>{}</AccessKeyId>\n      <SecretAccessKey>{}</SecretAccessKey>\n      <SessionToken>{}</SessionToken>\n      <Expiration>{}</Expiration>\n    </Credentials>\n  </AssumeRoleResult>\n  <ResponseMetadata>\n    <RequestId>{}</RequestId>\n  </ResponseMetadata>\n</AssumeRoleResponse>\n",
         xml_escape(session),
         xml_escape(role_name),
         xml_escape(session),
-        xml_escape(&token),
+        xml_escape(&issued.access_key),
+        xml_escape(&issued.secret),
+        xml_escape(&issued.token),
         expires.format("%Y-%m-%dT%H:%M:%SZ"),
         xml_escape(req.request_id),
     ))

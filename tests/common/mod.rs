@@ -10,11 +10,61 @@ use aws_sdk_ssm::config::{BehaviorVersion, Region};
 use aws_sdk_ssm::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ssm::types::InstanceInformation;
 use ssm_cockpit::aws::{AwsOptions, Connector};
-use ssm_cockpit::sim::{self, SimConfig, SimHandle};
+use ssm_cockpit::sim::{self, SimConfig, SimCredentials, SimHandle};
 
-/// Keys the sim did not issue act as the management account.
-pub fn mgmt_creds() -> Credentials {
-    Credentials::new("AKIDSIMMGMT", "secret", None, None, "test")
+/// A sim key pair as the SDK takes it.
+pub fn sdk_creds(c: &SimCredentials) -> Credentials {
+    Credentials::new(
+        c.access_key_id.clone(),
+        c.secret_access_key.clone(),
+        None,
+        None,
+        "test",
+    )
+}
+
+/// The sim's own key pair: it acts as the management account.
+pub fn mgmt_creds(h: &SimHandle) -> Credentials {
+    sdk_creds(h.credentials())
+}
+
+/// The headers (`authorization`, `x-amz-date`, and `x-amz-security-token` with a session
+/// token) that AWS's own signer (aws-sigv4) adds to a request of `method` to `url` with
+/// `headers` and `body`, signed for `service` in `region` at `time`.
+#[allow(clippy::too_many_arguments)]
+pub fn sigv4_headers(
+    creds: &Credentials,
+    service: &str,
+    region: &str,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    time: std::time::SystemTime,
+) -> Vec<(String, String)> {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    let identity = creds.clone().into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(service)
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .expect("signing params")
+        .into();
+    let request = SignableRequest::new(
+        method,
+        url,
+        headers.iter().copied(),
+        SignableBody::Bytes(body),
+    )
+    .expect("signable request");
+    let (instructions, _) = sign(request, &params).expect("signed").into_parts();
+    instructions
+        .headers()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// A sim with `accounts` accounts and `nodes` nodes in each of the default regions.
@@ -56,7 +106,7 @@ pub fn ssm_at(
 
 /// The management account's SSM client in us-east-1, without retries.
 pub fn ssm(h: &SimHandle) -> aws_sdk_ssm::Client {
-    ssm_with(h, mgmt_creds(), "us-east-1", RetryConfig::disabled())
+    ssm_with(h, mgmt_creds(h), "us-east-1", RetryConfig::disabled())
 }
 
 /// The AWS error code of a service error ("" when there is none).
@@ -83,14 +133,19 @@ pub async fn all_nodes(c: &aws_sdk_ssm::Client) -> Vec<InstanceInformation> {
 }
 
 /// The built binary with `args`, pointed at `endpoint` in `regions` (comma-separated), with
-/// the static keys `key_id` and nothing of the machine's AWS set-up (no config or
+/// the static keys `creds` and nothing of the machine's AWS set-up (no config or
 /// credentials file, no profile, no instance metadata, no endpoint override).
-pub fn cockpit_cmd(endpoint: &str, regions: &str, key_id: &str, args: &[&str]) -> Command {
+pub fn cockpit_cmd(
+    endpoint: &str,
+    regions: &str,
+    creds: &SimCredentials,
+    args: &[&str],
+) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ssm-cockpit"));
     c.args(args)
         .args(["--endpoint-url", endpoint, "--region", regions])
-        .env("AWS_ACCESS_KEY_ID", key_id)
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
         .env(
@@ -102,11 +157,16 @@ pub fn cockpit_cmd(endpoint: &str, regions: &str, key_id: &str, args: &[&str]) -
     c
 }
 
-/// `ssm-cockpit sim` in a process of its own, listening on a free port, with `args`; and the
-/// endpoint its first line names. What it prints later is read and dropped, so that it never
-/// writes into a closed pipe.
-pub fn spawn_sim(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ssm-cockpit"))
+/// `ssm-cockpit sim` in a process of its own, listening on a free port, with `args`; the
+/// endpoint its first line names and the key pair its second line names. What it prints
+/// later is read and dropped, so that it never writes into a closed pipe.
+pub fn spawn_sim(args: &[&str]) -> (Child, String, SimCredentials) {
+    spawn_sim_with(Command::new(env!("CARGO_BIN_EXE_ssm-cockpit")), args)
+}
+
+/// [`spawn_sim`] from a prepared command (environment, say).
+pub fn spawn_sim_with(mut cmd: Command, args: &[&str]) -> (Child, String, SimCredentials) {
+    let mut child = cmd
         .args(["sim", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())
@@ -116,30 +176,46 @@ pub fn spawn_sim(args: &[&str]) -> (Child, String) {
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     reader.read_line(&mut first).unwrap();
+    let mut second = String::new();
+    reader.read_line(&mut second).unwrap();
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let endpoint = first
         .trim_end()
         .strip_prefix("endpoint: ")
         .unwrap_or_else(|| panic!("first line was {first:?}"))
         .to_string();
-    (child, endpoint)
+    let creds = second
+        .trim_end()
+        .strip_prefix("credentials: ")
+        .and_then(|c| c.split_once(' '))
+        .map(|(id, secret)| SimCredentials {
+            access_key_id: id.to_string(),
+            secret_access_key: secret.to_string(),
+        })
+        .unwrap_or_else(|| panic!("second line was {second:?}"));
+    (child, endpoint, creds)
 }
 
 /// The cockpit's AWS options against the sim at `endpoint`: `regions`, the static keys
-/// `key_id`, and `max_attempts` tries a call.
-pub fn sim_aws(endpoint: &str, regions: &[&str], key_id: &str, max_attempts: u32) -> AwsOptions {
+/// `creds`, and `max_attempts` tries a call.
+pub fn sim_aws(
+    endpoint: &str,
+    regions: &[&str],
+    creds: &SimCredentials,
+    max_attempts: u32,
+) -> AwsOptions {
     AwsOptions {
         profile: None,
         regions: regions.iter().map(|r| r.to_string()).collect(),
         endpoint_url: Some(endpoint.to_string()),
-        static_credentials: Some((key_id.into(), "secret".into())),
+        static_credentials: Some((creds.access_key_id.clone(), creds.secret_access_key.clone())),
         max_attempts,
     }
 }
 
-/// The cockpit's connector to the sim at `endpoint` in `regions`, as the management account.
-pub async fn connect_mgmt(endpoint: &str, regions: &[&str]) -> Connector {
-    Connector::connect(&sim_aws(endpoint, regions, "AKIDSIMMGMT", 3))
+/// The cockpit's connector to the sim `h` in `regions`, as the management account.
+pub async fn connect_mgmt(h: &SimHandle, regions: &[&str]) -> Connector {
+    Connector::connect(&sim_aws(h.endpoint(), regions, h.credentials(), 3))
         .await
         .expect("connects")
 }

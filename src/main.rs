@@ -264,6 +264,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             seed: args.seed,
             latency: Duration::from_millis(args.latency_ms),
             rate_limit: args.rate_limit,
+            sandbox: sim::SandboxMode::Auto,
         };
         sim::run_cli(cfg).await.map_err(|e| format!("sim: {e}"))?;
         return Ok(ExitCode::SUCCESS);

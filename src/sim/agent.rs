@@ -372,6 +372,13 @@ impl Agent {
                 let Some(tx) = self.shell_tx.take() else {
                     return;
                 };
+                let isolation = &self.state.knobs.isolation;
+                // Before anything of the shell: its first line says where it runs.
+                if let Some(banner) = isolation.shell_banner()
+                    && let Err(e) = self.channel.send_data(banner.as_bytes())
+                {
+                    tracing::debug!(session_id = %self.spec.session_id, "banner dropped: {e}");
+                }
                 let spec = ShellSpec {
                     session_id: self.spec.session_id.clone(),
                     user: SSM_USER.to_string(),
@@ -379,6 +386,7 @@ impl Agent {
                     command: command.clone(),
                     cols: 80,
                     rows: 24,
+                    sandboxed: isolation.is_sandboxed(),
                 };
                 let delay = self.state.knobs.session.shell_delay();
                 self.starting = Some(tokio::spawn(async move {

@@ -30,6 +30,7 @@ mod organizations;
 mod parameters;
 mod patch;
 mod port_forward;
+mod sandbox;
 mod schedule;
 mod server;
 mod session_faults;
@@ -53,6 +54,7 @@ use tokio::task::JoinHandle;
 
 pub use calendar::ForcedCalendar;
 pub use knobs::SimKnobs;
+pub use sandbox::{Isolation, SANDBOX_ENV, SandboxMode};
 pub use stats::SimStats;
 
 /// Shape of the simulated estate and of the server.
@@ -70,6 +72,9 @@ pub struct SimConfig {
     pub latency: Duration,
     /// Token-bucket TPS per (account, region, operation); burst is `max(1, TPS)`.
     pub rate_limit: Option<f64>,
+    /// Whether shells and Run Command scripts of the nodes run sandboxed (when this
+    /// machine allows it); `SSM_COCKPIT_SIM_SANDBOX=off` turns the sandbox off too.
+    pub sandbox: SandboxMode,
 }
 
 impl Default for SimConfig {
@@ -82,6 +87,7 @@ impl Default for SimConfig {
             seed: 42,
             latency: Duration::ZERO,
             rate_limit: None,
+            sandbox: SandboxMode::Auto,
         }
     }
 }
@@ -106,6 +112,12 @@ impl SimHandle {
 
     pub fn knobs(&self) -> &SimKnobs {
         &self.state.knobs
+    }
+
+    /// Whether the nodes' shells and Run Command scripts run sandboxed, or on this
+    /// machine as the user running the sim (and why).
+    pub fn isolation(&self) -> &Isolation {
+        &self.state.knobs.isolation
     }
 
     /// The management account's 12-digit id.
@@ -158,7 +170,17 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         config.nodes_per_scope,
         wire::now_secs().floor(),
     );
-    let knobs = SimKnobs::new(config.latency, config.rate_limit);
+    let mode = config.sandbox;
+    let isolation = tokio::task::spawn_blocking(move || sandbox::decide(mode))
+        .await
+        .unwrap_or_else(|e| Isolation::Unsandboxed {
+            reason: format!("the sandbox probe failed: {e}"),
+        });
+    if let Some(warning) = isolation.warning() {
+        tracing::warn!("{warning}");
+    }
+    let mut knobs = SimKnobs::new(config.latency, config.rate_limit);
+    knobs.isolation = isolation;
     let state = Arc::new(server::State::new(estate, knobs));
     let (tx, rx) = watch::channel(false);
     state.sessions.bind(addr, rx.clone());
@@ -172,7 +194,8 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
 }
 
 /// Serves the sim standalone until Ctrl-C or SIGTERM. The first stdout line is
-/// `endpoint: http://HOST:PORT`.
+/// `endpoint: http://HOST:PORT`. When the nodes cannot be sandboxed, a `warning:` line
+/// on stderr follows the stdout lines.
 pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
     let handle = start(config.clone()).await?;
     let endpoint = handle.endpoint().to_string();
@@ -182,6 +205,9 @@ pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
     // The rest is for people; a reader that only wanted the endpoint may have gone.
     let _ = write_banner(&mut out, &handle, &config, &endpoint);
     drop(out);
+    if let Some(warning) = handle.isolation().warning() {
+        let _ = writeln!(std::io::stderr().lock(), "warning: {warning}");
+    }
 
     wait_for_signal().await;
     handle.shutdown().await;

@@ -68,6 +68,7 @@ fn options() -> AppOptions {
         read_only: true,
         theme: Default::default(),
         demo: false,
+        demo_unsandboxed: None,
     }
 }
 

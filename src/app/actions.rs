@@ -1416,6 +1416,9 @@ impl App {
                     self.actions.dialog = Some(ActionDialog::Confirm(c));
                 }
                 KeyCode::Char('y') if c.confirmation.typed_count.is_none() => {
+                    // Its confirmation said where the commands run.
+                    self.sessions.unsandboxed_ok |=
+                        matches!(c.request, ActionRequest::RunCommand(_));
                     self.start_run(c.request, None);
                 }
                 KeyCode::Enter if c.confirmation.typed_count.is_some() => {

@@ -823,13 +823,14 @@ impl Agent {
             Stage::Closing { output, status, .. } => (output.clone(), *status),
             _ => (String::new(), Status::Terminated),
         };
+        // Recorded first: a client that saw channel_closed finds the session ended.
+        self.state
+            .sessions
+            .set_status(&self.spec.session_id, status);
         self.send_closed(&output, WRITE_TIMEOUT).await;
         self.channel.close();
         self.worker = Worker::None;
         self.finished = true;
-        self.state
-            .sessions
-            .set_status(&self.spec.session_id, status);
     }
 
     async fn send_closed(&mut self, output: &str, limit: Duration) {

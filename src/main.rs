@@ -288,6 +288,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             latency: Duration::from_millis(args.latency_ms),
             rate_limit: args.rate_limit,
             credentials,
+            sandbox: sim::SandboxMode::Auto,
         };
         sim::run_cli(cfg, args.write_profile.as_deref())
             .await
@@ -303,6 +304,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
 
     // The demo estate lives as long as this function.
     let mut _sim: Option<SimHandle> = None;
+    // Why the demo's nodes run commands unsandboxed, when they do.
+    let mut demo_unsandboxed = None;
     let mut aws = AwsOptions {
         profile: g.profile.clone().or(config.profile.clone()),
         regions: if g.regions.is_empty() {
@@ -339,6 +342,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             max_attempts: 5,
         };
         accounts = config::AccountsConfig::default();
+        if let sim::Isolation::Unsandboxed { reason } = handle.isolation() {
+            demo_unsandboxed = Some(reason.clone());
+            if !tui && let Some(warning) = handle.isolation().warning() {
+                eprintln!("warning: {warning}");
+            }
+        }
         _sim = Some(handle);
     }
     let mut poll_opts = PollOptions::from_config(&config);
@@ -420,6 +429,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 read_only,
                 theme,
                 demo: g.demo,
+                demo_unsandboxed,
             });
             app.set_keys(KeyMap::from_config(&config.keys).unwrap_or_default());
             if let Some(cache) = &poll_opts.cache {

@@ -354,10 +354,15 @@ async fn shell_runs_commands_resizes_and_exits() {
         .and_then(|rest| rest.split("\r\n").next())
         .expect("the shell reports its directory")
         .to_string();
-    assert!(
-        std::path::Path::new(&dir).is_dir(),
-        "scratch dir {dir} exists"
-    );
+    let sandboxed = h.isolation().is_sandboxed();
+    if sandboxed {
+        assert_eq!(dir, "/home/ssm-user", "the sandbox's private home");
+    } else {
+        assert!(
+            std::path::Path::new(&dir).is_dir(),
+            "scratch dir {dir} exists"
+        );
+    }
 
     s.size(120, 40);
     s.input(b"tput cols; tput lines\r");
@@ -372,7 +377,7 @@ async fn shell_runs_commands_resizes_and_exits() {
     );
     assert_eq!(closed.session_id, s.session_id);
     assert!(
-        !std::path::Path::new(&dir).exists(),
+        sandboxed || !std::path::Path::new(&dir).exists(),
         "scratch dir {dir} removed"
     );
     assert_eq!(
@@ -513,33 +518,129 @@ async fn terminate_session_closes_the_channel_and_shutdown_kills_shells() {
         s.started && s.output_text().contains("$ ")
     })
     .await;
-    s2.input(b"echo \"p\"\"id=$$\"\r");
-    s2.wait_for("the shell pid", T, |s| {
-        contains(&s.output, b"pid=")
-            && s.output_text()
-                .split("pid=")
-                .nth(1)
-                .is_some_and(|r| r.contains("\r\n"))
-    })
-    .await;
-    let text = s2.output_text();
-    let pid: u32 = text
-        .split("pid=")
-        .nth(1)
-        .and_then(|r| r.split("\r\n").next())
-        .and_then(|p| p.trim().parse().ok())
-        .expect("a pid");
-    let proc_dir = format!("/proc/{pid}");
-    assert!(std::path::Path::new(&proc_dir).exists());
+    // A job of the shell, found on this machine by its unique argument.
+    let nonce = format!("600.{}", &Uuid::new_v4().as_u128().to_string()[..12]);
+    s2.input(format!("sleep {nonce} &\r").as_bytes());
+    let started = Instant::now() + Duration::from_secs(5);
+    while processes_with_arg(&nonce).is_empty() {
+        s2.wait_for("the job", Duration::from_millis(50), |_| true)
+            .await;
+        assert!(Instant::now() < started, "sleep {nonce} never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     h.shutdown().await;
     let gone = Instant::now() + Duration::from_secs(3);
-    while std::path::Path::new(&proc_dir).exists() {
+    loop {
+        let left = processes_with_arg(&nonce);
+        if left.is_empty() {
+            break;
+        }
         assert!(
             Instant::now() < gone,
-            "shell {pid} still runs after shutdown"
+            "the shell's job {left:?} still runs after shutdown"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Pids of this machine's processes whose command line has `needle` as an argument.
+fn processes_with_arg(needle: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.split(|b| *b == 0).any(|a| a == needle.as_bytes()))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandboxed_shell_has_the_node_hostname() {
+    if common::skip_sandbox_test("sandboxed_shell_has_the_node_hostname") {
+        return;
+    }
+    let h = start_sim().await;
+    assert!(h.isolation().is_sandboxed(), "{:?}", h.isolation());
+    let c = ssm(&h);
+    let (target, host) = node(&c, "Online").await;
+    let mut s = Client::start(&c, &target, None, &[], SHELL_VERSION, SHELL_TYPES).await;
+    s.wait_for("the prompt", T, |s| {
+        s.started && s.output_text().contains("$ ")
+    })
+    .await;
+    assert!(!s.output_text().contains("warning"), "{}", s.output_text());
+    s.input(b"echo \"h=$(hostname) n=$(ls /proc | grep -c '^[0-9]') t=$(tty)\"\r");
+    let want = format!("h={host} n=");
+    s.wait_for("the node's hostname", T, |s| {
+        s.output_text().contains(&want)
+    })
+    .await;
+    let text = s.output_text();
+    let line = text
+        .split(&want)
+        .nth(1)
+        .and_then(|r| r.split("\r\n").next())
+        .expect("the echoed line");
+    let (count, tty) = line.split_once(" t=").expect("count and tty");
+    let count: usize = count.parse().expect("a process count");
+    assert!(count <= 6, "the shell sees {count} processes");
+    assert!(tty.starts_with("/dev/pts/"), "a terminal: {tty}");
+    // A job left running dies with the session.
+    let nonce = format!("600.{}", &Uuid::new_v4().as_u128().to_string()[..12]);
+    s.input(format!("sleep {nonce} &\r").as_bytes());
+    let started = Instant::now() + Duration::from_secs(5);
+    while processes_with_arg(&nonce).is_empty() {
+        s.wait_for("the job", Duration::from_millis(50), |_| true)
+            .await;
+        assert!(Instant::now() < started, "sleep {nonce} never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    s.input(b"exit\r");
+    s.wait_closed(T).await;
+    let gone = Instant::now() + Duration::from_secs(3);
+    while !processes_with_arg(&nonce).is_empty() {
+        assert!(Instant::now() < gone, "the job outlived the session");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsandboxed_shell_says_so_first_and_still_works() {
+    let h = sim::start(SimConfig {
+        accounts: 1,
+        regions: vec!["us-east-1".into()],
+        nodes_per_scope: 12,
+        sandbox: sim::SandboxMode::Off,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("sim starts");
+    let c = ssm(&h);
+    let (target, _) = node(&c, "Online").await;
+    let mut s = Client::start(&c, &target, None, &[], SHELL_VERSION, SHELL_TYPES).await;
+    s.wait_for("the prompt", T, |s| {
+        s.started && s.output_text().contains("$ ")
+    })
+    .await;
+    let text = s.output_text();
+    let first = text.split("\r\n").next().unwrap_or_default();
+    assert!(
+        first.starts_with("warning: this simulated node is not sandboxed"),
+        "{text:?}"
+    );
+    assert!(first.contains("run on this machine as"), "{first}");
+    s.input(b"echo wo\"\"rks-$((6*7))\r");
+    s.wait_for("the command's output", T, |s| {
+        s.output_text().contains("works-42\r\n")
+    })
+    .await;
+    s.input(b"exit\r");
+    s.wait_closed(T).await;
+    h.shutdown().await;
 }
 
 async fn echo_server() -> (u16, tokio::task::JoinHandle<()>) {

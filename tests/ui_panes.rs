@@ -103,6 +103,7 @@ fn app() -> App {
         read_only: true,
         theme: Default::default(),
         demo: false,
+        demo_unsandboxed: None,
     });
     app.set_now(Some(t0()));
     let at = t0() - Duration::seconds(20);

@@ -34,6 +34,7 @@ fn app() -> App {
         read_only: false,
         theme: Default::default(),
         demo: false,
+        demo_unsandboxed: None,
     });
     app.set_now(Some(t0()));
     app.update(Msg::Feed(FeedEvent::ScopesDiscovered {

@@ -67,6 +67,7 @@ fn options() -> AppOptions {
         read_only: true,
         theme: Default::default(),
         demo: false,
+        demo_unsandboxed: None,
     }
 }
 

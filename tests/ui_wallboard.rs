@@ -93,6 +93,7 @@ fn wallboard(poll: &PollOptions) -> App {
         read_only: false,
         theme: Theme::high_contrast(),
         demo: false,
+        demo_unsandboxed: None,
     });
     app.set_wallboard(options(poll));
     app

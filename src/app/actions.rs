@@ -254,6 +254,13 @@ pub struct ConfirmDialog {
     pub form: Option<Box<ActionForm>>,
 }
 
+impl ConfirmDialog {
+    /// Whether it runs commands on nodes (Run Command).
+    pub fn runs_commands(&self) -> bool {
+        matches!(self.request, ActionRequest::RunCommand(_))
+    }
+}
+
 /// A refusal: the reason, and the override prompt.
 #[derive(Debug, Clone)]
 pub struct RefusedDialog {
@@ -1413,6 +1420,9 @@ impl App {
                     self.actions.dialog = Some(ActionDialog::Confirm(c));
                 }
                 KeyCode::Char('y') if c.confirmation.typed_count.is_none() => {
+                    // Its confirmation said where the commands run.
+                    self.sessions.unsandboxed_ok |=
+                        matches!(c.request, ActionRequest::RunCommand(_));
                     self.start_run(c.request, None);
                 }
                 KeyCode::Enter if c.confirmation.typed_count.is_some() => {

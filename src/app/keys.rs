@@ -75,6 +75,9 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return false;
         }
+        if self.sessions.unsandboxed_pending.is_some() {
+            return self.unsandboxed_answer(key);
+        }
         if self.sessions.leader {
             return self.leader_key(key);
         }

@@ -152,6 +152,8 @@ pub struct AppOptions {
     pub read_only: bool,
     pub theme: Theme,
     pub demo: bool,
+    /// Set when the demo's nodes run commands on this machine, unsandboxed: why.
+    pub demo_unsandboxed: Option<String>,
 }
 
 /// What is drawn over the table.

@@ -21,6 +21,10 @@ pub const LEADER_LABEL: &str = "Ctrl-]";
 /// Size a shell starts with before the pane was ever drawn.
 const DEFAULT_SIZE: (u16, u16) = (80, 24);
 
+/// Asked once before the first shell of a demo whose nodes are not sandboxed.
+pub const UNSANDBOXED_ASK: &str =
+    "Commands in this demo run on this machine as your user. Continue? y/n";
+
 /// Wheel notches scroll this many lines.
 const WHEEL_LINES: usize = 3;
 
@@ -113,6 +117,10 @@ pub(super) struct Sessions {
     next_id: SessionId,
     /// Where the session pane is drawn (also while the nodes pane has focus).
     pub pane: Option<TableArea>,
+    /// A shell waiting for the operator's y: the demo's nodes are unsandboxed.
+    pub unsandboxed_pending: Option<(SessionTarget, SessionKind)>,
+    /// The operator accepted that the demo's commands run on this machine.
+    pub unsandboxed_ok: bool,
 }
 
 impl Default for Sessions {
@@ -124,6 +132,8 @@ impl Default for Sessions {
             last: None,
             next_id: 1,
             pane: None,
+            unsandboxed_pending: None,
+            unsandboxed_ok: false,
         }
     }
 }
@@ -235,6 +245,17 @@ impl App {
         if self.options.read_only {
             return false;
         }
+        if kind == SessionKind::Shell
+            && self.options.demo_unsandboxed.is_some()
+            && !self.sessions.unsandboxed_ok
+        {
+            self.notice = Some(super::Notice {
+                text: UNSANDBOXED_ASK.to_string(),
+                error: true,
+            });
+            self.sessions.unsandboxed_pending = Some((target, kind));
+            return true;
+        }
         let id = self.sessions.next_id;
         self.sessions.next_id += 1;
         let (cols, rows) = self
@@ -264,6 +285,24 @@ impl App {
             cols,
             rows,
         });
+        true
+    }
+
+    /// Whether [`UNSANDBOXED_ASK`] waits for its answer.
+    pub fn asks_unsandboxed(&self) -> bool {
+        self.sessions.unsandboxed_pending.is_some()
+    }
+
+    /// The answer to [`UNSANDBOXED_ASK`]: `y` opens the shell, any other key drops it.
+    pub(super) fn unsandboxed_answer(&mut self, key: KeyEvent) -> bool {
+        let Some((target, kind)) = self.sessions.unsandboxed_pending.take() else {
+            return false;
+        };
+        self.notice = None;
+        if key.code == KeyCode::Char('y') {
+            self.sessions.unsandboxed_ok = true;
+            self.open_session(target, kind);
+        }
         true
     }
 

@@ -373,6 +373,13 @@ impl Agent {
                 let Some(tx) = self.shell_tx.take() else {
                     return;
                 };
+                let isolation = &self.state.knobs.isolation;
+                // Before anything of the shell: its first line says where it runs.
+                if let Some(banner) = isolation.shell_banner()
+                    && let Err(e) = self.channel.send_data(banner.as_bytes())
+                {
+                    tracing::debug!(session_id = %self.spec.session_id, "banner dropped: {e}");
+                }
                 let spec = ShellSpec {
                     session_id: self.spec.session_id.clone(),
                     user: SSM_USER.to_string(),
@@ -380,6 +387,7 @@ impl Agent {
                     command: command.clone(),
                     cols: 80,
                     rows: 24,
+                    sandboxed: isolation.is_sandboxed(),
                 };
                 let delay = self.state.knobs.session.shell_delay();
                 self.starting = Some(tokio::spawn(async move {
@@ -816,13 +824,14 @@ impl Agent {
             Stage::Closing { output, status, .. } => (output.clone(), *status),
             _ => (String::new(), Status::Terminated),
         };
+        // Recorded first: a client that saw channel_closed finds the session ended.
+        self.state
+            .sessions
+            .set_status(&self.spec.session_id, status);
         self.send_closed(&output, WRITE_TIMEOUT).await;
         self.channel.close();
         self.worker = Worker::None;
         self.finished = true;
-        self.state
-            .sessions
-            .set_status(&self.spec.session_id, status);
     }
 
     async fn send_closed(&mut self, output: &str, limit: Duration) {

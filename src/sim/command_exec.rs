@@ -1,6 +1,8 @@
-//! Runs an AWS-RunShellScript invocation for real: bash in a scratch directory (removed
-//! afterwards) with the agent's environment variables, in its own process group, under
-//! the execution timeout, killed with its children when cancelled.
+//! Runs an AWS-RunShellScript invocation for real: bash with the agent's environment
+//! variables, sandboxed as the node (see [`super::sandbox`]) when the sim can, else in a
+//! scratch directory of this machine; in its own process group, under the execution
+//! timeout, killed with its children when cancelled. The scratch directory (the
+//! sandbox's home and /tmp) is removed afterwards.
 
 use std::time::Duration;
 
@@ -8,16 +10,69 @@ use tokio::sync::watch;
 
 use super::command_work::failed;
 use super::commands::{InvState, Outcome};
+use super::sandbox::{self, Layout};
+
+/// The node a script runs on.
+#[derive(Debug, Clone)]
+pub(crate) struct ScriptNode {
+    pub instance: String,
+    pub region: String,
+    /// The node's hostname (in the sandbox).
+    pub host: String,
+    pub sandboxed: bool,
+}
+
+/// The sandbox's user: the one Session Manager shells use.
+const SCRIPT_USER: &str = "ssm-user";
+
+/// bash with `script` for `node`: sandboxed in `dir`, or with `dir` as its working
+/// directory.
+fn script_command(
+    script: &str,
+    node: &ScriptNode,
+    dir: &std::path::Path,
+) -> std::io::Result<(tokio::process::Command, Option<sandbox::Report>)> {
+    let mut cmd = tokio::process::Command::new("bash");
+    cmd.env("AWS_SSM_INSTANCE_ID", &node.instance)
+        .env("AWS_SSM_REGION_NAME", &node.region)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    cmd.process_group(0);
+    if !node.sandboxed {
+        let path = dir.join("_script.sh");
+        std::fs::write(&path, script)?;
+        cmd.arg(&path).current_dir(dir);
+        return Ok((cmd, None));
+    }
+    let layout = Layout::create(dir, SCRIPT_USER)?;
+    std::fs::write(layout.home_host.join("_script.sh"), script)?;
+    // Nothing of the sim's environment (credentials included) reaches the node.
+    cmd.arg(layout.home_inside.join("_script.sh"))
+        .env_clear()
+        .env(
+            "PATH",
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into()),
+        )
+        .env("HOME", &layout.home_inside)
+        .env("LANG", "C.UTF-8")
+        .env("AWS_SSM_INSTANCE_ID", &node.instance)
+        .env("AWS_SSM_REGION_NAME", &node.region);
+    let report = sandbox::install(cmd.as_std_mut(), &layout, &node.host, false)?;
+    Ok((cmd, Some(report)))
+}
 
 /// `None` when cancelled.
 pub(crate) async fn exec_script(
     script: &str,
     timeout: f64,
-    instance: &str,
-    region: &str,
+    node: &ScriptNode,
     kill: &mut watch::Receiver<bool>,
 ) -> Option<Outcome> {
     let dir = std::env::temp_dir().join(format!("ssm-sim-{}", uuid::Uuid::new_v4()));
+    let mut guard = RemoveOnDrop(Some(dir.clone()));
     let result = async {
         if let Err(e) = tokio::fs::create_dir_all(&dir).await {
             return Some(failed(
@@ -26,24 +81,25 @@ pub(crate) async fn exec_script(
                 format!("failed to create the orchestration directory: {e}\n"),
             ));
         }
-        let path = dir.join("_script.sh");
-        if let Err(e) = tokio::fs::write(&path, script).await {
-            return Some(failed(1, "", format!("failed to write the script: {e}\n")));
-        }
-        let mut cmd = tokio::process::Command::new("bash");
-        cmd.arg(&path)
-            .current_dir(&dir)
-            .env("AWS_SSM_INSTANCE_ID", instance)
-            .env("AWS_SSM_REGION_NAME", region)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true);
-        #[cfg(unix)]
-        cmd.process_group(0);
+        let (mut cmd, report) = match script_command(script, node, &dir) {
+            Ok(c) => c,
+            Err(e) => {
+                return Some(failed(
+                    1,
+                    "",
+                    format!("failed to prepare the script: {e}\n"),
+                ));
+            }
+        };
         let mut child = match cmd.spawn() {
             Ok(c) => c,
-            Err(e) => return Some(failed(1, "", format!("failed to run commands: {e}\n"))),
+            Err(e) => {
+                let e = match &report {
+                    Some(r) => r.explain(e),
+                    None => e,
+                };
+                return Some(failed(1, "", format!("failed to run commands: {e}\n")));
+            }
         };
         let pid = child.id();
         let stdout = tokio::spawn(read_capped(child.stdout.take()));
@@ -106,7 +162,23 @@ pub(crate) async fn exec_script(
     }
     .await;
     let _ = tokio::fs::remove_dir_all(&dir).await;
+    guard.0 = None;
     result
+}
+
+/// Removes the scratch directory of a run that never got to the end (dropped with its
+/// sim); a finished run removes it without blocking.
+struct RemoveOnDrop(Option<std::path::PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.take()
+            && let Err(e) = std::fs::remove_dir_all(&dir)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::debug!("removing {}: {e}", dir.display());
+        }
+    }
 }
 
 enum Ended {

@@ -298,7 +298,11 @@ pub(crate) fn plan(w: &mut WorkCtx<'_>, doc: &Document, version: usize) -> (Vec<
         script.push('\n');
         return (
             vec![mk(name, false, String::new())],
-            Work::Script { script, timeout },
+            Work::Script {
+                script,
+                timeout,
+                host: w.node.computer_name.clone(),
+            },
         );
     }
     let mut outcomes = Vec::new();

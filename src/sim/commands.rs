@@ -4,9 +4,10 @@
 //! Every command gets a driver task that ticks at the sim's action pace: it delivers the
 //! command to at most MaxConcurrency nodes at a time, stops sending once the errors
 //! exceed MaxErrors, and settles the command's status when every invocation is done.
-//! AWS-RunShellScript runs its script for real with bash, in a scratch directory per
-//! invocation, under the document's executionTimeout; other documents produce believable
-//! simulated output. Nodes that are not Online are Undeliverable.
+//! AWS-RunShellScript runs its script for real with bash (sandboxed as the node when the
+//! machine allows it), in a scratch directory per invocation, under the document's
+//! executionTimeout; other documents produce believable simulated output. Nodes that are
+//! not Online are Undeliverable.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -16,17 +17,18 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::{Semaphore, watch};
 
-use super::command_exec::exec_script;
+use super::command_exec::{ScriptNode, exec_script};
 use super::command_work::{WorkCtx, failed, ok, plan};
 use super::documents::{self, Document};
 use super::estate::{Estate, Node, Ping, Platform};
 use super::input::{self, Object};
+use super::knobs::SimKnobs;
 use super::request::{
     check_count, check_instance_id, check_len, check_rate, max_results, page, page_start,
     parse_targets, parse_time, query_hash, required_str,
 };
 use super::server::Ctx;
-use super::store::{ActionSim, ScopeKey, Store, forget_oldest, lock, scope_actions};
+use super::store::{ScopeKey, Store, forget_oldest, lock, scope_actions};
 use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs, params_json, targets_json};
 
 /// `StandardOutputContent`/`StandardErrorContent` of GetCommandInvocation keep this many
@@ -101,8 +103,12 @@ pub(crate) struct Plugin {
 /// How an invocation is carried out.
 #[derive(Debug, Clone)]
 pub(crate) enum Work {
-    /// A bash script, with its timeout in seconds.
-    Script { script: String, timeout: f64 },
+    /// A bash script, with its timeout in seconds, on the node named `host`.
+    Script {
+        script: String,
+        timeout: f64,
+        host: String,
+    },
     /// A precomputed outcome per plugin, revealed after `paces` steps.
     Simulated { outcomes: Vec<Outcome>, paces: u32 },
 }
@@ -766,37 +772,49 @@ pub(crate) fn send_command(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiErr
         commands.push(command);
         forget_oldest(commands, |c| c.settled.is_some());
     }
-    spawn_driver(&ctx.knobs.actions, key, id);
+    spawn_driver(ctx.knobs, key, id);
     Ok(json!({ "Command": value }))
 }
 
 // ---------------------------------------------------------------------------------------
 // The driver
 
-fn spawn_driver(sim: &ActionSim, key: ScopeKey, id: String) {
+fn spawn_driver(knobs: &SimKnobs, key: ScopeKey, id: String) {
     let Ok(rt) = tokio::runtime::Handle::try_current() else {
         return;
     };
+    let sim = &knobs.actions;
     rt.spawn(drive(
         Arc::downgrade(&sim.store),
         key,
         id,
-        sim.processes.clone(),
-        sim.peak_processes.clone(),
-        sim.running.clone(),
+        Scripts {
+            procs: sim.processes.clone(),
+            peak: sim.peak_processes.clone(),
+            running: sim.running.clone(),
+            sandboxed: knobs.isolation.is_sandboxed(),
+        },
         sim.pace_nanos.clone(),
     ));
 }
 
-type Spawn = (usize, String, f64, String, watch::Receiver<bool>);
+/// (invocation index, script, timeout, instance id, hostname, kill switch).
+type Spawn = (usize, String, f64, String, String, watch::Receiver<bool>);
+
+/// How the scripts of a sim run: at most `procs` at once, sandboxed or not.
+#[derive(Clone)]
+struct Scripts {
+    procs: Arc<Semaphore>,
+    peak: Arc<AtomicUsize>,
+    running: Arc<AtomicUsize>,
+    sandboxed: bool,
+}
 
 async fn drive(
     store: Weak<Mutex<Store>>,
     key: ScopeKey,
     id: String,
-    procs: Arc<Semaphore>,
-    peak: Arc<AtomicUsize>,
-    running: Arc<AtomicUsize>,
+    scripts: Scripts,
     pace_nanos: Arc<AtomicU64>,
 ) {
     loop {
@@ -819,19 +837,26 @@ async fn drive(
             cmd.settle();
             cmd.settled.is_some()
         };
-        for (idx, script, timeout, instance, kill) in spawns {
+        for (idx, script, timeout, instance, host, kill) in spawns {
+            let node = ScriptNode {
+                instance,
+                region: key.1.clone(),
+                host,
+                sandboxed: scripts.sandboxed,
+            };
+            let job = Job {
+                idx,
+                script,
+                timeout,
+                node,
+            };
             tokio::spawn(run_script(
                 store.clone(),
                 key.clone(),
                 id.clone(),
-                idx,
-                script,
-                timeout,
-                instance,
+                job,
                 kill,
-                procs.clone(),
-                peak.clone(),
-                running.clone(),
+                scripts.clone(),
             ));
         }
         if done {
@@ -906,10 +931,21 @@ fn tick(cmd: &mut Command, now: f64, pace: Duration, spawns: &mut Vec<Spawn>) {
             Work::Simulated { paces, .. } => {
                 inv.due = Some(now + step * f64::from(*paces));
             }
-            Work::Script { script, timeout } => {
+            Work::Script {
+                script,
+                timeout,
+                host,
+            } => {
                 let (tx, rx) = watch::channel(false);
                 inv.kill = Some(tx);
-                spawns.push((idx, script.clone(), *timeout, inv.instance_id.clone(), rx));
+                spawns.push((
+                    idx,
+                    script.clone(),
+                    *timeout,
+                    inv.instance_id.clone(),
+                    host.clone(),
+                    rx,
+                ));
             }
         }
         in_flight += 1;
@@ -917,33 +953,41 @@ fn tick(cmd: &mut Command, now: f64, pace: Duration, spawns: &mut Vec<Spawn>) {
     cmd.max_in_flight = cmd.max_in_flight.max(in_flight);
 }
 
-/// Runs a script with bash in a scratch directory and records its outcome.
-#[allow(clippy::too_many_arguments)]
+/// The script of one invocation (index `idx` of its command).
+struct Job {
+    idx: usize,
+    script: String,
+    timeout: f64,
+    node: ScriptNode,
+}
+
+/// Runs a script with bash (sandboxed when the sim can) and records its outcome.
 async fn run_script(
     store: Weak<Mutex<Store>>,
     key: ScopeKey,
     id: String,
-    idx: usize,
-    script: String,
-    timeout: f64,
-    instance: String,
+    job: Job,
     mut kill: watch::Receiver<bool>,
-    procs: Arc<Semaphore>,
-    peak: Arc<AtomicUsize>,
-    running: Arc<AtomicUsize>,
+    scripts: Scripts,
 ) {
+    let Job {
+        idx,
+        script,
+        timeout,
+        node,
+    } = job;
     let outcome = {
         let permit = tokio::select! {
-            p = procs.acquire_owned() => p.ok(),
+            p = scripts.procs.clone().acquire_owned() => p.ok(),
             _ = kill.changed() => None,
         };
         match permit {
             None => None,
             Some(_permit) => {
-                let now_running = running.fetch_add(1, Ordering::SeqCst) + 1;
-                peak.fetch_max(now_running, Ordering::SeqCst);
-                let result = exec_script(&script, timeout, &instance, &key.1, &mut kill).await;
-                running.fetch_sub(1, Ordering::SeqCst);
+                let now_running = scripts.running.fetch_add(1, Ordering::SeqCst) + 1;
+                scripts.peak.fetch_max(now_running, Ordering::SeqCst);
+                let result = exec_script(&script, timeout, &node, &mut kill).await;
+                scripts.running.fetch_sub(1, Ordering::SeqCst);
                 result
             }
         }

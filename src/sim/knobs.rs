@@ -20,6 +20,8 @@ pub struct SimKnobs {
     pub(crate) calendars: super::calendar::CalendarKnobs,
     /// The pace of Run Command and Automation, and their commands and executions.
     pub(crate) actions: super::store::ActionSim,
+    /// Whether the nodes' commands run sandboxed; decided once when the sim starts.
+    pub(crate) isolation: super::sandbox::Isolation,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -32,6 +32,7 @@ mod patch;
 mod port_forward;
 mod profile;
 mod request;
+mod sandbox;
 mod schedule;
 mod server;
 mod session_faults;
@@ -58,6 +59,7 @@ use tokio::task::JoinHandle;
 pub use auth::SimCredentials;
 pub use calendar::ForcedCalendar;
 pub use knobs::SimKnobs;
+pub use sandbox::{Isolation, SANDBOX_ENV, SandboxMode};
 pub use stats::SimStats;
 
 /// Shape of the simulated estate and of the server.
@@ -78,6 +80,9 @@ pub struct SimConfig {
     /// The key pair requests must be signed with (the management account); `None` makes a
     /// random one at start (see [`SimHandle::credentials`]).
     pub credentials: Option<SimCredentials>,
+    /// Whether shells and Run Command scripts of the nodes run sandboxed (when this
+    /// machine allows it); `SSM_COCKPIT_SIM_SANDBOX=off` turns the sandbox off too.
+    pub sandbox: SandboxMode,
 }
 
 impl Default for SimConfig {
@@ -91,6 +96,7 @@ impl Default for SimConfig {
             latency: Duration::ZERO,
             rate_limit: None,
             credentials: None,
+            sandbox: SandboxMode::Auto,
         }
     }
 }
@@ -120,6 +126,12 @@ impl SimHandle {
 
     pub fn knobs(&self) -> &SimKnobs {
         &self.state.knobs
+    }
+
+    /// Whether the nodes' shells and Run Command scripts run sandboxed, or on this
+    /// machine as the user running the sim (and why).
+    pub fn isolation(&self) -> &Isolation {
+        &self.state.knobs.isolation
     }
 
     /// The management account's 12-digit id.
@@ -172,7 +184,17 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         config.nodes_per_scope,
         wire::now_secs().floor(),
     );
-    let knobs = SimKnobs::new(config.latency, config.rate_limit);
+    let mode = config.sandbox;
+    let isolation = tokio::task::spawn_blocking(move || sandbox::decide(mode))
+        .await
+        .unwrap_or_else(|e| Isolation::Unsandboxed {
+            reason: format!("the sandbox probe failed: {e}"),
+        });
+    if let Some(warning) = isolation.warning() {
+        tracing::warn!("{warning}");
+    }
+    let mut knobs = SimKnobs::new(config.latency, config.rate_limit);
+    knobs.isolation = isolation;
     let root = config
         .credentials
         .clone()
@@ -193,6 +215,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
 /// `endpoint: http://HOST:PORT`, the second `credentials: ACCESS_KEY_ID SECRET_ACCESS_KEY`
 /// (the key pair every request must be signed with). With `write_profile`, the pair is
 /// also written as that profile of the shared credentials file before anything is printed.
+/// When the nodes cannot be sandboxed, a `warning:` line on stderr follows the stdout lines.
 pub async fn run_cli(config: SimConfig, write_profile: Option<&str>) -> std::io::Result<()> {
     if let Some(name) = write_profile {
         profile::check_name(name)?;
@@ -224,6 +247,9 @@ pub async fn run_cli(config: SimConfig, write_profile: Option<&str>) -> std::io:
     // The rest is for people; a reader that only wanted the first lines may have gone.
     let _ = write_banner(&mut out, &handle, &config, &endpoint, profile);
     drop(out);
+    if let Some(warning) = handle.isolation().warning() {
+        let _ = writeln!(std::io::stderr().lock(), "warning: {warning}");
+    }
 
     wait_for_signal().await;
     handle.shutdown().await;

@@ -1,13 +1,16 @@
-//! The "instance" of a shell session: a real shell in a pseudo-terminal, in a scratch
-//! directory that is removed when the shell is dropped.
+//! The "instance" of a shell session: a real shell in a pseudo-terminal, sandboxed (see
+//! [`super::sandbox`]) or in a scratch directory of this machine; the scratch directory
+//! is removed when the shell is dropped.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use portable_pty::{ChildKiller, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use portable_pty::{Child, ChildKiller, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use tokio::sync::mpsc;
+
+use super::sandbox::{self, Layout};
 
 /// What the PTY side reports to the agent.
 #[derive(Debug)]
@@ -27,6 +30,8 @@ pub(crate) struct ShellSpec {
     pub command: Option<String>,
     pub cols: u16,
     pub rows: u16,
+    /// In a sandbox named `host`; else on this machine.
+    pub sandboxed: bool,
 }
 
 /// A running shell. Dropping it hangs up the shell and removes the scratch directory.
@@ -90,6 +95,25 @@ fn io_error(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
 
+/// The terminal's slave side, opened again for a sandboxed shell's stdio.
+fn open_terminal(path: &Path) -> std::io::Result<std::fs::File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Not our controlling terminal: it becomes the shell's.
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOCTTY)
+            .open(path)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = path;
+        Err(io_error("sandboxed shells need Linux"))
+    }
+}
+
 impl Shell {
     /// Starts the shell (blocking: call from a blocking thread). Output and the exit are
     /// sent to `events`; a full `events` blocks the reader, which blocks the shell.
@@ -107,32 +131,64 @@ impl Shell {
             })
             .map_err(io_error)?;
         let program = shell_program();
-        let mut cmd = CommandBuilder::new(program);
+        let mut args: Vec<String> = Vec::new();
         if program.ends_with("bash") {
-            cmd.args(["--noprofile", "--norc"]);
+            args.extend(["--noprofile".into(), "--norc".into()]);
         }
         match &spec.command {
-            None => cmd.arg("-i"),
-            Some(c) => {
-                cmd.arg("-c");
-                cmd.arg(c);
-            }
+            None => args.push("-i".into()),
+            Some(c) => args.extend(["-c".into(), c.clone()]),
         }
-        cmd.env_clear();
-        cmd.env(
-            "PATH",
-            std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into()),
-        );
-        cmd.env("HOME", &scratch.0);
-        cmd.env("USER", &spec.user);
-        cmd.env("LOGNAME", &spec.user);
-        cmd.env("SHELL", program);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("LANG", "C.UTF-8");
-        cmd.env("HISTFILE", "");
-        cmd.env("PS1", format!("{}@{}:\\w$ ", spec.user, spec.host));
-        cmd.cwd(&scratch.0);
-        let mut child = pty.slave.spawn_command(cmd).map_err(io_error)?;
+        let layout = if spec.sandboxed {
+            Some(Layout::create(&scratch.0, &spec.user)?)
+        } else {
+            None
+        };
+        let home = layout
+            .as_ref()
+            .map_or_else(|| scratch.0.clone(), |l| l.home_inside.clone());
+        let env: Vec<(&str, std::ffi::OsString)> = vec![
+            (
+                "PATH",
+                std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into()),
+            ),
+            ("HOME", home.clone().into_os_string()),
+            ("USER", spec.user.clone().into()),
+            ("LOGNAME", spec.user.clone().into()),
+            ("SHELL", program.into()),
+            ("TERM", "xterm-256color".into()),
+            ("LANG", "C.UTF-8".into()),
+            ("HISTFILE", "".into()),
+            ("PS1", format!("{}@{}:\\w$ ", spec.user, spec.host).into()),
+        ];
+        let mut child: Box<dyn Child + Send + Sync> = match &layout {
+            Some(layout) => {
+                let tty = pty
+                    .master
+                    .tty_name()
+                    .ok_or_else(|| io_error("the terminal has no name"))?;
+                let slave = open_terminal(&tty)?;
+                let mut cmd = std::process::Command::new(program);
+                cmd.args(&args)
+                    .env_clear()
+                    .envs(env.iter().map(|(k, v)| (k, v)))
+                    .stdin(slave.try_clone()?)
+                    .stdout(slave.try_clone()?)
+                    .stderr(slave);
+                let report = sandbox::install(&mut cmd, layout, &spec.host, true)?;
+                Box::new(cmd.spawn().map_err(|e| report.explain(e))?)
+            }
+            None => {
+                let mut cmd = CommandBuilder::new(program);
+                cmd.args(&args);
+                cmd.env_clear();
+                for (k, v) in &env {
+                    cmd.env(k, v);
+                }
+                cmd.cwd(&home);
+                pty.slave.spawn_command(cmd).map_err(io_error)?
+            }
+        };
         drop(pty.slave);
         let killer = child.clone_killer();
         let reader = pty.master.try_clone_reader();

@@ -358,6 +358,21 @@ fn confirm_lines<'a>(app: &App, c: &'a ConfirmDialog) -> Vec<Line<'a>> {
             Span::styled(r.clone(), base),
         ]));
     }
+    if let (Some(why), true) = (&app.options.demo_unsandboxed, c.runs_commands()) {
+        lines.push(Line::raw(""));
+        let text = format!("⚠ Commands in this demo run on this machine as your user ({why})");
+        let mut line = String::new();
+        for word in text.split(' ') {
+            if !line.is_empty() && width(&line) + 1 + width(word) > 82 {
+                lines.push(Line::styled(std::mem::take(&mut line), base.fg(theme.warn)));
+                line.push_str("  ");
+            } else if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(Line::styled(line, base.fg(theme.warn)));
+    }
     lines.push(Line::raw(""));
     match conf.typed_count {
         Some(n) => {

@@ -52,7 +52,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
             buf,
             x,
             area.y,
-            " DEMO ",
+            match app.options.demo_unsandboxed {
+                Some(_) => " DEMO · runs on this machine ",
+                None => " DEMO ",
+            },
             limit(x),
             badge(theme.badge_demo_bg),
         ) as u16;

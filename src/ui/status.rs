@@ -93,7 +93,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ..area
     };
     let note_x = match &app.estate.discovery_note {
-        Some(note) if app.estate.discovery_error.is_none() => {
+        // The question before an unsandboxed demo's first shell needs the whole line.
+        Some(note) if app.estate.discovery_error.is_none() && !app.asks_unsandboxed() => {
             put_right(buf, line2, &format!("{note} "), base.fg(theme.muted))
         }
         _ => line2.right(),

@@ -219,3 +219,44 @@ pub async fn connect_mgmt(h: &SimHandle, regions: &[&str]) -> Connector {
         .await
         .expect("connects")
 }
+
+/// Why this machine cannot create user namespaces (`None` when it can). The sandbox tests
+/// are skipped then, and say so.
+pub fn user_namespaces_unavailable() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", "exit 0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: only the unshare system call runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER)
+                    .map_err(Into::into)
+            });
+        }
+        match cmd.status() {
+            Ok(s) if s.success() => None,
+            Ok(s) => Some(format!("a command in a new user namespace ended with {s}")),
+            Err(e) => Some(format!("this machine cannot create user namespaces: {e}")),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Some("the sandbox needs Linux namespaces".to_string())
+    }
+}
+
+/// True (after printing why) when the sandbox tests cannot run here.
+pub fn skip_sandbox_test(test: &str) -> bool {
+    match user_namespaces_unavailable() {
+        Some(why) => {
+            eprintln!("skipping {test}: {why}");
+            true
+        }
+        None => false,
+    }
+}

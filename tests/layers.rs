@@ -19,6 +19,11 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+#[path = "common/rust_source.rs"]
+mod rust_source;
+
+use rust_source::{rust_files, strip};
+
 /// Top-level modules of the cockpit by layer, lowest first.
 const LAYERS: &[&[&str]] = &[
     &["model"],
@@ -129,123 +134,6 @@ fn check(from: &str, path: &[String]) -> Option<String> {
         "{from} reaches past {} to {to}",
         LAYERS[lf - 1].join("/")
     ))
-}
-
-/// `source` with comments, string and char literals blanked (newlines kept, so line
-/// numbers stay right).
-fn strip(source: &str) -> String {
-    let b: Vec<char> = source.chars().collect();
-    let mut out = String::with_capacity(source.len());
-    let mut i = 0;
-    let blank = |out: &mut String, c: char| out.push(if c == '\n' { '\n' } else { ' ' });
-    while i < b.len() {
-        let c = b[i];
-        let next = b.get(i + 1).copied();
-        if c == '/' && next == Some('/') {
-            while i < b.len() && b[i] != '\n' {
-                out.push(' ');
-                i += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            let mut depth = 0;
-            while i < b.len() {
-                if b[i] == '/' && b.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    out.push_str("  ");
-                    i += 2;
-                } else if b[i] == '*' && b.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    out.push_str("  ");
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    blank(&mut out, b[i]);
-                    i += 1;
-                }
-            }
-        } else if c == 'r'
-            && (next == Some('"') || next == Some('#'))
-            && !b[..i]
-                .last()
-                .is_some_and(|p| p.is_alphanumeric() || *p == '_')
-        {
-            // Raw string r"…" or r#"…"#.
-            let mut j = i + 1;
-            let mut hashes = 0;
-            while b.get(j) == Some(&'#') {
-                hashes += 1;
-                j += 1;
-            }
-            if b.get(j) != Some(&'"') {
-                out.push(c);
-                i += 1;
-                continue;
-            }
-            for _ in i..=j {
-                out.push(' ');
-            }
-            i = j + 1;
-            while i < b.len() {
-                if b[i] == '"' && (0..hashes).all(|h| b.get(i + 1 + h) == Some(&'#')) {
-                    for _ in 0..=hashes {
-                        out.push(' ');
-                    }
-                    i += 1 + hashes;
-                    break;
-                }
-                blank(&mut out, b[i]);
-                i += 1;
-            }
-        } else if c == '"' {
-            out.push(' ');
-            i += 1;
-            while i < b.len() {
-                match b[i] {
-                    '\\' => {
-                        blank(&mut out, b[i]);
-                        if let Some(&e) = b.get(i + 1) {
-                            blank(&mut out, e);
-                        }
-                        i += 2;
-                    }
-                    '"' => {
-                        out.push(' ');
-                        i += 1;
-                        break;
-                    }
-                    other => {
-                        blank(&mut out, other);
-                        i += 1;
-                    }
-                }
-            }
-        } else if c == '\'' {
-            // A char literal ('x', '\n', '\u{1F600}'); otherwise a lifetime.
-            let end = if next == Some('\\') {
-                (i + 2..b.len().min(i + 12)).find(|&j| b[j] == '\'')
-            } else {
-                (b.get(i + 2) == Some(&'\'')).then_some(i + 2)
-            };
-            match end {
-                Some(end) => {
-                    for _ in i..=end {
-                        out.push(' ');
-                    }
-                    i = end + 1;
-                }
-                None => {
-                    out.push(c);
-                    i += 1;
-                }
-            }
-        } else {
-            out.push(c);
-            i += 1;
-        }
-    }
-    out
 }
 
 /// A cursor over stripped source.
@@ -446,18 +334,6 @@ fn module_path(rel: &Path) -> Vec<String> {
         }
     }
     parts
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 fn violations(src: &Path) -> Vec<Violation> {

@@ -1358,187 +1358,219 @@ impl App {
         let Some(dialog) = self.actions.dialog.take() else {
             return false;
         };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match dialog {
-            ActionDialog::Quit(q) => return self.quit_key(q, key),
-            ActionDialog::Form(mut form) => {
-                match key.code {
-                    KeyCode::Esc => return true,
-                    KeyCode::F(2) => return self.review(form),
-                    KeyCode::Char('s') if ctrl => return self.review(form),
-                    KeyCode::Tab => self.form_focus(&mut form, 1),
-                    KeyCode::BackTab => self.form_focus(&mut form, -1),
-                    KeyCode::Up | KeyCode::Down
-                        if form
-                            .fields
-                            .get(form.focus)
-                            .is_some_and(|f| f.key == FieldKey::Document) =>
-                    {
-                        let docs = &form.documents;
-                        if !docs.is_empty() {
-                            let cur = form.document();
-                            let i = docs.iter().position(|d| *d == cur);
-                            let n = docs.len();
-                            let next = match (i, key.code) {
-                                (Some(i), KeyCode::Down) => (i + 1) % n,
-                                (Some(i), _) => (i + n - 1) % n,
-                                (None, _) => 0,
-                            };
-                            let name = docs[next].clone();
-                            if let Some(f) = form.field_mut(&FieldKey::Document) {
-                                f.set_text(&name);
-                            }
-                            self.sync_form_parameters(&mut form, &[]);
-                        }
-                    }
-                    KeyCode::Up | KeyCode::Down
-                        if form.fields.get(form.focus).is_some_and(|f| !f.multiline) =>
-                    {
-                        self.form_focus(&mut form, if key.code == KeyCode::Down { 1 } else { -1 });
-                    }
-                    KeyCode::Enter if form.fields.get(form.focus).is_some_and(|f| !f.multiline) => {
-                        if form.focus + 1 >= form.fields.len() {
-                            return self.review(form);
-                        }
-                        self.form_focus(&mut form, 1);
-                    }
-                    _ => {
-                        if let Some(f) = form.fields.get_mut(form.focus) {
-                            f.editor.input(*key);
-                            form.error = None;
-                        }
-                    }
-                }
-                self.actions.dialog = Some(ActionDialog::Form(form));
-            }
-            ActionDialog::Confirm(mut c) => match key.code {
-                KeyCode::Esc | KeyCode::Char('n') if c.typed.is_empty() => {
-                    self.actions.dialog = c.form.take().map(ActionDialog::Form);
-                }
-                KeyCode::Esc => {
-                    c.typed.clear();
-                    self.actions.dialog = Some(ActionDialog::Confirm(c));
-                }
-                KeyCode::Char('y') if c.confirmation.typed_count.is_none() => {
-                    // Its confirmation said where the commands run.
-                    self.sessions.unsandboxed_ok |=
-                        matches!(c.request, ActionRequest::RunCommand(_));
-                    self.start_run(c.request, None);
-                }
-                KeyCode::Enter if c.confirmation.typed_count.is_some() => {
-                    let want = c.confirmation.typed_count.unwrap_or(0).to_string();
-                    if c.typed.trim() == want {
-                        self.start_run(c.request, None);
-                    } else {
-                        c.error = Some(format!(
-                            "type {want} (the {}) to go on",
-                            c.confirmation.typed_what
-                        ));
-                        c.typed.clear();
-                        self.actions.dialog = Some(ActionDialog::Confirm(c));
-                    }
-                }
-                KeyCode::Backspace => {
-                    c.typed.pop();
-                    self.actions.dialog = Some(ActionDialog::Confirm(c));
-                }
-                KeyCode::Char(d) if d.is_ascii_digit() && c.confirmation.typed_count.is_some() => {
-                    if c.typed.len() < 9 {
-                        c.typed.push(d);
-                    }
-                    c.error = None;
-                    self.actions.dialog = Some(ActionDialog::Confirm(c));
-                }
-                _ => self.actions.dialog = Some(ActionDialog::Confirm(c)),
-            },
-            ActionDialog::Refused(mut r) => match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter if r.can_override && !r.typed.trim().is_empty() => {
-                    let typed = r.typed.trim().to_string();
-                    if let Some(run) = self.actions.run_mut(r.run) {
-                        run.phase = RunPhase::Starting;
-                        let request = run.request.clone();
-                        self.rerun(r.run, request, typed);
-                    }
-                }
-                KeyCode::Backspace => {
-                    r.typed.pop();
-                    self.actions.dialog = Some(ActionDialog::Refused(r));
-                }
-                KeyCode::Char(ch) if !ctrl && !ch.is_control() && r.can_override => {
-                    if r.typed.chars().count() < 64 {
-                        r.typed.push(ch);
-                    }
-                    self.actions.dialog = Some(ActionDialog::Refused(r));
-                }
-                _ => self.actions.dialog = Some(ActionDialog::Refused(r)),
-            },
+            ActionDialog::Quit(q) => self.quit_key(q, key),
+            ActionDialog::Form(form) => self.form_key(form, key),
+            ActionDialog::Confirm(c) => self.confirm_key(c, key),
+            ActionDialog::Refused(r) => self.refused_key(r, key),
             ActionDialog::OpsStatus {
                 scope,
                 ops_item_id,
                 cursor,
-            } => {
-                let n = OPS_ITEM_STATUSES.len();
-                let cursor = match key.code {
-                    KeyCode::Esc => return true,
-                    KeyCode::Enter => {
-                        return self.confirm_action(ActionRequest::UpdateOpsItem(
-                            OpsItemUpdateSpec {
-                                scope,
-                                ops_item_id,
-                                status: Some(OPS_ITEM_STATUSES[cursor.min(n - 1)].to_string()),
-                                note: None,
-                            },
-                        ));
-                    }
-                    KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => (cursor + 1) % n,
-                    KeyCode::Up | KeyCode::Char('k') | KeyCode::BackTab => (cursor + n - 1) % n,
-                    KeyCode::Char('o') => 0,
-                    KeyCode::Char('i') => 1,
-                    KeyCode::Char('r') => 2,
-                    _ => cursor,
-                };
-                self.actions.dialog = Some(ActionDialog::OpsStatus {
-                    scope,
-                    ops_item_id,
-                    cursor,
-                });
-            }
+            } => self.ops_status_key(scope, ops_item_id, cursor, key),
             ActionDialog::OpsNote {
                 scope,
                 ops_item_id,
-                mut editor,
-            } => {
-                let send =
-                    matches!(key.code, KeyCode::F(2)) || (ctrl && key.code == KeyCode::Char('s'));
-                match key.code {
-                    KeyCode::Esc => return true,
-                    _ if send => {
-                        let note = editor.lines().join("\n").trim().to_string();
-                        if note.is_empty() {
-                            self.action_note("the note is empty", true);
-                            return true;
-                        }
-                        return self.confirm_action(ActionRequest::UpdateOpsItem(
-                            OpsItemUpdateSpec {
-                                scope,
-                                ops_item_id,
-                                status: None,
-                                note: Some(note),
-                            },
-                        ));
-                    }
-                    _ => {
-                        editor.input(*key);
-                    }
+                editor,
+            } => self.ops_note_key(scope, ops_item_id, editor, key),
+        }
+    }
+
+    /// A key in the Run Command / runbook form: move between fields, pick a document,
+    /// edit, or go to the review.
+    fn form_key(&mut self, mut form: Box<ActionForm>, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let focused = form.fields.get(form.focus);
+        let on_document = focused.is_some_and(|f| f.key == FieldKey::Document);
+        let single_line = focused.is_some_and(|f| !f.multiline);
+        match key.code {
+            KeyCode::Esc => return true,
+            KeyCode::F(2) => return self.review(form),
+            KeyCode::Char('s') if ctrl => return self.review(form),
+            KeyCode::Tab => self.form_focus(&mut form, 1),
+            KeyCode::BackTab => self.form_focus(&mut form, -1),
+            KeyCode::Up | KeyCode::Down if on_document => {
+                self.cycle_document(&mut form, key.code == KeyCode::Down);
+            }
+            KeyCode::Up | KeyCode::Down if single_line => {
+                self.form_focus(&mut form, if key.code == KeyCode::Down { 1 } else { -1 });
+            }
+            KeyCode::Enter if single_line => {
+                if form.focus + 1 >= form.fields.len() {
+                    return self.review(form);
                 }
-                self.actions.dialog = Some(ActionDialog::OpsNote {
-                    scope,
-                    ops_item_id,
-                    editor,
-                });
+                self.form_focus(&mut form, 1);
+            }
+            _ => {
+                if let Some(f) = form.fields.get_mut(form.focus) {
+                    f.editor.input(*key);
+                    form.error = None;
+                }
             }
         }
+        self.actions.dialog = Some(ActionDialog::Form(form));
+        true
+    }
+
+    /// The next (or previous) of the form's documents, with its parameters.
+    fn cycle_document(&mut self, form: &mut ActionForm, down: bool) {
+        let docs = &form.documents;
+        if docs.is_empty() {
+            return;
+        }
+        let cur = form.document();
+        let i = docs.iter().position(|d| *d == cur);
+        let n = docs.len();
+        let next = match (i, down) {
+            (Some(i), true) => (i + 1) % n,
+            (Some(i), false) => (i + n - 1) % n,
+            (None, _) => 0,
+        };
+        let name = docs[next].clone();
+        if let Some(f) = form.field_mut(&FieldKey::Document) {
+            f.set_text(&name);
+        }
+        self.sync_form_parameters(form, &[]);
+    }
+
+    /// A key in the confirmation: `y`, or the typed count and Enter; Esc goes back.
+    fn confirm_key(&mut self, mut c: Box<ConfirmDialog>, key: &KeyEvent) -> bool {
+        let typed_count = c.confirmation.typed_count;
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('n') if c.typed.is_empty() => {
+                self.actions.dialog = c.form.take().map(ActionDialog::Form);
+                return true;
+            }
+            KeyCode::Esc => c.typed.clear(),
+            KeyCode::Char('y') if typed_count.is_none() => {
+                // Its confirmation said where the commands run.
+                self.sessions.unsandboxed_ok |= c.runs_commands();
+                self.start_run(c.request, None);
+                return true;
+            }
+            KeyCode::Enter if typed_count.is_some() => {
+                let want = typed_count.unwrap_or(0).to_string();
+                if c.typed.trim() == want {
+                    self.start_run(c.request, None);
+                    return true;
+                }
+                c.error = Some(format!(
+                    "type {want} (the {}) to go on",
+                    c.confirmation.typed_what
+                ));
+                c.typed.clear();
+            }
+            KeyCode::Backspace => {
+                c.typed.pop();
+            }
+            KeyCode::Char(d) if d.is_ascii_digit() && typed_count.is_some() => {
+                if c.typed.len() < 9 {
+                    c.typed.push(d);
+                }
+                c.error = None;
+            }
+            _ => {}
+        }
+        self.actions.dialog = Some(ActionDialog::Confirm(c));
+        true
+    }
+
+    /// A key in the change-calendar refusal: type the override word and Enter, or Esc.
+    fn refused_key(&mut self, mut r: RefusedDialog, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => return true,
+            KeyCode::Enter if r.can_override && !r.typed.trim().is_empty() => {
+                let typed = r.typed.trim().to_string();
+                if let Some(run) = self.actions.run_mut(r.run) {
+                    run.phase = RunPhase::Starting;
+                    let request = run.request.clone();
+                    self.rerun(r.run, request, typed);
+                }
+                return true;
+            }
+            KeyCode::Backspace => {
+                r.typed.pop();
+            }
+            KeyCode::Char(ch)
+                if !ctrl && !ch.is_control() && r.can_override && r.typed.chars().count() < 64 =>
+            {
+                r.typed.push(ch);
+            }
+            _ => {}
+        }
+        self.actions.dialog = Some(ActionDialog::Refused(r));
+        true
+    }
+
+    /// A key in the OpsItem status picker.
+    fn ops_status_key(
+        &mut self,
+        scope: Scope,
+        ops_item_id: String,
+        cursor: usize,
+        key: &KeyEvent,
+    ) -> bool {
+        let n = OPS_ITEM_STATUSES.len();
+        let cursor = match key.code {
+            KeyCode::Esc => return true,
+            KeyCode::Enter => {
+                return self.confirm_action(ActionRequest::UpdateOpsItem(OpsItemUpdateSpec {
+                    scope,
+                    ops_item_id,
+                    status: Some(OPS_ITEM_STATUSES[cursor.min(n - 1)].to_string()),
+                    note: None,
+                }));
+            }
+            KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => (cursor + 1) % n,
+            KeyCode::Up | KeyCode::Char('k') | KeyCode::BackTab => (cursor + n - 1) % n,
+            KeyCode::Char('o') => 0,
+            KeyCode::Char('i') => 1,
+            KeyCode::Char('r') => 2,
+            _ => cursor,
+        };
+        self.actions.dialog = Some(ActionDialog::OpsStatus {
+            scope,
+            ops_item_id,
+            cursor,
+        });
+        true
+    }
+
+    /// A key in the OpsItem note editor: F2 or Ctrl-s sends the note.
+    fn ops_note_key(
+        &mut self,
+        scope: Scope,
+        ops_item_id: String,
+        mut editor: Box<TextArea<'static>>,
+        key: &KeyEvent,
+    ) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let send = matches!(key.code, KeyCode::F(2)) || (ctrl && key.code == KeyCode::Char('s'));
+        match key.code {
+            KeyCode::Esc => return true,
+            _ if send => {
+                let note = editor.lines().join("\n").trim().to_string();
+                if note.is_empty() {
+                    self.action_note("the note is empty", true);
+                    return true;
+                }
+                return self.confirm_action(ActionRequest::UpdateOpsItem(OpsItemUpdateSpec {
+                    scope,
+                    ops_item_id,
+                    status: None,
+                    note: Some(note),
+                }));
+            }
+            _ => {
+                editor.input(*key);
+            }
+        }
+        self.actions.dialog = Some(ActionDialog::OpsNote {
+            scope,
+            ops_item_id,
+            editor,
+        });
         true
     }
 

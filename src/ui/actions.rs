@@ -532,8 +532,6 @@ struct Row {
 
 fn draw_live(buf: &mut Buffer, area: Rect, app: &App, run: &RunView) {
     let theme = app.theme();
-    let base = base(theme);
-    let muted = base.fg(theme.muted);
     // Everything under the header line.
     let popup = Rect {
         y: area.y + 1,
@@ -541,16 +539,31 @@ fn draw_live(buf: &mut Buffer, area: Rect, app: &App, run: &RunView) {
         ..area
     };
     let title = format!("Run {} · {}", run.run, run.request.summary());
+    let footer = live_footer(run, app.actions.runs.len() > 1);
+    let inner = frame(buf, popup, theme, &title, &footer);
+    if inner.height < 4 {
+        return;
+    }
+    draw_live_status(buf, inner, theme, run);
+    let body = Rect {
+        x: inner.x + 1,
+        y: inner.y + 3,
+        width: inner.width.saturating_sub(2),
+        height: inner.height.saturating_sub(3),
+    };
+    let (list, output) = split_live_body(body);
+    draw_live_list(buf, list, theme, run);
+    draw_live_output(buf, output, theme, run);
+}
+
+/// The keys of the live view, those that apply to this run only.
+fn live_footer(run: &RunView, other_runs: bool) -> String {
     let cancel = if run.stop_request().is_some() {
         "c cancel · "
     } else {
         ""
     };
-    let others = if app.actions.runs.len() > 1 {
-        "[ ] other runs · "
-    } else {
-        ""
-    };
+    let others = if other_runs { "[ ] other runs · " } else { "" };
     let full = if run.automations.is_empty()
         && run
             .selected_invocation()
@@ -560,15 +573,14 @@ fn draw_live(buf: &mut Buffer, area: Rect, app: &App, run: &RunView) {
     } else {
         ""
     };
-    let footer =
-        format!(" j k select · PgDn/PgUp output · {full}{others}{cancel}Esc close (it goes on) ");
-    let inner = frame(buf, popup, theme, &title, &footer);
-    if inner.height < 4 {
-        return;
-    }
+    format!(" j k select · PgDn/PgUp output · {full}{others}{cancel}Esc close (it goes on) ")
+}
+
+/// The first three lines inside the frame: the phase, the tally, the last error.
+fn draw_live_status(buf: &mut Buffer, inner: Rect, theme: &Theme, run: &RunView) {
+    let base = base(theme);
     let w = usize::from(inner.width.saturating_sub(2));
     let x = inner.x + 1;
-    // Status line.
     let (phase, style) = match &run.phase {
         RunPhase::Starting => (
             "checking the change calendars…".to_string(),
@@ -623,14 +635,12 @@ fn draw_live(buf: &mut Buffer, area: Rect, app: &App, run: &RunView) {
             base.fg(theme.error),
         );
     }
-    let body = Rect {
-        x,
-        y: inner.y + 3,
-        width: inner.width.saturating_sub(2),
-        height: inner.height.saturating_sub(3),
-    };
-    let side = body.width >= 100;
-    let (list, output) = if side {
+}
+
+/// The list and the output of the selected row: side by side when the body is wide,
+/// else the output under the list.
+fn split_live_body(body: Rect) -> (Rect, Rect) {
+    if body.width >= 100 {
         let lw = body.width * 3 / 5;
         (
             Rect { width: lw, ..body },
@@ -650,7 +660,12 @@ fn draw_live(buf: &mut Buffer, area: Rect, app: &App, run: &RunView) {
                 ..body
             },
         )
-    };
+    }
+}
+
+/// The scopes and rows of the run, scrolled to keep the cursor's row in view.
+fn draw_live_list(buf: &mut Buffer, list: Rect, theme: &Theme, run: &RunView) {
+    let base = base(theme);
     let rows = live_rows(theme, run);
     let selected_line = rows
         .iter()
@@ -686,55 +701,60 @@ fn draw_live(buf: &mut Buffer, area: Rect, app: &App, run: &RunView) {
             );
         }
     }
-    // The output of the selected row.
+}
+
+/// The output of the selected row, under its title and any note about full output.
+fn draw_live_output(buf: &mut Buffer, output: Rect, theme: &Theme, run: &RunView) {
+    let base = base(theme);
     let (title, text) = selected_output(run);
     let note = full_output_note(run);
     let head = 1 + u16::from(note.is_some());
-    if output.height > head && output.width > 4 && run.row_count() > 0 {
+    if output.height <= head || output.width <= 4 || run.row_count() == 0 {
+        return;
+    }
+    put(
+        buf,
+        output.x,
+        output.y,
+        &title,
+        usize::from(output.width),
+        base.fg(theme.title).add_modifier(Modifier::BOLD),
+    );
+    if let Some((note, warn)) = &note {
+        let colour = if *warn { theme.warn } else { theme.muted };
         put(
             buf,
             output.x,
-            output.y,
-            &title,
+            output.y + 1,
+            note,
             usize::from(output.width),
-            base.fg(theme.title).add_modifier(Modifier::BOLD),
+            base.fg(colour),
         );
-        if let Some((note, warn)) = &note {
-            let colour = if *warn { theme.warn } else { theme.muted };
-            put(
-                buf,
-                output.x,
-                output.y + 1,
-                note,
-                usize::from(output.width),
-                base.fg(colour),
-            );
-        }
-        let lines: Vec<Line> = text
-            .lines()
-            .map(|l| Line::styled(clean(l).into_owned(), base))
-            .collect();
-        let text_area = Rect {
-            y: output.y + head,
-            height: output.height - head,
-            ..output
-        };
-        if lines.is_empty() {
-            put(
-                buf,
-                text_area.x,
-                text_area.y,
-                "(no output yet)",
-                usize::from(text_area.width),
-                muted,
-            );
-        } else {
-            Paragraph::new(lines)
-                .style(base)
-                .wrap(Wrap { trim: false })
-                .scroll((run.output_scroll, 0))
-                .render(text_area, buf);
-        }
+    }
+    let lines: Vec<Line> = text
+        .lines()
+        .map(|l| Line::styled(clean(l).into_owned(), base))
+        .collect();
+    let text_area = Rect {
+        y: output.y + head,
+        height: output.height - head,
+        ..output
+    };
+    if lines.is_empty() {
+        put(
+            buf,
+            text_area.x,
+            text_area.y,
+            "(no output yet)",
+            usize::from(text_area.width),
+            base.fg(theme.muted),
+        );
+    } else {
+        Paragraph::new(lines)
+            .style(base)
+            .wrap(Wrap { trim: false })
+            .scroll((run.output_scroll, 0))
+            .render(text_area, buf);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The history panes (recent commands, automation executions), the activations pane, and
 //! one record of those or of the audit log in full.
 
+use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -13,7 +14,7 @@ use super::table::{
 };
 use super::text::{age, centered, clean, thousands, timestamp};
 use crate::app::{ActCol, App, AutoCol, CmdCol, Drawn, Record, TableSource, audit_time};
-use crate::model::{ActivationState, Feed, HistoryTarget};
+use crate::model::{ActivationState, Feed, HistoryTarget, ScopeId};
 use crate::ui::theme::Theme;
 
 /// Colour of a command or automation status.
@@ -306,284 +307,38 @@ pub fn draw_record(buf: &mut Buffer, area: Rect, app: &App) {
         return;
     };
     let theme = app.theme();
-    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
-    let key = base.fg(theme.muted);
-    let heading = base.fg(theme.accent).add_modifier(Modifier::BOLD);
-    let now = app.now();
-    let when = |t: Option<chrono::DateTime<chrono::Utc>>| match t {
-        Some(v) if v > now => format!("{} (in {})", timestamp(t), age(v, Some(now))),
-        Some(_) => format!("{} ({} ago)", timestamp(t), age(now, t)),
-        None => "-".to_string(),
-    };
-    let scope_label = |s| scope_label(app, s);
-    let mut lines: Vec<Line> = Vec::new();
-    let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
-        let v = if v.is_empty() { "-".to_string() } else { v };
-        lines.push(field_line(k, 20, &v, key, style));
-    };
-    let section = |lines: &mut Vec<Line>, title: &str, rows: &[(String, String)]| {
-        if rows.is_empty() {
-            return;
-        }
-        lines.push(Line::default());
-        lines.push(Line::styled(title.to_string(), heading));
-        for (k, v) in rows {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", clean(k)), key),
-                Span::styled(clean(v).into_owned(), base),
-            ]));
-        }
-    };
-    let gone = |lines: &mut Vec<Line>, what: &str| {
-        lines.push(gone_line(what, base, theme));
-    };
+    let mut w = RecordLines::new(app);
     let (title, hint) = match record {
         Record::Command { scope, id } => {
-            match app
-                .estate
-                .scope_commands(*scope)
-                .iter()
-                .find(|c| c.command_id == *id)
-            {
-                None => gone(&mut lines, "command"),
-                Some(c) => {
-                    let st = base.fg(run_status_color(&c.status, theme));
-                    field(&mut lines, "Status", c.status.clone(), st);
-                    if c.status_details != c.status {
-                        field(&mut lines, "Status details", c.status_details.clone(), base);
-                    }
-                    let doc = if c.document_version.is_empty() {
-                        c.document_name.clone()
-                    } else {
-                        format!("{} (version {})", c.document_name, c.document_version)
-                    };
-                    field(&mut lines, "Document", doc, base);
-                    field(&mut lines, "Comment", c.comment.clone(), base);
-                    field(&mut lines, "Requested", when(c.requested), base);
-                    field(&mut lines, "Expires after", when(c.expires_after), base);
-                    field(&mut lines, "Scope", scope_label(*scope), base);
-                    field(&mut lines, "Targets", c.target_count.to_string(), base);
-                    field(&mut lines, "Completed", c.completed_count.to_string(), base);
-                    let bad = |n: u32| if n > 0 { base.fg(theme.error) } else { base };
-                    field(
-                        &mut lines,
-                        "Errors",
-                        c.error_count.to_string(),
-                        bad(c.error_count),
-                    );
-                    field(
-                        &mut lines,
-                        "Delivery timed out",
-                        c.delivery_timed_out_count.to_string(),
-                        bad(c.delivery_timed_out_count),
-                    );
-                    field(
-                        &mut lines,
-                        "Concurrency",
-                        format!(
-                            "max {} · max errors {}",
-                            if c.max_concurrency.is_empty() {
-                                "-"
-                            } else {
-                                &c.max_concurrency
-                            },
-                            if c.max_errors.is_empty() {
-                                "-"
-                            } else {
-                                &c.max_errors
-                            }
-                        ),
-                        base,
-                    );
-                    if let Some(t) = c.timeout_seconds {
-                        field(&mut lines, "Timeout", format!("{t} s"), base);
-                    }
-                    let mut rows = Vec::new();
-                    targets_lines(&c.targets, &c.instance_ids, &mut rows);
-                    section(&mut lines, "Targets", &rows);
-                    section(&mut lines, "Parameters", &c.parameters);
-                }
-            }
+            command_lines(&mut w, app, *scope, id);
             (
                 format!(" Command {} ", clean(id)),
                 " n node · j/k scroll · Esc close ",
             )
         }
         Record::Automation { scope, id } => {
-            match app
-                .estate
-                .scope_automations(*scope)
-                .iter()
-                .find(|a| a.execution_id == *id)
-            {
-                None => gone(&mut lines, "execution"),
-                Some(a) => {
-                    let st = base.fg(run_status_color(&a.status, theme));
-                    field(&mut lines, "Status", a.status.clone(), st);
-                    let doc = if a.document_version.is_empty() {
-                        a.document_name.clone()
-                    } else {
-                        format!("{} (version {})", a.document_name, a.document_version)
-                    };
-                    field(&mut lines, "Runbook", doc, base);
-                    field(&mut lines, "Started", when(a.started), base);
-                    field(&mut lines, "Ended", when(a.ended), base);
-                    field(&mut lines, "Executed by", a.executed_by.clone(), base);
-                    field(&mut lines, "Mode", a.mode.clone(), base);
-                    field(&mut lines, "Type", a.automation_type.clone(), base);
-                    field(&mut lines, "Scope", scope_label(*scope), base);
-                    field(&mut lines, "Current step", a.current_step.clone(), base);
-                    field(&mut lines, "Current action", a.current_action.clone(), base);
-                    if !a.failure_message.is_empty() {
-                        field(
-                            &mut lines,
-                            "Failure",
-                            a.failure_message.clone(),
-                            base.fg(theme.error),
-                        );
-                    }
-                    field(
-                        &mut lines,
-                        "Target parameter",
-                        a.target_parameter.clone(),
-                        base,
-                    );
-                    if !a.max_concurrency.is_empty() || !a.max_errors.is_empty() {
-                        field(
-                            &mut lines,
-                            "Concurrency",
-                            format!("max {} · max errors {}", a.max_concurrency, a.max_errors),
-                            base,
-                        );
-                    }
-                    if !a.parent_execution_id.is_empty() {
-                        field(&mut lines, "Parent", a.parent_execution_id.clone(), base);
-                    }
-                    if !a.ops_item_id.is_empty() {
-                        field(&mut lines, "OpsItem", a.ops_item_id.clone(), base);
-                    }
-                    let mut rows = Vec::new();
-                    targets_lines(&a.targets, &a.resolved_targets, &mut rows);
-                    section(&mut lines, "Targets", &rows);
-                }
-            }
+            automation_lines(&mut w, app, *scope, id);
             (
                 format!(" Automation {} ", clean(id)),
                 " j/k scroll · Esc close ",
             )
         }
         Record::Activation { scope, id } => {
-            match app
-                .estate
-                .scope_activations(*scope)
-                .iter()
-                .find(|a| a.activation_id == *id)
-            {
-                None => gone(&mut lines, "activation"),
-                Some(a) => {
-                    let s = a.state(now);
-                    field(
-                        &mut lines,
-                        "State",
-                        s.label().to_string(),
-                        base.fg(activation_color(s, theme)),
-                    );
-                    field(&mut lines, "Description", a.description.clone(), base);
-                    field(
-                        &mut lines,
-                        "Default name",
-                        a.default_instance_name.clone(),
-                        base,
-                    );
-                    field(&mut lines, "IAM role", a.iam_role.clone(), base);
-                    field(
-                        &mut lines,
-                        "Registrations",
-                        format!("{} of {}", a.registrations_count, a.registration_limit),
-                        base,
-                    );
-                    field(&mut lines, "Created", when(a.created), base);
-                    field(&mut lines, "Expires", when(a.expiration), base);
-                    field(&mut lines, "Scope", scope_label(*scope), base);
-                    let tier = app.estate.scope_instance_tier(*scope).unwrap_or("-");
-                    field(&mut lines, "Instance tier", tier.to_string(), base);
-                    let hybrid = app
-                        .estate
-                        .scope_nodes(*scope)
-                        .iter()
-                        .filter(|n| n.activation_id == *id)
-                        .count();
-                    field(
-                        &mut lines,
-                        "Nodes reporting",
-                        format!("{hybrid} managed nodes registered with it"),
-                        base,
-                    );
-                    section(&mut lines, "Tags", &a.tags);
-                }
-            }
+            activation_lines(&mut w, app, *scope, id);
             (
                 format!(" Activation {} ", clean(id)),
                 " j/k scroll · Esc close ",
             )
         }
         Record::Audit { request_id } => {
-            match app.history.audit.call(request_id) {
-                None => lines.push(Line::styled(
-                    "This call is no longer in the audit log.",
-                    base.fg(theme.warn),
-                )),
-                Some(c) => {
-                    let st = base.fg(super::audit::result_color(&c.result, theme));
-                    field(&mut lines, "Result", c.result.clone(), st);
-                    if let Some(e) = &c.error {
-                        field(&mut lines, "Error", e.clone(), base.fg(theme.error));
-                    }
-                    field(&mut lines, "Action", c.action.clone(), base);
-                    field(&mut lines, "What", c.summary.clone(), base);
-                    field(&mut lines, "Who", c.caller.clone(), base);
-                    field(
-                        &mut lines,
-                        "Where",
-                        format!("{} {}", c.account, c.region),
-                        base,
-                    );
-                    field(&mut lines, "When", audit_time(c.time), base);
-                    if let Some(f) = c.finished {
-                        field(&mut lines, "Answered", audit_time(f), base);
-                    }
-                    field(&mut lines, "Id", c.id.clone().unwrap_or_default(), base);
-                    if let Some(o) = &c.override_word {
-                        field(
-                            &mut lines,
-                            "Override",
-                            format!("{o} (typed at a closed change calendar)"),
-                            base.fg(theme.warn),
-                        );
-                    }
-                    field(&mut lines, "Request id", c.request_id.clone(), base);
-                    let cals: Vec<(String, String)> = c
-                        .calendars
-                        .iter()
-                        .map(|k| (k.name.clone(), k.state.clone()))
-                        .collect();
-                    section(&mut lines, "Change calendars", &cals);
-                    let req = serde_json::to_string_pretty(&c.request).unwrap_or_default();
-                    if !req.is_empty() && req != "null" {
-                        lines.push(Line::default());
-                        lines.push(Line::styled("Request", heading));
-                        for l in req.lines() {
-                            lines.push(Line::styled(format!("  {}", clean(l)), base));
-                        }
-                    }
-                }
-            }
+            audit_lines(&mut w, app, request_id);
             (
                 format!(" Audit · {} ", clean(request_id)),
                 " j/k scroll · Esc close ",
             )
         }
     };
+    let lines = w.lines;
     let popup = centered(
         area,
         area.width.saturating_sub(6).clamp(40, 110),
@@ -592,4 +347,282 @@ pub fn draw_record(buf: &mut Buffer, area: Rect, app: &App) {
             .min(area.height.saturating_sub(2)),
     );
     draw_popup(buf, popup, theme, title, hint, lines, scroll);
+}
+
+/// The lines of a record popup as they are written: fields, sections, notes.
+struct RecordLines<'a> {
+    lines: Vec<Line<'static>>,
+    theme: &'a Theme,
+    base: Style,
+    key: Style,
+    heading: Style,
+    now: DateTime<Utc>,
+}
+
+impl<'a> RecordLines<'a> {
+    fn new(app: &'a App) -> RecordLines<'a> {
+        let theme = app.theme();
+        let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
+        RecordLines {
+            lines: Vec::new(),
+            theme,
+            base,
+            key: base.fg(theme.muted),
+            heading: base.fg(theme.accent).add_modifier(Modifier::BOLD),
+            now: app.now(),
+        }
+    }
+
+    /// A time with how long ago (or how soon) it is.
+    fn when(&self, t: Option<DateTime<Utc>>) -> String {
+        let now = self.now;
+        match t {
+            Some(v) if v > now => format!("{} (in {})", timestamp(t), age(v, Some(now))),
+            Some(_) => format!("{} ({} ago)", timestamp(t), age(now, t)),
+            None => "-".to_string(),
+        }
+    }
+
+    /// `k` and `v` (`-` when empty) in `style`.
+    fn field(&mut self, k: &str, v: String, style: Style) {
+        let v = if v.is_empty() { "-".to_string() } else { v };
+        self.lines.push(field_line(k, 20, &v, self.key, style));
+    }
+
+    /// A titled block of key/value rows; nothing when there are none.
+    fn section(&mut self, title: &str, rows: &[(String, String)]) {
+        if rows.is_empty() {
+            return;
+        }
+        self.lines.push(Line::default());
+        self.lines
+            .push(Line::styled(title.to_string(), self.heading));
+        for (k, v) in rows {
+            self.lines.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", clean(k)), self.key),
+                Span::styled(clean(v).into_owned(), self.base),
+            ]));
+        }
+    }
+
+    fn gone(&mut self, what: &str) {
+        self.lines.push(gone_line(what, self.base, self.theme));
+    }
+
+    /// `base` in the error colour when `n` is not zero.
+    fn bad_if_any(&self, n: u32) -> Style {
+        if n > 0 {
+            self.base.fg(self.theme.error)
+        } else {
+            self.base
+        }
+    }
+}
+
+/// `name (version v)`, or the name alone when the version is unknown.
+fn document_label(name: &str, version: &str) -> String {
+    if version.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} (version {version})")
+    }
+}
+
+fn command_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
+    let Some(c) = app
+        .estate
+        .scope_commands(scope)
+        .iter()
+        .find(|c| c.command_id == *id)
+    else {
+        w.gone("command");
+        return;
+    };
+    let base = w.base;
+    let st = base.fg(run_status_color(&c.status, w.theme));
+    w.field("Status", c.status.clone(), st);
+    if c.status_details != c.status {
+        w.field("Status details", c.status_details.clone(), base);
+    }
+    w.field(
+        "Document",
+        document_label(&c.document_name, &c.document_version),
+        base,
+    );
+    w.field("Comment", c.comment.clone(), base);
+    w.field("Requested", w.when(c.requested), base);
+    w.field("Expires after", w.when(c.expires_after), base);
+    w.field("Scope", scope_label(app, scope), base);
+    w.field("Targets", c.target_count.to_string(), base);
+    w.field("Completed", c.completed_count.to_string(), base);
+    w.field(
+        "Errors",
+        c.error_count.to_string(),
+        w.bad_if_any(c.error_count),
+    );
+    w.field(
+        "Delivery timed out",
+        c.delivery_timed_out_count.to_string(),
+        w.bad_if_any(c.delivery_timed_out_count),
+    );
+    let or_dash = |s: &str| {
+        if s.is_empty() {
+            "-".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    w.field(
+        "Concurrency",
+        format!(
+            "max {} · max errors {}",
+            or_dash(&c.max_concurrency),
+            or_dash(&c.max_errors)
+        ),
+        base,
+    );
+    if let Some(t) = c.timeout_seconds {
+        w.field("Timeout", format!("{t} s"), base);
+    }
+    let mut rows = Vec::new();
+    targets_lines(&c.targets, &c.instance_ids, &mut rows);
+    w.section("Targets", &rows);
+    w.section("Parameters", &c.parameters);
+}
+
+fn automation_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
+    let Some(a) = app
+        .estate
+        .scope_automations(scope)
+        .iter()
+        .find(|a| a.execution_id == *id)
+    else {
+        w.gone("execution");
+        return;
+    };
+    let base = w.base;
+    let st = base.fg(run_status_color(&a.status, w.theme));
+    w.field("Status", a.status.clone(), st);
+    w.field(
+        "Runbook",
+        document_label(&a.document_name, &a.document_version),
+        base,
+    );
+    w.field("Started", w.when(a.started), base);
+    w.field("Ended", w.when(a.ended), base);
+    w.field("Executed by", a.executed_by.clone(), base);
+    w.field("Mode", a.mode.clone(), base);
+    w.field("Type", a.automation_type.clone(), base);
+    w.field("Scope", scope_label(app, scope), base);
+    w.field("Current step", a.current_step.clone(), base);
+    w.field("Current action", a.current_action.clone(), base);
+    if !a.failure_message.is_empty() {
+        let error = base.fg(w.theme.error);
+        w.field("Failure", a.failure_message.clone(), error);
+    }
+    w.field("Target parameter", a.target_parameter.clone(), base);
+    if !a.max_concurrency.is_empty() || !a.max_errors.is_empty() {
+        w.field(
+            "Concurrency",
+            format!("max {} · max errors {}", a.max_concurrency, a.max_errors),
+            base,
+        );
+    }
+    if !a.parent_execution_id.is_empty() {
+        w.field("Parent", a.parent_execution_id.clone(), base);
+    }
+    if !a.ops_item_id.is_empty() {
+        w.field("OpsItem", a.ops_item_id.clone(), base);
+    }
+    let mut rows = Vec::new();
+    targets_lines(&a.targets, &a.resolved_targets, &mut rows);
+    w.section("Targets", &rows);
+}
+
+fn activation_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
+    let Some(a) = app
+        .estate
+        .scope_activations(scope)
+        .iter()
+        .find(|a| a.activation_id == *id)
+    else {
+        w.gone("activation");
+        return;
+    };
+    let base = w.base;
+    let s = a.state(w.now);
+    let state = base.fg(activation_color(s, w.theme));
+    w.field("State", s.label().to_string(), state);
+    w.field("Description", a.description.clone(), base);
+    w.field("Default name", a.default_instance_name.clone(), base);
+    w.field("IAM role", a.iam_role.clone(), base);
+    w.field(
+        "Registrations",
+        format!("{} of {}", a.registrations_count, a.registration_limit),
+        base,
+    );
+    w.field("Created", w.when(a.created), base);
+    w.field("Expires", w.when(a.expiration), base);
+    w.field("Scope", scope_label(app, scope), base);
+    let tier = app.estate.scope_instance_tier(scope).unwrap_or("-");
+    w.field("Instance tier", tier.to_string(), base);
+    let hybrid = app
+        .estate
+        .scope_nodes(scope)
+        .iter()
+        .filter(|n| n.activation_id == *id)
+        .count();
+    w.field(
+        "Nodes reporting",
+        format!("{hybrid} managed nodes registered with it"),
+        base,
+    );
+    w.section("Tags", &a.tags);
+}
+
+fn audit_lines(w: &mut RecordLines, app: &App, request_id: &str) {
+    let base = w.base;
+    let Some(c) = app.history.audit.call(request_id) else {
+        w.lines.push(Line::styled(
+            "This call is no longer in the audit log.",
+            base.fg(w.theme.warn),
+        ));
+        return;
+    };
+    let st = base.fg(super::audit::result_color(&c.result, w.theme));
+    w.field("Result", c.result.clone(), st);
+    if let Some(e) = &c.error {
+        w.field("Error", e.clone(), base.fg(w.theme.error));
+    }
+    w.field("Action", c.action.clone(), base);
+    w.field("What", c.summary.clone(), base);
+    w.field("Who", c.caller.clone(), base);
+    w.field("Where", format!("{} {}", c.account, c.region), base);
+    w.field("When", audit_time(c.time), base);
+    if let Some(f) = c.finished {
+        w.field("Answered", audit_time(f), base);
+    }
+    w.field("Id", c.id.clone().unwrap_or_default(), base);
+    if let Some(o) = &c.override_word {
+        w.field(
+            "Override",
+            format!("{o} (typed at a closed change calendar)"),
+            base.fg(w.theme.warn),
+        );
+    }
+    w.field("Request id", c.request_id.clone(), base);
+    let cals: Vec<(String, String)> = c
+        .calendars
+        .iter()
+        .map(|k| (k.name.clone(), k.state.clone()))
+        .collect();
+    w.section("Change calendars", &cals);
+    let req = serde_json::to_string_pretty(&c.request).unwrap_or_default();
+    if !req.is_empty() && req != "null" {
+        w.lines.push(Line::default());
+        w.lines.push(Line::styled("Request", w.heading));
+        for l in req.lines() {
+            w.lines.push(Line::styled(format!("  {}", clean(l)), base));
+        }
+    }
 }

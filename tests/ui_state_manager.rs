@@ -367,9 +367,9 @@ fn association_detail_drills_down_and_jumps_to_a_failing_node() {
     );
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.pane(), Pane::Associations);
-    assert!(app.associations.open.is_some());
+    assert!(app.panes.associations.open.is_some());
     key(&mut app, KeyCode::Esc);
-    assert!(app.associations.open.is_none());
+    assert!(app.panes.associations.open.is_none());
 }
 
 #[test]
@@ -484,6 +484,65 @@ fn enter_on_the_timeline_shows_that_scopes_windows() {
     assert_eq!(
         app.pane_filter_text(),
         "account=210987654321 region=us-east-1"
+    );
+    assert_eq!(app.pane_row_count(), 1);
+}
+
+#[test]
+fn a_detail_takes_the_keys_before_quit_and_help() {
+    use ssm_cockpit::app::Overlay;
+    let mut app = app();
+    command(&mut app, "associations");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.panes.associations.open.is_some());
+    // `q` closes the detail, not the cockpit; `?` opens help over it.
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.panes.associations.open.is_none());
+    assert!(!app.should_quit());
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.overlay(), &Overlay::Help);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay(), &Overlay::None);
+    assert!(app.panes.associations.open.is_some());
+    // `r` asks for the association again.
+    app.take_effects();
+    key(&mut app, KeyCode::Char('r'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Request(DetailRequest::Association {
+            scope: 0,
+            id: "1a2b3c4d-0000-4000-8000-000000000002".into(),
+        })]
+    );
+
+    command(&mut app, "windows");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.panes.windows.open.is_some());
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.panes.windows.open.is_none());
+    assert!(!app.should_quit());
+    assert_eq!(app.pane(), Pane::Windows);
+    key(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.pane(), Pane::Timeline);
+}
+
+#[test]
+fn the_timeline_counts_its_lines_and_enter_filters_to_a_window() {
+    let mut app = app();
+    command(&mut app, "timeline");
+    // One line per scope, then one per enabled window.
+    assert_eq!(app.pane_row_count(), 2);
+    assert!(!app.pane_has_filter());
+    key(&mut app, KeyCode::Char('w'));
+    assert_eq!(app.pane_row_count(), 3);
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.panes.timeline.view.selected, 2);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.pane(), Pane::Windows);
+    assert_eq!(
+        app.pane_filter_text(),
+        "account=210987654321 region=us-east-1 name=dev-inventory-refresh"
     );
     assert_eq!(app.pane_row_count(), 1);
 }

@@ -17,7 +17,6 @@ macro_rules! cx {
 mod actions;
 mod actions_docs;
 mod actions_quit;
-mod associations;
 mod audit;
 mod baselines;
 mod cache;
@@ -34,12 +33,9 @@ mod packages;
 mod panes;
 mod parameters;
 mod sessions;
-mod state_manager;
 mod table;
 pub mod term_keys;
-mod timeline;
 mod wallboard;
-mod windows;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
@@ -51,9 +47,6 @@ pub use actions::{
 };
 pub use actions_docs::aws_reserved_name;
 pub use actions_quit::QuitBlockers;
-pub use associations::{
-    AssocCol, AssociationOpen, AssociationRows, AssociationsView, failing_nodes, status_rank,
-};
 pub use audit::{AuditCall, AuditCol, AuditRows, AuditView, NO_RESULT, audit_time, short_caller};
 pub use baselines::{BaseCol, BaselineRows};
 pub use columns::Column;
@@ -74,6 +67,9 @@ pub use keymap::{
 pub use keys::{DETAIL_KEY_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 pub use navigate::{Back, Request};
 pub use packages::PatchOperation;
+pub use panes::associations::{
+    AssocCol, AssociationOpen, AssociationRows, AssociationsView, failing_nodes, status_rank,
+};
 pub use panes::compliance::{ComplianceView, ResCol, ResourceRows, SummaryRow, compliance_summary};
 pub use panes::inventory::{
     AppCol, AppQueryView, EntryRows as InventoryEntries, InvCol, InventoryMode, InventoryView,
@@ -81,6 +77,11 @@ pub use panes::inventory::{
 };
 pub use panes::nodes::{NodesView, RowRef};
 pub use panes::ops::{OpsCol, OpsRows, OpsView, node_id as node_id_of, severity_label};
+pub use panes::timeline::{
+    Closure, TIMELINE_DAYS, TimelineGroup, TimelineRow, TimelineView, WindowSpan, closures,
+    shows_calendar, timeline_rows,
+};
+pub use panes::windows::{WinCol, WindowOpen, WindowRows, WindowsView};
 pub use panes::{Cmd, Component, Cx, KeyHint, PANE_ALIASES, Pane, PaneKind, Panes};
 pub use parameters::{
     CatalogDetail, CatalogItem, CatalogList, CatalogPanes, ParamCol, ParameterRows, is_catalog_pane,
@@ -88,14 +89,8 @@ pub use parameters::{
 pub use sessions::{
     Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
 };
-pub use state_manager::is_state_manager_pane;
 pub use table::{TableColumn, TableSource, TableView, Viewport};
-pub use timeline::{
-    Closure, TIMELINE_DAYS, TimelineGroup, TimelineRow, TimelineView, WindowSpan, closures,
-    shows_calendar, timeline_rows,
-};
 pub use wallboard::{StaleFeed, WallboardOptions, wallboard_clock};
-pub use windows::{WinCol, WindowOpen, WindowRows, WindowsView};
 
 use crate::config::Theme;
 use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
@@ -104,7 +99,6 @@ use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Family {
     History,
-    StateManager,
     Catalog,
 }
 
@@ -112,8 +106,6 @@ impl Family {
     fn of(p: Pane) -> Option<Family> {
         if is_history_pane(p) {
             Some(Family::History)
-        } else if is_state_manager_pane(p) {
-            Some(Family::StateManager)
         } else if is_catalog_pane(p) {
             Some(Family::Catalog)
         } else {
@@ -302,10 +294,6 @@ pub struct App {
     pub history: HistoryPanes,
     /// The parameters, baselines, documents and packages panes.
     pub catalog: CatalogPanes,
-    /// The State Manager panes: associations, maintenance windows, timeline.
-    pub associations: AssociationsView,
-    pub windows: WindowsView,
-    pub timeline: TimelineView,
     /// The feeds last asked for.
     wanted: FeedSet,
     /// Wallboard mode (see [`App::set_wallboard`]).
@@ -344,9 +332,6 @@ impl App {
             actions: ActionsView::default(),
             history: HistoryPanes::default(),
             catalog: CatalogPanes::default(),
-            associations: AssociationsView::default(),
-            windows: WindowsView::default(),
-            timeline: TimelineView::default(),
             wanted: Pane::Nodes.feeds(),
             wallboard: None,
             effects: Vec::new(),

@@ -81,7 +81,7 @@ pub(super) fn scroll_key(code: KeyCode, scroll: &mut u16) -> bool {
     true
 }
 
-fn viewport_nav(v: &mut Viewport, len: usize, action: Option<Action>) -> bool {
+pub(super) fn viewport_nav(v: &mut Viewport, len: usize, action: Option<Action>) -> bool {
     let page = v.page as isize;
     match action {
         Some(Action::Down) => v.move_by(1, len),
@@ -232,7 +232,6 @@ impl App {
         }
         match Family::of(self.pane) {
             Some(Family::History) => self.history_sync(),
-            Some(Family::StateManager) => self.sm_sync(),
             Some(Family::Catalog) => self.catalog_sync(),
             None => {
                 let now = self.now();
@@ -311,7 +310,6 @@ impl App {
     pub fn pane_filter_text(&self) -> &str {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_filter_text(),
-            Some(Family::StateManager) => self.sm_filter_text(),
             Some(Family::Catalog) => self.catalog_filter_text(),
             None => {
                 let now = self.now();
@@ -328,7 +326,6 @@ impl App {
     pub fn pane_filter_error(&self) -> Option<String> {
         let e = match Family::of(self.pane) {
             Some(Family::History) => self.history_filter_error(),
-            Some(Family::StateManager) => self.sm_filter_error(),
             Some(Family::Catalog) => self.catalog_filter_error(),
             None => {
                 let now = self.now();
@@ -346,7 +343,6 @@ impl App {
     pub fn pane_row_count(&self) -> usize {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_row_count(),
-            Some(Family::StateManager) => self.sm_row_count(),
             Some(Family::Catalog) => self.catalog_row_count(),
             None => {
                 let now = self.now();
@@ -358,7 +354,7 @@ impl App {
 
     /// Panes with a filter bar.
     pub fn pane_has_filter(&self) -> bool {
-        self.pane != Pane::Timeline && self.panes.get(self.pane).has_filter()
+        self.panes.get(self.pane).has_filter()
     }
 
     /// `f` on the rows of the pane shown, bound to their source; `None` when it has none.
@@ -373,7 +369,6 @@ impl App {
     pub(super) fn set_pane_filter(&mut self, text: &str) {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_set_filter(text),
-            Some(Family::StateManager) => self.sm_set_filter(text),
             Some(Family::Catalog) => self.catalog_set_filter(text),
             None => {
                 self.with_list(|l| l.set_filter(text));
@@ -385,7 +380,6 @@ impl App {
     pub(super) fn pane_move(&mut self, delta: isize) {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_move(delta),
-            Some(Family::StateManager) => self.sm_move(delta),
             Some(Family::Catalog) => self.catalog_move(delta),
             None => {
                 self.with_list(|l| l.move_by(delta));
@@ -397,7 +391,6 @@ impl App {
     pub(super) fn pane_scroll(&mut self, delta: isize) {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_scroll(delta),
-            Some(Family::StateManager) => self.sm_scroll(delta),
             Some(Family::Catalog) => self.catalog_scroll(delta),
             None => {
                 self.with_list(|l| l.scroll_by(delta));
@@ -409,7 +402,6 @@ impl App {
     pub(super) fn pane_click(&mut self, line: usize) -> bool {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_click(line),
-            Some(Family::StateManager) => self.sm_click(line),
             Some(Family::Catalog) => self.catalog_click(line),
             None => self.with_list(|l| l.click(line)).unwrap_or(false),
         }
@@ -419,7 +411,6 @@ impl App {
     pub(super) fn pane_set_page(&mut self, rows: usize) {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_set_page(rows),
-            Some(Family::StateManager) => self.sm_set_page(rows),
             Some(Family::Catalog) => self.catalog_set_page(rows),
             None => {
                 self.with_list(|l| l.set_page(rows));
@@ -431,7 +422,6 @@ impl App {
     pub(super) fn sort_by_header(&mut self, i: usize) -> bool {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_sort_by_header(i),
-            Some(Family::StateManager) => self.sm_sort_by_header(i),
             Some(Family::Catalog) => self.catalog_sort_by_header(i),
             None => self.with_list(|l| l.sort_by_header(i)).unwrap_or(false),
         }
@@ -554,8 +544,8 @@ impl App {
     /// Keys of the pane shown, after the overlays and the keys every pane shares.
     pub(super) fn pane_key(&mut self, key: KeyEvent) -> bool {
         let action = self.keys.action(&key);
-        if self.sm_detail_open() {
-            return self.sm_key(key, action);
+        if self.panes.get(self.pane).takes_keys() {
+            return self.component_key(key, action);
         }
         match (action, key.code) {
             (Some(Action::Quit), _) => {
@@ -580,19 +570,21 @@ impl App {
         }
         match Family::of(self.pane) {
             Some(Family::History) => self.history_key(key, action),
-            Some(Family::StateManager) => self.sm_key(key, action),
             Some(Family::Catalog) => self.catalog_key(key, action),
-            None => {
-                let now = self.now();
-                let mut out = Vec::new();
-                let cx = cx!(self, now);
-                let handled = self
-                    .panes
-                    .get_mut(self.pane)
-                    .on_key(&key, action, &cx, &mut out);
-                self.apply_cmds(out) && handled
-            }
+            None => self.component_key(key, action),
         }
+    }
+
+    /// A key to the component of the pane shown, and what it asks carried out.
+    fn component_key(&mut self, key: KeyEvent, action: Option<Action>) -> bool {
+        let now = self.now();
+        let mut out = Vec::new();
+        let cx = cx!(self, now);
+        let handled = self
+            .panes
+            .get_mut(self.pane)
+            .on_key(&key, action, &cx, &mut out);
+        self.apply_cmds(out) && handled
     }
 
     /// Carries out what a pane asked; false when one of them could not be done.
@@ -619,6 +611,13 @@ impl App {
                 }
                 Cmd::OpenShell => done &= self.open_shell_on_selection(),
                 Cmd::OpenForward => done &= self.open_forward_prompt(),
+                Cmd::ShowPane { pane, filter } => {
+                    self.show_pane(pane);
+                    if let Some(text) = filter {
+                        self.set_pane_filter(&text);
+                    }
+                }
+                Cmd::Confirm(request) => done &= self.confirm_action(*request),
             }
         }
         done

@@ -502,7 +502,7 @@ impl<C: TableColumn> TableView<C> {
     }
 }
 
-/// The movement a list offers without knowing its rows: a table, or `Lines`.
+/// The movement a list offers without knowing its rows.
 pub(super) trait TableOps {
     fn move_by(&mut self, delta: isize);
     fn scroll_by(&mut self, delta: isize);
@@ -540,33 +540,6 @@ impl<C: TableColumn> TableOps for TableView<C> {
     }
     fn select(&mut self, row: usize) {
         TableView::select(self, row)
-    }
-}
-
-/// A viewport over `len` lines that are not a table.
-pub(super) struct Lines<'a> {
-    pub view: &'a mut Viewport,
-    pub len: usize,
-}
-
-impl TableOps for Lines<'_> {
-    fn move_by(&mut self, delta: isize) {
-        self.view.move_by(delta, self.len)
-    }
-    fn scroll_by(&mut self, delta: isize) {
-        self.view.scroll_by(delta, self.len);
-    }
-    fn set_page(&mut self, rows: usize) {
-        self.view.set_page(rows, self.len)
-    }
-    fn offset(&self) -> usize {
-        self.view.offset
-    }
-    fn len(&self) -> usize {
-        self.len
-    }
-    fn select(&mut self, row: usize) {
-        self.view.select(row, self.len)
     }
 }
 

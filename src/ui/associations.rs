@@ -44,7 +44,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         return;
     }
     let theme = *app.theme();
-    let v = &app.associations;
+    let v = &app.panes.associations;
     let src = v.rows(&app.estate);
     let (mut failing, mut failed_nodes) = (0usize, 0u32);
     for r in 0..src.len() {
@@ -63,9 +63,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     draw_title(buf, area, app, &title, &[Feed::Associations]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &SPECS);
-    let t = &app.associations.table;
+    let t = &app.panes.associations.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.associations.rows(&app.estate);
+    let src = app.panes.associations.rows(&app.estate);
     let now = app.now();
     draw_view(buf, area, &draw, t, |row, col| {
         let a = src.item(row);
@@ -105,14 +105,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         empty,
         (Feed::Associations, "associations"),
     );
-    if app.associations.open.is_some() {
+    if app.panes.associations.open.is_some() {
         draw_detail(buf, area, app);
     }
 }
 
 /// One association in full over the table.
 fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
-    let Some(open) = &app.associations.open else {
+    let Some(open) = &app.panes.associations.open else {
         return;
     };
     let theme = app.theme();

@@ -69,8 +69,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     }
     let theme = *app.theme();
     let now = app.now();
-    let group = app.timeline.group;
-    let all_calendars = app.timeline.all_calendars;
+    let group = app.panes.timeline.group;
+    let all_calendars = app.panes.timeline.all_calendars;
     let rows = timeline_rows(&app.estate, app.scope_mask(), now, group, all_calendars);
     draw_title(
         buf,
@@ -105,7 +105,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         );
         return;
     }
-    let v = app.timeline.view;
+    let v = app.panes.timeline.view;
     let selected = v.selected.min(rows.len() - 1);
     for (line, i) in v.visible(rows.len()).enumerate() {
         let y = body.y + line as u16;

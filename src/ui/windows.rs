@@ -34,7 +34,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         return;
     }
     let theme = *app.theme();
-    let v = &app.windows;
+    let v = &app.panes.windows;
     let src = v.rows(&app.estate);
     let mut enabled = 0usize;
     for r in 0..src.len() {
@@ -49,9 +49,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     draw_title(buf, area, app, &title, &[Feed::Windows]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &SPECS);
-    let t = &app.windows.table;
+    let t = &app.panes.windows.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.windows.rows(&app.estate);
+    let src = app.panes.windows.rows(&app.estate);
     let now = app.now();
     draw_view(buf, area, &draw, t, |row, col| {
         let w = src.item(row);
@@ -93,7 +93,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         empty,
         (Feed::Windows, "maintenance windows"),
     );
-    if app.windows.open.is_some() {
+    if app.panes.windows.open.is_some() {
         draw_detail(buf, area, app);
     }
 }
@@ -101,7 +101,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
 const HINT: &str = " j/k scroll · r refresh · Esc close ";
 
 fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
-    let Some(open) = &app.windows.open else {
+    let Some(open) = &app.panes.windows.open else {
         return;
     };
     let theme = app.theme();

@@ -1,6 +1,6 @@
-//! Panes whose state and keys still live in the App's family modules (history, State
-//! Manager, catalog): the ids, names, feeds and hints are here; the App routes their
-//! keys and rows to the family code.
+//! Panes whose state and keys still live in the App's family modules (history,
+//! catalog): the ids, names, feeds and hints are here; the App routes their keys and
+//! rows to the family code.
 
 use crossterm::event::KeyEvent;
 
@@ -89,41 +89,6 @@ family_pane!(
     [Nodes, Activations],
     hints::OPS,
     RECORD_HELP
-);
-family_pane!(
-    AssociationsPane,
-    "Associations",
-    ["associations", "assoc", "sm", "state"],
-    [Nodes, Associations],
-    hints::OPS,
-    &[
-        ("Enter", "associations: executions and"),
-        ("", "failing nodes; j/k Enter: go to node"),
-        ("a", "associations: apply now"),
-    ]
-);
-family_pane!(
-    WindowsPane,
-    "Windows",
-    ["windows", "mw", "win"],
-    [Nodes, Windows],
-    hints::OPS,
-    &[
-        ("Enter", "windows: targets, tasks, runs"),
-        ("t", "windows: the 7-day timeline"),
-    ]
-);
-family_pane!(
-    TimelinePane,
-    "Timeline",
-    ["timeline", "tl", "calendar"],
-    [Nodes, Windows, Calendars],
-    hints::VIEW,
-    &[
-        ("w", "timeline: per window / per scope"),
-        ("c", "timeline: freezes / every calendar"),
-        ("Enter", "timeline: that line's windows"),
-    ]
 );
 family_pane!(
     ParametersPane,

@@ -8,6 +8,7 @@
 //! [`Component`], one line in the `panes!` list below, and its draw function in
 //! `ui::draw_pane`.
 
+pub mod associations;
 pub mod compliance;
 mod explorer;
 pub mod inventory;
@@ -15,14 +16,16 @@ mod legacy;
 pub mod nodes;
 pub mod ops;
 mod scopes;
+pub mod timeline;
+pub mod windows;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 pub use explorer::ExplorerView;
 pub use legacy::{
-    ActivationsPane, AssociationsPane, AuditPane, AutomationsPane, BaselinesPane, CommandsPane,
-    DocumentsPane, PackagesPane, ParametersPane, TimelinePane, WindowsPane,
+    ActivationsPane, AuditPane, AutomationsPane, BaselinesPane, CommandsPane, DocumentsPane,
+    PackagesPane, ParametersPane,
 };
 pub use scopes::ScopesView;
 
@@ -31,11 +34,15 @@ use super::command::ScopeFilter;
 use super::filter::FilterError;
 use super::keymap::{Action, KeyMap, PaneAction};
 use super::table::{TableSource, TableView};
+use crate::actions::ActionRequest;
 use crate::model::{DetailRequest, Estate, Feed, FeedEvent, FeedSet, ScopeId};
+use associations::AssociationsView;
 use compliance::ComplianceView;
 use inventory::InventoryView;
 use nodes::NodesView;
 use ops::OpsView;
+use timeline::TimelineView;
+use windows::WindowsView;
 
 /// The status bar's key hint sets that several panes share.
 pub mod hints {
@@ -143,6 +150,10 @@ pub enum Cmd {
     OpenShell,
     /// Open the port-forward prompt for the node selected in the nodes pane.
     OpenForward,
+    /// Show a pane, and set its filter to this text.
+    ShowPane { pane: Pane, filter: Option<String> },
+    /// Ask to confirm a change (the actions' confirmation dialog).
+    Confirm(Box<ActionRequest>),
 }
 
 /// The rows of a pane as the app's shared keys see them: filter, movement, clicks.
@@ -201,6 +212,11 @@ pub trait Component {
     /// Whether `/` filters it.
     fn has_filter(&self) -> bool {
         true
+    }
+    /// A view inside the pane (a record in full) is open: every key goes to
+    /// [`Component::on_key`] first, before quit, help and the filter.
+    fn takes_keys(&self) -> bool {
+        false
     }
     /// Brings its rows up to date with the estate and the scope filter.
     fn sync(&mut self, _cx: &Cx) {}
@@ -367,9 +383,9 @@ panes! {
     Automations => automations: AutomationsPane,
     Audit => audit: AuditPane,
     Activations => activations: ActivationsPane,
-    Associations => associations: AssociationsPane,
-    Windows => windows: WindowsPane,
-    Timeline => timeline: TimelinePane,
+    Associations => associations: AssociationsView,
+    Windows => windows: WindowsView,
+    Timeline => timeline: TimelineView,
     Parameters => parameters: ParametersPane,
     Baselines => baselines: BaselinesPane,
     Documents => documents: DocumentsPane,

@@ -1,10 +1,14 @@
 //! The timeline pane: the next days of maintenance windows across the scopes shown, and
-//! the change-calendar closures they run into.
+//! the change-calendar closures they run into; Enter shows the windows of a line.
 
 use chrono::{DateTime, Duration, Utc};
+use crossterm::event::{KeyCode, KeyEvent};
 
-use super::table::{Viewport, shown_scopes};
-use crate::model::{CalendarDefault, ChangeCalendar, Estate, ScopeId};
+use super::{Cmd, Component, Cx, KeyHint, List, ListMut, Pane, PaneKind, hints};
+use crate::app::keymap::Action;
+use crate::app::navigate::viewport_nav;
+use crate::app::table::{Viewport, shown_scopes};
+use crate::model::{CalendarDefault, ChangeCalendar, Estate, Feed, ScopeId};
 
 /// Days the timeline spans from now.
 pub const TIMELINE_DAYS: i64 = 7;
@@ -55,6 +59,9 @@ pub struct TimelineView {
     /// events); otherwise only the events of default-open calendars (freezes) close.
     pub all_calendars: bool,
     pub view: Viewport,
+    /// Lines of the timeline as last synced (the app syncs the pane shown after every
+    /// message).
+    len: usize,
 }
 
 /// Whether a calendar's closures are shown: freezes always, default-closed calendars
@@ -168,6 +175,133 @@ pub fn timeline_rows(
         }
     }
     out
+}
+
+impl PaneKind for TimelineView {
+    const TITLE: &'static str = "Timeline";
+    const ALIASES: &'static [&'static str] = &["timeline", "tl", "calendar"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Windows, Feed::Calendars];
+}
+
+impl TimelineView {
+    fn rows(&self, cx: &Cx) -> Vec<TimelineRow> {
+        timeline_rows(cx.estate, cx.mask, cx.now, self.group, self.all_calendars)
+    }
+
+    /// The windows pane, filtered to the line selected (its scope, or its window).
+    fn to_windows(&self, cx: &Cx) -> Cmd {
+        let rows = self.rows(cx);
+        let filter = rows
+            .get(self.view.selected.min(rows.len().saturating_sub(1)))
+            .and_then(|row| {
+                let scope = &cx.estate.scope(row.scope)?.scope;
+                let mut filter = format!("account={} region={}", scope.account.id, scope.region);
+                if self.group == TimelineGroup::Window
+                    && let Some(span) = row.spans.first()
+                {
+                    filter.push_str(&format!(" name={}", span.window));
+                }
+                Some(filter)
+            });
+        Cmd::ShowPane {
+            pane: Pane::Windows,
+            filter,
+        }
+    }
+}
+
+/// The timeline's lines as a list: movement only.
+struct Lines<'a> {
+    view: &'a mut Viewport,
+    len: usize,
+}
+
+impl List for Lines<'_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn offset(&self) -> usize {
+        self.view.offset
+    }
+}
+
+impl ListMut for Lines<'_> {
+    fn move_by(&mut self, delta: isize) {
+        self.view.move_by(delta, self.len);
+    }
+    fn scroll_by(&mut self, delta: isize) {
+        self.view.scroll_by(delta, self.len);
+    }
+    fn select(&mut self, row: usize) {
+        self.view.select(row, self.len);
+    }
+    fn set_page(&mut self, rows: usize) {
+        self.view.set_page(rows, self.len);
+    }
+    fn nav(&mut self, action: Option<Action>) -> bool {
+        viewport_nav(self.view, self.len, action)
+    }
+}
+
+impl List for TimelineView {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn offset(&self) -> usize {
+        self.view.offset
+    }
+}
+
+impl Component for TimelineView {
+    fn help(&self) -> &'static [KeyHint] {
+        &[
+            ("w", "timeline: per window / per scope"),
+            ("c", "timeline: freezes / every calendar"),
+            ("Enter", "timeline: that line's windows"),
+        ]
+    }
+    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+        hints::VIEW
+    }
+    fn has_filter(&self) -> bool {
+        false
+    }
+    fn sync(&mut self, cx: &Cx) {
+        self.len = self.rows(cx).len();
+    }
+    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
+        Some(self)
+    }
+    fn list_mut<'a>(&'a mut self, _cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
+        Some(Box::new(Lines {
+            view: &mut self.view,
+            len: self.len,
+        }))
+    }
+    fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if viewport_nav(&mut self.view, self.len, action) {
+            return true;
+        }
+        match (action, key.code) {
+            (_, KeyCode::Char('w')) => {
+                self.group = match self.group {
+                    TimelineGroup::Scope => TimelineGroup::Window,
+                    TimelineGroup::Window => TimelineGroup::Scope,
+                };
+                self.view = Viewport::default();
+            }
+            (_, KeyCode::Char('c')) => self.all_calendars = !self.all_calendars,
+            (Some(Action::Details), _) => out.push(self.to_windows(cx)),
+            _ => return false,
+        }
+        true
+    }
 }
 
 #[cfg(test)]

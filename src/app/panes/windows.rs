@@ -1,11 +1,20 @@
 //! The maintenance windows pane: every window of the scopes shown, as a [`TableView`],
-//! and one window in full (targets, tasks by priority, executions with task results).
+//! and one window in full (targets, tasks by priority, executions with task results);
+//! `t` shows the timeline.
 
 use std::borrow::Cow;
 
-use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell};
-use crate::model::{Estate, Feed, MaintenanceWindow, ScopeId, schedule_label};
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, Pane, PaneKind, hints};
+use crate::app::Overlay;
+use crate::app::filter::FilterColumn;
+use crate::app::keymap::Action;
+use crate::app::navigate::scroll_key;
+use crate::app::table::{
+    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
+};
+use crate::model::{DetailRequest, Estate, Feed, MaintenanceWindow, ScopeId, schedule_label};
 
 /// A column of the windows table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,5 +199,99 @@ impl WindowsView {
     pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a MaintenanceWindow> {
         let (s, i) = *self.refs.get(self.table.selected_row()?)?;
         estate.scope_windows(s).get(i as usize)
+    }
+}
+
+impl PaneKind for WindowsView {
+    const TITLE: &'static str = "Windows";
+    const ALIASES: &'static [&'static str] = &["windows", "mw", "win"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Windows];
+}
+
+impl Component for WindowsView {
+    fn help(&self) -> &'static [KeyHint] {
+        &[
+            ("Enter", "windows: targets, tasks, runs"),
+            ("t", "windows: the 7-day timeline"),
+        ]
+    }
+    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+        hints::OPS
+    }
+    fn takes_keys(&self) -> bool {
+        self.open.is_some()
+    }
+    fn sync(&mut self, cx: &Cx) {
+        WindowsView::sync(self, cx.estate, cx.mask);
+    }
+    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
+        Some(&self.table)
+    }
+    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
+        Some(Box::new(Bound {
+            table: &mut self.table,
+            src: WindowRows {
+                estate: cx.estate,
+                refs: &self.refs,
+            },
+        }))
+    }
+    fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if self.open.is_some() {
+            return self.detail_key(key, out);
+        }
+        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
+            return true;
+        }
+        let sel = self
+            .selected(cx.estate)
+            .map(|w| (w.scope, w.window_id.clone()));
+        match (key.code, sel) {
+            (_, Some((scope, id))) if action == Some(Action::Details) => {
+                out.push(Cmd::Request(DetailRequest::Window {
+                    scope,
+                    id: id.clone(),
+                }));
+                self.open = Some(WindowOpen {
+                    scope,
+                    id,
+                    scroll: 0,
+                });
+            }
+            (KeyCode::Char('t'), _) => out.push(Cmd::ShowPane {
+                pane: Pane::Timeline,
+                filter: None,
+            }),
+            _ => return false,
+        }
+        true
+    }
+}
+
+impl WindowsView {
+    /// Keys of the window shown in full: it scrolls.
+    fn detail_key(&mut self, key: &KeyEvent, out: &mut Vec<Cmd>) -> bool {
+        let Some(o) = self.open.as_mut() else {
+            return false;
+        };
+        if scroll_key(key.code, &mut o.scroll) {
+            return true;
+        }
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => self.open = None,
+            KeyCode::Char('r') => out.push(Cmd::Request(DetailRequest::Window {
+                scope: o.scope,
+                id: o.id.clone(),
+            })),
+            KeyCode::Char('?') => out.push(Cmd::Open(Overlay::Help)),
+            _ => return false,
+        }
+        true
     }
 }

@@ -1,11 +1,20 @@
 //! The associations pane: every State Manager association of the scopes shown, as a
-//! [`TableView`], and one association in full (its executions and failing nodes).
+//! [`TableView`], and one association in full (its executions and failing nodes); `a`
+//! applies the one selected now.
 
 use std::borrow::Cow;
 
-use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell};
-use crate::model::{Association, Estate, Feed, ScopeId, schedule_label};
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use crate::actions::{ActionRequest, AssociationsOnceSpec};
+use crate::app::Overlay;
+use crate::app::filter::FilterColumn;
+use crate::app::keymap::Action;
+use crate::app::table::{
+    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
+};
+use crate::model::{Association, DetailRequest, Estate, Feed, ScopeId, schedule_label};
 
 /// A column of the associations table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,4 +224,139 @@ pub fn failing_nodes(estate: &Estate, open: &AssociationOpen) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+impl PaneKind for AssociationsView {
+    const TITLE: &'static str = "Associations";
+    const ALIASES: &'static [&'static str] = &["associations", "assoc", "sm", "state"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Associations];
+}
+
+impl Component for AssociationsView {
+    fn help(&self) -> &'static [KeyHint] {
+        &[
+            ("Enter", "associations: executions and"),
+            ("", "failing nodes; j/k Enter: go to node"),
+            ("a", "associations: apply now"),
+        ]
+    }
+    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+        hints::OPS
+    }
+    fn takes_keys(&self) -> bool {
+        self.open.is_some()
+    }
+    fn sync(&mut self, cx: &Cx) {
+        AssociationsView::sync(self, cx.estate, cx.mask);
+    }
+    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
+        Some(&self.table)
+    }
+    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
+        Some(Box::new(Bound {
+            table: &mut self.table,
+            src: AssociationRows {
+                estate: cx.estate,
+                refs: &self.refs,
+            },
+        }))
+    }
+    fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if self.open.is_some() {
+            return self.detail_key(key, cx, out);
+        }
+        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
+            return true;
+        }
+        let Some((scope, id)) = self
+            .selected(cx.estate)
+            .map(|a| (a.scope, a.association_id.clone()))
+        else {
+            return false;
+        };
+        if action == Some(Action::Details) {
+            out.push(Cmd::Request(DetailRequest::Association {
+                scope,
+                id: id.clone(),
+            }));
+            self.open = Some(AssociationOpen {
+                scope,
+                id,
+                cursor: 0,
+                scroll: 0,
+            });
+            return true;
+        }
+        key.code == KeyCode::Char('a') && apply_now(scope, &id, cx, out)
+    }
+}
+
+impl AssociationsView {
+    /// Keys of the association shown in full: the cursor over its failing nodes, Enter
+    /// goes to one.
+    fn detail_key(&mut self, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
+        let Some(o) = self.open.as_mut() else {
+            return false;
+        };
+        let nodes = failing_nodes(cx.estate, o);
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => self.open = None,
+            KeyCode::Char('j') | KeyCode::Down if !nodes.is_empty() => {
+                o.cursor = (o.cursor + 1).min(nodes.len() - 1);
+            }
+            KeyCode::Char('k') | KeyCode::Up => o.cursor = o.cursor.saturating_sub(1),
+            KeyCode::PageDown => o.scroll = o.scroll.saturating_add(10),
+            KeyCode::PageUp => o.scroll = o.scroll.saturating_sub(10),
+            KeyCode::Char('g') | KeyCode::Home => {
+                o.cursor = 0;
+                o.scroll = 0;
+            }
+            KeyCode::Enter | KeyCode::Char('n') => {
+                out.push(
+                    match nodes.get(o.cursor.min(nodes.len().saturating_sub(1))) {
+                        Some(node) => Cmd::JumpToNode {
+                            scope: Some(o.scope),
+                            instance_id: node.clone(),
+                        },
+                        None => Cmd::Note {
+                            text: "no failing node to go to".into(),
+                            error: true,
+                        },
+                    },
+                );
+            }
+            KeyCode::Char('r') => out.push(Cmd::Request(DetailRequest::Association {
+                scope: o.scope,
+                id: o.id.clone(),
+            })),
+            KeyCode::Char('a') => return apply_now(o.scope, &o.id, cx, out),
+            KeyCode::Char('?') => out.push(Cmd::Open(Overlay::Help)),
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// Apply now (StartAssociationsOnce): through the actions' confirmation, change
+/// calendar gate and audit log; absent in read-only mode.
+fn apply_now(scope: ScopeId, id: &str, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
+    if cx.read_only {
+        return false;
+    }
+    let Some(s) = cx.estate.scope(scope).map(|s| s.scope.clone()) else {
+        return false;
+    };
+    out.push(Cmd::Confirm(Box::new(
+        ActionRequest::StartAssociationsOnce(AssociationsOnceSpec {
+            scope: s,
+            association_ids: vec![id.to_string()],
+        }),
+    )));
+    true
 }

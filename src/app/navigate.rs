@@ -231,7 +231,6 @@ impl App {
             self.mask = self.scope_filter.mask(&self.estate);
         }
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_sync(),
             Some(Family::StateManager) => self.sm_sync(),
             Some(Family::Catalog) => self.catalog_sync(),
             None => {
@@ -310,7 +309,6 @@ impl App {
     /// The filter text of the pane shown (empty for panes without one).
     pub fn pane_filter_text(&self) -> &str {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_filter_text(),
             Some(Family::StateManager) => self.sm_filter_text(),
             Some(Family::Catalog) => self.catalog_filter_text(),
             None => {
@@ -327,7 +325,6 @@ impl App {
     /// The filter error of the pane shown.
     pub fn pane_filter_error(&self) -> Option<String> {
         let e = match Family::of(self.pane) {
-            Some(Family::History) => self.history_filter_error(),
             Some(Family::StateManager) => self.sm_filter_error(),
             Some(Family::Catalog) => self.catalog_filter_error(),
             None => {
@@ -345,7 +342,6 @@ impl App {
     /// Rows shown by the table of the pane shown.
     pub fn pane_row_count(&self) -> usize {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_row_count(),
             Some(Family::StateManager) => self.sm_row_count(),
             Some(Family::Catalog) => self.catalog_row_count(),
             None => {
@@ -372,7 +368,6 @@ impl App {
     /// Sets the filter of the pane shown.
     pub(super) fn set_pane_filter(&mut self, text: &str) {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_set_filter(text),
             Some(Family::StateManager) => self.sm_set_filter(text),
             Some(Family::Catalog) => self.catalog_set_filter(text),
             None => {
@@ -384,7 +379,6 @@ impl App {
     /// Moves the selection of the pane shown.
     pub(super) fn pane_move(&mut self, delta: isize) {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_move(delta),
             Some(Family::StateManager) => self.sm_move(delta),
             Some(Family::Catalog) => self.catalog_move(delta),
             None => {
@@ -396,7 +390,6 @@ impl App {
     /// Mouse wheel over the pane shown.
     pub(super) fn pane_scroll(&mut self, delta: isize) {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_scroll(delta),
             Some(Family::StateManager) => self.sm_scroll(delta),
             Some(Family::Catalog) => self.catalog_scroll(delta),
             None => {
@@ -408,7 +401,6 @@ impl App {
     /// A click on line `line` of the table body.
     pub(super) fn pane_click(&mut self, line: usize) -> bool {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_click(line),
             Some(Family::StateManager) => self.sm_click(line),
             Some(Family::Catalog) => self.catalog_click(line),
             None => self.with_list(|l| l.click(line)).unwrap_or(false),
@@ -418,7 +410,6 @@ impl App {
     /// Sizes the page of the pane shown.
     pub(super) fn pane_set_page(&mut self, rows: usize) {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_set_page(rows),
             Some(Family::StateManager) => self.sm_set_page(rows),
             Some(Family::Catalog) => self.catalog_set_page(rows),
             None => {
@@ -430,7 +421,6 @@ impl App {
     /// A click on the header of column position `i` of the pane's table.
     pub(super) fn sort_by_header(&mut self, i: usize) -> bool {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_sort_by_header(i),
             Some(Family::StateManager) => self.sm_sort_by_header(i),
             Some(Family::Catalog) => self.catalog_sort_by_header(i),
             None => self.with_list(|l| l.sort_by_header(i)).unwrap_or(false),
@@ -579,7 +569,6 @@ impl App {
             _ => {}
         }
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_key(key, action),
             Some(Family::StateManager) => self.sm_key(key, action),
             Some(Family::Catalog) => self.catalog_key(key, action),
             None => {
@@ -619,6 +608,8 @@ impl App {
                 }
                 Cmd::OpenShell => done &= self.open_shell_on_selection(),
                 Cmd::OpenForward => done &= self.open_forward_prompt(),
+                // The history panes.
+                Cmd::OpenRecord(record) => self.open_record(record),
             }
         }
         done

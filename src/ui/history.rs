@@ -56,9 +56,8 @@ pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         return;
     }
     let theme = *app.theme();
-    let h = &app.history;
-    let running = h
-        .commands
+    let v = &app.panes.commands;
+    let running = v
         .refs
         .iter()
         .filter_map(|(s, i)| app.estate.scope_commands(*s).get(*i as usize))
@@ -66,16 +65,16 @@ pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         .count();
     let title = format!(
         "Commands · {} recent · {} running · {} shown",
-        thousands(h.commands.table.total()),
+        thousands(v.table.total()),
         thousands(running),
-        thousands(h.commands.table.len())
+        thousands(v.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Commands]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &CMD_SPECS);
-    let t = &app.history.commands.table;
+    let t = &v.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.history.command_rows(&app.estate);
+    let src = v.rows(&app.estate);
     let now = app.now();
     draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
@@ -130,9 +129,8 @@ pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
         return;
     }
     let theme = *app.theme();
-    let h = &app.history;
-    let running = h
-        .automations
+    let v = &app.panes.automations;
+    let running = v
         .refs
         .iter()
         .filter_map(|(s, i)| app.estate.scope_automations(*s).get(*i as usize))
@@ -140,16 +138,16 @@ pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
         .count();
     let title = format!(
         "Automations · {} recent · {} running · {} shown",
-        thousands(h.automations.table.total()),
+        thousands(v.table.total()),
         thousands(running),
-        thousands(h.automations.table.len())
+        thousands(v.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Automations]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &AUTO_SPECS);
-    let t = &app.history.automations.table;
+    let t = &v.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.history.automation_rows(&app.estate);
+    let src = v.rows(&app.estate);
     let now = app.now();
     draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
@@ -201,10 +199,9 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
     }
     let theme = *app.theme();
     let now = app.now();
-    let h = &app.history;
+    let v = &app.panes.activations;
     let (mut expired, mut soon) = (0, 0);
-    for a in h
-        .activations
+    for a in v
         .refs
         .iter()
         .filter_map(|(s, i)| app.estate.scope_activations(*s).get(*i as usize))
@@ -226,19 +223,19 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
         .count();
     let title = format!(
         "Activations · {} · {} expiring soon · {} expired · {} shown · advanced tier in {} {}",
-        thousands(h.activations.table.total()),
+        thousands(v.table.total()),
         thousands(soon),
         thousands(expired),
-        thousands(h.activations.table.len()),
+        thousands(v.table.len()),
         thousands(advanced),
         if advanced == 1 { "scope" } else { "scopes" }
     );
     draw_title(buf, area, app, &title, &[Feed::Activations]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &ACT_SPECS);
-    let t = &app.history.activations.table;
+    let t = &v.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.history.activation_rows(&app.estate, now);
+    let src = v.rows(&app.estate, now);
     draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         let state = item.map(|a| a.state(now));
@@ -528,7 +525,7 @@ pub fn draw_record(buf: &mut Buffer, area: Rect, app: &App) {
             )
         }
         Record::Audit { request_id } => {
-            match app.history.audit.call(request_id) {
+            match app.panes.audit.call(request_id) {
                 None => lines.push(Line::styled(
                     "This call is no longer in the audit log.",
                     base.fg(theme.warn),

@@ -8,12 +8,17 @@
 //! [`Component`], one line in the `panes!` list below, and its draw function in
 //! `ui::draw_pane`.
 
+pub mod activations;
+pub mod audit;
+pub mod automations;
+pub mod commands;
 pub mod compliance;
 mod explorer;
 pub mod inventory;
 mod legacy;
 pub mod nodes;
 pub mod ops;
+pub mod record;
 mod scopes;
 
 use chrono::{DateTime, Utc};
@@ -21,8 +26,8 @@ use crossterm::event::KeyEvent;
 
 pub use explorer::ExplorerView;
 pub use legacy::{
-    ActivationsPane, AssociationsPane, AuditPane, AutomationsPane, BaselinesPane, CommandsPane,
-    DocumentsPane, PackagesPane, ParametersPane, TimelinePane, WindowsPane,
+    AssociationsPane, BaselinesPane, DocumentsPane, PackagesPane, ParametersPane, TimelinePane,
+    WindowsPane,
 };
 pub use scopes::ScopesView;
 
@@ -32,6 +37,10 @@ use super::filter::FilterError;
 use super::keymap::{Action, KeyMap};
 use super::table::{TableSource, TableView};
 use crate::model::{DetailRequest, Estate, Feed, FeedEvent, FeedSet, ScopeId};
+use activations::ActivationsView;
+use audit::AuditView;
+use automations::AutomationsView;
+use commands::CommandsView;
 use compliance::ComplianceView;
 use inventory::InventoryView;
 use nodes::NodesView;
@@ -137,6 +146,11 @@ pub enum Cmd {
     OpenShell,
     /// Open the port-forward prompt for the node selected in the nodes pane.
     OpenForward,
+
+    // The history panes.
+    /// Show a record in full, or the live view of the run that sent it when this
+    /// session started it.
+    OpenRecord(record::Record),
 }
 
 /// The rows of a pane as the app's shared keys see them: filter, movement, clicks.
@@ -357,10 +371,10 @@ panes! {
     Compliance => compliance: ComplianceView,
     Inventory => inventory: InventoryView,
     Scopes => scopes: ScopesView,
-    Commands => commands: CommandsPane,
-    Automations => automations: AutomationsPane,
-    Audit => audit: AuditPane,
-    Activations => activations: ActivationsPane,
+    Commands => commands: CommandsView,
+    Automations => automations: AutomationsView,
+    Audit => audit: AuditView,
+    Activations => activations: ActivationsView,
     Associations => associations: AssociationsPane,
     Windows => windows: WindowsPane,
     Timeline => timeline: TimelinePane,

@@ -17,7 +17,6 @@ macro_rules! cx {
 mod actions;
 mod actions_docs;
 mod actions_quit;
-mod audit;
 mod baselines;
 mod cache;
 mod columns;
@@ -47,7 +46,6 @@ pub use actions::{
 };
 pub use actions_docs::aws_reserved_name;
 pub use actions_quit::QuitBlockers;
-pub use audit::{AuditCall, AuditCol, AuditRows, AuditView, NO_RESULT, audit_time, short_caller};
 pub use baselines::{BaseCol, BaselineRows};
 pub use columns::Column;
 pub use command::{COMMAND_HELP, Command, ScopeFilter, parse_command};
@@ -56,10 +54,6 @@ pub use documents::{
 };
 pub use effect::Effect;
 pub use filter::{Filter, FilterColumn, FilterError, Matcher, Term};
-pub use history::{
-    ActCol, ActivationRows, AutoCol, AutomationRows, CmdCol, CommandRows, FeedList, HistoryPanes,
-    Record, command_progress, is_history_pane,
-};
 pub use keymap::{
     Action, KeyMap, KeySpec, KeysConfig, MUTATING_KEYS, MutatingKey, is_mutating_entry,
     shown_entries,
@@ -67,9 +61,15 @@ pub use keymap::{
 pub use keys::{DETAIL_KEY_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 pub use navigate::{Back, Request};
 pub use packages::PatchOperation;
+pub use panes::activations::{ActCol, ActivationRows, ActivationsView};
 pub use panes::associations::{
     AssocCol, AssociationOpen, AssociationRows, AssociationsView, failing_nodes, status_rank,
 };
+pub use panes::audit::{
+    AuditCall, AuditCol, AuditRows, AuditView, NO_RESULT, audit_time, short_caller,
+};
+pub use panes::automations::{AutoCol, AutomationRows, AutomationsView};
+pub use panes::commands::{CmdCol, CommandRows, CommandsView, command_progress};
 pub use panes::compliance::{ComplianceView, ResCol, ResourceRows, SummaryRow, compliance_summary};
 pub use panes::inventory::{
     AppCol, AppQueryView, EntryRows as InventoryEntries, InvCol, InventoryMode, InventoryView,
@@ -77,6 +77,7 @@ pub use panes::inventory::{
 };
 pub use panes::nodes::{NodesView, RowRef};
 pub use panes::ops::{OpsCol, OpsRows, OpsView, node_id as node_id_of, severity_label};
+pub use panes::record::Record;
 pub use panes::timeline::{
     Closure, TIMELINE_DAYS, TimelineGroup, TimelineRow, TimelineView, WindowSpan, closures,
     shows_calendar, timeline_rows,
@@ -98,15 +99,12 @@ use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
 /// The panes whose keys and rows still live in a family module of the App.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Family {
-    History,
     Catalog,
 }
 
 impl Family {
     fn of(p: Pane) -> Option<Family> {
-        if is_history_pane(p) {
-            Some(Family::History)
-        } else if is_catalog_pane(p) {
+        if is_catalog_pane(p) {
             Some(Family::Catalog)
         } else {
             None
@@ -290,8 +288,6 @@ pub struct App {
     mask: Vec<bool>,
     /// The action flows: forms, confirmation, refusals, live views of runs.
     pub actions: ActionsView,
-    /// The history, audit and activations panes.
-    pub history: HistoryPanes,
     /// The parameters, baselines, documents and packages panes.
     pub catalog: CatalogPanes,
     /// The feeds last asked for.
@@ -330,7 +326,6 @@ impl App {
             scope_filter: ScopeFilter::default(),
             mask: Vec::new(),
             actions: ActionsView::default(),
-            history: HistoryPanes::default(),
             catalog: CatalogPanes::default(),
             wanted: Pane::Nodes.feeds(),
             wallboard: None,
@@ -371,7 +366,10 @@ impl App {
             }
             Msg::Resize(..) => true,
             Msg::Tick => {
-                self.history_tick();
+                // The audit pane follows what is appended to the log while it shows.
+                if self.pane == Pane::Audit {
+                    self.panes.audit.refresh();
+                }
                 true
             }
             Msg::Feed(event) => {

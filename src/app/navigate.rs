@@ -231,7 +231,6 @@ impl App {
             self.mask = self.scope_filter.mask(&self.estate);
         }
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_sync(),
             Some(Family::Catalog) => self.catalog_sync(),
             None => {
                 let now = self.now();
@@ -309,7 +308,6 @@ impl App {
     /// The filter text of the pane shown (empty for panes without one).
     pub fn pane_filter_text(&self) -> &str {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_filter_text(),
             Some(Family::Catalog) => self.catalog_filter_text(),
             None => {
                 let now = self.now();
@@ -325,7 +323,6 @@ impl App {
     /// The filter error of the pane shown.
     pub fn pane_filter_error(&self) -> Option<String> {
         let e = match Family::of(self.pane) {
-            Some(Family::History) => self.history_filter_error(),
             Some(Family::Catalog) => self.catalog_filter_error(),
             None => {
                 let now = self.now();
@@ -342,7 +339,6 @@ impl App {
     /// Rows shown by the table of the pane shown.
     pub fn pane_row_count(&self) -> usize {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_row_count(),
             Some(Family::Catalog) => self.catalog_row_count(),
             None => {
                 let now = self.now();
@@ -368,7 +364,6 @@ impl App {
     /// Sets the filter of the pane shown.
     pub(super) fn set_pane_filter(&mut self, text: &str) {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_set_filter(text),
             Some(Family::Catalog) => self.catalog_set_filter(text),
             None => {
                 self.with_list(|l| l.set_filter(text));
@@ -379,7 +374,6 @@ impl App {
     /// Moves the selection of the pane shown.
     pub(super) fn pane_move(&mut self, delta: isize) {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_move(delta),
             Some(Family::Catalog) => self.catalog_move(delta),
             None => {
                 self.with_list(|l| l.move_by(delta));
@@ -390,7 +384,6 @@ impl App {
     /// Mouse wheel over the pane shown.
     pub(super) fn pane_scroll(&mut self, delta: isize) {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_scroll(delta),
             Some(Family::Catalog) => self.catalog_scroll(delta),
             None => {
                 self.with_list(|l| l.scroll_by(delta));
@@ -401,7 +394,6 @@ impl App {
     /// A click on line `line` of the table body.
     pub(super) fn pane_click(&mut self, line: usize) -> bool {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_click(line),
             Some(Family::Catalog) => self.catalog_click(line),
             None => self.with_list(|l| l.click(line)).unwrap_or(false),
         }
@@ -410,7 +402,6 @@ impl App {
     /// Sizes the page of the pane shown.
     pub(super) fn pane_set_page(&mut self, rows: usize) {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_set_page(rows),
             Some(Family::Catalog) => self.catalog_set_page(rows),
             None => {
                 self.with_list(|l| l.set_page(rows));
@@ -421,7 +412,6 @@ impl App {
     /// A click on the header of column position `i` of the pane's table.
     pub(super) fn sort_by_header(&mut self, i: usize) -> bool {
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_sort_by_header(i),
             Some(Family::Catalog) => self.catalog_sort_by_header(i),
             None => self.with_list(|l| l.sort_by_header(i)).unwrap_or(false),
         }
@@ -569,7 +559,6 @@ impl App {
             _ => {}
         }
         match Family::of(self.pane) {
-            Some(Family::History) => self.history_key(key, action),
             Some(Family::Catalog) => self.catalog_key(key, action),
             None => self.component_key(key, action),
         }
@@ -618,6 +607,8 @@ impl App {
                     }
                 }
                 Cmd::Confirm(request) => done &= self.confirm_action(*request),
+                // The history panes.
+                Cmd::OpenRecord(record) => self.open_record(record),
             }
         }
         done

@@ -39,7 +39,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         return;
     }
     let theme = *app.theme();
-    let audit = &app.history.audit;
+    let audit = &app.panes.audit;
     let overrides = audit
         .calls
         .iter()
@@ -83,7 +83,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     );
     let area = table_below_title(out, area);
     let widths = fit(area.width, &SPECS);
-    let audit = &app.history.audit;
+    let audit = &app.panes.audit;
     let t = &audit.table;
     let draw = TableDraw::of(t, widths, &theme);
     let src = audit.rows();

@@ -57,9 +57,8 @@ pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         return;
     }
     let theme = *app.theme();
-    let h = &app.history;
-    let running = h
-        .commands
+    let v = &app.panes.commands;
+    let running = v
         .refs
         .iter()
         .filter_map(|(s, i)| app.estate.scope_commands(*s).get(*i as usize))
@@ -67,16 +66,16 @@ pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         .count();
     let title = format!(
         "Commands · {} recent · {} running · {} shown",
-        thousands(h.commands.table.total()),
+        thousands(v.table.total()),
         thousands(running),
-        thousands(h.commands.table.len())
+        thousands(v.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Commands]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &CMD_SPECS);
-    let t = &app.history.commands.table;
+    let t = &v.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.history.command_rows(&app.estate);
+    let src = v.rows(&app.estate);
     let now = app.now();
     draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
@@ -131,9 +130,8 @@ pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
         return;
     }
     let theme = *app.theme();
-    let h = &app.history;
-    let running = h
-        .automations
+    let v = &app.panes.automations;
+    let running = v
         .refs
         .iter()
         .filter_map(|(s, i)| app.estate.scope_automations(*s).get(*i as usize))
@@ -141,16 +139,16 @@ pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
         .count();
     let title = format!(
         "Automations · {} recent · {} running · {} shown",
-        thousands(h.automations.table.total()),
+        thousands(v.table.total()),
         thousands(running),
-        thousands(h.automations.table.len())
+        thousands(v.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Automations]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &AUTO_SPECS);
-    let t = &app.history.automations.table;
+    let t = &v.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.history.automation_rows(&app.estate);
+    let src = v.rows(&app.estate);
     let now = app.now();
     draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
@@ -202,10 +200,9 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
     }
     let theme = *app.theme();
     let now = app.now();
-    let h = &app.history;
+    let v = &app.panes.activations;
     let (mut expired, mut soon) = (0, 0);
-    for a in h
-        .activations
+    for a in v
         .refs
         .iter()
         .filter_map(|(s, i)| app.estate.scope_activations(*s).get(*i as usize))
@@ -227,19 +224,19 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
         .count();
     let title = format!(
         "Activations · {} · {} expiring soon · {} expired · {} shown · advanced tier in {} {}",
-        thousands(h.activations.table.total()),
+        thousands(v.table.total()),
         thousands(soon),
         thousands(expired),
-        thousands(h.activations.table.len()),
+        thousands(v.table.len()),
         thousands(advanced),
         if advanced == 1 { "scope" } else { "scopes" }
     );
     draw_title(buf, area, app, &title, &[Feed::Activations]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &ACT_SPECS);
-    let t = &app.history.activations.table;
+    let t = &v.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.history.activation_rows(&app.estate, now);
+    let src = v.rows(&app.estate, now);
     draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         let state = item.map(|a| a.state(now));
@@ -582,7 +579,7 @@ fn activation_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
 
 fn audit_lines(w: &mut RecordLines, app: &App, request_id: &str) {
     let base = w.base;
-    let Some(c) = app.history.audit.call(request_id) else {
+    let Some(c) = app.panes.audit.call(request_id) else {
         w.lines.push(Line::styled(
             "This call is no longer in the audit log.",
             base.fg(w.theme.warn),

@@ -1,6 +1,6 @@
-//! Panes whose state and keys still live in the App's family modules (history,
-//! catalog): the ids, names, feeds and hints are here; the App routes their keys and
-//! rows to the family code.
+//! Panes whose state and keys still live in the App's family modules (catalog): the
+//! ids, names, feeds and hints are here; the App routes their keys and rows to the
+//! family code.
 
 use crossterm::event::KeyEvent;
 
@@ -45,51 +45,6 @@ macro_rules! family_pane {
     };
 }
 
-const RECORD_HELP: &[KeyHint] = &[
-    ("Enter", "commands, automations, audit,"),
-    ("", "activations: the record in full"),
-];
-
-family_pane!(
-    CommandsPane,
-    "Commands",
-    ["commands", "cmd", "cmds", "history"],
-    [Nodes, Commands],
-    hints::OPS,
-    &[
-        ("Enter", "commands, automations, audit,"),
-        ("", "activations: the record in full"),
-        ("n", "commands: go to its first node"),
-    ]
-);
-family_pane!(
-    AutomationsPane,
-    "Automations",
-    ["automations", "auto", "runbooks"],
-    [Nodes, Automations],
-    hints::OPS,
-    RECORD_HELP
-);
-family_pane!(
-    AuditPane,
-    "Audit",
-    ["audit", "au"],
-    [Nodes],
-    hints::OPS,
-    &[
-        ("Enter", "commands, automations, audit,"),
-        ("", "activations: the record in full"),
-        ("r", "audit: read the log again"),
-    ]
-);
-family_pane!(
-    ActivationsPane,
-    "Activations",
-    ["activations", "act", "hybrid"],
-    [Nodes, Activations],
-    hints::OPS,
-    RECORD_HELP
-);
 family_pane!(
     ParametersPane,
     "Parameters",

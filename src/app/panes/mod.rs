@@ -8,13 +8,18 @@
 //! [`Component`], one line in the `panes!` list below, and its draw function in
 //! `ui::draw_pane`.
 
+pub mod activations;
 pub mod associations;
+pub mod audit;
+pub mod automations;
+pub mod commands;
 pub mod compliance;
 mod explorer;
 pub mod inventory;
 mod legacy;
 pub mod nodes;
 pub mod ops;
+pub mod record;
 mod scopes;
 pub mod timeline;
 pub mod windows;
@@ -23,10 +28,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 pub use explorer::ExplorerView;
-pub use legacy::{
-    ActivationsPane, AuditPane, AutomationsPane, BaselinesPane, CommandsPane, DocumentsPane,
-    PackagesPane, ParametersPane,
-};
+pub use legacy::{BaselinesPane, DocumentsPane, PackagesPane, ParametersPane};
 pub use scopes::ScopesView;
 
 use super::Overlay;
@@ -36,7 +38,11 @@ use super::keymap::{Action, KeyMap, PaneAction};
 use super::table::{TableSource, TableView};
 use crate::actions::ActionRequest;
 use crate::model::{DetailRequest, Estate, Feed, FeedEvent, FeedSet, ScopeId};
+use activations::ActivationsView;
 use associations::AssociationsView;
+use audit::AuditView;
+use automations::AutomationsView;
+use commands::CommandsView;
 use compliance::ComplianceView;
 use inventory::InventoryView;
 use nodes::NodesView;
@@ -154,6 +160,11 @@ pub enum Cmd {
     ShowPane { pane: Pane, filter: Option<String> },
     /// Ask to confirm a change (the actions' confirmation dialog).
     Confirm(Box<ActionRequest>),
+
+    // The history panes.
+    /// Show a record in full, or the live view of the run that sent it when this
+    /// session started it.
+    OpenRecord(record::Record),
 }
 
 /// The rows of a pane as the app's shared keys see them: filter, movement, clicks.
@@ -379,10 +390,10 @@ panes! {
     Compliance => compliance: ComplianceView,
     Inventory => inventory: InventoryView,
     Scopes => scopes: ScopesView,
-    Commands => commands: CommandsPane,
-    Automations => automations: AutomationsPane,
-    Audit => audit: AuditPane,
-    Activations => activations: ActivationsPane,
+    Commands => commands: CommandsView,
+    Automations => automations: AutomationsView,
+    Audit => audit: AuditView,
+    Activations => activations: ActivationsView,
     Associations => associations: AssociationsView,
     Windows => windows: WindowsView,
     Timeline => timeline: TimelineView,

@@ -1,6 +1,7 @@
 //! The audit pane: every mutating call of the audit log (one row per call: its intent
 //! line joined with its result line), newest first. The log is read incrementally: only
-//! what was appended since the last read, so watching a growing file stays cheap.
+//! what was appended since the last read, so watching a growing file stays cheap. Enter
+//! shows one call in full, `r` reads the log again.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -8,10 +9,15 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent};
 
-use super::filter::FilterColumn;
-use super::table::{TableColumn, TableSource, TableView};
+use super::record::Record;
+use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::actions::audit::{AuditEntry, CalendarCheck, Phase};
+use crate::app::filter::FilterColumn;
+use crate::app::keymap::Action;
+use crate::app::table::{TableColumn, TableSource, TableView};
+use crate::model::Feed;
 
 /// One mutating call: its intent and (when written) its result.
 #[derive(Debug, Clone, PartialEq)]
@@ -368,6 +374,66 @@ impl AuditView {
     }
 }
 
+impl PaneKind for AuditView {
+    const TITLE: &'static str = "Audit";
+    const ALIASES: &'static [&'static str] = &["audit", "au"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes];
+}
+
+impl Component for AuditView {
+    fn help(&self) -> &'static [KeyHint] {
+        &[
+            ("Enter", "commands, automations, audit,"),
+            ("", "activations: the record in full"),
+            ("r", "audit: read the log again"),
+        ]
+    }
+    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+        hints::OPS
+    }
+    /// Reads the log once; the clock tick follows what is appended (see
+    /// [`AuditView::refresh`]).
+    fn sync(&mut self, _cx: &Cx) {
+        if !self.loaded {
+            self.refresh();
+        }
+    }
+    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
+        Some(&self.table)
+    }
+    fn list_mut<'a>(&'a mut self, _cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
+        Some(Box::new(Bound {
+            table: &mut self.table,
+            src: AuditRows { calls: &self.calls },
+        }))
+    }
+    fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
+            return true;
+        }
+        if action == Some(Action::Details) {
+            let Some(c) = self.selected() else {
+                return false;
+            };
+            out.push(Cmd::OpenRecord(Record::Audit {
+                request_id: c.request_id.clone(),
+            }));
+            return true;
+        }
+        if key.code != KeyCode::Char('r') {
+            return false;
+        }
+        self.reload();
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,5 +496,43 @@ mod tests {
         assert_eq!(view.skipped, 1);
         assert_eq!(view.calls.len(), 2);
         assert_eq!(short_caller(&view.calls[0].caller), "Ops/alice");
+    }
+
+    #[test]
+    fn r_reads_the_log_again_and_enter_opens_the_call() {
+        let path = scratch("keys");
+        let log = AuditLog::open(&path).unwrap();
+        log.append(&intent("r-1")).unwrap();
+        let mut view = AuditView::default();
+        view.set_path(Some(path.clone()));
+        let estate = crate::model::Estate::new();
+        let keys = crate::app::keymap::KeyMap::default();
+        let cx = Cx {
+            estate: &estate,
+            mask: &[],
+            keys: &keys,
+            read_only: false,
+            now: Utc::now(),
+        };
+        let key = |c| KeyEvent::new(c, crossterm::event::KeyModifiers::NONE);
+        view.sync(&cx);
+        assert_eq!(view.table.len(), 1);
+        log.append(&intent("r-2")).unwrap();
+        view.sync(&cx);
+        assert_eq!(view.table.len(), 1, "sync reads the log once");
+        let mut out = Vec::new();
+        assert!(view.on_key(&key(KeyCode::Char('r')), None, &cx, &mut out));
+        assert_eq!(view.table.len(), 2);
+        assert!(out.is_empty());
+        assert!(!view.on_key(&key(KeyCode::Char('x')), None, &cx, &mut out));
+        view.table.select(0);
+        let request_id = view.selected().map(|c| c.request_id.clone());
+        assert!(view.on_key(&key(KeyCode::Enter), Some(Action::Details), &cx, &mut out));
+        assert_eq!(
+            out,
+            vec![Cmd::OpenRecord(Record::Audit {
+                request_id: request_id.expect("a call selected"),
+            })]
+        );
     }
 }

@@ -1,0 +1,82 @@
+//! What the history panes (commands, automations, audit, activations) share: one
+//! record shown in full, the keys of its popup, and the help lines that name it.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{Cmd, KeyHint};
+use crate::app::Overlay;
+use crate::app::navigate::scroll_key;
+use crate::model::{Estate, RecentCommand, ScopeId};
+
+/// The help line every history pane shows for Enter.
+pub const RECORD_HELP: &[KeyHint] = &[
+    ("Enter", "commands, automations, audit,"),
+    ("", "activations: the record in full"),
+];
+
+/// One record shown in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    Command {
+        scope: ScopeId,
+        id: String,
+    },
+    Automation {
+        scope: ScopeId,
+        id: String,
+    },
+    Activation {
+        scope: ScopeId,
+        id: String,
+    },
+    /// One call of the audit log, by its request id.
+    Audit {
+        request_id: String,
+    },
+}
+
+impl Record {
+    /// Keys of the record's popup, which scrolls by `scroll`; true when the key was one.
+    pub fn on_key(
+        &self,
+        scroll: &mut u16,
+        key: &KeyEvent,
+        estate: &Estate,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if scroll_key(key.code, scroll) {
+            return true;
+        }
+        match key.code {
+            // Closes the popup.
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
+                out.push(Cmd::Open(Overlay::None))
+            }
+            KeyCode::Char('n') => {
+                let Record::Command { scope, id } = self else {
+                    return false;
+                };
+                let Some(jump) = estate
+                    .scope_commands(*scope)
+                    .iter()
+                    .find(|c| c.command_id == *id)
+                    .and_then(jump_to_first_node)
+                else {
+                    return false;
+                };
+                out.push(jump);
+            }
+            KeyCode::Char('?') => out.push(Cmd::Open(Overlay::Help)),
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// The jump to the first node a command names (none when it targets tags).
+pub fn jump_to_first_node(c: &RecentCommand) -> Option<Cmd> {
+    Some(Cmd::JumpToNode {
+        scope: Some(c.scope),
+        instance_id: c.first_node()?.to_string(),
+    })
+}

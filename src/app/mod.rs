@@ -19,7 +19,6 @@ mod actions_docs;
 mod actions_quit;
 mod associations;
 mod audit;
-mod baselines;
 mod cache;
 mod columns;
 mod command;
@@ -30,9 +29,7 @@ mod history;
 mod keymap;
 mod keys;
 mod navigate;
-mod packages;
 mod panes;
-mod parameters;
 mod sessions;
 mod state_manager;
 mod table;
@@ -55,12 +52,9 @@ pub use associations::{
     AssocCol, AssociationOpen, AssociationRows, AssociationsView, failing_nodes, status_rank,
 };
 pub use audit::{AuditCall, AuditCol, AuditRows, AuditView, NO_RESULT, audit_time, short_caller};
-pub use baselines::{BaseCol, BaselineRows};
 pub use columns::Column;
 pub use command::{COMMAND_HELP, Command, ScopeFilter, parse_command};
-pub use documents::{
-    DocCol, DocumentRows, document_ref, owner_kind, package_platforms, readable_content,
-};
+pub use documents::{document_ref, owner_kind, package_platforms, readable_content};
 pub use effect::Effect;
 pub use filter::{Filter, FilterColumn, FilterError, Matcher, Term};
 pub use history::{
@@ -73,18 +67,19 @@ pub use keymap::{
 };
 pub use keys::{DETAIL_KEY_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 pub use navigate::{Back, Request};
-pub use packages::PatchOperation;
+pub use panes::baselines::{BaseCol, BaselineRows, BaselinesView, PatchOperation, baseline_nodes};
+pub use panes::catalog::{CatalogDetail, CatalogItem, CatalogList};
 pub use panes::compliance::{ComplianceView, ResCol, ResourceRows, SummaryRow, compliance_summary};
+pub use panes::documents::{DocCol, DocumentRows, DocumentsView};
 pub use panes::inventory::{
     AppCol, AppQueryView, EntryRows as InventoryEntries, InvCol, InventoryMode, InventoryView,
     VersionCount, node_types as inventory_types, version_below,
 };
 pub use panes::nodes::{NodesView, RowRef};
 pub use panes::ops::{OpsCol, OpsRows, OpsView, node_id as node_id_of, severity_label};
+pub use panes::packages::PackagesView;
+pub use panes::parameters::{ParamCol, ParameterRows, ParametersView};
 pub use panes::{Cmd, Component, Cx, KeyHint, PANE_ALIASES, Pane, PaneKind, Panes};
-pub use parameters::{
-    CatalogDetail, CatalogItem, CatalogList, CatalogPanes, ParamCol, ParameterRows, is_catalog_pane,
-};
 pub use sessions::{
     Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
 };
@@ -105,7 +100,6 @@ use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
 enum Family {
     History,
     StateManager,
-    Catalog,
 }
 
 impl Family {
@@ -114,8 +108,6 @@ impl Family {
             Some(Family::History)
         } else if is_state_manager_pane(p) {
             Some(Family::StateManager)
-        } else if is_catalog_pane(p) {
-            Some(Family::Catalog)
         } else {
             None
         }
@@ -298,8 +290,6 @@ pub struct App {
     pub actions: ActionsView,
     /// The history, audit and activations panes.
     pub history: HistoryPanes,
-    /// The parameters, baselines, documents and packages panes.
-    pub catalog: CatalogPanes,
     /// The State Manager panes: associations, maintenance windows, timeline.
     pub associations: AssociationsView,
     pub windows: WindowsView,
@@ -341,7 +331,6 @@ impl App {
             mask: Vec::new(),
             actions: ActionsView::default(),
             history: HistoryPanes::default(),
-            catalog: CatalogPanes::default(),
             associations: AssociationsView::default(),
             windows: WindowsView::default(),
             timeline: TimelineView::default(),
@@ -395,7 +384,7 @@ impl App {
             Msg::Paste(text) if self.actions.captures_keys() => self.action_paste(&text),
             Msg::Paste(text) => self.on_paste(text),
             Msg::Action(event) => {
-                let put = self.catalog_put_result(&event);
+                let put = self.parameter_put_result(&event);
                 self.on_action_event(event) || put
             }
             Msg::Drawn(d) => self.on_drawn(d),
@@ -522,8 +511,9 @@ impl App {
             FeedEvent::ParameterValueLoaded { value, .. } if value.secret.is_some()
         );
         let changed = self.estate.apply(event);
-        if secret {
-            self.catalog_keep_secret_only_if_shown();
+        // A decrypted value that arrived after its detail view closed or hid it.
+        if secret && !matches!(&self.overlay, Overlay::Catalog(d) if d.reveal) {
+            self.estate.forget_secrets();
         }
         if discovered {
             self.apply_scope_filter();
@@ -534,6 +524,31 @@ impl App {
             self.panes.nodes.rebuild_scope(&self.estate, scope);
         }
         changed
+    }
+
+    /// Shows the version a PutParameter of this cockpit just wrote, until the next poll
+    /// of the parameters feed confirms it.
+    fn parameter_put_result(&mut self, event: &crate::actions::ActionEvent) -> bool {
+        let crate::actions::ActionEvent::Sent {
+            scope, action, id, ..
+        } = event
+        else {
+            return false;
+        };
+        if *action != "PutParameter" {
+            return false;
+        }
+        let Some((name, version)) = id.rsplit_once(':') else {
+            return false;
+        };
+        let Ok(version) = version.parse::<i64>() else {
+            return false;
+        };
+        let Some(s) = self.estate.scopes().iter().position(|s| s.scope == *scope) else {
+            return false;
+        };
+        let now = self.now();
+        self.estate.parameter_put(s as ScopeId, name, version, now)
     }
 
     fn nodes_stale(&self) -> bool {

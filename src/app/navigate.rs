@@ -233,7 +233,6 @@ impl App {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_sync(),
             Some(Family::StateManager) => self.sm_sync(),
-            Some(Family::Catalog) => self.catalog_sync(),
             None => {
                 let now = self.now();
                 let cx = cx!(self, now);
@@ -312,7 +311,6 @@ impl App {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_filter_text(),
             Some(Family::StateManager) => self.sm_filter_text(),
-            Some(Family::Catalog) => self.catalog_filter_text(),
             None => {
                 let now = self.now();
                 let cx = cx!(self, now);
@@ -329,7 +327,6 @@ impl App {
         let e = match Family::of(self.pane) {
             Some(Family::History) => self.history_filter_error(),
             Some(Family::StateManager) => self.sm_filter_error(),
-            Some(Family::Catalog) => self.catalog_filter_error(),
             None => {
                 let now = self.now();
                 let cx = cx!(self, now);
@@ -347,7 +344,6 @@ impl App {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_row_count(),
             Some(Family::StateManager) => self.sm_row_count(),
-            Some(Family::Catalog) => self.catalog_row_count(),
             None => {
                 let now = self.now();
                 let cx = cx!(self, now);
@@ -374,7 +370,6 @@ impl App {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_set_filter(text),
             Some(Family::StateManager) => self.sm_set_filter(text),
-            Some(Family::Catalog) => self.catalog_set_filter(text),
             None => {
                 self.with_list(|l| l.set_filter(text));
             }
@@ -386,7 +381,6 @@ impl App {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_move(delta),
             Some(Family::StateManager) => self.sm_move(delta),
-            Some(Family::Catalog) => self.catalog_move(delta),
             None => {
                 self.with_list(|l| l.move_by(delta));
             }
@@ -398,7 +392,6 @@ impl App {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_scroll(delta),
             Some(Family::StateManager) => self.sm_scroll(delta),
-            Some(Family::Catalog) => self.catalog_scroll(delta),
             None => {
                 self.with_list(|l| l.scroll_by(delta));
             }
@@ -410,7 +403,6 @@ impl App {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_click(line),
             Some(Family::StateManager) => self.sm_click(line),
-            Some(Family::Catalog) => self.catalog_click(line),
             None => self.with_list(|l| l.click(line)).unwrap_or(false),
         }
     }
@@ -420,7 +412,6 @@ impl App {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_set_page(rows),
             Some(Family::StateManager) => self.sm_set_page(rows),
-            Some(Family::Catalog) => self.catalog_set_page(rows),
             None => {
                 self.with_list(|l| l.set_page(rows));
             }
@@ -432,7 +423,6 @@ impl App {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_sort_by_header(i),
             Some(Family::StateManager) => self.sm_sort_by_header(i),
-            Some(Family::Catalog) => self.catalog_sort_by_header(i),
             None => self.with_list(|l| l.sort_by_header(i)).unwrap_or(false),
         }
     }
@@ -581,7 +571,6 @@ impl App {
         match Family::of(self.pane) {
             Some(Family::History) => self.history_key(key, action),
             Some(Family::StateManager) => self.sm_key(key, action),
-            Some(Family::Catalog) => self.catalog_key(key, action),
             None => {
                 let now = self.now();
                 let mut out = Vec::new();
@@ -619,6 +608,10 @@ impl App {
                 }
                 Cmd::OpenShell => done &= self.open_shell_on_selection(),
                 Cmd::OpenForward => done &= self.open_forward_prompt(),
+                // The catalog panes.
+                Cmd::ForgetSecrets => self.estate.forget_secrets(),
+                Cmd::RunCommand(spec) => done &= self.open_run_command(*spec),
+                Cmd::Confirm(request) => done &= self.confirm_action(*request),
             }
         }
         done

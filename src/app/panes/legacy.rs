@@ -1,5 +1,5 @@
 //! Panes whose state and keys still live in the App's family modules (history, State
-//! Manager, catalog): the ids, names, feeds and hints are here; the App routes their
+//! Manager): the ids, names, feeds and hints are here; the App routes their
 //! keys and rows to the family code.
 
 use crossterm::event::KeyEvent;
@@ -124,39 +124,4 @@ family_pane!(
         ("c", "timeline: freezes / every calendar"),
         ("Enter", "timeline: that line's windows"),
     ]
-);
-family_pane!(
-    ParametersPane,
-    "Parameters",
-    ["parameters", "params", "param", "ps"],
-    [Nodes, Parameters],
-    hints::PARAMETERS,
-    &[
-        ("← → / h l", "parameters: path up / down"),
-        ("Enter · v", "parameter: history · reveal value"),
-    ]
-);
-family_pane!(
-    BaselinesPane,
-    "Baselines",
-    ["baselines", "baseline", "patch", "patches"],
-    [Nodes, Baselines, Patch],
-    hints::TABLE,
-    &[("Enter · n p", "baseline: rules, nodes' patches"),]
-);
-family_pane!(
-    DocumentsPane,
-    "Documents",
-    ["documents", "docs", "doc"],
-    [Nodes, Documents],
-    hints::TABLE,
-    &[("Enter", "documents, packages: content"),]
-);
-family_pane!(
-    PackagesPane,
-    "Packages",
-    ["packages", "package", "distributor", "pkg"],
-    [Nodes, Documents],
-    hints::TABLE,
-    &[("Enter", "documents, packages: content"),]
 );

@@ -8,12 +8,17 @@
 //! [`Component`], one line in the `panes!` list below, and its draw function in
 //! `ui::draw_pane`.
 
+pub mod baselines;
+pub mod catalog;
 pub mod compliance;
+pub mod documents;
 mod explorer;
 pub mod inventory;
 mod legacy;
 pub mod nodes;
 pub mod ops;
+pub mod packages;
+pub mod parameters;
 mod scopes;
 
 use chrono::{DateTime, Utc};
@@ -21,8 +26,8 @@ use crossterm::event::KeyEvent;
 
 pub use explorer::ExplorerView;
 pub use legacy::{
-    ActivationsPane, AssociationsPane, AuditPane, AutomationsPane, BaselinesPane, CommandsPane,
-    DocumentsPane, PackagesPane, ParametersPane, TimelinePane, WindowsPane,
+    ActivationsPane, AssociationsPane, AuditPane, AutomationsPane, CommandsPane, TimelinePane,
+    WindowsPane,
 };
 pub use scopes::ScopesView;
 
@@ -31,11 +36,16 @@ use super::command::ScopeFilter;
 use super::filter::FilterError;
 use super::keymap::{Action, KeyMap};
 use super::table::{TableSource, TableView};
+use crate::actions::{ActionRequest, RunCommandSpec};
 use crate::model::{DetailRequest, Estate, Feed, FeedEvent, FeedSet, ScopeId};
+use baselines::BaselinesView;
 use compliance::ComplianceView;
+use documents::DocumentsView;
 use inventory::InventoryView;
 use nodes::NodesView;
 use ops::OpsView;
+use packages::PackagesView;
+use parameters::ParametersView;
 
 /// The status bar's key hint sets that several panes share.
 pub mod hints {
@@ -123,7 +133,7 @@ pub enum Cmd {
         scope: Option<ScopeId>,
         instance_id: String,
     },
-    /// Open a popup over the pane.
+    /// Open a popup over the pane (`Overlay::None` closes the one shown).
     Open(Overlay),
     /// A one-line message in the status bar.
     Note { text: String, error: bool },
@@ -137,6 +147,13 @@ pub enum Cmd {
     OpenShell,
     /// Open the port-forward prompt for the node selected in the nodes pane.
     OpenForward,
+    // The catalog panes (parameters, baselines, documents, packages):
+    /// Forget every decrypted SecureString value (the one shown is hidden or closed).
+    ForgetSecrets,
+    /// Open the Run Command form filled in with this spec.
+    RunCommand(Box<RunCommandSpec>),
+    /// Ask to confirm a change (the actions flow's confirmation).
+    Confirm(Box<ActionRequest>),
 }
 
 /// The rows of a pane as the app's shared keys see them: filter, movement, clicks.
@@ -364,10 +381,10 @@ panes! {
     Associations => associations: AssociationsPane,
     Windows => windows: WindowsPane,
     Timeline => timeline: TimelinePane,
-    Parameters => parameters: ParametersPane,
-    Baselines => baselines: BaselinesPane,
-    Documents => documents: DocumentsPane,
-    Packages => packages: PackagesPane,
+    Parameters => parameters: ParametersView,
+    Baselines => baselines: BaselinesView,
+    Documents => documents: DocumentsView,
+    Packages => packages: PackagesView,
 }
 
 impl Pane {

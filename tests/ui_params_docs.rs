@@ -359,18 +359,18 @@ fn parameters_pane() {
     insta::assert_snapshot!(draw(&mut app, 120, 40));
     // Path navigation: into /app, then /app/checkout, and back up.
     key(&mut app, KeyCode::Right);
-    assert_eq!(app.catalog.path, "/app");
+    assert_eq!(app.panes.parameters.path, "/app");
     assert_eq!(app.pane_row_count(), 3);
     key(&mut app, KeyCode::Char('l'));
-    assert_eq!(app.catalog.path, "/app/checkout");
+    assert_eq!(app.panes.parameters.path, "/app/checkout");
     key(&mut app, KeyCode::Char('l'));
-    assert_eq!(app.catalog.path, "/app/checkout/prod");
+    assert_eq!(app.panes.parameters.path, "/app/checkout/prod");
     assert_eq!(app.pane_row_count(), 3);
     insta::assert_snapshot!("parameters_in_a_path", draw(&mut app, 120, 12));
     key(&mut app, KeyCode::Left);
     key(&mut app, KeyCode::Char('h'));
     key(&mut app, KeyCode::Backspace);
-    assert_eq!(app.catalog.path, "/");
+    assert_eq!(app.panes.parameters.path, "/");
     assert_eq!(app.pane_row_count(), 4);
 }
 

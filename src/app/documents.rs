@@ -1,25 +1,7 @@
-//! The documents and packages tables: the documents of the scopes shown (the account's,
-//! AWS's and shared ones) by type; packages are the documents of type Package.
+//! Documents as the panes and the action forms read them: who owns one, how a scope
+//! names it, its content made readable, a package manifest's platforms.
 
-use std::borrow::Cow;
-
-use super::parameters::columns;
-use super::table::{TableSource, account_cell, region_cell};
 use crate::model::{DocumentSummary, Estate, ScopeId};
-
-columns!(
-    /// A column of the documents and packages tables.
-    DocCol {
-        Name => "Name", "name";
-        Type => "Type", "type";
-        Owner => "Owner", "owner";
-        Version => "Ver", "version";
-        Format => "Format", "format";
-        Platforms => "Platforms", "platform";
-        Account => "Account", "account";
-        Region => "Region", "region";
-    }
-);
 
 /// Who owns a document: `AWS`, `Self`, or `Shared` (another account).
 pub fn owner_kind(d: &DocumentSummary, account_id: &str) -> &'static str {
@@ -48,68 +30,6 @@ pub fn document_ref(estate: &Estate, scope: ScopeId, name: &str) -> String {
             format!("arn:aws:ssm:{}:{}:document/{name}", s.scope.region, d.owner)
         }
         _ => name.to_string(),
-    }
-}
-
-/// The documents of the scopes shown: (scope, index) into the estate.
-pub struct DocumentRows<'a> {
-    pub estate: &'a Estate,
-    pub refs: &'a [(ScopeId, u32)],
-}
-
-impl DocumentRows<'_> {
-    pub fn item(&self, row: usize) -> Option<&DocumentSummary> {
-        let (s, i) = *self.refs.get(row)?;
-        self.estate.scope_documents(s).get(i as usize)
-    }
-}
-
-impl TableSource for DocumentRows<'_> {
-    type Col = DocCol;
-
-    fn len(&self) -> usize {
-        self.refs.len()
-    }
-
-    fn cell(&self, row: usize, col: DocCol) -> Cow<'_, str> {
-        let Some(d) = self.item(row) else {
-            return Cow::Borrowed("");
-        };
-        match col {
-            DocCol::Name => Cow::Borrowed(&d.name),
-            DocCol::Type => Cow::Borrowed(&d.document_type),
-            DocCol::Owner => {
-                let account = self
-                    .estate
-                    .scope(d.scope)
-                    .map(|s| s.scope.account.id.as_str())
-                    .unwrap_or("");
-                Cow::Borrowed(owner_kind(d, account))
-            }
-            DocCol::Version => Cow::Borrowed(&d.document_version),
-            DocCol::Format => Cow::Borrowed(&d.document_format),
-            DocCol::Platforms => Cow::Owned(d.platform_types.join(",")),
-            DocCol::Account => account_cell(self.estate, d.scope),
-            DocCol::Region => region_cell(self.estate, d.scope),
-        }
-    }
-
-    fn sort_key(&self, row: usize, col: DocCol) -> Option<i64> {
-        let d = self.item(row)?;
-        match col {
-            DocCol::Version => d.document_version.parse().ok(),
-            _ => None,
-        }
-    }
-
-    fn tags(&self, row: usize) -> &[(String, String)] {
-        self.item(row).map_or(&[], |d| d.tags.as_slice())
-    }
-
-    fn row_key(&self, row: usize) -> String {
-        self.item(row)
-            .map(|d| format!("{}/{}", d.scope, d.name))
-            .unwrap_or_default()
     }
 }
 

@@ -151,6 +151,18 @@ impl App {
         true
     }
 
+    /// Keys of a parameter, patch baseline or document shown in full.
+    fn catalog_detail_key(&mut self, key: KeyEvent) -> bool {
+        let now = self.now();
+        let cx = cx!(self, now);
+        let Overlay::Catalog(d) = &mut self.overlay else {
+            return false;
+        };
+        let mut out = Vec::new();
+        let handled = d.on_key(&key, &cx, &mut out);
+        self.apply_cmds(out) && handled
+    }
+
     fn detail_key(&mut self, key: KeyEvent) -> bool {
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => self.overlay = Overlay::None,

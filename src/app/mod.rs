@@ -17,7 +17,6 @@ macro_rules! cx {
 mod actions;
 mod actions_docs;
 mod actions_quit;
-mod baselines;
 mod cache;
 mod columns;
 mod command;
@@ -28,9 +27,7 @@ mod history;
 mod keymap;
 mod keys;
 mod navigate;
-mod packages;
 mod panes;
-mod parameters;
 mod sessions;
 mod table;
 pub mod term_keys;
@@ -46,12 +43,9 @@ pub use actions::{
 };
 pub use actions_docs::aws_reserved_name;
 pub use actions_quit::QuitBlockers;
-pub use baselines::{BaseCol, BaselineRows};
 pub use columns::Column;
 pub use command::{COMMAND_HELP, Command, ScopeFilter, parse_command};
-pub use documents::{
-    DocCol, DocumentRows, document_ref, owner_kind, package_platforms, readable_content,
-};
+pub use documents::{document_ref, owner_kind, package_platforms, readable_content};
 pub use effect::Effect;
 pub use filter::{Filter, FilterColumn, FilterError, Matcher, Term};
 pub use keymap::{
@@ -60,7 +54,6 @@ pub use keymap::{
 };
 pub use keys::{DETAIL_KEY_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 pub use navigate::{Back, Request};
-pub use packages::PatchOperation;
 pub use panes::activations::{ActCol, ActivationRows, ActivationsView};
 pub use panes::associations::{
     AssocCol, AssociationOpen, AssociationRows, AssociationsView, failing_nodes, status_rank,
@@ -69,14 +62,19 @@ pub use panes::audit::{
     AuditCall, AuditCol, AuditRows, AuditView, NO_RESULT, audit_time, short_caller,
 };
 pub use panes::automations::{AutoCol, AutomationRows, AutomationsView};
+pub use panes::baselines::{BaseCol, BaselineRows, BaselinesView, PatchOperation, baseline_nodes};
+pub use panes::catalog::{CatalogDetail, CatalogItem, CatalogList};
 pub use panes::commands::{CmdCol, CommandRows, CommandsView, command_progress};
 pub use panes::compliance::{ComplianceView, ResCol, ResourceRows, SummaryRow, compliance_summary};
+pub use panes::documents::{DocCol, DocumentRows, DocumentsView};
 pub use panes::inventory::{
     AppCol, AppQueryView, EntryRows as InventoryEntries, InvCol, InventoryMode, InventoryView,
     VersionCount, node_types as inventory_types, version_below,
 };
 pub use panes::nodes::{NodesView, RowRef};
 pub use panes::ops::{OpsCol, OpsRows, OpsView, node_id as node_id_of, severity_label};
+pub use panes::packages::PackagesView;
+pub use panes::parameters::{ParamCol, ParameterRows, ParametersView};
 pub use panes::record::Record;
 pub use panes::timeline::{
     Closure, TIMELINE_DAYS, TimelineGroup, TimelineRow, TimelineView, WindowSpan, closures,
@@ -84,9 +82,6 @@ pub use panes::timeline::{
 };
 pub use panes::windows::{WinCol, WindowOpen, WindowRows, WindowsView};
 pub use panes::{Cmd, Component, Cx, KeyHint, PANE_ALIASES, Pane, PaneKind, Panes};
-pub use parameters::{
-    CatalogDetail, CatalogItem, CatalogList, CatalogPanes, ParamCol, ParameterRows, is_catalog_pane,
-};
 pub use sessions::{
     Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
 };
@@ -96,21 +91,6 @@ pub use wallboard::{StaleFeed, WallboardOptions, wallboard_clock};
 use crate::config::Theme;
 use crate::model::{Estate, FeedEvent, FeedSet, ManagedNode, ScopeId};
 
-/// The panes whose keys and rows still live in a family module of the App.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    Catalog,
-}
-
-impl Family {
-    fn of(p: Pane) -> Option<Family> {
-        if is_catalog_pane(p) {
-            Some(Family::Catalog)
-        } else {
-            None
-        }
-    }
-}
 use crate::session::{SessionEvent, SessionId};
 
 /// Everything the app reacts to. Each message is moved once, so a large feed event
@@ -288,8 +268,6 @@ pub struct App {
     mask: Vec<bool>,
     /// The action flows: forms, confirmation, refusals, live views of runs.
     pub actions: ActionsView,
-    /// The parameters, baselines, documents and packages panes.
-    pub catalog: CatalogPanes,
     /// The feeds last asked for.
     wanted: FeedSet,
     /// Wallboard mode (see [`App::set_wallboard`]).
@@ -326,7 +304,6 @@ impl App {
             scope_filter: ScopeFilter::default(),
             mask: Vec::new(),
             actions: ActionsView::default(),
-            catalog: CatalogPanes::default(),
             wanted: Pane::Nodes.feeds(),
             wallboard: None,
             effects: Vec::new(),
@@ -380,7 +357,7 @@ impl App {
             Msg::Paste(text) if self.actions.captures_keys() => self.action_paste(&text),
             Msg::Paste(text) => self.on_paste(text),
             Msg::Action(event) => {
-                let put = self.catalog_put_result(&event);
+                let put = self.parameter_put_result(&event);
                 self.on_action_event(event) || put
             }
             Msg::Drawn(d) => self.on_drawn(d),
@@ -507,8 +484,9 @@ impl App {
             FeedEvent::ParameterValueLoaded { value, .. } if value.secret.is_some()
         );
         let changed = self.estate.apply(event);
-        if secret {
-            self.catalog_keep_secret_only_if_shown();
+        // A decrypted value that arrived after its detail view closed or hid it.
+        if secret && !matches!(&self.overlay, Overlay::Catalog(d) if d.reveal) {
+            self.estate.forget_secrets();
         }
         if discovered {
             self.apply_scope_filter();
@@ -519,6 +497,31 @@ impl App {
             self.panes.nodes.rebuild_scope(&self.estate, scope);
         }
         changed
+    }
+
+    /// Shows the version a PutParameter of this cockpit just wrote, until the next poll
+    /// of the parameters feed confirms it.
+    fn parameter_put_result(&mut self, event: &crate::actions::ActionEvent) -> bool {
+        let crate::actions::ActionEvent::Sent {
+            scope, action, id, ..
+        } = event
+        else {
+            return false;
+        };
+        if *action != "PutParameter" {
+            return false;
+        }
+        let Some((name, version)) = id.rsplit_once(':') else {
+            return false;
+        };
+        let Ok(version) = version.parse::<i64>() else {
+            return false;
+        };
+        let Some(s) = self.estate.scopes().iter().position(|s| s.scope == *scope) else {
+            return false;
+        };
+        let now = self.now();
+        self.estate.parameter_put(s as ScopeId, name, version, now)
     }
 
     fn nodes_stale(&self) -> bool {

@@ -10,8 +10,8 @@ use super::panes::Pane;
 use super::panes::inventory::InventoryMode;
 use super::panes::ops::{node_id, node_ids};
 use super::panes::{Cmd, ListMut};
-use super::table::{TableSource, TableView, Viewport};
-use super::{App, CommandLine, Effect, Family, Focus, Notice, Overlay};
+use super::table::Viewport;
+use super::{App, CommandLine, Effect, Focus, Notice, Overlay};
 use crate::model::{DetailRequest, FeedEvent, FeedSet, ScopeId};
 
 /// An on-demand request of a detail.
@@ -28,44 +28,6 @@ pub struct Back {
 
 /// Jumps remembered at most.
 const BACK_DEPTH: usize = 32;
-
-/// Movement and sort keys of any table; true when handled.
-pub(super) fn table_nav<S: TableSource>(
-    t: &mut TableView<S::Col>,
-    src: &S,
-    action: Option<Action>,
-) -> bool {
-    let page = t.page() as isize;
-    match action {
-        Some(Action::HalfPageDown) => t.move_by((page / 2).max(1)),
-        Some(Action::HalfPageUp) => t.move_by(-(page / 2).max(1)),
-        Some(Action::PageDown) => t.move_by(page),
-        Some(Action::PageUp) => t.move_by(-page),
-        Some(Action::Down) => t.move_by(1),
-        Some(Action::Up) => t.move_by(-1),
-        Some(Action::Top) => t.select(0),
-        Some(Action::Bottom) => t.select(usize::MAX),
-        Some(Action::SortNext) => t.cycle_sort(src, 1),
-        Some(Action::SortPrev) => t.cycle_sort(src, -1),
-        Some(Action::SortReverse) => t.reverse(src),
-        _ => return false,
-    }
-    true
-}
-
-/// Sorts by `col`, or reverses when it is the sort column already.
-pub(super) fn click_sort<S: TableSource>(
-    t: &mut TableView<S::Col>,
-    src: &S,
-    col: Option<S::Col>,
-) -> bool {
-    let Some(col) = col else {
-        return false;
-    };
-    let (cur, desc) = t.sort();
-    t.set_sort(src, col, cur == col && !desc);
-    true
-}
 
 /// The keys that scroll a popup by `scroll` lines: j/k and the arrows by one, PageDown
 /// and PageUp by ten, g/Home to the top. False for any other key.
@@ -230,14 +192,9 @@ impl App {
         if self.mask.len() != self.estate.scopes().len() {
             self.mask = self.scope_filter.mask(&self.estate);
         }
-        match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_sync(),
-            None => {
-                let now = self.now();
-                let cx = cx!(self, now);
-                self.panes.get_mut(self.pane).sync(&cx);
-            }
-        }
+        let now = self.now();
+        let cx = cx!(self, now);
+        self.panes.get_mut(self.pane).sync(&cx);
     }
 
     /// Answers to on-demand requests: the panes that show them re-read.
@@ -307,45 +264,30 @@ impl App {
 
     /// The filter text of the pane shown (empty for panes without one).
     pub fn pane_filter_text(&self) -> &str {
-        match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_filter_text(),
-            None => {
-                let now = self.now();
-                let cx = cx!(self, now);
-                self.panes
-                    .get(self.pane)
-                    .list(&cx)
-                    .map_or("", |l| l.filter_text())
-            }
-        }
+        let now = self.now();
+        let cx = cx!(self, now);
+        self.panes
+            .get(self.pane)
+            .list(&cx)
+            .map_or("", |l| l.filter_text())
     }
 
     /// The filter error of the pane shown.
     pub fn pane_filter_error(&self) -> Option<String> {
-        let e = match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_filter_error(),
-            None => {
-                let now = self.now();
-                let cx = cx!(self, now);
-                self.panes
-                    .get(self.pane)
-                    .list(&cx)
-                    .and_then(|l| l.filter_error())
-            }
-        };
-        e.map(ToString::to_string)
+        let now = self.now();
+        let cx = cx!(self, now);
+        self.panes
+            .get(self.pane)
+            .list(&cx)
+            .and_then(|l| l.filter_error())
+            .map(ToString::to_string)
     }
 
     /// Rows shown by the table of the pane shown.
     pub fn pane_row_count(&self) -> usize {
-        match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_row_count(),
-            None => {
-                let now = self.now();
-                let cx = cx!(self, now);
-                self.panes.get(self.pane).list(&cx).map_or(0, |l| l.len())
-            }
-        }
+        let now = self.now();
+        let cx = cx!(self, now);
+        self.panes.get(self.pane).list(&cx).map_or(0, |l| l.len())
     }
 
     /// Panes with a filter bar.
@@ -363,58 +305,32 @@ impl App {
 
     /// Sets the filter of the pane shown.
     pub(super) fn set_pane_filter(&mut self, text: &str) {
-        match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_set_filter(text),
-            None => {
-                self.with_list(|l| l.set_filter(text));
-            }
-        }
+        self.with_list(|l| l.set_filter(text));
     }
 
     /// Moves the selection of the pane shown.
     pub(super) fn pane_move(&mut self, delta: isize) {
-        match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_move(delta),
-            None => {
-                self.with_list(|l| l.move_by(delta));
-            }
-        }
+        self.with_list(|l| l.move_by(delta));
     }
 
     /// Mouse wheel over the pane shown.
     pub(super) fn pane_scroll(&mut self, delta: isize) {
-        match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_scroll(delta),
-            None => {
-                self.with_list(|l| l.scroll_by(delta));
-            }
-        }
+        self.with_list(|l| l.scroll_by(delta));
     }
 
     /// A click on line `line` of the table body.
     pub(super) fn pane_click(&mut self, line: usize) -> bool {
-        match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_click(line),
-            None => self.with_list(|l| l.click(line)).unwrap_or(false),
-        }
+        self.with_list(|l| l.click(line)).unwrap_or(false)
     }
 
     /// Sizes the page of the pane shown.
     pub(super) fn pane_set_page(&mut self, rows: usize) {
-        match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_set_page(rows),
-            None => {
-                self.with_list(|l| l.set_page(rows));
-            }
-        }
+        self.with_list(|l| l.set_page(rows));
     }
 
     /// A click on the header of column position `i` of the pane's table.
     pub(super) fn sort_by_header(&mut self, i: usize) -> bool {
-        match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_sort_by_header(i),
-            None => self.with_list(|l| l.sort_by_header(i)).unwrap_or(false),
-        }
+        self.with_list(|l| l.sort_by_header(i)).unwrap_or(false)
     }
 
     /// Keys every pane shares (no overlay, no line being edited). `None`: not one.
@@ -558,10 +474,7 @@ impl App {
             }
             _ => {}
         }
-        match Family::of(self.pane) {
-            Some(Family::Catalog) => self.catalog_key(key, action),
-            None => self.component_key(key, action),
-        }
+        self.component_key(key, action)
     }
 
     /// A key to the component of the pane shown, and what it asks carried out.
@@ -609,6 +522,9 @@ impl App {
                 Cmd::Confirm(request) => done &= self.confirm_action(*request),
                 // The history panes.
                 Cmd::OpenRecord(record) => self.open_record(record),
+                // The catalog panes.
+                Cmd::ForgetSecrets => self.estate.forget_secrets(),
+                Cmd::RunCommand(spec) => done &= self.open_run_command(*spec),
             }
         }
         done

@@ -502,47 +502,6 @@ impl<C: TableColumn> TableView<C> {
     }
 }
 
-/// The movement a list offers without knowing its rows.
-pub(super) trait TableOps {
-    fn move_by(&mut self, delta: isize);
-    fn scroll_by(&mut self, delta: isize);
-    fn set_page(&mut self, rows: usize);
-    fn offset(&self) -> usize;
-    fn len(&self) -> usize;
-    fn select(&mut self, row: usize);
-
-    /// Selects the row on line `line` of the body; false when no row is there.
-    fn click(&mut self, line: usize) -> bool {
-        let row = self.offset() + line;
-        if row >= self.len() {
-            return false;
-        }
-        self.select(row);
-        true
-    }
-}
-
-impl<C: TableColumn> TableOps for TableView<C> {
-    fn move_by(&mut self, delta: isize) {
-        TableView::move_by(self, delta)
-    }
-    fn scroll_by(&mut self, delta: isize) {
-        TableView::scroll_by(self, delta)
-    }
-    fn set_page(&mut self, rows: usize) {
-        TableView::set_page(self, rows)
-    }
-    fn offset(&self) -> usize {
-        self.viewport().offset
-    }
-    fn len(&self) -> usize {
-        TableView::len(self)
-    }
-    fn select(&mut self, row: usize) {
-        TableView::select(self, row)
-    }
-}
-
 /// The scopes shown under `mask` (a scope past its end is shown).
 pub fn shown_scopes<'a>(estate: &Estate, mask: &'a [bool]) -> impl Iterator<Item = ScopeId> + 'a {
     (0..estate.scopes().len() as ScopeId)

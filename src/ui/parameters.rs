@@ -1,5 +1,5 @@
 //! The parameters, baselines, documents and packages panes: a table each, drawn the same
-//! way. The detail views are in `ui/catalog_detail.rs`.
+//! way. The detail views are in `ui/parameters_detail.rs`.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -29,9 +29,9 @@ pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn)
         return;
     }
     let theme = *app.theme();
-    let c = &app.catalog;
+    let c = &app.panes.parameters;
     let secure = c
-        .parameters
+        .list
         .refs
         .iter()
         .filter_map(|(s, i)| app.estate.scope_parameters(*s).get(*i as usize))
@@ -44,16 +44,16 @@ pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn)
     };
     let title = format!(
         "Parameters{path} · {} · {} SecureString · {} shown",
-        thousands(c.parameters.table.total()),
+        thousands(c.list.table.total()),
         thousands(secure),
-        thousands(c.parameters.table.len())
+        thousands(c.list.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Parameters]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &PARAM_SPECS);
-    let t = &app.catalog.parameters.table;
+    let t = &c.list.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.catalog.parameter_rows(&app.estate);
+    let src = c.rows(&app.estate);
     let now = app.now();
     draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
@@ -117,9 +117,9 @@ pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) 
         return;
     }
     let theme = *app.theme();
-    let c = &app.catalog;
+    let c = &app.panes.baselines;
     let custom = c
-        .baselines
+        .list
         .refs
         .iter()
         .filter_map(|(s, i)| app.estate.scope_baselines(*s).get(*i as usize))
@@ -135,17 +135,17 @@ pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) 
         .sum();
     let title = format!(
         "Patch baselines · {} · {} custom · {} patch groups · {} shown",
-        thousands(c.baselines.table.total()),
+        thousands(c.list.table.total()),
         thousands(custom),
         thousands(groups),
-        thousands(c.baselines.table.len())
+        thousands(c.list.table.len())
     );
     draw_title(buf, area, app, &title, &[Feed::Baselines, Feed::Patch]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &BASE_SPECS);
-    let t = &app.catalog.baselines.table;
+    let t = &c.list.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = app.catalog.baseline_rows(&app.estate);
+    let src = c.rows(&app.estate);
     draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         match col {
@@ -200,9 +200,13 @@ pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn, 
         return;
     }
     let theme = *app.theme();
-    let c = &app.catalog;
-    let list = if packages { &c.packages } else { &c.documents };
-    let src = c.document_rows(&app.estate, packages);
+    let (list, src) = if packages {
+        let p = &app.panes.packages;
+        (&p.list, p.rows(&app.estate))
+    } else {
+        let d = &app.panes.documents;
+        (&d.list, d.rows(&app.estate))
+    };
     let mut own = 0;
     for row in 0..src.len() {
         if src.cell(row, DocCol::Owner) == "Self" {
@@ -236,14 +240,8 @@ pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn, 
     draw_title(buf, area, app, &title, &[Feed::Documents]);
     let area = table_below_title(out, area);
     let widths = fit(area.width, &DOC_SPECS);
-    let c = &app.catalog;
-    let t = if packages {
-        &c.packages.table
-    } else {
-        &c.documents.table
-    };
+    let t = &list.table;
     let draw = TableDraw::of(t, widths, &theme);
-    let src = c.document_rows(&app.estate, packages);
     draw_view(buf, area, &draw, t, |row, col| {
         let item = src.item(row);
         match col {

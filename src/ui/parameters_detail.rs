@@ -11,7 +11,9 @@ use ratatui::text::{Line, Span};
 use super::fields::draw_popup;
 use super::table::scope_label;
 use super::text::{age, centered, clean, timestamp};
-use crate::app::{App, CatalogDetail, CatalogItem, package_platforms, readable_content};
+use crate::app::{
+    App, CatalogDetail, CatalogItem, Overlay, baseline_nodes, package_platforms, readable_content,
+};
 use crate::model::ScopeId;
 
 /// What a masked value looks like.
@@ -51,7 +53,7 @@ impl<'a> Lines<'a> {
 
 /// The entry shown in full, if one is open.
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
-    let Some(d) = app.catalog_detail() else {
+    let Overlay::Catalog(d) = app.overlay() else {
         return;
     };
     let theme = app.theme();
@@ -329,7 +331,7 @@ fn baseline(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id:
         let n = states.iter().filter(|s| s.patch_group == *g).count();
         l.text(format!("{g} ({n} nodes)"), l.base);
     }
-    let nodes = app.baseline_nodes(scope, id);
+    let nodes = baseline_nodes(&app.estate, scope, id);
     l.heading(&format!("Nodes patched with it ({})", nodes.len()));
     for (i, node) in nodes.iter().enumerate().take(40) {
         let Some(s) = app.estate.patch_state(scope, node) else {

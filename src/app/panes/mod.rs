@@ -12,13 +12,17 @@ pub mod activations;
 pub mod associations;
 pub mod audit;
 pub mod automations;
+pub mod baselines;
+pub mod catalog;
 pub mod commands;
 pub mod compliance;
+pub mod documents;
 mod explorer;
 pub mod inventory;
-mod legacy;
 pub mod nodes;
 pub mod ops;
+pub mod packages;
+pub mod parameters;
 pub mod record;
 mod scopes;
 pub mod timeline;
@@ -28,7 +32,6 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 pub use explorer::ExplorerView;
-pub use legacy::{BaselinesPane, DocumentsPane, PackagesPane, ParametersPane};
 pub use scopes::ScopesView;
 
 use super::Overlay;
@@ -36,17 +39,21 @@ use super::command::ScopeFilter;
 use super::filter::FilterError;
 use super::keymap::{Action, KeyMap, PaneAction};
 use super::table::{TableSource, TableView};
-use crate::actions::ActionRequest;
+use crate::actions::{ActionRequest, RunCommandSpec};
 use crate::model::{DetailRequest, Estate, Feed, FeedEvent, FeedSet, ScopeId};
 use activations::ActivationsView;
 use associations::AssociationsView;
 use audit::AuditView;
 use automations::AutomationsView;
+use baselines::BaselinesView;
 use commands::CommandsView;
 use compliance::ComplianceView;
+use documents::DocumentsView;
 use inventory::InventoryView;
 use nodes::NodesView;
 use ops::OpsView;
+use packages::PackagesView;
+use parameters::ParametersView;
 use timeline::TimelineView;
 use windows::WindowsView;
 
@@ -142,7 +149,7 @@ pub enum Cmd {
         scope: Option<ScopeId>,
         instance_id: String,
     },
-    /// Open a popup over the pane.
+    /// Open a popup over the pane (`Overlay::None` closes the one shown).
     Open(Overlay),
     /// A one-line message in the status bar.
     Note { text: String, error: bool },
@@ -165,6 +172,12 @@ pub enum Cmd {
     /// Show a record in full, or the live view of the run that sent it when this
     /// session started it.
     OpenRecord(record::Record),
+
+    // The catalog panes (parameters, baselines, documents, packages):
+    /// Forget every decrypted SecureString value (the one shown is hidden or closed).
+    ForgetSecrets,
+    /// Open the Run Command form filled in with this spec.
+    RunCommand(Box<RunCommandSpec>),
 }
 
 /// The rows of a pane as the app's shared keys see them: filter, movement, clicks.
@@ -397,10 +410,10 @@ panes! {
     Associations => associations: AssociationsView,
     Windows => windows: WindowsView,
     Timeline => timeline: TimelineView,
-    Parameters => parameters: ParametersPane,
-    Baselines => baselines: BaselinesPane,
-    Documents => documents: DocumentsPane,
-    Packages => packages: PackagesPane,
+    Parameters => parameters: ParametersView,
+    Baselines => baselines: BaselinesView,
+    Documents => documents: DocumentsView,
+    Packages => packages: PackagesView,
 }
 
 impl Pane {

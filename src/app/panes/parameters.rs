@@ -1,0 +1,252 @@
+//! The Parameter Store pane: the parameters of the scopes shown below a path, which
+//! `→`/`l` and `←`/`h` move down and up. Enter shows one in full (history, value); `e`
+//! opens it with the prompt of a new version.
+
+use std::borrow::Cow;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::catalog::{self, CatalogItem, CatalogList, columns};
+use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use crate::app::keymap::Action;
+use crate::app::table::{TableSource, account_cell, region_cell};
+use crate::model::{Estate, Feed, ParameterMeta, ScopeId};
+
+columns!(
+    /// A column of the parameters table.
+    ParamCol {
+        Name => "Name", "name";
+        Type => "Type", "type";
+        Tier => "Tier", "tier";
+        Version => "Ver", "version";
+        Modified => "Modified", "modified";
+        Description => "Description", "description";
+        Account => "Account", "account";
+        Region => "Region", "region";
+    }
+);
+
+/// The parameters of the scopes shown: (scope, index) into the estate.
+pub struct ParameterRows<'a> {
+    pub estate: &'a Estate,
+    pub refs: &'a [(ScopeId, u32)],
+}
+
+impl ParameterRows<'_> {
+    pub fn item(&self, row: usize) -> Option<&ParameterMeta> {
+        let (s, i) = *self.refs.get(row)?;
+        self.estate.scope_parameters(s).get(i as usize)
+    }
+}
+
+impl TableSource for ParameterRows<'_> {
+    type Col = ParamCol;
+
+    fn len(&self) -> usize {
+        self.refs.len()
+    }
+
+    fn cell(&self, row: usize, col: ParamCol) -> Cow<'_, str> {
+        let Some(p) = self.item(row) else {
+            return Cow::Borrowed("");
+        };
+        match col {
+            ParamCol::Name => Cow::Borrowed(&p.name),
+            ParamCol::Type => Cow::Borrowed(&p.param_type),
+            ParamCol::Tier => Cow::Borrowed(&p.tier),
+            ParamCol::Version => Cow::Owned(p.version.to_string()),
+            ParamCol::Modified => Cow::Borrowed(""),
+            ParamCol::Description => Cow::Borrowed(&p.description),
+            ParamCol::Account => account_cell(self.estate, p.scope),
+            ParamCol::Region => region_cell(self.estate, p.scope),
+        }
+    }
+
+    fn sort_key(&self, row: usize, col: ParamCol) -> Option<i64> {
+        let p = self.item(row)?;
+        match col {
+            ParamCol::Version => Some(p.version),
+            ParamCol::Modified => Some(p.last_modified.map_or(i64::MAX, |t| -t.timestamp())),
+            _ => None,
+        }
+    }
+
+    fn row_key(&self, row: usize) -> String {
+        self.item(row)
+            .map(|p| format!("{}/{}", p.scope, p.name))
+            .unwrap_or_default()
+    }
+}
+
+/// Whether a parameter sits below `path` (`/` holds every parameter).
+pub fn under_path(name: &str, path: &str) -> bool {
+    path == "/" || name.strip_prefix(path).is_some_and(|r| r.starts_with('/'))
+}
+
+/// The path one level below `path` towards `name`, if `name` is deeper than that.
+pub fn next_level(name: &str, path: &str) -> Option<String> {
+    let rest = if path == "/" {
+        name.strip_prefix('/')?
+    } else {
+        name.strip_prefix(path)?.strip_prefix('/')?
+    };
+    let (seg, _) = rest.split_once('/')?;
+    Some(if path == "/" {
+        format!("/{seg}")
+    } else {
+        format!("{path}/{seg}")
+    })
+}
+
+/// State of the parameters pane.
+#[derive(Debug)]
+pub struct ParametersView {
+    pub list: CatalogList<ParamCol>,
+    /// The path the table is in: only parameters below it are listed.
+    pub path: String,
+}
+
+impl Default for ParametersView {
+    fn default() -> Self {
+        ParametersView {
+            list: CatalogList::new(ParamCol::Name),
+            path: "/".into(),
+        }
+    }
+}
+
+impl ParametersView {
+    pub fn rows<'a>(&'a self, estate: &'a Estate) -> ParameterRows<'a> {
+        ParameterRows {
+            estate,
+            refs: &self.list.refs,
+        }
+    }
+
+    /// The parameter selected.
+    pub fn selected(&self, estate: &Estate) -> Option<CatalogItem> {
+        let (s, i) = self.list.selected_ref()?;
+        let p = estate.scope_parameters(s).get(i as usize)?;
+        Some(CatalogItem::Parameter {
+            scope: p.scope,
+            name: p.name.clone(),
+        })
+    }
+
+    /// Lists the parameters below `path` only.
+    pub fn set_path(&mut self, path: String, cx: &Cx) {
+        self.path = path;
+        self.list.invalidate();
+        Component::sync(self, cx);
+        self.list.table.select(0);
+    }
+
+    /// The path `→`/`l` (one level down, towards the selected parameter) or `←`/`h`/
+    /// Backspace (one level up) lead to.
+    fn path_key(&self, code: KeyCode, estate: &Estate) -> Option<String> {
+        let path = &self.path;
+        match code {
+            KeyCode::Right | KeyCode::Char('l') => {
+                let CatalogItem::Parameter { name, .. } = self.selected(estate)? else {
+                    return None;
+                };
+                next_level(&name, path)
+            }
+            KeyCode::Left | KeyCode::Char('h') | KeyCode::Backspace if path != "/" => {
+                Some(crate::model::parent_path(path).to_string())
+            }
+            _ => None,
+        }
+    }
+}
+
+impl PaneKind for ParametersView {
+    const TITLE: &'static str = "Parameters";
+    const ALIASES: &'static [&'static str] = &["parameters", "params", "param", "ps"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Parameters];
+}
+
+impl Component for ParametersView {
+    fn help(&self) -> &'static [KeyHint] {
+        &[
+            ("← → / h l", "parameters: path up / down"),
+            ("Enter · v", "parameter: history · reveal value"),
+        ]
+    }
+    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+        hints::PARAMETERS
+    }
+    fn sync(&mut self, cx: &Cx) {
+        let path = &self.path;
+        let feeds = (Feed::Parameters, Feed::Parameters);
+        if self.list.collect(cx.estate, cx.mask, feeds, |e, s| {
+            let params = e.scope_parameters(s).iter().enumerate();
+            let below = params.filter(|(_, p)| under_path(&p.name, path));
+            below.map(|(i, _)| i as u32).collect()
+        }) {
+            let src = ParameterRows {
+                estate: cx.estate,
+                refs: &self.list.refs,
+            };
+            self.list.table.rebuild(&src);
+        }
+    }
+    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
+        Some(&self.list.table)
+    }
+    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
+        Some(Box::new(Bound {
+            table: &mut self.list.table,
+            src: ParameterRows {
+                estate: cx.estate,
+                refs: &self.list.refs,
+            },
+        }))
+    }
+    fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
+            return true;
+        }
+        let selected = self.selected(cx.estate);
+        if action == Some(Action::Details) {
+            return selected.is_some_and(|item| {
+                catalog::open(item, false, cx.estate, out);
+                true
+            });
+        }
+        if let Some(path) = self.path_key(key.code, cx.estate) {
+            self.set_path(path, cx);
+            return true;
+        }
+        // `e`: the parameter in full, with the prompt of a new version.
+        match selected {
+            Some(item) if key.code == KeyCode::Char('e') && !cx.read_only => {
+                catalog::open(item, true, cx.estate, out);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert!(under_path("/app/x/db", "/"));
+        assert!(under_path("/app/x/db", "/app"));
+        assert!(!under_path("/application/x", "/app"));
+        assert_eq!(next_level("/app/x/db", "/"), Some("/app".into()));
+        assert_eq!(next_level("/app/x/db", "/app"), Some("/app/x".into()));
+        assert_eq!(next_level("/app/x/db", "/app/x"), None);
+        assert_eq!(next_level("plain", "/"), None);
+    }
+}

@@ -55,7 +55,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> HitSpans {
     let full: usize = numbered.iter().map(|p| p.title().len() + 5).sum::<usize>() + extra_w;
     let short = full > usize::from(right_x.saturating_sub(area.x));
     for (i, p) in numbered.iter().copied().enumerate() {
-        let title = if short { short_title(p) } else { p.title() };
+        let title = if short { p.short_title() } else { p.title() };
         let label = format!(" {} {title} ", p.number());
         let style = if p == current { active } else { base };
         let w = put(buf, x, area.y, &label, room(x), style) as u16;
@@ -69,22 +69,6 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> HitSpans {
         hits.spans.push((x, w, i));
     }
     hits
-}
-
-/// Four letters that tell the numbered panes apart when full titles do not fit.
-fn short_title(pane: Pane) -> &'static str {
-    match pane {
-        Pane::Nodes => "Node",
-        Pane::Explorer => "Expl",
-        Pane::OpsCenter => "Ops",
-        Pane::Compliance => "Comp",
-        Pane::Inventory => "Inv",
-        Pane::Scopes => "Scop",
-        Pane::Commands => "Cmds",
-        Pane::Automations => "Auto",
-        Pane::Audit => "Audt",
-        other => other.title(),
-    }
 }
 
 /// How many panes have a number key (1-9).

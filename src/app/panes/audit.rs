@@ -376,6 +376,7 @@ impl AuditView {
 
 impl PaneKind for AuditView {
     const TITLE: &'static str = "Audit";
+    const SHORT: &'static str = "Audt";
     const ALIASES: &'static [&'static str] = &["audit", "au"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes];
 }

@@ -182,6 +182,7 @@ impl AutomationsView {
 
 impl PaneKind for AutomationsView {
     const TITLE: &'static str = "Automations";
+    const SHORT: &'static str = "Auto";
     const ALIASES: &'static [&'static str] = &["automations", "auto", "runbooks"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Automations];
 }

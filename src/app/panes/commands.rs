@@ -196,6 +196,7 @@ impl CommandsView {
 
 impl PaneKind for CommandsView {
     const TITLE: &'static str = "Commands";
+    const SHORT: &'static str = "Cmds";
     const ALIASES: &'static [&'static str] = &["commands", "cmd", "cmds", "history"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Commands];
 }

@@ -222,6 +222,7 @@ impl ComplianceView {
 
 impl PaneKind for ComplianceView {
     const TITLE: &'static str = "Compliance";
+    const SHORT: &'static str = "Comp";
     const ALIASES: &'static [&'static str] = &["compliance", "comp", "co"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Compliance];
 }

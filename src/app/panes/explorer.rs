@@ -21,6 +21,7 @@ impl ExplorerView {
 
 impl PaneKind for ExplorerView {
     const TITLE: &'static str = "Explorer";
+    const SHORT: &'static str = "Expl";
     const ALIASES: &'static [&'static str] = &["explorer", "ex", "x"];
     const FEEDS: &'static [Feed] = &[
         Feed::Nodes,

@@ -538,6 +538,7 @@ impl InventoryView {
 
 impl PaneKind for InventoryView {
     const TITLE: &'static str = "Inventory";
+    const SHORT: &'static str = "Inv";
     const ALIASES: &'static [&'static str] = &["inventory", "inv", "in"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Inventory];
 }

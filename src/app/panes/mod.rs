@@ -107,6 +107,8 @@ pub mod hints {
 /// the feeds it shows (nodes are always polled).
 pub trait PaneKind {
     const TITLE: &'static str;
+    /// Four letters or fewer for the pane bar when full titles do not fit.
+    const SHORT: &'static str = Self::TITLE;
     /// The `:` command names; the first is the one the pane bar and completion use.
     const ALIASES: &'static [&'static str];
     const FEEDS: &'static [Feed];
@@ -360,6 +362,13 @@ macro_rules! panes {
             pub fn title(self) -> &'static str {
                 match self {
                     $(Pane::$id => <$ty as PaneKind>::TITLE,)*
+                }
+            }
+
+            /// Its title in four letters or fewer, for a narrow pane bar.
+            pub fn short_title(self) -> &'static str {
+                match self {
+                    $(Pane::$id => <$ty as PaneKind>::SHORT,)*
                 }
             }
 

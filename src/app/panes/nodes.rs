@@ -639,6 +639,7 @@ fn merge<T: Copy>(a: Vec<T>, b: Vec<T>, mut cmp: impl FnMut(&T, &T) -> Ordering)
 
 impl PaneKind for NodesView {
     const TITLE: &'static str = "Nodes";
+    const SHORT: &'static str = "Node";
     const ALIASES: &'static [&'static str] = &["nodes", "no", "node"];
     // Activations carry the instance tier the nodes table marks on-premises nodes with.
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Activations];

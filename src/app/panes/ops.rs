@@ -197,6 +197,7 @@ impl OpsView {
 
 impl PaneKind for OpsView {
     const TITLE: &'static str = "OpsCenter";
+    const SHORT: &'static str = "Ops";
     const ALIASES: &'static [&'static str] = &["ops", "opscenter", "oi", "opsitems"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::OpsItems];
 }

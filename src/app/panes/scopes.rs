@@ -17,6 +17,7 @@ pub struct ScopesView {
 
 impl PaneKind for ScopesView {
     const TITLE: &'static str = "Scopes";
+    const SHORT: &'static str = "Scop";
     const ALIASES: &'static [&'static str] = &["scopes", "scope", "sc"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes];
 }

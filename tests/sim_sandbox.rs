@@ -308,13 +308,21 @@ fn standalone(env: &[(&str, &str)], wait: Duration) -> (String, Option<String>) 
     let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut first = String::new();
     out.read_line(&mut first).expect("first line");
-    let mut stdout_rest = Vec::new();
-    // The banner: 6 more lines.
-    for _ in 0..6 {
+    let mut stdout_rest: Vec<String> = Vec::new();
+    // The credentials line and the banner, which ends with the stats line.
+    while stdout_rest.len() < 20 && !stdout_rest.last().is_some_and(|l| l.starts_with("stats: ")) {
         let mut line = String::new();
-        out.read_line(&mut line).expect("banner line");
+        if out.read_line(&mut line).expect("banner line") == 0 {
+            break;
+        }
         stdout_rest.push(line);
     }
+    assert!(
+        stdout_rest
+            .first()
+            .is_some_and(|l| l.starts_with("credentials: ")),
+        "{stdout_rest:?}"
+    );
     let err = child.stderr.take().expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -1295,8 +1295,15 @@ mod tests {
         /// Output until it contains `needle`; panics on Closed or after 20 s.
         async fn output_until(&mut self, needle: &[u8]) -> Vec<u8> {
             let mut out = Vec::new();
+            // Where the needle may start that was not searched yet: each chunk is searched
+            // once, with the needle's length less one of what came before it.
+            let mut from = 0;
             let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-            while !out.windows(needle.len()).any(|w| w == needle) {
+            loop {
+                if out[from..].windows(needle.len()).any(|w| w == needle) {
+                    break;
+                }
+                from = out.len().saturating_sub(needle.len().saturating_sub(1));
                 let ev = tokio::time::timeout_at(deadline, self.events.recv())
                     .await
                     .expect("timed out waiting for output")

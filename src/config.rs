@@ -516,6 +516,43 @@ impl Config {
     }
 }
 
+/// `regions` without repeats, in their first order: a region named twice is polled once.
+pub fn unique_regions(regions: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(regions.len());
+    for r in regions {
+        if !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
+/// Checks an endpoint URL given on the command line or in AWS_ENDPOINT_URL: an absolute
+/// http(s) URL with a host. The message says what to do.
+pub fn check_endpoint_url(url: &str) -> Result<(), String> {
+    let trimmed = url.trim();
+    if trimmed.is_empty() {
+        return Err(
+            "the endpoint URL is empty: pass --endpoint-url http://HOST:PORT, or unset \
+                    AWS_ENDPOINT_URL to use AWS's own endpoints"
+                .into(),
+        );
+    }
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("endpoint URL {url:?} must start with http:// or https:// (e.g. http://127.0.0.1:4566)")
+        })?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') || trimmed != url {
+        return Err(format!(
+            "endpoint URL {url:?} has no host (e.g. http://127.0.0.1:4566)"
+        ));
+    }
+    Ok(())
+}
+
 /// `xx-name-N` and the like (`us-gov-west-1`, `cn-north-1`).
 pub fn is_region_name(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
@@ -646,6 +683,42 @@ nodes_seconds = 30
         assert!(parse("[wallboard]\nrotate_seconds = 1\n").is_err());
         let err = parse("[wallboard]\nrotate = 20\n").unwrap_err().to_string();
         assert!(err.starts_with("/tmp/c.toml:2:1:"), "{err}");
+    }
+
+    #[test]
+    fn endpoint_urls_need_a_scheme_and_a_host() {
+        for ok in [
+            "http://127.0.0.1:4566",
+            "https://ssm.eu-west-1.amazonaws.com",
+            "http://h/p",
+        ] {
+            assert_eq!(check_endpoint_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            " ",
+            "127.0.0.1:4566",
+            "http://",
+            "https://:443",
+            "ftp://h",
+            " http://h",
+        ] {
+            assert!(check_endpoint_url(bad).is_err(), "{bad:?}");
+        }
+        assert!(
+            check_endpoint_url("")
+                .unwrap_err()
+                .contains("AWS_ENDPOINT_URL")
+        );
+    }
+
+    #[test]
+    fn repeated_regions_count_once() {
+        let r = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            unique_regions(&r(&["us-east-1", "eu-west-1", "us-east-1"])),
+            r(&["us-east-1", "eu-west-1"])
+        );
     }
 
     #[test]

@@ -308,15 +308,21 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     let mut demo_unsandboxed = None;
     let mut aws = AwsOptions {
         profile: g.profile.clone().or(config.profile.clone()),
-        regions: if g.regions.is_empty() {
-            config.regions.clone()
+        regions: config::unique_regions(if g.regions.is_empty() {
+            &config.regions
         } else {
-            g.regions.clone()
-        },
+            &g.regions
+        }),
         endpoint_url: g.endpoint_url.clone(),
         static_credentials: None,
         max_attempts: 5,
     };
+    // The SDK reads AWS_ENDPOINT_URL itself when no endpoint is given, and an empty one
+    // would stop it: check whichever applies.
+    let env_endpoint = std::env::var("AWS_ENDPOINT_URL").ok();
+    if let Some(url) = aws.endpoint_url.as_ref().or(env_endpoint.as_ref()) {
+        config::check_endpoint_url(url)?;
+    }
     for r in &aws.regions {
         if !config::is_region_name(r) {
             return Err(format!("{r:?} is not a region name (like eu-west-1)"));

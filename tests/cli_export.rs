@@ -326,3 +326,59 @@ async fn a_failed_scope_fails_every_kind_of_export_unless_partial_is_allowed() {
         );
     }
 }
+
+/// An empty endpoint URL, given as a flag or in AWS_ENDPOINT_URL, is refused with the fix;
+/// nothing panics.
+#[test]
+fn an_empty_endpoint_url_is_refused_with_the_fix() {
+    let flag = cockpit("", &SimCredentials::random(), &["export", "nodes"])
+        .output()
+        .unwrap();
+    let env = Command::new(env!("CARGO_BIN_EXE_ssm-cockpit"))
+        .args(["export", "nodes", "--region", "us-east-1"])
+        .env("AWS_ENDPOINT_URL", "")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/ssm-cockpit-test-config")
+        .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
+        .output()
+        .unwrap();
+    for out in [flag, env] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            stderr.contains("endpoint URL is empty") && stderr.contains("AWS_ENDPOINT_URL"),
+            "{stderr}"
+        );
+    }
+}
+
+/// A region named twice is polled once: the export has each node once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_region_named_twice_is_polled_once() {
+    let handle = sim::start(sim_config(1, 4)).await.unwrap();
+    let out = common::cockpit_cmd(
+        handle.endpoint(),
+        "eu-west-1,eu-west-1",
+        handle.credentials(),
+        &["export", "nodes", "--format", "csv"],
+    )
+    .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
+    let stats = handle.stats();
+    assert_eq!(
+        stats.count("DescribeInstanceInformation"),
+        1,
+        "one scope polled once"
+    );
+}

@@ -494,8 +494,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 ssm_cockpit::tui::run_with_actions(app, rx, sessions, Some(poll_handle), actions)
                     .await;
             pollers.abort();
-            result.map_err(|e| format!("terminal: {e}"))?;
-            Ok(ExitCode::SUCCESS)
+            let ended = result.map_err(|e| format!("terminal: {e}"))?;
+            Ok(ExitCode::from(ended.exit_status()))
         }
     }
 }

@@ -195,7 +195,7 @@ pub async fn run(
     feed: mpsc::Receiver<FeedEvent>,
     sessions: Option<SessionSetup>,
     poll: Option<PollHandle>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Ended> {
     run_with_actions(app, feed, sessions, poll, None).await
 }
 
@@ -213,7 +213,7 @@ pub async fn run_with_actions(
     sessions: Option<SessionSetup>,
     poll: Option<PollHandle>,
     actions: Option<crate::actions::ActionSetup>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Ended> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
@@ -251,8 +251,12 @@ pub async fn run_with_actions(
         p.set_feeds(app.wanted_feeds());
     }
 
-    let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut hup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    use tokio::signal::unix::SignalKind;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
+    let mut ended = Ended::Quit;
     let mut trim = MemoryTrim::default();
 
     draw_frame(&mut terminal, &mut app)?;
@@ -260,8 +264,22 @@ pub async fn run_with_actions(
     loop {
         let first = tokio::select! {
             biased;
-            _ = term.recv() => break,
-            _ = hup.recv() => break,
+            _ = term.recv() => {
+                ended = Ended::Signal(SIGTERM);
+                break;
+            }
+            _ = hup.recv() => {
+                ended = Ended::Signal(SIGHUP);
+                break;
+            }
+            _ = int.recv() => {
+                ended = Ended::Signal(SIGINT);
+                break;
+            }
+            _ = quit.recv() => {
+                ended = Ended::Signal(SIGQUIT);
+                break;
+            }
             ended = input.join_next() => match ended {
                 Some(Ok(Err(e))) => {
                     tracing::error!("terminal input: {e}");
@@ -330,8 +348,33 @@ pub async fn run_with_actions(
         runner.cache.finish(CACHE_QUIT_GRACE),
     );
     drop(producers);
-    Ok(())
+    Ok(ended)
 }
+
+/// How the cockpit ended: the operator quit, or a signal ended it (terminal restored and
+/// sessions terminated either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    Quit,
+    /// The signal's number: the process exits with 128 + it, as a shell reports a
+    /// process a signal ended, so that a supervisor can tell it from a quit.
+    Signal(i32),
+}
+
+impl Ended {
+    /// The process exit status.
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Ended::Quit => 0,
+            Ended::Signal(n) => u8::try_from(128 + n).unwrap_or(u8::MAX),
+        }
+    }
+}
+
+const SIGHUP: i32 = 1;
+const SIGINT: i32 = 2;
+const SIGQUIT: i32 = 3;
+const SIGTERM: i32 = 15;
 
 /// What one [`apply_queued`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -684,3 +684,49 @@ fn demo_asks_before_quitting_with_a_shell_open() {
     t.keys(&["y"]);
     t.assert_exited_cleanly("the shell after the cockpit", &status_file);
 }
+
+/// SIGINT, SIGQUIT, SIGTERM and SIGHUP each end the cockpit with the terminal restored and
+/// the exit status 128 + the signal, so that a supervisor can tell them from a quit.
+#[test]
+fn signals_restore_the_terminal_and_exit_with_128_plus_the_signal() {
+    if no_tmux() {
+        return;
+    }
+    for (name, number) in [("INT", 2), ("QUIT", 3), ("TERM", 15), ("HUP", 1)] {
+        let dir = fresh_dir(&format!("ssm-cockpit-e2e-sig{name}"));
+        let status_file = dir.join("exit-status");
+        let cmd = then_stay(demo_cmd(&dir, ""), &status_file);
+        let t = Tmux::start(&cmd, 150, 40).expect("tmux session");
+        t.wait_for("the nodes pane", 30, |s| {
+            s.contains("Nodes") && s.contains("scopes")
+        });
+        let log = dir.join("cockpit.log").display().to_string();
+        let pid = process_with_arg(&log).unwrap_or_else(|| panic!("no cockpit for SIG{name}"));
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "kill -{name} {pid}");
+        let s = t.wait_for("the shell after the signal", 15, |s| {
+            s.contains("cockpit-exited")
+        });
+        let status = std::fs::read_to_string(&status_file).unwrap_or_default();
+        assert_eq!(
+            status.trim(),
+            (128 + number).to_string(),
+            "SIG{name}; screen:\n{s}"
+        );
+        assert_eq!(t.pane_var("#{alternate_on}"), "0", "SIG{name}");
+    }
+}
+
+/// The process of ours whose command line has `arg` among its arguments (from /proc).
+fn process_with_arg(arg: &str) -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+        let mut args = cmdline.split(|b| *b == 0);
+        let bin = args.next()?;
+        (bin.ends_with(b"ssm-cockpit") && args.any(|a| a == arg.as_bytes())).then_some(pid)
+    })
+}

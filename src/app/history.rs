@@ -40,11 +40,13 @@ impl App {
 
     /// Keys of a record shown in full.
     pub(super) fn record_key(&mut self, key: KeyEvent) -> bool {
+        let now = self.now();
+        let cx = cx!(self, now);
         let Overlay::Record { record, scroll } = &mut self.overlay else {
             return false;
         };
         let mut out = Vec::new();
-        let handled = record.on_key(scroll, &key, &self.estate, &mut out);
+        let handled = record.on_key(scroll, &key, &cx, &mut out);
         self.apply_cmds(out) && handled
     }
 

@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyEvent;
 
-pub use crate::config::keys::{Action, KeySpec, KeysConfig, PaneAction};
+pub use crate::config::keys::{Action, KeySpec, KeysConfig, PaneAction, pane_keys};
 
 /// A key that changes AWS when pressed: runs a command or a runbook, cancels or stops
 /// one, edits an OpsItem or a parameter, applies an association, opens a session.
@@ -121,13 +121,19 @@ impl KeyMap {
         })
     }
 
-    /// The pane action `key` is bound to. Read-only mode strips the mutating ones here,
-    /// the one place, so that no pane ever sees them there.
-    pub fn pane_action(&self, key: &KeyEvent, read_only: bool) -> Option<PaneAction> {
+    /// The first of a pane's `candidates` (its set in [`PANE_KEY_SETS`]) that `key` is
+    /// bound to. Read-only mode strips the mutating ones here, the one place, so that no
+    /// pane ever sees them there.
+    pub fn pane_action(
+        &self,
+        key: &KeyEvent,
+        read_only: bool,
+        candidates: &[PaneAction],
+    ) -> Option<PaneAction> {
         let k = KeySpec::of(key);
         self.pane
             .iter()
-            .find(|(b, _)| *b == k)
+            .find(|(b, a)| *b == k && candidates.contains(a))
             .map(|(_, a)| *a)
             .filter(|a| !(read_only && a.mutating()))
     }
@@ -258,10 +264,18 @@ mod tests {
         use crossterm::event::{KeyCode, KeyModifiers};
         let ev = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
         let d = KeyMap::default();
-        assert_eq!(d.pane_action(&ev('c'), false), Some(PaneAction::Shell));
-        assert_eq!(d.pane_action(&ev('c'), true), None);
-        assert_eq!(d.pane_action(&ev('p'), true), None);
-        assert_eq!(d.pane_action(&ev('n'), true), Some(PaneAction::GoToNode));
+        let nodes = pane_keys::NODES;
+        assert_eq!(
+            d.pane_action(&ev('c'), false, nodes),
+            Some(PaneAction::Shell)
+        );
+        assert_eq!(d.pane_action(&ev('c'), true, nodes), None);
+        assert_eq!(d.pane_action(&ev('p'), true, nodes), None);
+        let ops = pane_keys::OPS;
+        assert_eq!(
+            d.pane_action(&ev('n'), true, ops),
+            Some(PaneAction::GoToNode)
+        );
         let c = KeysConfig {
             go_to_node: Some(vec![k("N")]),
             ..KeysConfig::default()
@@ -269,7 +283,87 @@ mod tests {
         let Ok(map) = KeyMap::from_config(&c) else {
             panic!("conflict")
         };
-        assert_eq!(map.pane_action(&ev('N'), false), Some(PaneAction::GoToNode));
-        assert_eq!(map.pane_action(&ev('n'), false), None);
+        assert_eq!(
+            map.pane_action(&ev('N'), false, ops),
+            Some(PaneAction::GoToNode)
+        );
+        assert_eq!(map.pane_action(&ev('n'), false, ops), None);
+    }
+
+    #[test]
+    fn one_key_means_what_each_pane_makes_of_it() {
+        let ev = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let d = KeyMap::default();
+        let cases = [
+            ('a', pane_keys::INVENTORY, PaneAction::AppQuery),
+            ('a', pane_keys::ASSOCIATIONS, PaneAction::Apply),
+            ('c', pane_keys::NODES, PaneAction::Shell),
+            ('c', pane_keys::TIMELINE, PaneAction::Calendars),
+            ('p', pane_keys::NODES, PaneAction::Forward),
+            ('p', pane_keys::OPS_ITEM, PaneAction::PrevNode),
+            ('n', pane_keys::OPS, PaneAction::GoToNode),
+            ('n', pane_keys::CATALOG, PaneAction::NextNode),
+            ('i', pane_keys::DOCUMENTS, PaneAction::Install),
+            ('s', pane_keys::CATALOG, PaneAction::Scan),
+        ];
+        for (c, set, want) in cases {
+            assert_eq!(d.pane_action(&ev(c), false, set), Some(want), "{c}");
+        }
+        // A key no action of the pane is bound to is nothing there.
+        assert_eq!(d.pane_action(&ev('a'), false, pane_keys::TIMELINE), None);
+        assert_eq!(d.pane_action(&ev('t'), false, pane_keys::TIMELINE), None);
+    }
+
+    #[test]
+    fn a_rebound_pane_key_works_in_its_pane_and_the_old_letter_does_not() {
+        let ev = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let c = KeysConfig {
+            apply: Some(vec![k("A")]),
+            group: Some(vec![k("Ctrl-g")]),
+            ..KeysConfig::default()
+        };
+        let Ok(map) = KeyMap::from_config(&c) else {
+            panic!("conflict")
+        };
+        let assoc = pane_keys::ASSOCIATIONS;
+        assert_eq!(
+            map.pane_action(&ev('A'), false, assoc),
+            Some(PaneAction::Apply)
+        );
+        assert_eq!(map.pane_action(&ev('a'), false, assoc), None);
+        // The other pane's `a` keeps its meaning.
+        let inv = pane_keys::INVENTORY;
+        assert_eq!(
+            map.pane_action(&ev('a'), false, inv),
+            Some(PaneAction::AppQuery)
+        );
+        let ctrl_g = KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL);
+        let timeline = pane_keys::TIMELINE;
+        assert_eq!(
+            map.pane_action(&ctrl_g, false, timeline),
+            Some(PaneAction::Group)
+        );
+        assert_eq!(map.pane_action(&ev('w'), false, timeline), None);
+    }
+
+    #[test]
+    fn no_pane_is_handed_a_mutating_action_in_read_only_mode() {
+        let d = KeyMap::default();
+        let mut mutating = 0;
+        for (what, set, _) in crate::config::keys::PANE_KEY_SETS {
+            for a in set.iter() {
+                for key in a.default_keys() {
+                    let ev = KeyEvent::new(key.code, key.mods);
+                    let got = d.pane_action(&ev, true, set);
+                    assert!(!got.is_some_and(PaneAction::mutating), "{what}: {key}");
+                    if a.mutating() {
+                        mutating += 1;
+                        assert_eq!(got, None, "{what}: {key}");
+                        assert_eq!(d.pane_action(&ev, false, set), Some(*a), "{what}: {key}");
+                    }
+                }
+            }
+        }
+        assert!(mutating > 0);
     }
 }

@@ -8,7 +8,6 @@ use super::command::{Command, ScopeFilter, parse_command};
 use super::keymap::Action;
 use super::panes::Pane;
 use super::panes::inventory::InventoryMode;
-use super::panes::ops::{node_id, node_ids};
 use super::panes::{Cmd, ListMut};
 use super::table::Viewport;
 use super::{App, CommandLine, Effect, Focus, Notice, Overlay};
@@ -532,90 +531,25 @@ impl App {
 
     /// The managed nodes an open OpsItem names (its resources and related items).
     pub fn ops_item_nodes(&self, scope: ScopeId, id: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(d) = self.estate.ops_item_detail(scope, id) {
-            out.extend(node_ids(&d.item.resources));
-            out.extend(d.related.iter().filter_map(|r| node_id(&r.resource_uri)));
-        } else if let Some(i) = self
-            .estate
-            .scope_ops_items(scope)
-            .iter()
-            .find(|i| i.id == id)
-        {
-            out.extend(node_ids(&i.resources));
-        }
-        let mut seen = std::collections::HashSet::new();
-        out.retain(|n| seen.insert(n.clone()));
-        out
+        super::panes::ops::item_nodes(&self.estate, scope, id)
     }
 
-    /// Keys of the OpsItem detail.
+    /// Keys of the OpsItem detail ([`super::panes::ops::item_key`]).
     pub(super) fn ops_item_key(&mut self, key: KeyEvent) -> bool {
-        let Overlay::OpsItem {
-            scope, id, cursor, ..
-        } = &self.overlay
-        else {
-            return false;
-        };
-        let (scope, id, cur) = (*scope, id.clone(), *cursor);
-        let nodes = self.ops_item_nodes(scope, &id);
-        let Overlay::OpsItem { scroll, cursor, .. } = &mut self.overlay else {
-            return false;
-        };
-        if scroll_key(key.code, scroll) {
-            return true;
-        }
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => self.overlay = Overlay::None,
-            KeyCode::Tab | KeyCode::Char('n') if !nodes.is_empty() => {
-                *cursor = (cur + 1) % nodes.len();
-            }
-            KeyCode::BackTab | KeyCode::Char('p') if !nodes.is_empty() => {
-                *cursor = (cur + nodes.len() - 1) % nodes.len();
-            }
-            KeyCode::Enter => match nodes.get(cur.min(nodes.len().saturating_sub(1))) {
-                Some(node) => return self.jump_to_node(Some(scope), &node.clone()),
-                None => self.note("this OpsItem names no managed node", true),
-            },
-            KeyCode::Char('r') => self.request(DetailRequest::OpsItem { scope, id }),
-            KeyCode::Char('?') => self.overlay = Overlay::Help,
-            _ => return false,
-        }
-        true
+        let now = self.now();
+        let cx = cx!(self, now);
+        let mut out = Vec::new();
+        let handled = super::panes::ops::item_key(&mut self.overlay, &key, &cx, &mut out);
+        self.apply_cmds(out) && handled
     }
 
-    /// Keys of a resource's compliance items.
+    /// Keys of a resource's compliance items ([`super::panes::compliance::items_key`]).
     pub(super) fn compliance_items_key(&mut self, key: KeyEvent) -> bool {
-        let action = self.keys.action(&key);
-        let Overlay::ComplianceItems {
-            scope,
-            resource_id,
-            view,
-            ..
-        } = &mut self.overlay
-        else {
-            return false;
-        };
-        let len = self
-            .estate
-            .compliance_items(*scope, resource_id)
-            .map_or(0, <[_]>::len);
-        if viewport_nav(view, len, action) {
-            return true;
-        }
-        let (scope, resource_id) = (*scope, resource_id.clone());
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => self.overlay = Overlay::None,
-            KeyCode::Char('n') | KeyCode::Enter => {
-                return self.jump_to_node(Some(scope), &resource_id);
-            }
-            KeyCode::Char('r') => {
-                self.request(DetailRequest::ComplianceItems { scope, resource_id })
-            }
-            KeyCode::Char('?') => self.overlay = Overlay::Help,
-            _ => return false,
-        }
-        true
+        let now = self.now();
+        let cx = cx!(self, now);
+        let mut out = Vec::new();
+        let handled = super::panes::compliance::items_key(&mut self.overlay, &key, &cx, &mut out);
+        self.apply_cmds(out) && handled
     }
 }
 

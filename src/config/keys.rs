@@ -103,8 +103,9 @@ impl Action {
 }
 
 /// A key of one pane (or of a few): bound through the key map like an [`Action`], but
-/// only the pane that declares it sees it, so two panes may use the same key for their
-/// own actions. Mutating ones are never seen in read-only mode.
+/// only the panes and popups that declare it (in [`PANE_KEY_SETS`]) see it, so two
+/// panes may use the same key for their own actions. Mutating ones are never seen in
+/// read-only mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PaneAction {
     /// Show the node a row names in the nodes pane.
@@ -124,10 +125,38 @@ pub enum PaneAction {
     ToggleView,
     /// Fetch what the pane shows again.
     Refresh,
+    /// Apply an association now (StartAssociationsOnce: changes AWS).
+    Apply,
+    /// Show the 7-day timeline of the maintenance windows.
+    Timeline,
+    /// Group the timeline per window or per scope.
+    Group,
+    /// Show the freezes only or every change calendar on the timeline.
+    Calendars,
+    /// One level down the parameter path, towards the selected parameter.
+    PathDown,
+    /// One level up the parameter path.
+    PathUp,
+    /// A new version of a parameter (PutParameter: changes AWS).
+    Edit,
+    /// A patch scan of a baseline's nodes (Run Command: changes AWS).
+    Scan,
+    /// A patch install of a baseline's nodes, or a package install (Run Command).
+    Install,
+    /// A package uninstall (Run Command: changes AWS).
+    Uninstall,
+    /// Show or hide a SecureString's value.
+    Reveal,
+    /// The next or previous version of a document shown in full.
+    NextVersion,
+    PrevVersion,
+    /// The next or previous node of those an item shown in full names.
+    NextNode,
+    PrevNode,
 }
 
 impl PaneAction {
-    pub const ALL: [PaneAction; 9] = [
+    pub const ALL: [PaneAction; 24] = [
         PaneAction::GoToNode,
         PaneAction::Inventory,
         PaneAction::Shell,
@@ -137,6 +166,21 @@ impl PaneAction {
         PaneAction::AppQuery,
         PaneAction::ToggleView,
         PaneAction::Refresh,
+        PaneAction::Apply,
+        PaneAction::Timeline,
+        PaneAction::Group,
+        PaneAction::Calendars,
+        PaneAction::PathDown,
+        PaneAction::PathUp,
+        PaneAction::Edit,
+        PaneAction::Scan,
+        PaneAction::Install,
+        PaneAction::Uninstall,
+        PaneAction::Reveal,
+        PaneAction::NextVersion,
+        PaneAction::PrevVersion,
+        PaneAction::NextNode,
+        PaneAction::PrevNode,
     ];
 
     /// The name in `[keys]`.
@@ -151,6 +195,21 @@ impl PaneAction {
             PaneAction::AppQuery => "app_query",
             PaneAction::ToggleView => "toggle_view",
             PaneAction::Refresh => "refresh",
+            PaneAction::Apply => "apply",
+            PaneAction::Timeline => "timeline",
+            PaneAction::Group => "group",
+            PaneAction::Calendars => "calendars",
+            PaneAction::PathDown => "path_down",
+            PaneAction::PathUp => "path_up",
+            PaneAction::Edit => "edit",
+            PaneAction::Scan => "scan",
+            PaneAction::Install => "install",
+            PaneAction::Uninstall => "uninstall",
+            PaneAction::Reveal => "reveal",
+            PaneAction::NextVersion => "next_version",
+            PaneAction::PrevVersion => "prev_version",
+            PaneAction::NextNode => "next_node",
+            PaneAction::PrevNode => "prev_node",
         }
     }
 
@@ -166,12 +225,36 @@ impl PaneAction {
             PaneAction::AppQuery => &["a"],
             PaneAction::ToggleView => &["m"],
             PaneAction::Refresh => &["r"],
+            PaneAction::Apply => &["a"],
+            PaneAction::Timeline => &["t"],
+            PaneAction::Group => &["w"],
+            PaneAction::Calendars => &["c"],
+            PaneAction::PathDown => &["Right", "l"],
+            PaneAction::PathUp => &["Left", "h", "Backspace"],
+            PaneAction::Edit => &["e"],
+            PaneAction::Scan => &["s", "S"],
+            PaneAction::Install => &["i"],
+            PaneAction::Uninstall => &["u"],
+            PaneAction::Reveal => &["v"],
+            PaneAction::NextVersion => &["]"],
+            PaneAction::PrevVersion => &["["],
+            PaneAction::NextNode => &["n"],
+            PaneAction::PrevNode => &["p"],
         }
     }
 
     /// Whether it changes AWS: read-only mode never hands it to a pane.
     pub fn mutating(self) -> bool {
-        matches!(self, PaneAction::Shell | PaneAction::Forward)
+        matches!(
+            self,
+            PaneAction::Shell
+                | PaneAction::Forward
+                | PaneAction::Apply
+                | PaneAction::Edit
+                | PaneAction::Scan
+                | PaneAction::Install
+                | PaneAction::Uninstall
+        )
     }
 
     /// The keys bound to it when `[keys]` does not name it.
@@ -182,6 +265,78 @@ impl PaneAction {
             .collect()
     }
 }
+
+/// The pane actions each pane and each of the panes' popups looks up: a key resolves to
+/// the first of these bound to it, so two actions of one set may not share a key.
+pub mod pane_keys {
+    use super::PaneAction::{self, *};
+
+    pub const NODES: &[PaneAction] = &[Shell, Forward, Inventory];
+    pub const OPS: &[PaneAction] = &[GoToNode];
+    /// An OpsItem shown in full.
+    pub const OPS_ITEM: &[PaneAction] = &[NextNode, PrevNode, Refresh];
+    pub const COMPLIANCE: &[PaneAction] = &[GoToNode];
+    /// A resource's compliance items.
+    pub const COMPLIANCE_ITEMS: &[PaneAction] = &[GoToNode, Refresh];
+    /// The inventory of a node, and the app query.
+    pub const INVENTORY: &[PaneAction] = &[
+        NextKind, PrevKind, AppQuery, Refresh, ToggleView, GoToNode, Inventory,
+    ];
+    pub const COMMANDS: &[PaneAction] = &[GoToNode];
+    pub const AUDIT: &[PaneAction] = &[Refresh];
+    /// A command, automation, activation or audited call in full.
+    pub const RECORD: &[PaneAction] = &[GoToNode];
+    pub const ASSOCIATIONS: &[PaneAction] = &[Apply];
+    /// An association shown in full.
+    pub const ASSOCIATION: &[PaneAction] = &[GoToNode, Refresh, Apply];
+    pub const WINDOWS: &[PaneAction] = &[Timeline];
+    /// A maintenance window shown in full.
+    pub const WINDOW: &[PaneAction] = &[Refresh];
+    pub const TIMELINE: &[PaneAction] = &[Group, Calendars];
+    pub const PARAMETERS: &[PaneAction] = &[PathDown, PathUp, Edit];
+    /// The baselines pane: its table's sort keys come first, so its scan is in the
+    /// baseline shown in full.
+    pub const BASELINES: &[PaneAction] = &[Install];
+    /// The documents and packages panes.
+    pub const DOCUMENTS: &[PaneAction] = &[Install, Uninstall];
+    /// A parameter, baseline or document shown in full.
+    pub const CATALOG: &[PaneAction] = &[
+        Edit,
+        Scan,
+        Install,
+        Uninstall,
+        Reveal,
+        NextVersion,
+        PrevVersion,
+        NextNode,
+        PrevNode,
+        Refresh,
+    ];
+}
+
+/// Where the pane actions are looked up: (what, its actions, a popup). A table pane gives
+/// a key to the table [`Action`]s first, so its pane actions may not share their keys; a
+/// popup takes every key first, so its own keys may.
+pub const PANE_KEY_SETS: &[(&str, &[PaneAction], bool)] = &[
+    ("nodes", pane_keys::NODES, false),
+    ("OpsCenter", pane_keys::OPS, false),
+    ("an OpsItem", pane_keys::OPS_ITEM, true),
+    ("compliance", pane_keys::COMPLIANCE, false),
+    ("compliance items", pane_keys::COMPLIANCE_ITEMS, true),
+    ("inventory", pane_keys::INVENTORY, false),
+    ("commands", pane_keys::COMMANDS, false),
+    ("audit", pane_keys::AUDIT, false),
+    ("a record", pane_keys::RECORD, true),
+    ("associations", pane_keys::ASSOCIATIONS, false),
+    ("an association", pane_keys::ASSOCIATION, true),
+    ("windows", pane_keys::WINDOWS, false),
+    ("a window", pane_keys::WINDOW, true),
+    ("timeline", pane_keys::TIMELINE, false),
+    ("parameters", pane_keys::PARAMETERS, false),
+    ("baselines", pane_keys::BASELINES, false),
+    ("documents, packages", pane_keys::DOCUMENTS, false),
+    ("an entry in full", pane_keys::CATALOG, true),
+];
 
 /// One key with its Ctrl/Alt modifiers, as written in `[keys]` ("j", "Ctrl-d", "F5").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -340,6 +495,21 @@ pub struct KeysConfig {
     pub app_query: Option<Vec<KeySpec>>,
     pub toggle_view: Option<Vec<KeySpec>>,
     pub refresh: Option<Vec<KeySpec>>,
+    pub apply: Option<Vec<KeySpec>>,
+    pub timeline: Option<Vec<KeySpec>>,
+    pub group: Option<Vec<KeySpec>>,
+    pub calendars: Option<Vec<KeySpec>>,
+    pub path_down: Option<Vec<KeySpec>>,
+    pub path_up: Option<Vec<KeySpec>>,
+    pub edit: Option<Vec<KeySpec>>,
+    pub scan: Option<Vec<KeySpec>>,
+    pub install: Option<Vec<KeySpec>>,
+    pub uninstall: Option<Vec<KeySpec>>,
+    pub reveal: Option<Vec<KeySpec>>,
+    pub next_version: Option<Vec<KeySpec>>,
+    pub prev_version: Option<Vec<KeySpec>>,
+    pub next_node: Option<Vec<KeySpec>>,
+    pub prev_node: Option<Vec<KeySpec>>,
 }
 
 impl KeysConfig {
@@ -375,13 +545,29 @@ impl KeysConfig {
             PaneAction::AppQuery => self.app_query.as_ref(),
             PaneAction::ToggleView => self.toggle_view.as_ref(),
             PaneAction::Refresh => self.refresh.as_ref(),
+            PaneAction::Apply => self.apply.as_ref(),
+            PaneAction::Timeline => self.timeline.as_ref(),
+            PaneAction::Group => self.group.as_ref(),
+            PaneAction::Calendars => self.calendars.as_ref(),
+            PaneAction::PathDown => self.path_down.as_ref(),
+            PaneAction::PathUp => self.path_up.as_ref(),
+            PaneAction::Edit => self.edit.as_ref(),
+            PaneAction::Scan => self.scan.as_ref(),
+            PaneAction::Install => self.install.as_ref(),
+            PaneAction::Uninstall => self.uninstall.as_ref(),
+            PaneAction::Reveal => self.reveal.as_ref(),
+            PaneAction::NextVersion => self.next_version.as_ref(),
+            PaneAction::PrevVersion => self.prev_version.as_ref(),
+            PaneAction::NextNode => self.next_node.as_ref(),
+            PaneAction::PrevNode => self.prev_node.as_ref(),
         }
     }
 
     /// Every pane key binding, key → pane action: the keys named here, the defaults for
-    /// those not named; or the first conflict. A pane key may not be a key of an
-    /// [`Action`], a key fixed outside `[keys]` (other than the pane letters), nor the
-    /// key of another pane action.
+    /// those not named; or the first conflict. A pane key may not be a key fixed outside
+    /// `[keys]` (other than the pane letters), nor the key of another action of a pane or
+    /// popup that looks it up ([`PANE_KEY_SETS`]), nor, in a table pane, a key of an
+    /// [`Action`].
     pub fn pane_bindings(&self) -> Result<Vec<(KeySpec, PaneAction)>, String> {
         let global = self.bindings()?;
         let mut bindings: Vec<(KeySpec, PaneAction)> = Vec::new();
@@ -390,6 +576,9 @@ impl KeysConfig {
                 Some(keys) => keys.clone(),
                 None => a.default_keys(),
             };
+            let in_table = PANE_KEY_SETS
+                .iter()
+                .any(|(_, set, popup)| !popup && set.contains(&a));
             for k in keys {
                 if let Some(fixed) = fixed_key(&k).filter(|f| !f.starts_with("a pane key")) {
                     return Err(format!(
@@ -397,23 +586,29 @@ impl KeysConfig {
                         a.name()
                     ));
                 }
-                if let Some((_, other)) = global.iter().find(|(b, _)| *b == k) {
+                if let Some((_, other)) = global.iter().find(|(b, _)| *b == k && in_table) {
                     return Err(format!(
                         "keys: {k} is bound to both {} and {}",
                         other.name(),
                         a.name()
                     ));
                 }
-                match bindings.iter().find(|(b, _)| *b == k) {
-                    Some((_, other)) if *other == a => {}
-                    Some((_, other)) => {
-                        return Err(format!(
-                            "keys: {k} is bound to both {} and {}",
-                            other.name(),
-                            a.name()
-                        ));
-                    }
-                    None => bindings.push((k, a)),
+                if !bindings.contains(&(k, a)) {
+                    bindings.push((k, a));
+                }
+            }
+        }
+        for (what, set, _) in PANE_KEY_SETS {
+            for (k, a) in bindings.iter().filter(|(_, a)| set.contains(a)) {
+                let clash = bindings
+                    .iter()
+                    .find(|(b, other)| b == k && other != a && set.contains(other));
+                if let Some((_, other)) = clash {
+                    return Err(format!(
+                        "keys: {k} is bound to both {} and {} ({what})",
+                        a.name(),
+                        other.name()
+                    ));
                 }
             }
         }
@@ -573,7 +768,7 @@ mod tests {
             panic!("N refused")
         };
         assert!(b.contains(&(k("N"), PaneAction::GoToNode)));
-        assert!(!b.iter().any(|(key, _)| *key == k("n")));
+        assert!(!b.contains(&(k("n"), PaneAction::GoToNode)));
         for (clash, with) in [("j", "down"), ("i", "inventory"), ("Esc", "clear")] {
             let c = KeysConfig {
                 go_to_node: Some(vec![k(clash)]),
@@ -583,6 +778,64 @@ mod tests {
                 panic!("{clash} accepted")
             };
             assert!(e.contains(with), "{e}");
+        }
+    }
+
+    #[test]
+    fn one_key_for_two_actions_of_one_pane_is_refused_naming_both() {
+        let c = KeysConfig {
+            group: Some(vec![k("c")]),
+            ..KeysConfig::default()
+        };
+        let Err(e) = c.pane_bindings() else {
+            panic!("c accepted for both timeline keys")
+        };
+        assert!(
+            e.contains("group") && e.contains("calendars") && e.contains("timeline"),
+            "{e}"
+        );
+        // Two panes may each make their own use of one key.
+        let c = KeysConfig {
+            timeline: Some(vec![k("a")]),
+            ..KeysConfig::default()
+        };
+        let Ok(b) = c.pane_bindings() else {
+            panic!("a refused for the windows pane")
+        };
+        assert!(b.contains(&(k("a"), PaneAction::Timeline)));
+        assert!(b.contains(&(k("a"), PaneAction::Apply)));
+    }
+
+    #[test]
+    fn a_popup_key_may_be_a_table_key_but_a_table_pane_key_may_not() {
+        assert!(KeysConfig::default().pane_bindings().is_ok(), "scan = s S");
+        let c = KeysConfig {
+            install: Some(vec![k("s")]),
+            ..KeysConfig::default()
+        };
+        let Err(e) = c.pane_bindings() else {
+            panic!("s accepted for the baselines pane")
+        };
+        assert!(e.contains("sort_next") && e.contains("install"), "{e}");
+    }
+
+    #[test]
+    fn every_pane_letter_is_kept_from_the_table_actions() {
+        for (what, set, popup) in PANE_KEY_SETS {
+            for a in set.iter().filter(|_| !popup) {
+                for key in a.default_keys() {
+                    let kept = fixed_key(&key).is_some_and(|f| f.starts_with("a pane key"));
+                    let letter = matches!(key.code, KeyCode::Char(_));
+                    assert!(kept || !letter, "{what}: {} = {key}", a.name());
+                }
+            }
+        }
+        for a in PaneAction::ALL {
+            assert!(
+                PANE_KEY_SETS.iter().any(|(_, set, _)| set.contains(&a)),
+                "{} is looked up nowhere",
+                a.name()
+            );
         }
     }
 

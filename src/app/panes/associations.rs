@@ -10,7 +10,7 @@ use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::actions::{ActionRequest, AssociationsOnceSpec};
 use crate::app::Overlay;
 use crate::app::filter::FilterColumn;
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
 };
@@ -293,7 +293,8 @@ impl Component for AssociationsView {
             });
             return true;
         }
-        key.code == KeyCode::Char('a') && apply_now(scope, &id, cx, out)
+        cx.pane_action(key, pane_keys::ASSOCIATIONS) == Some(PaneAction::Apply)
+            && apply_now(scope, &id, cx, out)
     }
 }
 
@@ -305,19 +306,9 @@ impl AssociationsView {
             return false;
         };
         let nodes = failing_nodes(cx.estate, o);
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => self.open = None,
-            KeyCode::Char('j') | KeyCode::Down if !nodes.is_empty() => {
-                o.cursor = (o.cursor + 1).min(nodes.len() - 1);
-            }
-            KeyCode::Char('k') | KeyCode::Up => o.cursor = o.cursor.saturating_sub(1),
-            KeyCode::PageDown => o.scroll = o.scroll.saturating_add(10),
-            KeyCode::PageUp => o.scroll = o.scroll.saturating_sub(10),
-            KeyCode::Char('g') | KeyCode::Home => {
-                o.cursor = 0;
-                o.scroll = 0;
-            }
-            KeyCode::Enter | KeyCode::Char('n') => {
+        let pane_action = cx.pane_action(key, pane_keys::ASSOCIATION);
+        match (pane_action, key.code) {
+            (Some(PaneAction::GoToNode), _) | (_, KeyCode::Enter) => {
                 out.push(
                     match nodes.get(o.cursor.min(nodes.len().saturating_sub(1))) {
                         Some(node) => Cmd::JumpToNode {
@@ -331,12 +322,23 @@ impl AssociationsView {
                     },
                 );
             }
-            KeyCode::Char('r') => out.push(Cmd::Request(DetailRequest::Association {
+            (Some(PaneAction::Refresh), _) => out.push(Cmd::Request(DetailRequest::Association {
                 scope: o.scope,
                 id: o.id.clone(),
             })),
-            KeyCode::Char('a') => return apply_now(o.scope, &o.id, cx, out),
-            KeyCode::Char('?') => out.push(Cmd::Open(Overlay::Help)),
+            (Some(PaneAction::Apply), _) => return apply_now(o.scope, &o.id, cx, out),
+            (_, KeyCode::Esc | KeyCode::Char('q')) => self.open = None,
+            (_, KeyCode::Char('j') | KeyCode::Down) if !nodes.is_empty() => {
+                o.cursor = (o.cursor + 1).min(nodes.len() - 1);
+            }
+            (_, KeyCode::Char('k') | KeyCode::Up) => o.cursor = o.cursor.saturating_sub(1),
+            (_, KeyCode::PageDown) => o.scroll = o.scroll.saturating_add(10),
+            (_, KeyCode::PageUp) => o.scroll = o.scroll.saturating_sub(10),
+            (_, KeyCode::Char('g') | KeyCode::Home) => {
+                o.cursor = 0;
+                o.scroll = 0;
+            }
+            (_, KeyCode::Char('?')) => out.push(Cmd::Open(Overlay::Help)),
             _ => return false,
         }
         true
@@ -344,11 +346,8 @@ impl AssociationsView {
 }
 
 /// Apply now (StartAssociationsOnce): through the actions' confirmation, change
-/// calendar gate and audit log; absent in read-only mode.
+/// calendar gate and audit log (the key map never hands its key over in read-only mode).
 fn apply_now(scope: ScopeId, id: &str, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
-    if cx.read_only {
-        return false;
-    }
     let Some(s) = cx.estate.scope(scope).map(|s| s.scope.clone()) else {
         return false;
     };

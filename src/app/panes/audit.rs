@@ -9,13 +9,13 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::record::Record;
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::actions::audit::{AuditEntry, CalendarCheck, Phase};
 use crate::app::filter::FilterColumn;
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::table::{TableColumn, TableSource, TableView};
 use crate::model::Feed;
 
@@ -427,7 +427,7 @@ impl Component for AuditView {
             }));
             return true;
         }
-        if key.code != KeyCode::Char('r') {
+        if cx.pane_action(key, pane_keys::AUDIT) != Some(PaneAction::Refresh) {
             return false;
         }
         self.reload();
@@ -439,6 +439,7 @@ impl Component for AuditView {
 mod tests {
     use super::*;
     use crate::actions::audit::{AuditLog, Outcome};
+    use crossterm::event::KeyCode;
     use std::io::Write;
 
     fn scratch(name: &str) -> PathBuf {
@@ -535,5 +536,37 @@ mod tests {
                 request_id: request_id.expect("a call selected"),
             })]
         );
+    }
+
+    #[test]
+    fn a_rebound_refresh_key_reads_the_log_and_r_no_longer_does() {
+        use crate::app::keymap::{KeyMap, KeySpec, KeysConfig};
+        let path = scratch("rebound");
+        let log = AuditLog::open(&path).unwrap();
+        log.append(&intent("r-1")).unwrap();
+        let mut view = AuditView::default();
+        view.set_path(Some(path.clone()));
+        let estate = crate::model::Estate::new();
+        let config = KeysConfig {
+            refresh: Some(vec![KeySpec::parse("F5").unwrap()]),
+            ..KeysConfig::default()
+        };
+        let keys = KeyMap::from_config(&config).unwrap();
+        let cx = Cx {
+            estate: &estate,
+            mask: &[],
+            keys: &keys,
+            read_only: false,
+            now: Utc::now(),
+        };
+        let key = |c| KeyEvent::new(c, crossterm::event::KeyModifiers::NONE);
+        view.sync(&cx);
+        log.append(&intent("r-2")).unwrap();
+        let mut out = Vec::new();
+        assert!(!view.on_key(&key(KeyCode::Char('r')), None, &cx, &mut out));
+        assert_eq!(view.table.len(), 1, "r is no longer bound");
+        assert!(view.on_key(&key(KeyCode::F(5)), None, &cx, &mut out));
+        assert_eq!(view.table.len(), 2);
+        assert!(out.is_empty());
     }
 }

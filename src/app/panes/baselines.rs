@@ -9,7 +9,7 @@ use crossterm::event::KeyEvent;
 use super::catalog::{self, CatalogItem, CatalogList, columns};
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::actions::{CommandTarget, RunCommandSpec, ScopedTarget};
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, pane_keys};
 use crate::app::table::{TableSource, account_cell, region_cell};
 use crate::model::{Estate, Feed, PatchBaseline, ScopeId};
 
@@ -262,7 +262,7 @@ impl Component for BaselinesView {
             catalog::open(item, false, cx.estate, out);
             return true;
         }
-        catalog::item_action(&item, key.code, cx, out)
+        catalog::item_action(&item, cx.pane_action(key, pane_keys::BASELINES), cx, out)
     }
 }
 

@@ -14,6 +14,7 @@ use super::{Cmd, Cx};
 use crate::actions::{ActionRequest, PutParameterSpec};
 use crate::app::Overlay;
 use crate::app::documents::document_ref;
+use crate::app::keymap::{PaneAction, pane_keys};
 use crate::app::navigate::scroll_key;
 use crate::app::table::{TableColumn, TableView, shown_scopes};
 use crate::model::{DetailRequest, Estate, Feed, ScopeId, SecretValue};
@@ -135,17 +136,28 @@ impl CatalogDetail {
         if self.editing.is_some() && self.edit_key(key, cx, out) {
             return true;
         }
-        if let KeyCode::Char('e' | 's' | 'S' | 'i' | 'u') = key.code {
-            if key.code == KeyCode::Char('e') && matches!(self.item, CatalogItem::Parameter { .. })
-            {
-                if cx.read_only {
-                    return false;
-                }
+        let pane_action = cx.pane_action(key, pane_keys::CATALOG);
+        match pane_action {
+            Some(PaneAction::Edit) if matches!(self.item, CatalogItem::Parameter { .. }) => {
                 self.editing = Some(SecretValue::new(""));
                 return true;
             }
-            let item = self.item.clone();
-            return item_action(&item, key.code, cx, out);
+            Some(
+                PaneAction::Edit | PaneAction::Scan | PaneAction::Install | PaneAction::Uninstall,
+            ) => {
+                let item = self.item.clone();
+                return item_action(&item, pane_action, cx, out);
+            }
+            Some(PaneAction::Reveal) => return self.toggle_reveal(cx, out),
+            Some(PaneAction::PrevVersion) => return self.document_version(false, cx, out),
+            Some(PaneAction::NextVersion) => return self.document_version(true, cx, out),
+            Some(PaneAction::NextNode) => return self.baseline_node(true, cx, out),
+            Some(PaneAction::PrevNode) => return self.baseline_node(false, cx, out),
+            Some(PaneAction::Refresh) => {
+                fetch(&self.item, cx.estate, out);
+                return true;
+            }
+            _ => {}
         }
         if scroll_key(key.code, &mut self.scroll) {
             return true;
@@ -153,12 +165,6 @@ impl CatalogDetail {
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => close(out),
             KeyCode::Char(' ') => self.scroll = self.scroll.saturating_add(10),
-            KeyCode::Char('v') => return self.toggle_reveal(cx, out),
-            KeyCode::Char('[') => return self.document_version(false, cx, out),
-            KeyCode::Char(']') => return self.document_version(true, cx, out),
-            KeyCode::Char('n') => return self.baseline_node(true, cx, out),
-            KeyCode::Char('p') => return self.baseline_node(false, cx, out),
-            KeyCode::Char('r') => fetch(&self.item, cx.estate, out),
             KeyCode::Char('?') => out.push(Cmd::Open(Overlay::Help)),
             _ => return false,
         }
@@ -346,14 +352,20 @@ fn fetch(item: &CatalogItem, estate: &Estate, out: &mut Vec<Cmd>) {
 
 /// The run keys of a baseline or a package (in its pane or shown in full): `s`/`S` a
 /// patch scan and `i` a patch install, `i`/`u` a package install/uninstall; each closes
-/// the detail view and opens the Run Command form filled in.
-pub fn item_action(item: &CatalogItem, code: KeyCode, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
-    match (item, code) {
-        (CatalogItem::Baseline { scope, id }, KeyCode::Char(c @ ('s' | 'S' | 'i'))) => {
-            if cx.read_only {
-                return false;
-            }
-            let op = if c != 'i' {
+/// the detail view and opens the Run Command form filled in. The key map never hands
+/// these actions over in read-only mode.
+pub fn item_action(
+    item: &CatalogItem,
+    action: Option<PaneAction>,
+    cx: &Cx,
+    out: &mut Vec<Cmd>,
+) -> bool {
+    match (item, action) {
+        (
+            CatalogItem::Baseline { scope, id },
+            Some(a @ (PaneAction::Scan | PaneAction::Install)),
+        ) => {
+            let op = if a == PaneAction::Scan {
                 PatchOperation::Scan
             } else {
                 PatchOperation::Install
@@ -364,17 +376,20 @@ pub fn item_action(item: &CatalogItem, code: KeyCode, cx: &Cx, out: &mut Vec<Cmd
                 true
             })
         }
-        (CatalogItem::Document { scope, name }, KeyCode::Char(c @ ('i' | 'u'))) => {
+        (
+            CatalogItem::Document { scope, name },
+            Some(a @ (PaneAction::Install | PaneAction::Uninstall)),
+        ) => {
             let package = cx
                 .estate
                 .scope_documents(*scope)
                 .iter()
                 .any(|d| d.name == *name && d.document_type == "Package");
-            if !package || cx.read_only {
+            if !package {
                 return false;
             }
             close(out);
-            out.push(package_run(name, c == 'i'));
+            out.push(package_run(name, a == PaneAction::Install));
             true
         }
         _ => false,

@@ -3,12 +3,12 @@
 
 use std::borrow::Cow;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::record::{Record, jump_to_first_node};
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::app::filter::FilterColumn;
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
 };
@@ -248,7 +248,7 @@ impl Component for CommandsView {
             }));
             return true;
         }
-        if key.code != KeyCode::Char('n') {
+        if cx.pane_action(key, pane_keys::COMMANDS) != Some(PaneAction::GoToNode) {
             return false;
         }
         out.push(selected.and_then(jump_to_first_node).unwrap_or(Cmd::Note {

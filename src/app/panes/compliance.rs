@@ -8,11 +8,12 @@ use crate::app::filter::FilterColumn;
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, region_cell, shown_scopes,
 };
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::app::Overlay;
-use crate::app::keymap::{Action, PaneAction};
+use crate::app::keymap::{Action, PaneAction, pane_keys};
+use crate::app::navigate::viewport_nav;
 use crate::app::table::Viewport;
 use crate::model::{DetailRequest, Estate, Feed, ResourceCompliance, ScopeId, SeverityCounts};
 
@@ -279,7 +280,7 @@ impl Component for ComplianceView {
             }));
             return true;
         }
-        if cx.pane_action(key) != Some(PaneAction::GoToNode) {
+        if cx.pane_action(key, pane_keys::COMPLIANCE) != Some(PaneAction::GoToNode) {
             return false;
         }
         out.push(Cmd::JumpToNode {
@@ -288,4 +289,40 @@ impl Component for ComplianceView {
         });
         true
     }
+}
+
+/// Keys of a resource's compliance items (`Overlay::ComplianceItems`): they scroll,
+/// `n` or Enter goes to the resource's node, `r` fetches them again.
+pub fn items_key(overlay: &mut Overlay, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
+    let Overlay::ComplianceItems {
+        scope,
+        resource_id,
+        view,
+        ..
+    } = overlay
+    else {
+        return false;
+    };
+    let len = cx
+        .estate
+        .compliance_items(*scope, resource_id)
+        .map_or(0, <[_]>::len);
+    if viewport_nav(view, len, cx.keys.action(key)) {
+        return true;
+    }
+    let (scope, resource_id) = (*scope, resource_id.clone());
+    match (cx.pane_action(key, pane_keys::COMPLIANCE_ITEMS), key.code) {
+        (Some(PaneAction::GoToNode), _) | (_, KeyCode::Enter) => out.push(Cmd::JumpToNode {
+            scope: Some(scope),
+            instance_id: resource_id,
+        }),
+        (Some(PaneAction::Refresh), _) => out.push(Cmd::Request(DetailRequest::ComplianceItems {
+            scope,
+            resource_id,
+        })),
+        (_, KeyCode::Esc | KeyCode::Char('q')) => out.push(Cmd::Open(Overlay::None)),
+        (_, KeyCode::Char('?')) => out.push(Cmd::Open(Overlay::Help)),
+        _ => return false,
+    }
+    true
 }

@@ -8,7 +8,7 @@ use crossterm::event::KeyEvent;
 use super::catalog::{self, CatalogItem, CatalogList, columns};
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::app::documents::owner_kind;
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, pane_keys};
 use crate::app::table::{TableSource, account_cell, region_cell};
 use crate::model::{DocumentSummary, Estate, Feed, ScopeId};
 
@@ -145,7 +145,7 @@ pub(super) fn document_key(
         catalog::open(item, false, cx.estate, out);
         return true;
     }
-    catalog::item_action(&item, key.code, cx, out)
+    catalog::item_action(&item, cx.pane_action(key, pane_keys::DOCUMENTS), cx, out)
 }
 
 /// The document selected.

@@ -10,7 +10,7 @@ use crate::app::table::{TableColumn, TableSource, TableView, account_cell, regio
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind};
-use crate::app::keymap::{Action, PaneAction};
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::model::{
     ApplicationHit, DetailRequest, Estate, Feed, FeedEvent, InventoryEntry, InventoryRows, ScopeId,
 };
@@ -483,7 +483,7 @@ impl InventoryView {
     }
 
     fn node_key(&mut self, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
-        match cx.pane_action(key) {
+        match cx.pane_action(key, pane_keys::INVENTORY) {
             Some(PaneAction::NextKind) => self.cycle_type(cx.estate, 1),
             Some(PaneAction::PrevKind) => self.cycle_type(cx.estate, -1),
             Some(PaneAction::AppQuery) => out.push(Cmd::CommandLine("app ".into())),
@@ -514,7 +514,7 @@ impl InventoryView {
             .selected_row()
             .and_then(|r| src.hits.get(r))
             .map(|h| (h.scope, h.instance_id.clone()));
-        let pane_action = cx.pane_action(key);
+        let pane_action = cx.pane_action(key, pane_keys::INVENTORY);
         match (pane_action, sel) {
             (pa, Some((scope, instance_id)))
                 if action == Some(Action::Details) || pa == Some(PaneAction::GoToNode) =>

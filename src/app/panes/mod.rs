@@ -129,10 +129,11 @@ pub struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    /// The pane action of `key`, through the key map (never a mutating one in read-only
-    /// mode).
-    pub fn pane_action(&self, key: &KeyEvent) -> Option<PaneAction> {
-        self.keys.pane_action(key, self.read_only)
+    /// The pane action of `key` among a pane's `candidates` (its set in
+    /// [`pane_keys`](crate::app::keymap::pane_keys)), through the key map (never a
+    /// mutating one in read-only mode).
+    pub fn pane_action(&self, key: &KeyEvent, candidates: &[PaneAction]) -> Option<PaneAction> {
+        self.keys.pane_action(key, self.read_only, candidates)
     }
 
     /// How many scopes the scope filter shows.

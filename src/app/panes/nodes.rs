@@ -17,7 +17,7 @@ use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::app::Overlay;
 use crate::app::columns::Column;
 use crate::app::filter::{Filter, FilterError, Matcher, push_lower};
-use crate::app::keymap::{Action, PaneAction};
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::table::Viewport;
 use crate::model::{Estate, Feed, ManagedNode, PingStatus, ScopeId, compare_versions};
 
@@ -794,7 +794,7 @@ impl Component for NodesView {
             }
             return true;
         }
-        match cx.pane_action(key) {
+        match cx.pane_action(key, pane_keys::NODES) {
             Some(PaneAction::Shell) => out.push(Cmd::OpenShell),
             Some(PaneAction::Forward) => out.push(Cmd::OpenForward),
             Some(PaneAction::Inventory) => match node {

@@ -6,12 +6,13 @@ use crate::app::filter::FilterColumn;
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
 };
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::app::Overlay;
 use crate::app::documents::document_ref;
-use crate::app::keymap::{Action, PaneAction};
+use crate::app::keymap::{Action, PaneAction, pane_keys};
+use crate::app::navigate::scroll_key;
 use crate::model::{DetailRequest, Estate, Feed, OpsItem, ScopeId};
 
 /// A column of the OpsItems table.
@@ -240,7 +241,7 @@ impl Component for OpsView {
         }
         let Some(item) = self.selected(cx.estate) else {
             return action != Some(Action::Details)
-                && cx.pane_action(key) == Some(PaneAction::GoToNode)
+                && cx.pane_action(key, pane_keys::OPS) == Some(PaneAction::GoToNode)
                 && {
                     out.push(no_node());
                     true
@@ -250,7 +251,7 @@ impl Component for OpsView {
             open_item(item, cx, out);
             return true;
         }
-        if cx.pane_action(key) != Some(PaneAction::GoToNode) {
+        if cx.pane_action(key, pane_keys::OPS) != Some(PaneAction::GoToNode) {
             return false;
         }
         match node_ids(&item.resources).into_iter().next() {
@@ -292,6 +293,65 @@ fn open_item(item: &OpsItem, cx: &Cx, out: &mut Vec<Cmd>) {
         scroll: 0,
         cursor: 0,
     }));
+}
+
+/// The managed nodes an OpsItem names (its resources and, once its detail is in, its
+/// related items), each once.
+pub fn item_nodes(estate: &Estate, scope: ScopeId, id: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(d) = estate.ops_item_detail(scope, id) {
+        out.extend(node_ids(&d.item.resources));
+        out.extend(d.related.iter().filter_map(|r| node_id(&r.resource_uri)));
+    } else if let Some(i) = estate.scope_ops_items(scope).iter().find(|i| i.id == id) {
+        out.extend(node_ids(&i.resources));
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|n| seen.insert(n.clone()));
+    out
+}
+
+/// Keys of the OpsItem shown in full (`Overlay::OpsItem`): it scrolls, `n`/`p` (and
+/// Tab/Shift-Tab) pick one of the nodes it names, Enter goes to that node, `r` fetches
+/// the item again.
+pub fn item_key(overlay: &mut Overlay, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
+    let Overlay::OpsItem {
+        scope,
+        id,
+        scroll,
+        cursor,
+    } = overlay
+    else {
+        return false;
+    };
+    let nodes = item_nodes(cx.estate, *scope, id);
+    if scroll_key(key.code, scroll) {
+        return true;
+    }
+    let cur = *cursor;
+    let pane_action = cx.pane_action(key, pane_keys::OPS_ITEM);
+    match (pane_action, key.code) {
+        (Some(PaneAction::NextNode), _) | (_, KeyCode::Tab) if !nodes.is_empty() => {
+            *cursor = (cur + 1) % nodes.len();
+        }
+        (Some(PaneAction::PrevNode), _) | (_, KeyCode::BackTab) if !nodes.is_empty() => {
+            *cursor = (cur + nodes.len() - 1) % nodes.len();
+        }
+        (Some(PaneAction::Refresh), _) => out.push(Cmd::Request(DetailRequest::OpsItem {
+            scope: *scope,
+            id: id.clone(),
+        })),
+        (_, KeyCode::Esc | KeyCode::Char('q')) => out.push(Cmd::Open(Overlay::None)),
+        (_, KeyCode::Enter) => match nodes.get(cur.min(nodes.len().saturating_sub(1))) {
+            Some(node) => out.push(Cmd::JumpToNode {
+                scope: Some(*scope),
+                instance_id: node.clone(),
+            }),
+            None => out.push(no_node()),
+        },
+        (_, KeyCode::Char('?')) => out.push(Cmd::Open(Overlay::Help)),
+        _ => return false,
+    }
+    true
 }
 
 /// Managed-node ids among an OpsItem's resources (ids or ARNs).

@@ -4,11 +4,11 @@
 
 use std::borrow::Cow;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::catalog::{self, CatalogItem, CatalogList, columns};
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::table::{TableSource, account_cell, region_cell};
 use crate::model::{Estate, Feed, ParameterMeta, ScopeId};
 
@@ -141,18 +141,18 @@ impl ParametersView {
         self.list.table.select(0);
     }
 
-    /// The path `→`/`l` (one level down, towards the selected parameter) or `←`/`h`/
-    /// Backspace (one level up) lead to.
-    fn path_key(&self, code: KeyCode, estate: &Estate) -> Option<String> {
+    /// The path [`PaneAction::PathDown`] (`→`/`l`: one level down, towards the selected
+    /// parameter) or [`PaneAction::PathUp`] (`←`/`h`/Backspace: one level up) lead to.
+    fn path_key(&self, action: Option<PaneAction>, estate: &Estate) -> Option<String> {
         let path = &self.path;
-        match code {
-            KeyCode::Right | KeyCode::Char('l') => {
+        match action {
+            Some(PaneAction::PathDown) => {
                 let CatalogItem::Parameter { name, .. } = self.selected(estate)? else {
                     return None;
                 };
                 next_level(&name, path)
             }
-            KeyCode::Left | KeyCode::Char('h') | KeyCode::Backspace if path != "/" => {
+            Some(PaneAction::PathUp) if path != "/" => {
                 Some(crate::model::parent_path(path).to_string())
             }
             _ => None,
@@ -220,13 +220,14 @@ impl Component for ParametersView {
                 true
             });
         }
-        if let Some(path) = self.path_key(key.code, cx.estate) {
+        let pane_action = cx.pane_action(key, pane_keys::PARAMETERS);
+        if let Some(path) = self.path_key(pane_action, cx.estate) {
             self.set_path(path, cx);
             return true;
         }
         // `e`: the parameter in full, with the prompt of a new version.
         match selected {
-            Some(item) if key.code == KeyCode::Char('e') && !cx.read_only => {
+            Some(item) if pane_action == Some(PaneAction::Edit) => {
                 catalog::open(item, true, cx.estate, out);
                 true
             }

@@ -3,10 +3,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{Cmd, KeyHint};
+use super::{Cmd, Cx, KeyHint};
 use crate::app::Overlay;
+use crate::app::keymap::{PaneAction, pane_keys};
 use crate::app::navigate::scroll_key;
-use crate::model::{Estate, RecentCommand, ScopeId};
+use crate::model::{RecentCommand, ScopeId};
 
 /// The help line every history pane shows for Enter.
 pub const RECORD_HELP: &[KeyHint] = &[
@@ -37,26 +38,17 @@ pub enum Record {
 
 impl Record {
     /// Keys of the record's popup, which scrolls by `scroll`; true when the key was one.
-    pub fn on_key(
-        &self,
-        scroll: &mut u16,
-        key: &KeyEvent,
-        estate: &Estate,
-        out: &mut Vec<Cmd>,
-    ) -> bool {
+    pub fn on_key(&self, scroll: &mut u16, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
         if scroll_key(key.code, scroll) {
             return true;
         }
-        match key.code {
-            // Closes the popup.
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
-                out.push(Cmd::Open(Overlay::None))
-            }
-            KeyCode::Char('n') => {
+        match (cx.pane_action(key, pane_keys::RECORD), key.code) {
+            (Some(PaneAction::GoToNode), _) => {
                 let Record::Command { scope, id } = self else {
                     return false;
                 };
-                let Some(jump) = estate
+                let Some(jump) = cx
+                    .estate
                     .scope_commands(*scope)
                     .iter()
                     .find(|c| c.command_id == *id)
@@ -66,7 +58,11 @@ impl Record {
                 };
                 out.push(jump);
             }
-            KeyCode::Char('?') => out.push(Cmd::Open(Overlay::Help)),
+            // Closes the popup.
+            (_, KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter) => {
+                out.push(Cmd::Open(Overlay::None))
+            }
+            (_, KeyCode::Char('?')) => out.push(Cmd::Open(Overlay::Help)),
             _ => return false,
         }
         true

@@ -2,10 +2,10 @@
 //! the change-calendar closures they run into; Enter shows the windows of a line.
 
 use chrono::{DateTime, Duration, Utc};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::{Cmd, Component, Cx, KeyHint, List, ListMut, Pane, PaneKind, hints};
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::navigate::viewport_nav;
 use crate::app::table::{Viewport, shown_scopes};
 use crate::model::{CalendarDefault, ChangeCalendar, Estate, Feed, ScopeId};
@@ -288,15 +288,15 @@ impl Component for TimelineView {
         if viewport_nav(&mut self.view, self.len, action) {
             return true;
         }
-        match (action, key.code) {
-            (_, KeyCode::Char('w')) => {
+        match (action, cx.pane_action(key, pane_keys::TIMELINE)) {
+            (_, Some(PaneAction::Group)) => {
                 self.group = match self.group {
                     TimelineGroup::Scope => TimelineGroup::Window,
                     TimelineGroup::Window => TimelineGroup::Scope,
                 };
                 self.view = Viewport::default();
             }
-            (_, KeyCode::Char('c')) => self.all_calendars = !self.all_calendars,
+            (_, Some(PaneAction::Calendars)) => self.all_calendars = !self.all_calendars,
             (Some(Action::Details), _) => out.push(self.to_windows(cx)),
             _ => return false,
         }

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, Pane, PaneKind, hints};
 use crate::app::Overlay;
 use crate::app::filter::FilterColumn;
-use crate::app::keymap::Action;
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::navigate::scroll_key;
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
@@ -244,7 +244,7 @@ impl Component for WindowsView {
         out: &mut Vec<Cmd>,
     ) -> bool {
         if self.open.is_some() {
-            return self.detail_key(key, out);
+            return self.detail_key(key, cx, out);
         }
         if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
             return true;
@@ -252,7 +252,7 @@ impl Component for WindowsView {
         let sel = self
             .selected(cx.estate)
             .map(|w| (w.scope, w.window_id.clone()));
-        match (key.code, sel) {
+        match (cx.pane_action(key, pane_keys::WINDOWS), sel) {
             (_, Some((scope, id))) if action == Some(Action::Details) => {
                 out.push(Cmd::Request(DetailRequest::Window {
                     scope,
@@ -264,7 +264,7 @@ impl Component for WindowsView {
                     scroll: 0,
                 });
             }
-            (KeyCode::Char('t'), _) => out.push(Cmd::ShowPane {
+            (Some(PaneAction::Timeline), _) => out.push(Cmd::ShowPane {
                 pane: Pane::Timeline,
                 filter: None,
             }),
@@ -276,19 +276,22 @@ impl Component for WindowsView {
 
 impl WindowsView {
     /// Keys of the window shown in full: it scrolls.
-    fn detail_key(&mut self, key: &KeyEvent, out: &mut Vec<Cmd>) -> bool {
+    fn detail_key(&mut self, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
         let Some(o) = self.open.as_mut() else {
             return false;
         };
         if scroll_key(key.code, &mut o.scroll) {
             return true;
         }
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => self.open = None,
-            KeyCode::Char('r') => out.push(Cmd::Request(DetailRequest::Window {
+        if cx.pane_action(key, pane_keys::WINDOW) == Some(PaneAction::Refresh) {
+            out.push(Cmd::Request(DetailRequest::Window {
                 scope: o.scope,
                 id: o.id.clone(),
-            })),
+            }));
+            return true;
+        }
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => self.open = None,
             KeyCode::Char('?') => out.push(Cmd::Open(Overlay::Help)),
             _ => return false,
         }

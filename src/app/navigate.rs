@@ -478,6 +478,13 @@ impl App {
 
     /// A key to the component of the pane shown, and what it asks carried out.
     fn component_key(&mut self, key: KeyEvent, action: Option<Action>) -> bool {
+        // The movement and sort keys of the pane's rows, unless an open detail of the pane
+        // takes every key.
+        if !self.panes.get(self.pane).takes_keys()
+            && self.with_list(|l| l.nav(action)).unwrap_or(false)
+        {
+            return true;
+        }
         let now = self.now();
         let mut out = Vec::new();
         let cx = cx!(self, now);

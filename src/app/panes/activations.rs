@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use super::record::{RECORD_HELP, Record};
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::Action;
 use crate::app::table::{
@@ -221,19 +221,7 @@ impl Component for ActivationsView {
     fn sync(&mut self, cx: &Cx) {
         ActivationsView::sync(self, cx.estate, cx.mask, cx.now);
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        Some(Box::new(Bound {
-            table: &mut self.table,
-            src: ActivationRows {
-                estate: cx.estate,
-                refs: &self.refs,
-                now: cx.now,
-            },
-        }))
-    }
+    table_rows!(table, refs, cx => ActivationRows { now: cx.now });
     fn on_key(
         &mut self,
         _key: &KeyEvent,
@@ -241,9 +229,6 @@ impl Component for ActivationsView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
-        }
         if action != Some(Action::Details) {
             return false;
         }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::actions::{ActionRequest, AssociationsOnceSpec};
 use crate::app::Overlay;
 use crate::app::filter::FilterColumn;
@@ -249,18 +249,7 @@ impl Component for AssociationsView {
     fn sync(&mut self, cx: &Cx) {
         AssociationsView::sync(self, cx.estate, cx.mask);
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        Some(Box::new(Bound {
-            table: &mut self.table,
-            src: AssociationRows {
-                estate: cx.estate,
-                refs: &self.refs,
-            },
-        }))
-    }
+    table_rows!(table, refs, cx => AssociationRows {  });
     fn on_key(
         &mut self,
         key: &KeyEvent,
@@ -270,9 +259,6 @@ impl Component for AssociationsView {
     ) -> bool {
         if self.open.is_some() {
             return self.detail_key(key, cx, out);
-        }
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
         }
         let Some((scope, id)) = self
             .selected(cx.estate)

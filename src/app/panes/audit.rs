@@ -415,9 +415,6 @@ impl Component for AuditView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
-        }
         if action == Some(Action::Details) {
             let Some(c) = self.selected() else {
                 return false;

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use crossterm::event::KeyEvent;
 
 use super::record::{RECORD_HELP, Record};
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::Action;
 use crate::app::table::{
@@ -197,18 +197,7 @@ impl Component for AutomationsView {
     fn sync(&mut self, cx: &Cx) {
         AutomationsView::sync(self, cx.estate, cx.mask);
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        Some(Box::new(Bound {
-            table: &mut self.table,
-            src: AutomationRows {
-                estate: cx.estate,
-                refs: &self.refs,
-            },
-        }))
-    }
+    table_rows!(table, refs, cx => AutomationRows {  });
     fn on_key(
         &mut self,
         _key: &KeyEvent,
@@ -216,9 +205,6 @@ impl Component for AutomationsView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
-        }
         if action != Some(Action::Details) {
             return false;
         }

@@ -252,9 +252,6 @@ impl Component for BaselinesView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
-        }
         let Some(item) = self.selected(cx.estate) else {
             return false;
         };

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use crossterm::event::KeyEvent;
 
 use super::record::{Record, jump_to_first_node};
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::table::{
@@ -215,18 +215,7 @@ impl Component for CommandsView {
     fn sync(&mut self, cx: &Cx) {
         CommandsView::sync(self, cx.estate, cx.mask);
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        Some(Box::new(Bound {
-            table: &mut self.table,
-            src: CommandRows {
-                estate: cx.estate,
-                refs: &self.refs,
-            },
-        }))
-    }
+    table_rows!(table, refs, cx => CommandRows {  });
     fn on_key(
         &mut self,
         key: &KeyEvent,
@@ -234,9 +223,6 @@ impl Component for CommandsView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
-        }
         let selected = self.selected(cx.estate);
         if action == Some(Action::Details) {
             let Some(c) = selected else {

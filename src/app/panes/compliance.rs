@@ -10,7 +10,7 @@ use crate::app::table::{
 };
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::Overlay;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::navigate::viewport_nav;
@@ -241,18 +241,7 @@ impl Component for ComplianceView {
     fn sync(&mut self, cx: &Cx) {
         ComplianceView::sync(self, cx.estate, cx.mask);
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        Some(Box::new(Bound {
-            table: &mut self.table,
-            src: ResourceRows {
-                estate: cx.estate,
-                refs: &self.refs,
-            },
-        }))
-    }
+    table_rows!(table, refs, cx => ResourceRows {  });
     fn on_key(
         &mut self,
         key: &KeyEvent,
@@ -260,9 +249,6 @@ impl Component for ComplianceView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
-        }
         let Some(r) = self.selected(cx.estate) else {
             return false;
         };

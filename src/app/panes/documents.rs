@@ -135,9 +135,6 @@ pub(super) fn document_key(
     cx: &Cx,
     out: &mut Vec<Cmd>,
 ) -> bool {
-    if bound(list, cx).is_some_and(|mut l| l.nav(action)) {
-        return true;
-    }
     let Some(item) = selected(list, cx.estate) else {
         return false;
     };

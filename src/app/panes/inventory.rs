@@ -599,9 +599,6 @@ impl Component for InventoryView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
-        }
         match self.mode {
             InventoryMode::Node => self.node_key(key, cx, out),
             InventoryMode::Query => self.query_key(key, action, cx, out),

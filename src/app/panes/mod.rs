@@ -8,6 +8,29 @@
 //! [`Component`], one line in the `panes!` list below, and its draw function in
 //! `ui::draw_pane`.
 
+/// `Component::list` and `list_mut` of a pane whose rows are the table `$table` over
+/// `$rows`, a rows type of the estate and the refs `$refs` (and the fields given).
+macro_rules! table_rows {
+    ($table:ident, $refs:ident, $cx:ident => $rows:ident { $($field:ident: $value:expr),* $(,)? }) => {
+        fn list(&self, _cx: &$crate::app::panes::Cx) -> Option<&dyn $crate::app::panes::List> {
+            Some(&self.$table)
+        }
+        fn list_mut<'a>(
+            &'a mut self,
+            $cx: &$crate::app::panes::Cx<'a>,
+        ) -> Option<Box<dyn $crate::app::panes::ListMut + 'a>> {
+            Some(Box::new($crate::app::panes::Bound {
+                table: &mut self.$table,
+                src: $rows {
+                    estate: $cx.estate,
+                    refs: &self.$refs,
+                    $($field: $value),*
+                },
+            }))
+        }
+    };
+}
+
 pub mod activations;
 pub mod associations;
 pub mod audit;

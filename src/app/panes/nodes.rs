@@ -778,9 +778,6 @@ impl Component for NodesView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
-        }
         let node = self
             .selected_node(cx.estate)
             .map(|n| (n.scope, n.instance_id.clone()));

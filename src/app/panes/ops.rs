@@ -8,7 +8,7 @@ use crate::app::table::{
 };
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::Overlay;
 use crate::app::documents::document_ref;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
@@ -217,18 +217,7 @@ impl Component for OpsView {
     fn sync(&mut self, cx: &Cx) {
         OpsView::sync(self, cx.estate, cx.mask);
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        Some(Box::new(Bound {
-            table: &mut self.table,
-            src: OpsRows {
-                estate: cx.estate,
-                refs: &self.refs,
-            },
-        }))
-    }
+    table_rows!(table, refs, cx => OpsRows {  });
     fn on_key(
         &mut self,
         key: &KeyEvent,
@@ -236,9 +225,6 @@ impl Component for OpsView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
-        }
         let Some(item) = self.selected(cx.estate) else {
             return action != Some(Action::Details)
                 && cx.pane_action(key, pane_keys::OPS) == Some(PaneAction::GoToNode)

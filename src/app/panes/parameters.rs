@@ -210,9 +210,6 @@ impl Component for ParametersView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
-        }
         let selected = self.selected(cx.estate);
         if action == Some(Action::Details) {
             return selected.is_some_and(|item| {

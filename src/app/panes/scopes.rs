@@ -103,15 +103,6 @@ impl Component for ScopesView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        let shown = cx.shown_scopes();
-        let mut lines = Lines {
-            view: &mut self.view,
-            shown,
-            total: cx.estate.scopes().len(),
-        };
-        if lines.nav(action) {
-            return true;
-        }
         if action != Some(Action::Details) {
             return false;
         }

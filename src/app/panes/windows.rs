@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, Pane, PaneKind, hints};
+use super::{Cmd, Component, Cx, KeyHint, Pane, PaneKind, hints};
 use crate::app::Overlay;
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
@@ -224,18 +224,7 @@ impl Component for WindowsView {
     fn sync(&mut self, cx: &Cx) {
         WindowsView::sync(self, cx.estate, cx.mask);
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        Some(Box::new(Bound {
-            table: &mut self.table,
-            src: WindowRows {
-                estate: cx.estate,
-                refs: &self.refs,
-            },
-        }))
-    }
+    table_rows!(table, refs, cx => WindowRows {  });
     fn on_key(
         &mut self,
         key: &KeyEvent,
@@ -245,9 +234,6 @@ impl Component for WindowsView {
     ) -> bool {
         if self.open.is_some() {
             return self.detail_key(key, cx, out);
-        }
-        if self.list_mut(cx).is_some_and(|mut l| l.nav(action)) {
-            return true;
         }
         let sel = self
             .selected(cx.estate)

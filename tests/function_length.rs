@@ -24,9 +24,6 @@ const LONG: &[(&str, &str)] = &[
     // Dispatch over every pane, action event or overlay.
     ("actions", "on_action_event"),
     // Pane drawing still to be split.
-    ("ops", "draw_detail"),
-    ("associations", "draw_detail"),
-    ("windows", "draw_detail"),
     ("scopes", "draw"),
     ("status", "draw"),
     ("inventory", "draw_node"),

@@ -24,8 +24,6 @@ const LONG: &[(&str, &str)] = &[
     // Dispatch over every pane, action event or overlay.
     ("actions", "on_action_event"),
     // Pane drawing still to be split.
-    ("scopes", "draw"),
-    ("status", "draw"),
     ("inventory", "draw_node"),
     ("inventory", "draw_query"),
     ("parameters_detail", "parameter"),

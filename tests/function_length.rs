@@ -28,8 +28,6 @@ const LONG: &[(&str, &str)] = &[
     ("inventory", "draw_query"),
     ("parameters_detail", "parameter"),
     ("parameters_detail", "baseline"),
-    ("actions", "draw_form"),
-    ("nodes", "draw"),
 ];
 
 /// (lines, file, function) of every function under `dirs`, longest first.

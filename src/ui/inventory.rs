@@ -10,7 +10,7 @@ use super::table::{
     draw_view, fit, grow, record_rows, scope_label,
 };
 use super::text::{put, thousands};
-use crate::app::{App, Drawn, InventoryMode, TableSource};
+use crate::app::{App, AppQueryView, Drawn, InventoryMode, TableSource};
 use crate::model::{DetailRequest, Feed, InventoryEntry};
 use crate::ui::theme::Theme;
 
@@ -231,52 +231,8 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         draw_message(buf, body, &msg, style);
         return;
     }
-    let failures = app
-        .estate
-        .application_query()
-        .map_or(0, |a| a.failures.len());
     let chart_w = 30.min(body.width / 3);
-    put(
-        buf,
-        body.x + 1,
-        body.y,
-        "Nodes by version",
-        usize::from(chart_w),
-        Style::default()
-            .fg(theme.table_header_fg)
-            .bg(theme.table_header_bg)
-            .add_modifier(Modifier::BOLD),
-    );
-    let items: Vec<(String, u64, Style)> = q
-        .versions
-        .iter()
-        .map(|v| {
-            let fg = if v.below { theme.warn } else { theme.accent };
-            let label = if v.below {
-                format!("{} <", v.version)
-            } else {
-                v.version.clone()
-            };
-            (label, v.nodes as u64, Style::default().fg(fg))
-        })
-        .collect();
-    let chart = Rect {
-        x: body.x + 1,
-        y: body.y + 1,
-        width: chart_w.saturating_sub(1),
-        height: body.height.saturating_sub(2),
-    };
-    draw_bars(buf, chart, &items, &theme);
-    if failures > 0 {
-        put(
-            buf,
-            body.x + 1,
-            body.bottom() - 1,
-            &format!("✗ {failures} scopes did not answer"),
-            usize::from(chart_w),
-            Style::default().fg(theme.warn),
-        );
-    }
+    draw_version_chart(buf, body, chart_w, app, q, &theme);
     let table = Rect {
         x: body.x + chart_w + 1,
         width: body.width.saturating_sub(chart_w + 1),
@@ -319,4 +275,61 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         draw_message(buf, body, &msg, muted);
     }
     out.set_header(super::table::header_hits(table.x, table.y, &draw.widths));
+}
+
+/// The nodes by version of the application query `q` as bars down the left `chart_w`
+/// columns of `body`, and how many scopes did not answer.
+fn draw_version_chart(
+    buf: &mut Buffer,
+    body: Rect,
+    chart_w: u16,
+    app: &App,
+    q: &AppQueryView,
+    theme: &Theme,
+) {
+    let failures = app
+        .estate
+        .application_query()
+        .map_or(0, |a| a.failures.len());
+    put(
+        buf,
+        body.x + 1,
+        body.y,
+        "Nodes by version",
+        usize::from(chart_w),
+        Style::default()
+            .fg(theme.table_header_fg)
+            .bg(theme.table_header_bg)
+            .add_modifier(Modifier::BOLD),
+    );
+    let items: Vec<(String, u64, Style)> = q
+        .versions
+        .iter()
+        .map(|v| {
+            let fg = if v.below { theme.warn } else { theme.accent };
+            let label = if v.below {
+                format!("{} <", v.version)
+            } else {
+                v.version.clone()
+            };
+            (label, v.nodes as u64, Style::default().fg(fg))
+        })
+        .collect();
+    let chart = Rect {
+        x: body.x + 1,
+        y: body.y + 1,
+        width: chart_w.saturating_sub(1),
+        height: body.height.saturating_sub(2),
+    };
+    draw_bars(buf, chart, &items, theme);
+    if failures > 0 {
+        put(
+            buf,
+            body.x + 1,
+            body.bottom() - 1,
+            &format!("✗ {failures} scopes did not answer"),
+            usize::from(chart_w),
+            Style::default().fg(theme.warn),
+        );
+    }
 }

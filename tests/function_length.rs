@@ -24,7 +24,6 @@ const LONG: &[(&str, &str)] = &[
     // Dispatch over every pane, action event or overlay.
     ("actions", "on_action_event"),
     // Pane drawing still to be split.
-    ("parameters_detail", "parameter"),
     ("parameters_detail", "baseline"),
 ];
 

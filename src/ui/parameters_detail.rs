@@ -206,6 +206,13 @@ fn parameter(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, na
             },
         }
     }
+    parameter_history(l, app, scope, name);
+}
+
+/// The versions of the parameter `name`, newest first, secure values masked.
+fn parameter_history(l: &mut Lines<'_>, app: &App, scope: ScopeId, name: &str) {
+    let theme = app.theme();
+    let now = app.now();
     l.heading("History");
     match app.estate.parameter_history(scope, name) {
         None => l.text("loading…", l.key),

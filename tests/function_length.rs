@@ -24,7 +24,6 @@ const LONG: &[(&str, &str)] = &[
     // Dispatch over every pane, action event or overlay.
     ("actions", "on_action_event"),
     // Pane drawing still to be split.
-    ("parameters_detail", "baseline"),
 ];
 
 /// (lines, file, function) of every function under `dirs`, longest first.

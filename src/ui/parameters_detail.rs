@@ -338,6 +338,14 @@ fn baseline(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id:
         let n = states.iter().filter(|s| s.patch_group == *g).count();
         l.text(format!("{g} ({n} nodes)"), l.base);
     }
+    baseline_node_states(l, app, d, scope, id);
+}
+
+/// The nodes patched with the baseline `id`, their patch counts, and the patches the
+/// picked one (`d.node`) misses or failed.
+fn baseline_node_states(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id: &str) {
+    let theme = app.theme();
+    let now = app.now();
     let nodes = baseline_nodes(&app.estate, scope, id);
     l.heading(&format!("Nodes patched with it ({})", nodes.len()));
     for (i, node) in nodes.iter().enumerate().take(40) {

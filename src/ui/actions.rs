@@ -251,21 +251,8 @@ fn draw_form(buf: &mut Buffer, area: Rect, app: &App, form: &ActionForm) {
         }
         (&e).render(editor_area, buf);
         if f.key == FieldKey::Document {
-            // In which accounts a document of the accounts exists; AWS's exist everywhere.
-            let homes = app.document_homes(&form.document());
-            let n = form.documents.len();
-            let (hint, colour) = match (focused, homes) {
-                (true, Some(h)) => (format!("{h} · ↑ ↓ {n}"), theme.warn),
-                (false, Some(h)) => (h, theme.warn),
-                (true, None) => (format!("↑ ↓ {n} documents"), theme.muted),
-                (false, None) => (String::new(), theme.muted),
-            };
-            if !hint.is_empty() {
-                let room = usize::from(editor_area.width.saturating_sub(2)) / 2;
-                let hw = width(&hint).min(room);
-                let hx = inner.right().saturating_sub(hw as u16 + 2);
-                put(buf, hx, fy, &hint, hw, field_bg.fg(colour));
-            }
+            let right = inner.right();
+            draw_document_hint(buf, app, form, focused, editor_area, right, field_bg);
         }
     }
     // The focused field's hint, and the error.
@@ -282,6 +269,35 @@ fn draw_form(buf: &mut Buffer, area: Rect, app: &App, form: &ActionForm) {
         None => {
             put(buf, x, status_y, &hint, w, muted);
         }
+    }
+}
+
+/// Beside the document field (on `editor_area`, the popup ending at `right`): in which
+/// accounts the chosen document exists (AWS's exist everywhere) and, focused, how many
+/// documents ↑ ↓ go through.
+fn draw_document_hint(
+    buf: &mut Buffer,
+    app: &App,
+    form: &ActionForm,
+    focused: bool,
+    editor_area: Rect,
+    right: u16,
+    field_bg: Style,
+) {
+    let theme = app.theme();
+    let homes = app.document_homes(&form.document());
+    let n = form.documents.len();
+    let (hint, colour) = match (focused, homes) {
+        (true, Some(h)) => (format!("{h} · ↑ ↓ {n}"), theme.warn),
+        (false, Some(h)) => (h, theme.warn),
+        (true, None) => (format!("↑ ↓ {n} documents"), theme.muted),
+        (false, None) => (String::new(), theme.muted),
+    };
+    if !hint.is_empty() {
+        let room = usize::from(editor_area.width.saturating_sub(2)) / 2;
+        let hw = width(&hint).min(room);
+        let hx = right.saturating_sub(hw as u16 + 2);
+        put(buf, hx, editor_area.y, &hint, hw, field_bg.fg(colour));
     }
 }
 

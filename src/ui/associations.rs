@@ -3,17 +3,20 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 
-use super::fields::{draw_popup, fetch_line, field_line, gone_line};
+use super::fields::{DetailLines, draw_popup, fetch_line, gone_line};
 use super::table::{
     ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
     scope_label, table_below_title,
 };
 use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{App, AssocCol, Drawn, TableSource, failing_nodes};
-use crate::model::{DetailRequest, Feed, association_targets_label, schedule_label};
+use crate::app::{App, AssocCol, AssociationOpen, Drawn, TableSource, failing_nodes};
+use crate::model::{
+    Association, AssociationDetail, DetailRequest, Feed, ScopeId, association_targets_label,
+    schedule_label,
+};
 use crate::ui::theme::Theme;
 
 /// Colour of an association or execution status.
@@ -115,10 +118,6 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
     let Some(open) = &app.panes.associations.open else {
         return;
     };
-    let theme = app.theme();
-    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
-    let key = base.fg(theme.muted);
-    let heading = base.fg(theme.accent).add_modifier(Modifier::BOLD);
     let detail = app.estate.association_detail(open.scope, &open.id);
     let summary = app
         .estate
@@ -130,165 +129,142 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         scope: open.scope,
         id: open.id.clone(),
     };
-    let now = app.now();
-    let mut lines: Vec<Line> = Vec::new();
-    let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
-        lines.push(field_line(k, 14, &v, key, style));
-    };
-    lines.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
+    let mut d = DetailLines::new(app.theme(), 14);
+    d.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
     let Some(a) = assoc else {
-        lines.push(gone_line("association", base, theme));
-        popup(
-            buf,
-            area,
-            app,
-            format!(" {} ", clean(&open.id)),
-            lines,
-            open.scroll,
-            HINT,
-        );
+        d.push(gone_line("association", d.base, d.theme));
+        let title = format!(" {} ", clean(&open.id));
+        popup(buf, area, app, title, d.lines, open.scroll, HINT);
         return;
     };
-    let scope_label = scope_label(app, open.scope);
-    field(
-        &mut lines,
-        "Status",
-        format!(
-            "{} · {}",
-            a.status,
-            a.counts
-                .iter()
-                .map(|(s, n)| format!("{n} {s}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        base.fg(status_color(&a.status, theme)),
-    );
-    field(
-        &mut lines,
-        "Document",
-        format!("{} ({})", a.document, a.document_version),
-        base,
-    );
-    field(
-        &mut lines,
-        "Targets",
-        association_targets_label(&a.targets),
-        base,
-    );
-    field(
-        &mut lines,
-        "Schedule",
-        format!("{} — {}", schedule_label(&a.schedule), a.schedule),
-        base,
-    );
-    field(
-        &mut lines,
-        "Last run",
-        format!(
-            "{} ({} ago)",
-            timestamp(a.last_execution),
-            age(now, a.last_execution)
-        ),
-        base,
-    );
-    field(&mut lines, "Scope", scope_label, base);
-    field(
-        &mut lines,
-        "Id",
-        a.association_id.clone(),
-        base.fg(theme.muted),
-    );
-    if let Some(d) = detail {
-        field(
-            &mut lines,
-            "Rollout",
-            format!(
-                "max concurrency {} · max errors {} · compliance {}",
-                d.max_concurrency, d.max_errors, d.compliance_severity
-            ),
-            base,
+    association_fields(&mut d, app, open.scope, a);
+    if let Some(detail) = detail {
+        let rollout = format!(
+            "max concurrency {} · max errors {} · compliance {}",
+            detail.max_concurrency, detail.max_errors, detail.compliance_severity
         );
-        // Failing nodes of the latest execution: selectable, with their error.
-        let failing = d.failing_targets();
-        let nodes = failing_nodes(&app.estate, open);
-        let cur = nodes.get(open.cursor.min(nodes.len().saturating_sub(1)));
-        lines.push(Line::default());
-        lines.push(Line::styled(
-            format!("Nodes not succeeding in the latest run ({})", failing.len()),
-            heading,
-        ));
-        if failing.is_empty() {
-            lines.push(Line::styled("(none)", base.fg(theme.ok)));
-        }
-        for t in &failing {
-            let picked = cur == Some(&t.resource_id);
-            let name = app
-                .estate
-                .find_node(open.scope, &t.resource_id)
-                .map(|n| n.name().to_string())
-                .filter(|n| !n.is_empty())
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default();
-            let why = d
-                .failing_nodes
-                .iter()
-                .find(|s| s.instance_id == t.resource_id)
-                .map(|s| {
-                    let code = if s.error_code.is_empty() {
-                        String::new()
-                    } else {
-                        format!("error {} · ", s.error_code)
-                    };
-                    let summary = s.execution_summary.trim();
-                    let summary = summary
-                        .split_once("processed, ")
-                        .map_or(summary, |(_, rest)| rest);
-                    format!("{code}{summary}")
-                })
-                .unwrap_or_default();
-            let style = if picked {
-                base.fg(theme.selected_fg)
-                    .bg(theme.selected_bg)
-                    .add_modifier(theme.selection)
-            } else {
-                base.fg(status_color(&t.status, theme))
-            };
-            lines.push(Line::from(vec![
-                Span::styled(if picked { "▸ " } else { "  " }, base.fg(theme.key)),
-                Span::styled(format!("{:<8}", t.status), style),
-                Span::styled(format!(" {}{name}", clean(&t.resource_id)), style),
-                Span::styled(
-                    format!("  {} ago  {}", age(now, t.last_execution), clean(&why)),
-                    base.fg(theme.muted),
-                ),
-            ]));
-        }
-        if !nodes.is_empty() {
-            lines.push(Line::styled(
-                "  j/k pick a node · Enter goes to it (Esc comes back)",
-                base.fg(theme.muted),
-            ));
-        }
-        lines.push(Line::default());
-        lines.push(Line::styled(
-            format!("Executions ({})", d.executions.len()),
-            heading,
-        ));
-        for e in &d.executions {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<25}", timestamp(e.created)), key),
-                Span::styled(
-                    format!("{:<11}", e.status),
-                    base.fg(status_color(&e.status, theme)),
-                ),
-                Span::styled(format!("{:<28}", clean(&e.resource_counts)), base),
-                Span::styled(clean(&e.execution_id).into_owned(), base.fg(theme.muted)),
-            ]));
-        }
+        d.field("Rollout", &rollout, d.base);
+        failing_section(&mut d, app, open, detail);
+        executions_section(&mut d, detail);
     }
     let title = format!(" {} · {} ", clean(a.label()), clean(&a.document));
-    popup(buf, area, app, title, lines, open.scroll, HINT);
+    popup(buf, area, app, title, d.lines, open.scroll, HINT);
+}
+
+/// The fields at the top of the association popup.
+fn association_fields(d: &mut DetailLines, app: &App, scope: ScopeId, a: &Association) {
+    let (base, theme, now) = (d.base, d.theme, app.now());
+    let status = format!(
+        "{} · {}",
+        a.status,
+        a.counts
+            .iter()
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    d.field("Status", &status, base.fg(status_color(&a.status, theme)));
+    let document = format!("{} ({})", a.document, a.document_version);
+    d.field("Document", &document, base);
+    d.field("Targets", &association_targets_label(&a.targets), base);
+    let schedule = format!("{} — {}", schedule_label(&a.schedule), a.schedule);
+    d.field("Schedule", &schedule, base);
+    let last = format!(
+        "{} ({} ago)",
+        timestamp(a.last_execution),
+        age(now, a.last_execution)
+    );
+    d.field("Last run", &last, base);
+    d.field("Scope", &scope_label(app, scope), base);
+    d.field("Id", &a.association_id, base.fg(theme.muted));
+}
+
+/// The nodes not succeeding in the latest execution, with their error: selectable, the
+/// cursor of `open` on one of them.
+fn failing_section(
+    d: &mut DetailLines,
+    app: &App,
+    open: &AssociationOpen,
+    detail: &AssociationDetail,
+) {
+    let (base, theme, now) = (d.base, d.theme, app.now());
+    let failing = detail.failing_targets();
+    let nodes = failing_nodes(&app.estate, open);
+    let cur = nodes.get(open.cursor.min(nodes.len().saturating_sub(1)));
+    d.section(format!(
+        "Nodes not succeeding in the latest run ({})",
+        failing.len()
+    ));
+    if failing.is_empty() {
+        d.push(Line::styled("(none)", base.fg(theme.ok)));
+    }
+    for t in &failing {
+        let picked = cur == Some(&t.resource_id);
+        let name = app
+            .estate
+            .find_node(open.scope, &t.resource_id)
+            .map(|n| n.name().to_string())
+            .filter(|n| !n.is_empty())
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        let why = failure_of(detail, &t.resource_id);
+        let style = if picked {
+            d.picked()
+        } else {
+            base.fg(status_color(&t.status, theme))
+        };
+        d.push(Line::from(vec![
+            Span::styled(if picked { "▸ " } else { "  " }, base.fg(theme.key)),
+            Span::styled(format!("{:<8}", t.status), style),
+            Span::styled(format!(" {}{name}", clean(&t.resource_id)), style),
+            Span::styled(
+                format!("  {} ago  {}", age(now, t.last_execution), clean(&why)),
+                base.fg(theme.muted),
+            ),
+        ]));
+    }
+    if !nodes.is_empty() {
+        d.muted("  j/k pick a node · Enter goes to it (Esc comes back)");
+    }
+}
+
+/// Why `node` failed in the latest execution: its error code and the summary without the
+/// count of processed steps; empty when unknown.
+fn failure_of(detail: &AssociationDetail, node: &str) -> String {
+    detail
+        .failing_nodes
+        .iter()
+        .find(|s| s.instance_id == node)
+        .map(|s| {
+            let code = if s.error_code.is_empty() {
+                String::new()
+            } else {
+                format!("error {} · ", s.error_code)
+            };
+            let summary = s.execution_summary.trim();
+            let summary = summary
+                .split_once("processed, ")
+                .map_or(summary, |(_, rest)| rest);
+            format!("{code}{summary}")
+        })
+        .unwrap_or_default()
+}
+
+/// The executions of the association, newest first as fetched.
+fn executions_section(d: &mut DetailLines, detail: &AssociationDetail) {
+    let (base, key, theme) = (d.base, d.key, d.theme);
+    d.section(format!("Executions ({})", detail.executions.len()));
+    for e in &detail.executions {
+        d.push(Line::from(vec![
+            Span::styled(format!("  {:<25}", timestamp(e.created)), key),
+            Span::styled(
+                format!("{:<11}", e.status),
+                base.fg(status_color(&e.status, theme)),
+            ),
+            Span::styled(format!("{:<28}", clean(&e.resource_counts)), base),
+            Span::styled(clean(&e.execution_id).into_owned(), base.fg(theme.muted)),
+        ]));
+    }
 }
 
 const HINT: &str = " j/k node · Enter go · a apply now · r refresh · Esc close ";

@@ -85,3 +85,61 @@ pub fn gone_line(what: &str, base: Style, theme: &Theme) -> Line<'static> {
         base.fg(theme.warn),
     )
 }
+
+/// The lines of a detail popup as they are gathered, with the popup styles: `base` for
+/// values, `key` for labels (and quiet text), `heading` for section titles, and the width
+/// labels of fields are padded to.
+pub struct DetailLines<'t> {
+    pub theme: &'t Theme,
+    pub base: Style,
+    pub key: Style,
+    pub heading: Style,
+    width: usize,
+    pub lines: Vec<Line<'static>>,
+}
+
+impl<'t> DetailLines<'t> {
+    /// No lines yet, in the popup colours of `theme`, field labels padded to `width`.
+    pub fn new(theme: &'t Theme, width: usize) -> Self {
+        let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
+        Self {
+            theme,
+            base,
+            key: base.fg(theme.muted),
+            heading: base.fg(theme.accent).add_modifier(Modifier::BOLD),
+            width,
+            lines: Vec::new(),
+        }
+    }
+
+    /// Adds `line`.
+    pub fn push(&mut self, line: Line<'static>) {
+        self.lines.push(line);
+    }
+
+    /// Adds the field `label`: `value` in `style`.
+    pub fn field(&mut self, label: &str, value: &str, style: Style) {
+        let line = field_line(label, self.width, value, self.key, style);
+        self.lines.push(line);
+    }
+
+    /// Adds a blank line and the section title `title`.
+    pub fn section(&mut self, title: impl Into<String>) {
+        self.lines.push(Line::default());
+        self.lines.push(Line::styled(title.into(), self.heading));
+    }
+
+    /// Adds `text` in the muted colour.
+    pub fn muted(&mut self, text: impl Into<String>) {
+        self.lines
+            .push(Line::styled(text.into(), self.base.fg(self.theme.muted)));
+    }
+
+    /// The style of the picked row of a list in the popup.
+    pub fn picked(&self) -> Style {
+        self.base
+            .fg(self.theme.selected_fg)
+            .bg(self.theme.selected_bg)
+            .add_modifier(self.theme.selection)
+    }
+}

@@ -6,12 +6,13 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::table::{
-    TableDraw, account_name, col, draw_bars, draw_message, draw_table, draw_title, draw_view, fit,
-    grow, record_rows, scope_label,
+    ColSpec, TableDraw, account_name, col, draw_bars, draw_message, draw_table, draw_title,
+    draw_view, fit, grow, record_rows, scope_label,
 };
 use super::text::{put, thousands};
-use crate::app::{App, Drawn, InventoryMode, TableSource};
-use crate::model::{DetailRequest, Feed};
+use crate::app::{App, AppQueryView, Drawn, InventoryMode, TableSource};
+use crate::model::{DetailRequest, Feed, InventoryEntry};
+use crate::ui::theme::Theme;
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 3 {
@@ -60,36 +61,9 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         ..area
     };
     let list_w = 30.min(body.width / 3);
-    let current = app.panes.inventory.type_name.clone();
     let muted = Style::default().fg(theme.muted);
-    put(
-        buf,
-        body.x + 1,
-        body.y,
-        "Types  ←/→",
-        usize::from(list_w),
-        Style::default()
-            .fg(theme.table_header_fg)
-            .bg(theme.table_header_bg)
-            .add_modifier(Modifier::BOLD),
-    );
-    for (i, t) in types.iter().enumerate() {
-        let y = body.y + 1 + i as u16;
-        if y >= body.bottom() {
-            break;
-        }
-        let picked = current.as_deref() == Some(t.0.as_str());
-        let style = if picked {
-            Style::default()
-                .fg(theme.selected_fg)
-                .bg(theme.selected_bg)
-                .add_modifier(theme.selection)
-        } else {
-            Style::default().fg(theme.fg)
-        };
-        let text = format!(" {:<22} {:>5}", t.0, thousands(t.1));
-        put(buf, body.x, y, &text, usize::from(list_w), style);
-    }
+    let current = app.panes.inventory.type_name.as_deref();
+    draw_type_list(buf, body, list_w, &types, current, &theme);
     let table = Rect {
         x: body.x + list_w + 1,
         width: body.width.saturating_sub(list_w + 1),
@@ -118,26 +92,7 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         .inventory
         .current(&app.estate)
         .map_or(&[][..], |r| r.entries.as_slice());
-    let specs: Vec<_> = attrs
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let widest = entries
-                .iter()
-                .take(200)
-                .filter_map(|e| e.iter().find(|(k, _)| k == a))
-                .map(|(_, v)| super::text::width(v))
-                .max()
-                .unwrap_or(0)
-                .max(a.len() + 1)
-                .min(40) as u16;
-            if i == 0 {
-                grow(10, widest)
-            } else {
-                col(6.min(widest), widest)
-            }
-        })
-        .collect();
+    let specs = attribute_specs(&attrs, entries);
     let widths = fit(table.width, &specs);
     let t = &app.panes.inventory.table;
     let (sort, desc) = t.sort();
@@ -173,6 +128,71 @@ fn draw_node(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         draw_message(buf, body, msg, muted);
     }
     out.set_header(super::table::header_hits(table.x, table.y, &draw.widths));
+}
+
+/// The inventory types of the node (name, entries) down the left `list_w` columns of
+/// `body`, under a header; `current` picked.
+fn draw_type_list(
+    buf: &mut Buffer,
+    body: Rect,
+    list_w: u16,
+    types: &[(String, usize)],
+    current: Option<&str>,
+    theme: &Theme,
+) {
+    put(
+        buf,
+        body.x + 1,
+        body.y,
+        "Types  ←/→",
+        usize::from(list_w),
+        Style::default()
+            .fg(theme.table_header_fg)
+            .bg(theme.table_header_bg)
+            .add_modifier(Modifier::BOLD),
+    );
+    for (i, t) in types.iter().enumerate() {
+        let y = body.y + 1 + i as u16;
+        if y >= body.bottom() {
+            break;
+        }
+        let picked = current == Some(t.0.as_str());
+        let style = if picked {
+            Style::default()
+                .fg(theme.selected_fg)
+                .bg(theme.selected_bg)
+                .add_modifier(theme.selection)
+        } else {
+            Style::default().fg(theme.fg)
+        };
+        let text = format!(" {:<22} {:>5}", t.0, thousands(t.1));
+        put(buf, body.x, y, &text, usize::from(list_w), style);
+    }
+}
+
+/// Columns for the attributes `attrs`, as wide as their widest value (of the first rows of
+/// `entries`), the first one growing.
+fn attribute_specs(attrs: &[String], entries: &[InventoryEntry]) -> Vec<ColSpec> {
+    attrs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let widest = entries
+                .iter()
+                .take(200)
+                .filter_map(|e| e.iter().find(|(k, _)| k == a))
+                .map(|(_, v)| super::text::width(v))
+                .max()
+                .unwrap_or(0)
+                .max(a.len() + 1)
+                .min(40) as u16;
+            if i == 0 {
+                grow(10, widest)
+            } else {
+                col(6.min(widest), widest)
+            }
+        })
+        .collect()
 }
 
 fn draw_query(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
@@ -211,52 +231,8 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         draw_message(buf, body, &msg, style);
         return;
     }
-    let failures = app
-        .estate
-        .application_query()
-        .map_or(0, |a| a.failures.len());
     let chart_w = 30.min(body.width / 3);
-    put(
-        buf,
-        body.x + 1,
-        body.y,
-        "Nodes by version",
-        usize::from(chart_w),
-        Style::default()
-            .fg(theme.table_header_fg)
-            .bg(theme.table_header_bg)
-            .add_modifier(Modifier::BOLD),
-    );
-    let items: Vec<(String, u64, Style)> = q
-        .versions
-        .iter()
-        .map(|v| {
-            let fg = if v.below { theme.warn } else { theme.accent };
-            let label = if v.below {
-                format!("{} <", v.version)
-            } else {
-                v.version.clone()
-            };
-            (label, v.nodes as u64, Style::default().fg(fg))
-        })
-        .collect();
-    let chart = Rect {
-        x: body.x + 1,
-        y: body.y + 1,
-        width: chart_w.saturating_sub(1),
-        height: body.height.saturating_sub(2),
-    };
-    draw_bars(buf, chart, &items, &theme);
-    if failures > 0 {
-        put(
-            buf,
-            body.x + 1,
-            body.bottom() - 1,
-            &format!("✗ {failures} scopes did not answer"),
-            usize::from(chart_w),
-            Style::default().fg(theme.warn),
-        );
-    }
+    draw_version_chart(buf, body, chart_w, app, q, &theme);
     let table = Rect {
         x: body.x + chart_w + 1,
         width: body.width.saturating_sub(chart_w + 1),
@@ -299,4 +275,61 @@ fn draw_query(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         draw_message(buf, body, &msg, muted);
     }
     out.set_header(super::table::header_hits(table.x, table.y, &draw.widths));
+}
+
+/// The nodes by version of the application query `q` as bars down the left `chart_w`
+/// columns of `body`, and how many scopes did not answer.
+fn draw_version_chart(
+    buf: &mut Buffer,
+    body: Rect,
+    chart_w: u16,
+    app: &App,
+    q: &AppQueryView,
+    theme: &Theme,
+) {
+    let failures = app
+        .estate
+        .application_query()
+        .map_or(0, |a| a.failures.len());
+    put(
+        buf,
+        body.x + 1,
+        body.y,
+        "Nodes by version",
+        usize::from(chart_w),
+        Style::default()
+            .fg(theme.table_header_fg)
+            .bg(theme.table_header_bg)
+            .add_modifier(Modifier::BOLD),
+    );
+    let items: Vec<(String, u64, Style)> = q
+        .versions
+        .iter()
+        .map(|v| {
+            let fg = if v.below { theme.warn } else { theme.accent };
+            let label = if v.below {
+                format!("{} <", v.version)
+            } else {
+                v.version.clone()
+            };
+            (label, v.nodes as u64, Style::default().fg(fg))
+        })
+        .collect();
+    let chart = Rect {
+        x: body.x + 1,
+        y: body.y + 1,
+        width: chart_w.saturating_sub(1),
+        height: body.height.saturating_sub(2),
+    };
+    draw_bars(buf, chart, &items, theme);
+    if failures > 0 {
+        put(
+            buf,
+            body.x + 1,
+            body.bottom() - 1,
+            &format!("✗ {failures} scopes did not answer"),
+            usize::from(chart_w),
+            Style::default().fg(theme.warn),
+        );
+    }
 }

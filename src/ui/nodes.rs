@@ -119,30 +119,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         u16::try_from(region_w).unwrap_or(u16::MAX),
     );
 
-    let header_style = Style::default()
-        .fg(theme.table_header_fg)
-        .bg(theme.table_header_bg)
-        .add_modifier(Modifier::BOLD);
-    buf.set_style(Rect { height: 1, ..area }, header_style);
-    let (sort_col, desc) = app.panes.nodes.sort();
-    let mut x = area.x;
-    let mut hits = HitSpans {
-        y: area.y,
-        spans: Vec::with_capacity(cols.len()),
-    };
-    for (col, w) in &cols {
-        if let Some(i) = Column::ALL.iter().position(|c| c == col) {
-            hits.spans.push((x, *w, i));
-        }
-        let title = if *col == sort_col {
-            format!("{}{}", col.title(), if desc { "▼" } else { "▲" })
-        } else {
-            col.title().to_string()
-        };
-        put(buf, x, area.y, &title, usize::from(*w), header_style);
-        x = x.saturating_add(w + 1);
-    }
-    out.set_header(hits);
+    out.set_header(draw_header(buf, area, app, &cols, &theme));
 
     if app.panes.nodes.is_empty() {
         draw_empty(buf, body, app, &theme);
@@ -219,6 +196,40 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
             x = x.saturating_add(w + 1);
         }
     }
+}
+
+/// The column titles across the top line of `area`, the sorted one marked; where they are.
+fn draw_header(
+    buf: &mut Buffer,
+    area: Rect,
+    app: &App,
+    cols: &[(Column, u16)],
+    theme: &Theme,
+) -> HitSpans {
+    let header_style = Style::default()
+        .fg(theme.table_header_fg)
+        .bg(theme.table_header_bg)
+        .add_modifier(Modifier::BOLD);
+    buf.set_style(Rect { height: 1, ..area }, header_style);
+    let (sort_col, desc) = app.panes.nodes.sort();
+    let mut x = area.x;
+    let mut hits = HitSpans {
+        y: area.y,
+        spans: Vec::with_capacity(cols.len()),
+    };
+    for (col, w) in cols {
+        if let Some(i) = Column::ALL.iter().position(|c| c == col) {
+            hits.spans.push((x, *w, i));
+        }
+        let title = if *col == sort_col {
+            format!("{}{}", col.title(), if desc { "▼" } else { "▲" })
+        } else {
+            col.title().to_string()
+        };
+        put(buf, x, area.y, &title, usize::from(*w), header_style);
+        x = x.saturating_add(w + 1);
+    }
+    hits
 }
 
 fn account_label(s: &crate::model::Scope) -> String {

@@ -2,17 +2,19 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 
-use super::fields::{draw_popup, fetch_line, field_line, gone_line};
+use chrono::{DateTime, Utc};
+
+use super::fields::{DetailLines, draw_popup, fetch_line, gone_line};
 use super::table::{
     ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
     scope_label, table_below_title,
 };
 use super::text::{age, centered, clean, thousands, timestamp};
 use crate::app::{App, Drawn, OpsCol, Overlay, TableSource, severity_label};
-use crate::model::{DetailRequest, Feed, OpsItem};
+use crate::model::{DetailRequest, Feed, OpsItem, OpsItemDetail, ScopeId};
 use crate::ui::theme::Theme;
 
 pub fn severity_color(sev: &str, theme: &Theme) -> Color {
@@ -119,10 +121,6 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
     else {
         return;
     };
-    let theme = app.theme();
-    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
-    let key = base.fg(theme.muted);
-    let heading = base.fg(theme.accent).add_modifier(Modifier::BOLD);
     let detail = app.estate.ops_item_detail(*scope, id);
     let summary = app
         .estate
@@ -134,82 +132,95 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         scope: *scope,
         id: id.clone(),
     };
-    let now = app.now();
-    let mut lines: Vec<Line> = Vec::new();
-    let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
-        lines.push(field_line(k, 16, &v, key, style));
-    };
-    lines.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
+    let mut d = DetailLines::new(app.theme(), 16);
+    d.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
     let Some(item) = item else {
-        lines.push(gone_line("OpsItem", base, theme));
-        render_popup(buf, area, app, format!(" {} ", clean(id)), lines, *scroll);
+        d.push(gone_line("OpsItem", d.base, d.theme));
+        render_popup(buf, area, app, format!(" {} ", clean(id)), d.lines, *scroll);
         return;
     };
-    let scope_label = scope_label(app, *scope);
-    field(
-        &mut lines,
+    item_fields(&mut d, app, *scope, item);
+    item_description(&mut d, item, detail.is_some());
+    let nodes = app.ops_item_nodes(*scope, id);
+    let cur = nodes.get((*cursor).min(nodes.len().saturating_sub(1)));
+    item_resources(&mut d, app, *scope, item, detail, cur);
+    if !nodes.is_empty() {
+        d.muted("  n/p pick a node · Enter goes to it (Esc comes back)");
+    }
+    item_runbooks_and_data(&mut d, item);
+    if let Some(detail) = detail {
+        item_related_and_events(&mut d, app.now(), detail);
+    }
+    let title = format!(" {} · {} ", clean(&item.id), clean(&item.title));
+    render_popup(buf, area, app, title, d.lines, *scroll);
+}
+
+/// The fields at the top of the OpsItem popup.
+fn item_fields(d: &mut DetailLines, app: &App, scope: ScopeId, item: &OpsItem) {
+    let (base, theme, now) = (d.base, d.theme, app.now());
+    d.field(
         "Status",
-        item.status.clone(),
+        &item.status,
         base.fg(status_color(&item.status, theme)),
     );
-    field(
-        &mut lines,
+    d.field(
         "Severity",
-        severity_label(&item.severity).into_owned(),
+        &severity_label(&item.severity),
         base.fg(severity_color(&item.severity, theme)),
     );
     if let Some(p) = item.priority {
-        field(&mut lines, "Priority", p.to_string(), base);
+        d.field("Priority", &p.to_string(), base);
     }
-    field(&mut lines, "Source", item.source.clone(), base);
-    field(&mut lines, "Category", item.category.clone(), base);
-    field(&mut lines, "Type", item.ops_item_type.clone(), base);
-    field(&mut lines, "Scope", scope_label, base);
-    field(
-        &mut lines,
-        "Created",
-        format!(
-            "{} ({} ago) by {}",
-            timestamp(item.created),
-            age(now, item.created),
-            item.created_by
-        ),
-        base,
+    d.field("Source", &item.source, base);
+    d.field("Category", &item.category, base);
+    d.field("Type", &item.ops_item_type, base);
+    d.field("Scope", &scope_label(app, scope), base);
+    let created = format!(
+        "{} ({} ago) by {}",
+        timestamp(item.created),
+        age(now, item.created),
+        item.created_by
     );
-    field(
-        &mut lines,
-        "Modified",
-        format!(
-            "{} by {}",
-            timestamp(item.last_modified),
-            item.last_modified_by
-        ),
-        base,
+    d.field("Created", &created, base);
+    let modified = format!(
+        "{} by {}",
+        timestamp(item.last_modified),
+        item.last_modified_by
     );
-    lines.push(Line::default());
-    lines.push(Line::styled("Description", heading));
+    d.field("Modified", &modified, base);
+}
+
+/// The description of the OpsItem: "…" until the details (`fetched`) tell it is empty.
+fn item_description(d: &mut DetailLines, item: &OpsItem, fetched: bool) {
+    d.section("Description");
     if item.description.is_empty() {
-        lines.push(Line::styled(
-            if detail.is_some() { "(none)" } else { "…" },
-            base.fg(theme.muted),
-        ));
+        d.muted(if fetched { "(none)" } else { "…" });
     } else {
         for l in item.description.lines() {
-            lines.push(Line::styled(clean(l).into_owned(), base));
+            d.push(Line::styled(clean(l).into_owned(), d.base));
         }
     }
-    // Resources: the nodes among them are selectable.
-    let nodes = app.ops_item_nodes(*scope, id);
-    let cur = nodes.get((*cursor).min(nodes.len().saturating_sub(1)));
-    lines.push(Line::default());
-    lines.push(Line::styled("Related resources", heading));
+}
+
+/// The resources of the OpsItem and the related ones of its details; the nodes among them
+/// can be picked, `cur` is.
+fn item_resources(
+    d: &mut DetailLines,
+    app: &App,
+    scope: ScopeId,
+    item: &OpsItem,
+    detail: Option<&OpsItemDetail>,
+    cur: Option<&String>,
+) {
+    let (base, theme) = (d.base, d.theme);
+    d.section("Related resources");
     let mut resources: Vec<(String, String)> = item
         .resources
         .iter()
         .map(|r| (r.clone(), String::new()))
         .collect();
-    if let Some(d) = detail {
-        for r in &d.related {
+    if let Some(detail) = detail {
+        for r in &detail.related {
             if !resources.iter().any(|(u, _)| *u == r.resource_uri) {
                 resources.push((
                     r.resource_uri.clone(),
@@ -219,95 +230,87 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         }
     }
     if resources.is_empty() {
-        lines.push(Line::styled("(none)", base.fg(theme.muted)));
+        d.muted("(none)");
     }
     for (uri, what) in &resources {
         let node = crate::app::node_id_of(uri);
         let picked = node.is_some() && node.as_ref() == cur;
         let name = node
             .as_ref()
-            .and_then(|n| app.estate.find_node(*scope, n))
+            .and_then(|n| app.estate.find_node(scope, n))
             .map(|n| n.name().to_string())
             .filter(|n| !n.is_empty())
             .map(|n| format!(" ({n})"))
             .unwrap_or_default();
         let marker = if picked { "▸ " } else { "  " };
         let style = if picked {
-            base.fg(theme.selected_fg)
-                .bg(theme.selected_bg)
-                .add_modifier(theme.selection)
+            d.picked()
         } else if node.is_some() {
             base.fg(theme.accent)
         } else {
             base
         };
-        lines.push(Line::from(vec![
+        d.push(Line::from(vec![
             Span::styled(marker, base.fg(theme.key)),
             Span::styled(format!("{}{name}", clean(uri)), style),
             Span::styled(format!("  {}", clean(what)), base.fg(theme.muted)),
         ]));
     }
-    if !nodes.is_empty() {
-        lines.push(Line::styled(
-            "  n/p pick a node · Enter goes to it (Esc comes back)",
-            base.fg(theme.muted),
-        ));
-    }
-    lines.push(Line::default());
-    lines.push(Line::styled("Suggested runbooks", heading));
+}
+
+/// The suggested runbooks and the operational data (but the resources and automations,
+/// shown apart) of the OpsItem.
+fn item_runbooks_and_data(d: &mut DetailLines, item: &OpsItem) {
+    let (base, theme) = (d.base, d.theme);
+    d.section("Suggested runbooks");
     if item.runbooks.is_empty() {
-        lines.push(Line::styled("(none)", base.fg(theme.muted)));
+        d.muted("(none)");
     }
     for r in &item.runbooks {
-        lines.push(Line::styled(
+        d.push(Line::styled(
             format!("  {}", clean(r)),
             base.fg(theme.accent),
         ));
     }
-    lines.push(Line::default());
-    lines.push(Line::styled("Operational data", heading));
+    d.section("Operational data");
     let data: Vec<&(String, String)> = item
         .operational_data
         .iter()
         .filter(|(k, _)| k != "/aws/resources" && k != "/aws/automations")
         .collect();
     if data.is_empty() {
-        lines.push(Line::styled("(none)", base.fg(theme.muted)));
+        d.muted("(none)");
     }
     for (k, v) in data {
         let v: String = clean(v).chars().take(300).collect();
-        field(&mut lines, k, v, base);
+        d.field(k, &v, base);
     }
-    if let Some(d) = detail {
-        if !d.item.related_ops_items.is_empty() {
-            lines.push(Line::default());
-            lines.push(Line::styled("Related OpsItems", heading));
-            lines.push(Line::styled(
-                format!("  {}", clean(&d.item.related_ops_items.join(", "))),
-                base,
-            ));
-        }
-        lines.push(Line::default());
-        lines.push(Line::styled(
-            format!("Events ({})", d.events.len()),
-            heading,
+}
+
+/// The related OpsItems and the events of the fetched details.
+fn item_related_and_events(d: &mut DetailLines, now: DateTime<Utc>, detail: &OpsItemDetail) {
+    let (base, key, theme) = (d.base, d.key, d.theme);
+    if !detail.item.related_ops_items.is_empty() {
+        d.section("Related OpsItems");
+        d.push(Line::styled(
+            format!("  {}", clean(&detail.item.related_ops_items.join(", "))),
+            base,
         ));
-        for e in &d.events {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<6}", age(now, e.created)), key),
-                Span::styled(
-                    format!("{} · {} ", clean(&e.source), clean(&e.detail_type)),
-                    base,
-                ),
-                Span::styled(
-                    clean(&e.detail).chars().take(160).collect::<String>(),
-                    base.fg(theme.muted),
-                ),
-            ]));
-        }
     }
-    let title = format!(" {} · {} ", clean(&item.id), clean(&item.title));
-    render_popup(buf, area, app, title, lines, *scroll);
+    d.section(format!("Events ({})", detail.events.len()));
+    for e in &detail.events {
+        d.push(Line::from(vec![
+            Span::styled(format!("  {:<6}", age(now, e.created)), key),
+            Span::styled(
+                format!("{} · {} ", clean(&e.source), clean(&e.detail_type)),
+                base,
+            ),
+            Span::styled(
+                clean(&e.detail).chars().take(160).collect::<String>(),
+                base.fg(theme.muted),
+            ),
+        ]));
+    }
 }
 
 fn render_popup(

@@ -206,6 +206,13 @@ fn parameter(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, na
             },
         }
     }
+    parameter_history(l, app, scope, name);
+}
+
+/// The versions of the parameter `name`, newest first, secure values masked.
+fn parameter_history(l: &mut Lines<'_>, app: &App, scope: ScopeId, name: &str) {
+    let theme = app.theme();
+    let now = app.now();
     l.heading("History");
     match app.estate.parameter_history(scope, name) {
         None => l.text("loading…", l.key),
@@ -331,6 +338,14 @@ fn baseline(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id:
         let n = states.iter().filter(|s| s.patch_group == *g).count();
         l.text(format!("{g} ({n} nodes)"), l.base);
     }
+    baseline_node_states(l, app, d, scope, id);
+}
+
+/// The nodes patched with the baseline `id`, their patch counts, and the patches the
+/// picked one (`d.node`) misses or failed.
+fn baseline_node_states(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id: &str) {
+    let theme = app.theme();
+    let now = app.now();
     let nodes = baseline_nodes(&app.estate, scope, id);
     l.heading(&format!("Nodes patched with it ({})", nodes.len()));
     for (i, node) in nodes.iter().enumerate().take(40) {

@@ -43,6 +43,9 @@ fn feed_cell(f: &FeedState, now: chrono::DateTime<chrono::Utc>, theme: &Theme) -
     }
 }
 
+/// Width of a cell of the API calls by operation.
+const CELL_W: u16 = 44;
+
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     if area.height < 3 {
         return;
@@ -67,8 +70,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         .iter()
         .map(|(k, v)| (k.clone(), *v))
         .collect();
-    let cell_w = 44u16;
-    let per_line = (area.width / cell_w).max(1);
+    let per_line = (area.width / CELL_W).max(1);
     let calls_h = if ops.is_empty() {
         2
     } else {
@@ -159,6 +161,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         height: calls_h,
         ..area
     };
+    draw_api_calls(buf, calls_area, &ops, per_line, &theme);
+}
+
+/// The API calls made, by operation (`ops`), `per_line` columns of `CELL_W` a line, under
+/// a header line across `calls_area`.
+fn draw_api_calls(
+    buf: &mut Buffer,
+    calls_area: Rect,
+    ops: &[(String, u64)],
+    per_line: u16,
+    theme: &Theme,
+) {
     if calls_area.height == 0 {
         return;
     }
@@ -198,9 +212,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         if y >= calls_area.bottom() {
             break;
         }
-        let x = calls_area.x + 1 + (i as u16 % per_line) * cell_w;
+        let x = calls_area.x + 1 + (i as u16 % per_line) * CELL_W;
         let num = thousands(*n as usize);
-        let name_w = usize::from(cell_w).saturating_sub(num.len() + 3);
+        let name_w = usize::from(CELL_W).saturating_sub(num.len() + 3);
         put(buf, x, y, op, name_w, Style::default().fg(theme.fg));
         put(
             buf,

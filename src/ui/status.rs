@@ -38,7 +38,21 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let theme = app.theme();
     let base = Style::default().fg(theme.status_fg).bg(theme.status_bg);
     buf.set_style(area, base);
+    draw_summary_and_hints(buf, area, app, base);
+    if area.height < 2 {
+        return;
+    }
+    let line2 = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
+    draw_news(buf, line2, app, base);
+}
 
+/// The first line: the summary on the left, the key hints that fit on the right.
+fn draw_summary_and_hints(buf: &mut Buffer, area: Rect, app: &App, base: Style) {
+    let theme = app.theme();
     // Key hints on the right, the summary on the left.
     let summary = summary(app);
     let hints = app.panes.get(app.pane()).footer(app.options.read_only);
@@ -83,15 +97,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ) as u16
             + 3;
     }
+}
 
-    if area.height < 2 {
-        return;
-    }
-    let line2 = Rect {
-        y: area.y + 1,
-        height: 1,
-        ..area
-    };
+/// The second line `line2`: the latest notice, else a discovery error, the loading
+/// progress, a failed scope or that every scope answered; the discovery note on the right.
+fn draw_news(buf: &mut Buffer, line2: Rect, app: &App, base: Style) {
+    let theme = app.theme();
+    let counts = app.estate.health_counts();
     let note_x = match &app.estate.discovery_note {
         // The question before an unsandboxed demo's first shell needs the whole line.
         Some(note) if app.estate.discovery_error.is_none() && !app.asks_unsandboxed() => {

@@ -3,18 +3,20 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::associations::{popup, status_color};
-use super::fields::{fetch_line, field_line, gone_line};
+use super::fields::{DetailLines, fetch_line, gone_line};
 use super::table::{
     ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
     scope_label, table_below_title,
 };
 use super::text::{age, clean, thousands, timestamp};
 use crate::app::{App, Drawn, TableSource, WinCol};
-use crate::model::{DetailRequest, Feed, association_targets_label};
+use crate::model::{
+    DetailRequest, Feed, MaintenanceWindow, ScopeId, WindowDetail, association_targets_label,
+};
 
 const SPECS: [ColSpec; 10] = [
     col(7, 8),    // state
@@ -104,10 +106,6 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
     let Some(open) = &app.panes.windows.open else {
         return;
     };
-    let theme = app.theme();
-    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
-    let key = base.fg(theme.muted);
-    let heading = base.fg(theme.accent).add_modifier(Modifier::BOLD);
     let detail = app.estate.window_detail(open.scope, &open.id);
     let summary = app
         .estate
@@ -119,157 +117,138 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         scope: open.scope,
         id: open.id.clone(),
     };
-    let now = app.now();
-    let mut lines: Vec<Line> = Vec::new();
-    let field = |lines: &mut Vec<Line>, k: &str, v: String, style: Style| {
-        lines.push(field_line(k, 14, &v, key, style));
-    };
-    lines.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
+    let mut d = DetailLines::new(app.theme(), 14);
+    d.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
     let Some(w) = w else {
-        lines.push(gone_line("window", base, theme));
-        popup(
-            buf,
-            area,
-            app,
-            format!(" {} ", clean(&open.id)),
-            lines,
-            open.scroll,
-            HINT,
-        );
+        d.push(gone_line("window", d.base, d.theme));
+        let title = format!(" {} ", clean(&open.id));
+        popup(buf, area, app, title, d.lines, open.scroll, HINT);
         return;
     };
-    let scope_label = scope_label(app, open.scope);
-    field(
-        &mut lines,
+    window_fields(&mut d, app, open.scope, w);
+    if let Some(detail) = detail {
+        targets_and_tasks(&mut d, detail);
+        executions_section(&mut d, detail);
+    }
+    let title = format!(" {} · {} ", clean(&w.name), clean(&w.window_id));
+    popup(buf, area, app, title, d.lines, open.scroll, HINT);
+}
+
+/// The fields at the top of the window popup.
+fn window_fields(d: &mut DetailLines, app: &App, scope: ScopeId, w: &MaintenanceWindow) {
+    let (base, theme, now) = (d.base, d.theme, app.now());
+    d.field(
         "State",
-        if w.enabled { "enabled" } else { "disabled" }.into(),
+        if w.enabled { "enabled" } else { "disabled" },
         base.fg(if w.enabled { theme.ok } else { theme.muted }),
     );
-    field(
-        &mut lines,
-        "Schedule",
-        format!("{} — {} ({})", w.schedule_label(), w.schedule, w.zone()),
-        base,
-    );
-    field(
-        &mut lines,
-        "Duration",
-        if w.cutoff == 0 {
-            format!("{}h, tasks may start until the end (no cutoff)", w.duration)
-        } else {
-            format!(
-                "{}h, no new task in the last {}h (cutoff)",
-                w.duration, w.cutoff
-            )
-        },
-        base,
-    );
+    let schedule = format!("{} — {} ({})", w.schedule_label(), w.schedule, w.zone());
+    d.field("Schedule", &schedule, base);
+    let duration = if w.cutoff == 0 {
+        format!("{}h, tasks may start until the end (no cutoff)", w.duration)
+    } else {
+        format!(
+            "{}h, no new task in the last {}h (cutoff)",
+            w.duration, w.cutoff
+        )
+    };
+    d.field("Duration", &duration, base);
     let next = match w.next_execution {
         Some(t) => format!("{} (in {})", timestamp(Some(t)), age(t, Some(now))),
         None => "-".into(),
     };
-    field(&mut lines, "Next run", next, base);
-    field(&mut lines, "Scope", scope_label, base);
+    d.field("Next run", &next, base);
+    d.field("Scope", &scope_label(app, scope), base);
     if !w.description.is_empty() {
-        field(&mut lines, "Description", w.description.clone(), base);
+        d.field("Description", &w.description, base);
     }
-    if let Some(d) = detail {
-        if !d.window.upcoming.is_empty() {
-            let next: Vec<String> = d
-                .window
-                .upcoming
-                .iter()
-                .take(5)
-                .map(|t| t.format("%a %d %b %H:%M").to_string())
-                .collect();
-            field(
-                &mut lines,
-                "Upcoming",
-                format!("{} (UTC)", next.join(" · ")),
-                base,
-            );
-        }
-        lines.push(Line::default());
-        lines.push(Line::styled(
-            format!("Targets ({})", d.targets.len()),
-            heading,
-        ));
-        for t in &d.targets {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<24}", clean(&t.name)), base),
-                Span::styled(
-                    format!("{} ", clean(&association_targets_label(&t.targets))),
-                    base.fg(theme.accent),
+}
+
+/// The next runs, the targets and the tasks (by priority) of the fetched details.
+fn targets_and_tasks(d: &mut DetailLines, detail: &WindowDetail) {
+    let (base, key, theme) = (d.base, d.key, d.theme);
+    if !detail.window.upcoming.is_empty() {
+        let next: Vec<String> = detail
+            .window
+            .upcoming
+            .iter()
+            .take(5)
+            .map(|t| t.format("%a %d %b %H:%M").to_string())
+            .collect();
+        d.field("Upcoming", &format!("{} (UTC)", next.join(" · ")), base);
+    }
+    d.section(format!("Targets ({})", detail.targets.len()));
+    for t in &detail.targets {
+        d.push(Line::from(vec![
+            Span::styled(format!("  {:<24}", clean(&t.name)), base),
+            Span::styled(
+                format!("{} ", clean(&association_targets_label(&t.targets))),
+                base.fg(theme.accent),
+            ),
+            Span::styled(format!("owner {}", clean(&t.owner)), key),
+        ]));
+    }
+    d.section(format!("Tasks by priority ({})", detail.tasks.len()));
+    for t in &detail.tasks {
+        d.push(Line::from(vec![
+            Span::styled(format!("  {:>3}  ", t.priority), base.fg(theme.key)),
+            Span::styled(format!("{:<18}", clean(&t.name)), base),
+            Span::styled(format!("{:<30}", clean(&t.arn)), base.fg(theme.accent)),
+            Span::styled(
+                format!(
+                    "{} · concurrency {} · errors {}",
+                    t.task_type, t.max_concurrency, t.max_errors
                 ),
-                Span::styled(format!("owner {}", clean(&t.owner)), key),
-            ]));
-        }
-        lines.push(Line::default());
-        lines.push(Line::styled(
-            format!("Tasks by priority ({})", d.tasks.len()),
-            heading,
-        ));
-        for t in &d.tasks {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:>3}  ", t.priority), base.fg(theme.key)),
-                Span::styled(format!("{:<18}", clean(&t.name)), base),
-                Span::styled(format!("{:<30}", clean(&t.arn)), base.fg(theme.accent)),
+                key,
+            ),
+        ]));
+    }
+}
+
+/// The executions of the window, each with its task results and their failed
+/// invocations (the first five).
+fn executions_section(d: &mut DetailLines, detail: &WindowDetail) {
+    let (base, key, theme) = (d.base, d.key, d.theme);
+    d.section(format!("Executions ({})", detail.executions.len()));
+    for e in &detail.executions {
+        d.push(Line::from(vec![
+            Span::styled(format!("  {:<25}", timestamp(e.start)), key),
+            Span::styled(
+                format!("{:<12}", e.status),
+                base.fg(status_color(&e.status, theme)),
+            ),
+            Span::styled(clean(&e.details).into_owned(), base.fg(theme.muted)),
+        ]));
+        for r in &e.tasks {
+            let failed = r
+                .invocations
+                .iter()
+                .filter(|i| i.status == "FAILED")
+                .count();
+            d.push(Line::from(vec![
+                Span::styled("      ", base),
                 Span::styled(
-                    format!(
-                        "{} · concurrency {} · errors {}",
-                        t.task_type, t.max_concurrency, t.max_errors
-                    ),
+                    format!("{:<12}", r.status),
+                    base.fg(status_color(&r.status, theme)),
+                ),
+                Span::styled(format!("{:<30}", clean(&r.arn)), base),
+                Span::styled(
+                    format!("{} invocations, {failed} failed", r.invocations.len()),
                     key,
                 ),
             ]));
-        }
-        lines.push(Line::default());
-        lines.push(Line::styled(
-            format!("Executions ({})", d.executions.len()),
-            heading,
-        ));
-        for e in &d.executions {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<25}", timestamp(e.start)), key),
-                Span::styled(
-                    format!("{:<12}", e.status),
-                    base.fg(status_color(&e.status, theme)),
-                ),
-                Span::styled(clean(&e.details).into_owned(), base.fg(theme.muted)),
-            ]));
-            for r in &e.tasks {
-                let failed = r
-                    .invocations
-                    .iter()
-                    .filter(|i| i.status == "FAILED")
-                    .count();
-                lines.push(Line::from(vec![
-                    Span::styled("      ", base),
-                    Span::styled(
-                        format!("{:<12}", r.status),
-                        base.fg(status_color(&r.status, theme)),
-                    ),
-                    Span::styled(format!("{:<30}", clean(&r.arn)), base),
-                    Span::styled(
-                        format!("{} invocations, {failed} failed", r.invocations.len()),
-                        key,
-                    ),
+            for i in r
+                .invocations
+                .iter()
+                .filter(|i| i.status == "FAILED")
+                .take(5)
+            {
+                d.push(Line::from(vec![
+                    Span::styled("        ✗ ", base.fg(theme.error)),
+                    Span::styled(clean(&i.details).into_owned(), base.fg(theme.error)),
+                    Span::styled(format!("  {}", clean(&i.execution_id)), key),
                 ]));
-                for i in r
-                    .invocations
-                    .iter()
-                    .filter(|i| i.status == "FAILED")
-                    .take(5)
-                {
-                    lines.push(Line::from(vec![
-                        Span::styled("        ✗ ", base.fg(theme.error)),
-                        Span::styled(clean(&i.details).into_owned(), base.fg(theme.error)),
-                        Span::styled(format!("  {}", clean(&i.execution_id)), key),
-                    ]));
-                }
             }
         }
     }
-    let title = format!(" {} · {} ", clean(&w.name), clean(&w.window_id));
-    popup(buf, area, app, title, lines, open.scroll, HINT);
 }

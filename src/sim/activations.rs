@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::ctx::Ctx;
 use super::estate::Node;
 use super::input::{self, Object};
 use super::request::{max_results, page, page_start, query_hash};
-use super::server::Ctx;
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64};
 
 const DAY: f64 = 86_400.0;

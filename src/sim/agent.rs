@@ -13,12 +13,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use hyper::upgrade::Upgraded;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
@@ -29,38 +26,12 @@ use crate::session::messages::{
     RequestedClientAction,
 };
 
+use super::ctx::State;
 use super::port_forward::{InputOutcome, PortEvent, PortForward};
-use super::server::State;
-use super::sessions::{SessionKind, Status, loopback_destination};
+use super::session_store::{AgentCommand, AgentSpec, AgentStart, SessionKind, Status, Ws};
+use super::sessions::loopback_destination;
 use super::shell::{Shell, ShellEvent, ShellSpec};
 use super::wire::SplitMix;
-
-pub(crate) type Ws = WebSocketStream<TokioIo<Upgraded>>;
-
-/// What the registry tells a running agent.
-pub(crate) enum AgentCommand {
-    /// A new socket whose token was accepted (a reconnection).
-    Attach {
-        ws: Box<Ws>,
-        client_version: Option<String>,
-    },
-    /// TerminateSession.
-    Terminate,
-}
-
-/// The session an agent serves.
-#[derive(Debug, Clone)]
-pub(crate) struct AgentSpec {
-    pub session_id: String,
-    pub target: String,
-    pub kind: SessionKind,
-    pub computer_name: String,
-    pub agent_version: String,
-    pub region: String,
-    pub account_id: String,
-    /// Start order of the session, for the fault dice.
-    pub ordinal: u64,
-}
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 const DRAIN_ON_EXIT: Duration = Duration::from_secs(2);
@@ -119,6 +90,27 @@ struct Agent {
     starting: Option<JoinHandle<std::io::Result<Shell>>>,
     client_version: Option<String>,
     finished: bool,
+}
+
+/// Starts the agent [`Sessions::attach`](super::session_store::Sessions::attach) asked
+/// for, and hands its task to the session registry.
+pub(crate) fn start(state: &Arc<State>, start: AgentStart) {
+    let AgentStart {
+        spec,
+        ws,
+        client_version,
+        commands,
+        shutdown,
+    } = start;
+    let task = tokio::spawn(run(
+        state.clone(),
+        spec,
+        ws,
+        client_version,
+        commands,
+        shutdown,
+    ));
+    state.sessions.track(task);
 }
 
 /// Serves one session until it ends or the sim shuts down.

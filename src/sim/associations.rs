@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use serde_json::{Map, Value, json};
 
+use super::ctx::Ctx;
 use super::estate::{Estate, Node, Ping};
 use super::input::{self, Object};
 use super::ops_data::{self};
@@ -22,7 +23,6 @@ use super::request;
 use super::request::{
     check_count, max_results, missing, page, page_start, query_hash, required_str,
 };
-use super::server::Ctx;
 use super::store;
 use super::store::{PutCompliance, PutItem};
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64, targets_json};

@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::commands::{parse_parameters, validate_parameters};
+use super::ctx::Ctx;
 use super::documents::{self, Document};
 use super::estate::{Node, Ping, Platform};
 use super::input::{self, Object};
@@ -25,7 +26,6 @@ use super::request::{
     check_count, check_enum, check_len, check_rate, max_results, page, page_start, parse_targets,
     parse_time, query_hash, required_str,
 };
-use super::server::Ctx;
 use super::store::{ActionSim, ScopeKey, Store, forget_oldest, lock, scope_actions};
 use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs, params_json, targets_json};
 

@@ -5,11 +5,11 @@
 
 use serde_json::{Value, json};
 
+use super::ctx::Ctx;
 use super::input::{self, Object};
 use super::ops_data::{custom_baseline_id, custom_baseline_os, iso};
 use super::patch::{Baseline, baselines, scope_groups};
 use super::request::{check_enum, check_len, required_str};
-use super::server::Ctx;
 use super::store::caller_scope;
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 

@@ -1,59 +1,15 @@
 //! Change Calendar: GetCalendarState over the iCalendar content of `ChangeCalendar`
 //! documents, with a knob that forces a calendar OPEN or CLOSED.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use serde_json::{Map, Value};
 
+use super::ctx::Ctx;
 use super::documents::{self, Document};
 use super::input::{self, Object};
-use super::knobs::SimKnobs;
+use super::knobs::ForcedCalendar;
 use super::ops_data::iso;
 use super::request::{check_count, missing, parse_time};
-use super::server::Ctx;
 use super::wire::ApiError;
-
-/// A state a calendar can be forced into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ForcedCalendar {
-    Open,
-    Closed,
-}
-
-/// Calendars forced OPEN or CLOSED, by name (in every account and region).
-#[derive(Debug, Default)]
-pub(crate) struct CalendarKnobs {
-    forced: Mutex<HashMap<String, ForcedCalendar>>,
-}
-
-impl CalendarKnobs {
-    fn get(&self, name: &str) -> Option<ForcedCalendar> {
-        match self.forced.lock() {
-            Ok(g) => g.get(name).copied(),
-            Err(p) => p.into_inner().get(name).copied(),
-        }
-    }
-}
-
-impl SimKnobs {
-    /// Forces the change calendar `name` OPEN or CLOSED in every account and region
-    /// (`None` goes back to its events). A forced calendar has no next transition.
-    pub fn force_calendar(&self, name: &str, state: Option<ForcedCalendar>) {
-        let mut map = match self.calendars.forced.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        match state {
-            Some(s) => {
-                map.insert(name.to_string(), s);
-            }
-            None => {
-                map.remove(name);
-            }
-        }
-    }
-}
 
 /// A calendar's events as closed/open periods: (start, end) in epoch seconds.
 struct Parsed {

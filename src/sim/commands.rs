@@ -19,6 +19,7 @@ use tokio::sync::{Semaphore, watch};
 
 use super::command_exec::{ScriptNode, exec_script};
 use super::command_work::{WorkCtx, failed, ok, plan};
+use super::ctx::Ctx;
 use super::documents::{self, Document};
 use super::estate::{Estate, Node, Ping, Platform};
 use super::input::{self, Object};
@@ -27,7 +28,6 @@ use super::request::{
     check_count, check_instance_id, check_len, check_rate, max_results, page, page_start,
     parse_targets, parse_time, query_hash, required_str,
 };
-use super::server::Ctx;
 use super::store::{ScopeKey, Store, forget_oldest, lock, scope_actions};
 use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs, params_json, targets_json};
 

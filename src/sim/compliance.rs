@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::associations;
+use super::ctx::Ctx;
 use super::estate::Node;
 use super::input::{self, Object};
 use super::ops_data::{
@@ -17,7 +18,6 @@ use super::request::{
     check_count, check_enum, check_len, max_results, missing, page, page_start, query_hash,
     required_str,
 };
-use super::server::Ctx;
 use super::store::{PutCompliance, PutItem, ScopeState, caller_scope, state};
 use super::wire::{ApiError, constraint_message, epoch_json};
 

@@ -7,12 +7,12 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use super::ctx::Ctx;
 use super::estate::Estate;
 use super::input::{self, Object};
 use super::request::{
     check_count, check_len, max_results, page, page_start, query_hash, required_str,
 };
-use super::server::Ctx;
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64};
 
 /// The owner of AWS-provided documents.

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::compliance::summaries;
+use super::ctx::Ctx;
 use super::estate::{Node, Ping};
 use super::input::{self, Object};
 use super::ops_data::{iso, role};
 use super::request::{check_count, check_len, max_results, missing, page, page_start, query_hash};
-use super::server::Ctx;
 use super::store::{ScopeState, scope, state};
 use super::wire::{ApiError, constraint_message, epoch_json};
 

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use super::ctx::Ctx;
 use super::estate::{Node, Platform};
 use super::input::{self, Object};
 use super::ops_data::{iso, role};
@@ -17,7 +18,6 @@ use super::request::{
     required_str,
 };
 use super::request::{decode_token, invalid_token, page_token};
-use super::server::Ctx;
 use super::store::{PutInventoryItem, ScopeState, caller_scope, state};
 use super::wire::{ApiError, SplitMix, constraint_message, fnv64};
 

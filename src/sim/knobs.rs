@@ -1,9 +1,12 @@
 //! Faults that can be changed while the sim serves.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use super::session_faults::{SessionFaults, nanos, probability};
+use super::store::{ActionSim, lock as lock_store};
 
 /// Runtime-changeable faults: latency, rate limit, error rate, denied accounts,
 /// throttled regions.
@@ -15,11 +18,11 @@ pub struct SimKnobs {
     error_rate: AtomicU64,
     denied: Mutex<HashSet<String>>,
     throttled: Mutex<HashSet<String>>,
-    pub(crate) session: super::session_faults::SessionFaults,
+    pub(crate) session: SessionFaults,
     /// Change calendars forced OPEN or CLOSED.
-    pub(crate) calendars: super::calendar::CalendarKnobs,
+    pub(crate) calendars: CalendarKnobs,
     /// The pace of Run Command and Automation, and their commands and executions.
-    pub(crate) actions: super::store::ActionSim,
+    pub(crate) actions: ActionSim,
     /// Whether the nodes' commands run sandboxed; decided once when the sim starts.
     pub(crate) isolation: super::sandbox::Isolation,
 }
@@ -103,5 +106,143 @@ impl SimKnobs {
 
     pub(crate) fn is_throttled(&self, region: &str) -> bool {
         lock(&self.throttled).contains(region)
+    }
+}
+
+/// A state a calendar can be forced into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForcedCalendar {
+    Open,
+    Closed,
+}
+
+/// Calendars forced OPEN or CLOSED, by name (in every account and region).
+#[derive(Debug, Default)]
+pub(crate) struct CalendarKnobs {
+    forced: Mutex<HashMap<String, ForcedCalendar>>,
+}
+
+impl CalendarKnobs {
+    pub(crate) fn get(&self, name: &str) -> Option<ForcedCalendar> {
+        match self.forced.lock() {
+            Ok(g) => g.get(name).copied(),
+            Err(p) => p.into_inner().get(name).copied(),
+        }
+    }
+}
+
+impl SimKnobs {
+    /// Forces the change calendar `name` OPEN or CLOSED in every account and region
+    /// (`None` goes back to its events). A forced calendar has no next transition.
+    pub fn force_calendar(&self, name: &str, state: Option<ForcedCalendar>) {
+        let mut map = match self.calendars.forced.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        match state {
+            Some(s) => {
+                map.insert(name.to_string(), s);
+            }
+            None => {
+                map.remove(name);
+            }
+        }
+    }
+}
+
+/// Session Manager faults.
+impl SimKnobs {
+    /// Drops every open session WebSocket now, without a close frame. Sessions survive
+    /// and can be resumed.
+    pub fn drop_session_sockets(&self) {
+        self.session.drops.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    /// Drops the socket that carries the `n`-th output frame from now (counted over all
+    /// sessions), right after writing it; then disarms. `n` 0 disarms.
+    pub fn drop_session_socket_after(&self, n: u64) {
+        let v = if n == 0 {
+            -1
+        } else {
+            i64::try_from(n).unwrap_or(i64::MAX)
+        };
+        self.session.drop_after.store(v, Ordering::Relaxed);
+    }
+
+    /// Delays every frame the agents write by `d`.
+    pub fn set_session_frame_delay(&self, d: Duration) {
+        self.session.delay_nanos.store(nanos(d), Ordering::Relaxed);
+    }
+
+    /// Probability that an agent frame is swapped with the one after it.
+    pub fn set_session_reorder(&self, p: f64) {
+        self.session
+            .reorder
+            .store(probability(p), Ordering::Relaxed);
+    }
+
+    /// Probability that an agent frame is written twice.
+    pub fn set_session_duplicate(&self, p: f64) {
+        self.session
+            .duplicate
+            .store(probability(p), Ordering::Relaxed);
+    }
+
+    /// Seed of the reorder/duplicate dice of sessions started from now on (default: the
+    /// estate seed). Session `k` (0-based, in start order) rolls from `seed + k`.
+    pub fn set_session_fault_seed(&self, seed: u64) {
+        match self.session.seed.lock() {
+            Ok(mut g) => *g = Some(seed),
+            Err(poisoned) => *poisoned.into_inner() = Some(seed),
+        }
+    }
+
+    /// Shell sessions started from now on request KMS encryption in the handshake (the
+    /// sim cannot encrypt: a client that accepts is told so and the session ends).
+    pub fn request_session_kms(&self, on: bool) {
+        self.session.kms.store(on, Ordering::Relaxed);
+    }
+
+    /// `Standard_Stream` shells do the handshake even without KMS (the real agent skips
+    /// it).
+    pub fn force_session_handshake(&self, on: bool) {
+        self.session.handshake.store(on, Ordering::Relaxed);
+    }
+
+    /// Extra time between the handshake (or the first connection) and the shell's
+    /// start; input arriving meanwhile is refused without acknowledgement.
+    pub fn set_session_shell_delay(&self, d: Duration) {
+        self.session
+            .shell_delay_nanos
+            .store(nanos(d), Ordering::Relaxed);
+    }
+}
+
+/// Run Command and Automation.
+impl SimKnobs {
+    /// Time between two steps of a Run Command invocation or an Automation step
+    /// (delivery, progress, completion). Default 150 ms; at least 1 ms.
+    pub fn set_action_pace(&self, step: Duration) {
+        let nanos = u64::try_from(step.as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1_000_000);
+        self.actions.pace_nanos.store(nanos, Ordering::Relaxed);
+    }
+
+    /// The most invocations of one command that were in progress at the same time
+    /// (`None` for an unknown command id).
+    pub fn command_max_in_flight(&self, command_id: &str) -> Option<usize> {
+        let store = lock_store(&self.actions.store);
+        store
+            .scopes
+            .values()
+            .flat_map(|s| &s.commands)
+            .find(|c| c.id == command_id)
+            .map(|c| c.max_in_flight)
+    }
+
+    /// The most scripts (AWS-RunShellScript) that ran at once in this sim.
+    pub fn peak_script_processes(&self) -> usize {
+        self.actions.peak_processes.load(Ordering::Relaxed)
     }
 }

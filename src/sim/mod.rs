@@ -17,6 +17,7 @@ mod command_exec;
 mod command_work;
 mod commands;
 mod compliance;
+mod ctx;
 mod documents;
 mod estate;
 mod explorer;
@@ -36,6 +37,7 @@ mod sandbox;
 mod schedule;
 mod server;
 mod session_faults;
+mod session_store;
 mod sessions;
 mod shell;
 mod sigv4;
@@ -57,7 +59,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use auth::SimCredentials;
-pub use calendar::ForcedCalendar;
+pub use knobs::ForcedCalendar;
 pub use knobs::SimKnobs;
 pub use sandbox::{Isolation, SANDBOX_ENV, SandboxMode};
 pub use stats::SimStats;
@@ -104,7 +106,7 @@ impl Default for SimConfig {
 /// A running sim. The server stops when this is dropped or shut down.
 pub struct SimHandle {
     endpoint: String,
-    state: Arc<server::State>,
+    state: Arc<ctx::State>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -199,7 +201,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         .credentials
         .clone()
         .unwrap_or_else(SimCredentials::random);
-    let state = Arc::new(server::State::new(estate, knobs, root));
+    let state = Arc::new(ctx::State::new(estate, knobs, root));
     let (tx, rx) = watch::channel(false);
     state.sessions.bind(addr, rx.clone());
     let task = tokio::spawn(server::serve(listener, state.clone(), rx));

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::ctx::Ctx;
 use super::estate::{Estate, Node, Ping};
 use super::input::{self, Object};
 use super::ops_data::role;
@@ -13,7 +14,6 @@ use super::request::{
     check_enum, check_len, max_results, missing, page, page_start, parse_time, query_hash,
     required_str,
 };
-use super::server::Ctx;
 use super::store::{caller_scope, state};
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64};
 

@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
+use super::ctx::Ctx;
 use super::estate::Account;
 use super::input::{self, Object};
-use super::server::Ctx;
 use super::wire::{ApiError, b64_decode, b64_encode, fnv64};
 
 pub(crate) const OPERATIONS: &[&str] = &["DescribeOrganization", "ListAccounts"];

@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::ctx::Ctx;
 use super::input::{self, Object};
 use super::request::{
     check_count, check_enum, check_len, max_results, page, page_start, query_hash, required_str,
 };
-use super::server::Ctx;
 use super::store::{caller_scope, state};
 use super::wire::{ApiError, SplitMix, b64_encode, constraint_message, epoch_json, fnv64};
 

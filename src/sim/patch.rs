@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use super::ctx::Ctx;
 use super::estate::Node;
 use super::input::{self, Object};
 use super::ops_data::{
@@ -16,7 +17,6 @@ use super::request::{
     check_count, check_len, is_instance_id, max_results, missing, page, page_start, query_hash,
     required_str,
 };
-use super::server::Ctx;
 use super::store::caller_scope;
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 

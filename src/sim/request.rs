@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
+use super::ctx::Ctx;
 use super::input::{self, Object};
-use super::server::Ctx;
 use super::wire::{ApiError, b64_decode, b64_encode, constraint_message, fnv64};
 
 /// `MaxResults` within `[min, max]`, reported under `member` (e.g. `maxResults`).

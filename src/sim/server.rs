@@ -3,8 +3,8 @@
 //! fault knobs, and dispatches.
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -16,63 +16,15 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::auth::{self, Keyring, SimCredentials};
-use super::estate::Estate;
-use super::knobs::SimKnobs;
-use super::limits::RateLimiter;
-use super::stats::{ANONYMOUS, Recorder};
+use super::auth;
+use super::ctx::{Ctx, State};
+use super::stats::ANONYMOUS;
 use super::sts::StsRequest;
-use super::wire::{self, ApiError, Resp, SplitMix};
+use super::wire::{self, ApiError, Resp};
 use super::{input, organizations, ssm, sts};
 
 /// Request bodies above this are refused.
 const MAX_BODY: usize = 1 << 20;
-
-/// What an operation sees of the world: the estate and the caller's scope.
-pub(crate) struct Ctx<'a> {
-    pub estate: &'a Estate,
-    pub account: usize,
-    pub region: &'a str,
-    pub now: f64,
-    pub sessions: &'a super::sessions::Sessions,
-    pub knobs: &'a SimKnobs,
-}
-
-pub(crate) struct State {
-    pub estate: Estate,
-    pub knobs: SimKnobs,
-    pub stats: Recorder,
-    pub sessions: super::sessions::Sessions,
-    /// The key pairs requests must be signed with.
-    pub keys: Keyring,
-    limiter: RateLimiter,
-    faults: Mutex<SplitMix>,
-    nonce: AtomicU32,
-}
-
-impl State {
-    pub fn new(estate: Estate, knobs: SimKnobs, root: SimCredentials) -> Self {
-        let seed = estate.seed;
-        let keys = Keyring::new(root, seed, estate.accounts.len());
-        State {
-            estate,
-            knobs,
-            stats: Recorder::default(),
-            sessions: super::sessions::Sessions::default(),
-            keys,
-            limiter: RateLimiter::default(),
-            faults: Mutex::new(SplitMix::new(seed ^ 0xfa17)),
-            nonce: AtomicU32::new(0),
-        }
-    }
-
-    fn roll(&self) -> f64 {
-        match self.faults.lock() {
-            Ok(mut g) => g.unit(),
-            Err(poisoned) => poisoned.into_inner().unit(),
-        }
-    }
-}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Service {

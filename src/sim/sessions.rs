@@ -1,22 +1,19 @@
-//! Session Manager sessions: the registry and the API operations StartSession,
-//! ResumeSession, TerminateSession and DescribeSessions. The data channel of each
+//! Session Manager sessions: the API operations StartSession,
+//! ResumeSession, TerminateSession and DescribeSessions over the registry in
+//! [`super::session_store`]. The data channel of each
 //! session is served by [`super::websocket`] and driven by [`super::agent`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use rand::RngCore;
 use serde_json::{Value, json};
-use subtle::ConstantTimeEq;
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 
-use super::agent::{self, AgentCommand, AgentSpec, Ws};
+use super::ctx::Ctx;
 use super::estate::Ping;
 use super::input::{self, Object};
 use super::request::{decode_token, invalid_token, page_token};
-use super::server::{Ctx, State};
+use super::session_store::{AgentCommand, Inner, Session, SessionKind, Status};
 use super::wire::{ApiError, b64_encode, constraint_message, epoch_json, fnv64, now_secs};
 
 pub(crate) const DEFAULT_DOCUMENT: &str = "SSM-SessionManagerRunShell";
@@ -30,223 +27,6 @@ const PRINCIPAL: &str = "sim-admin";
 const MAX_TOKENS: usize = 8;
 const DEFAULT_PAGE: usize = 20;
 const MAX_SESSION_DURATION: &str = "60";
-
-/// What a session runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SessionKind {
-    /// `Standard_Stream`, `InteractiveCommands` or `NonInteractiveCommands`; `command` is
-    /// `None` for an interactive login shell.
-    Shell {
-        session_type: &'static str,
-        command: Option<String>,
-    },
-    /// Basic-mode port forwarding to `host:port` (`host` as given by the document).
-    Port {
-        host: Option<String>,
-        port: u16,
-        local_port: String,
-    },
-}
-
-impl SessionKind {
-    pub(crate) fn session_type(&self) -> &'static str {
-        match self {
-            SessionKind::Shell { session_type, .. } => session_type,
-            SessionKind::Port { .. } => "Port",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Status {
-    Connecting,
-    Connected,
-    Disconnected,
-    Terminating,
-    Terminated,
-    Failed,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Connecting => "Connecting",
-            Status::Connected => "Connected",
-            Status::Disconnected => "Disconnected",
-            Status::Terminating => "Terminating",
-            Status::Terminated => "Terminated",
-            Status::Failed => "Failed",
-        }
-    }
-
-    fn is_active(self) -> bool {
-        !matches!(self, Status::Terminated | Status::Failed)
-    }
-}
-
-struct Session {
-    id: String,
-    account: usize,
-    region: String,
-    target: String,
-    document: String,
-    owner: String,
-    reason: Option<String>,
-    start: f64,
-    end: Option<f64>,
-    status: Status,
-    kind: SessionKind,
-    computer_name: String,
-    agent_version: String,
-    ordinal: u64,
-    tokens: Vec<String>,
-    agent: Option<mpsc::UnboundedSender<AgentCommand>>,
-}
-
-#[derive(Default)]
-struct Inner {
-    sessions: Vec<Session>,
-    index: HashMap<String, usize>,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-/// Every session of the sim, all scopes.
-#[derive(Default)]
-pub(crate) struct Sessions {
-    addr: OnceLock<SocketAddr>,
-    shutdown: OnceLock<watch::Receiver<bool>>,
-    inner: Mutex<Inner>,
-}
-
-impl Sessions {
-    /// Records where the sim listens (for StreamUrl) and its shutdown signal.
-    pub(crate) fn bind(&self, addr: SocketAddr, shutdown: watch::Receiver<bool>) {
-        let _ = self.addr.set(addr);
-        let _ = self.shutdown.set(shutdown);
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        match self.inner.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        }
-    }
-
-    pub(crate) fn shutdown_signal(&self) -> Option<watch::Receiver<bool>> {
-        self.shutdown.get().cloned()
-    }
-
-    fn stream_url(&self, session_id: &str, region: &str) -> String {
-        let addr = self
-            .addr
-            .get()
-            .copied()
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
-        let cell = b64_encode(&fnv64(&[region.as_bytes()]).to_be_bytes()[..6]);
-        format!(
-            "ws://{addr}/v1/data-channel/{session_id}?role=publish_subscribe&cell-number={cell}"
-        )
-    }
-
-    /// Redeems a token of `session_id` for a new WebSocket: starts the session's agent
-    /// on the first connection, hands the socket to it afterwards. A bad token closes
-    /// the socket (by dropping it).
-    pub(crate) fn attach(
-        &self,
-        state: &Arc<State>,
-        session_id: &str,
-        token: &str,
-        client_version: Option<String>,
-        ws: Ws,
-    ) {
-        let mut inner = self.lock();
-        let Some(&i) = inner.index.get(session_id) else {
-            tracing::debug!(session_id, "data channel for an unknown session");
-            return;
-        };
-        let session = &mut inner.sessions[i];
-        // Constant-time: how long a comparison takes says nothing about a token.
-        let Some(pos) = session
-            .tokens
-            .iter()
-            .position(|t| bool::from(t.as_bytes().ct_eq(token.as_bytes())))
-        else {
-            tracing::debug!(session_id, "data channel with an invalid token");
-            return;
-        };
-        if !session.status.is_active() || session.status == Status::Terminating {
-            return;
-        }
-        session.tokens.remove(pos);
-        if let Some(agent) = &session.agent {
-            if agent
-                .send(AgentCommand::Attach {
-                    ws: Box::new(ws),
-                    client_version,
-                })
-                .is_ok()
-            {
-                session.status = Status::Connected;
-            }
-            return;
-        }
-        let Some(shutdown) = self.shutdown.get().cloned() else {
-            return;
-        };
-        let (tx, rx) = mpsc::unbounded_channel();
-        let spec = AgentSpec {
-            session_id: session.id.clone(),
-            target: session.target.clone(),
-            kind: session.kind.clone(),
-            computer_name: session.computer_name.clone(),
-            agent_version: session.agent_version.clone(),
-            region: session.region.clone(),
-            account_id: state
-                .estate
-                .accounts
-                .get(session.account)
-                .map(|a| a.id.clone())
-                .unwrap_or_default(),
-            ordinal: session.ordinal,
-        };
-        session.agent = Some(tx);
-        session.status = Status::Connected;
-        let task = tokio::spawn(agent::run(
-            state.clone(),
-            spec,
-            ws,
-            client_version,
-            rx,
-            shutdown,
-        ));
-        inner.tasks.retain(|t| !t.is_finished());
-        inner.tasks.push(task);
-    }
-
-    /// Status change reported by a session's agent.
-    pub(crate) fn set_status(&self, session_id: &str, status: Status) {
-        let mut inner = self.lock();
-        if let Some(&i) = inner.index.get(session_id) {
-            let s = &mut inner.sessions[i];
-            if s.status.is_active() {
-                s.status = status;
-                if !status.is_active() {
-                    s.end = Some(now_secs());
-                    s.tokens.clear();
-                    s.agent = None;
-                }
-            }
-        }
-    }
-
-    /// Waits for every agent task (they end on the shutdown signal).
-    pub(crate) async fn join_all(&self) {
-        let tasks = std::mem::take(&mut self.lock().tasks);
-        for task in tasks {
-            let _ = task.await;
-        }
-    }
-}
 
 fn new_token() -> String {
     let mut bytes = [0u8; 96];

@@ -2,10 +2,10 @@
 
 use serde_json::{Value, json};
 
+use super::ctx::Ctx;
 use super::estate::Node;
 use super::input::{self, Object};
 use super::request::{decode_token, invalid_token, is_instance_id, page_token};
-use super::server::Ctx;
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
 pub(crate) const OPERATIONS: &[&str] = &[

@@ -9,10 +9,10 @@
 //!   being reused while the entry exists.
 //! * Run Command and Automation ([`ActionSim`]): the commands and executions of each
 //!   scope, the pace their steps advance at and the limit on scripts running at once. It
-//!   is held by the sim's [`SimKnobs`].
+//!   is held by the sim's `SimKnobs`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -21,11 +21,10 @@ use tokio::sync::Semaphore;
 
 use super::automation::{self, Execution};
 use super::commands::{self, Command};
+use super::ctx::Ctx;
 use super::estate::{Estate, Node};
-use super::knobs::SimKnobs;
 use super::opscenter::{self, OpsItem};
 use super::parameters::Store as ParameterStore;
-use super::server::Ctx;
 
 /// Default time between two steps of a command or an automation.
 pub(crate) const DEFAULT_PACE: Duration = Duration::from_millis(150);
@@ -147,34 +146,6 @@ impl Default for ActionSim {
             peak_processes: Arc::default(),
             running: Arc::default(),
         }
-    }
-}
-
-impl SimKnobs {
-    /// Time between two steps of a Run Command invocation or an Automation step
-    /// (delivery, progress, completion). Default 150 ms; at least 1 ms.
-    pub fn set_action_pace(&self, step: Duration) {
-        let nanos = u64::try_from(step.as_nanos())
-            .unwrap_or(u64::MAX)
-            .max(1_000_000);
-        self.actions.pace_nanos.store(nanos, Ordering::Relaxed);
-    }
-
-    /// The most invocations of one command that were in progress at the same time
-    /// (`None` for an unknown command id).
-    pub fn command_max_in_flight(&self, command_id: &str) -> Option<usize> {
-        let store = lock(&self.actions.store);
-        store
-            .scopes
-            .values()
-            .flat_map(|s| &s.commands)
-            .find(|c| c.id == command_id)
-            .map(|c| c.max_in_flight)
-    }
-
-    /// The most scripts (AWS-RunShellScript) that ran at once in this sim.
-    pub fn peak_script_processes(&self) -> usize {
-        self.actions.peak_processes.load(Ordering::Relaxed)
     }
 }
 

@@ -1,8 +1,8 @@
 //! AWS Security Token Service operations (AWS Query protocol, XML responses).
 
 use super::auth::{AssumedSession, Keyring};
+use super::ctx::Ctx;
 use super::knobs::SimKnobs;
-use super::server::Ctx;
 use super::wire::{ApiError, SplitMix, constraint_message, fnv64, xml_escape};
 
 pub(crate) const OPERATIONS: &[&str] = &["AssumeRole", "GetCallerIdentity"];

@@ -20,7 +20,8 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 
 use crate::session::messages::OpenDataChannelInput;
 
-use super::server::State;
+use super::ctx::State;
+use super::session_store::Ws;
 use super::wire::Resp;
 
 pub(crate) const PATH_PREFIX: &str = "/v1/data-channel/";
@@ -103,7 +104,7 @@ pub(crate) fn upgrade(state: Arc<State>, mut req: Request<Incoming>) -> Resp {
 }
 
 /// Waits for OpenDataChannelInput and hands the socket to the session.
-async fn serve(state: Arc<State>, session_id: String, mut ws: super::agent::Ws) {
+async fn serve(state: Arc<State>, session_id: String, mut ws: Ws) {
     let mut shutdown = match state.sessions.shutdown_signal() {
         Some(s) => s,
         None => return,
@@ -126,17 +127,19 @@ async fn serve(state: Arc<State>, session_id: String, mut ws: super::agent::Ws) 
             return;
         }
     };
-    state.sessions.attach(
-        &state,
+    if let Some(start) = state.sessions.attach(
+        &state.estate,
         &session_id,
         &open.token_value,
         open.client_version.clone(),
         ws,
-    );
+    ) {
+        super::agent::start(&state, start);
+    }
 }
 
 /// The first data message, if it is text; pings before it are answered.
-async fn first_text(ws: &mut super::agent::Ws) -> Option<String> {
+async fn first_text(ws: &mut Ws) -> Option<String> {
     while let Some(msg) = ws.next().await {
         match msg.ok()? {
             Message::Text(t) => return Some(t.as_str().to_string()),

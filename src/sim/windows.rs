@@ -11,13 +11,13 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use super::ctx::Ctx;
 use super::estate::{Estate, Node, Platform};
 use super::input::{self, Object};
 use super::request::{
     check_count, check_len, max_results, page, page_start, query_hash, required_str,
 };
 use super::schedule::{Schedule, iso_in};
-use super::server::Ctx;
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64, targets_json};
 
 /// One target registration of a window.

@@ -1818,48 +1818,15 @@ impl App {
                 progress,
                 invocations,
                 ..
-            } => {
-                if run.phase == RunPhase::Starting {
-                    run.phase = RunPhase::Running;
-                }
-                match run.commands.iter_mut().find(|c| c.command_id == command_id) {
-                    Some(c) => {
-                        c.progress = progress;
-                        c.invocations = invocations;
-                    }
-                    None => {
-                        run.commands.push(CommandView {
-                            scope,
-                            command_id,
-                            progress,
-                            invocations,
-                        });
-                        run.commands.sort_by(|a, b| {
-                            (&a.scope.account.name, &a.scope.region, &a.command_id).cmp(&(
-                                &b.scope.account.name,
-                                &b.scope.region,
-                                &b.command_id,
-                            ))
-                        });
-                    }
-                }
-                run.cursor = run.cursor.min(run.row_count().saturating_sub(1));
-            }
+            } => run.record_command(CommandView {
+                scope,
+                command_id,
+                progress,
+                invocations,
+            }),
             ActionEvent::Automation {
                 scope, execution, ..
-            } => {
-                if run.phase == RunPhase::Starting {
-                    run.phase = RunPhase::Running;
-                }
-                match run
-                    .automations
-                    .iter_mut()
-                    .find(|(_, e)| e.execution_id == execution.execution_id)
-                {
-                    Some((_, e)) => *e = execution,
-                    None => run.automations.push((scope, execution)),
-                }
-            }
+            } => run.record_automation(scope, execution),
             ActionEvent::Output {
                 command_id,
                 instance_id,
@@ -1900,7 +1867,15 @@ impl App {
         if let Some(d) = dialog {
             self.actions.dialog = Some(d);
         }
-        // An OpsItem changed: read it again.
+        self.reread_changed_ops_item(id);
+        if let Some((text, error)) = notice {
+            self.action_note(text, error);
+        }
+        true
+    }
+
+    /// When run `id` changed an OpsItem, asks for the item again.
+    fn reread_changed_ops_item(&mut self, id: RunId) {
         if let Some(RunView {
             request: ActionRequest::UpdateOpsItem(u),
             phase: RunPhase::Finished { ok: true, .. },
@@ -1915,10 +1890,51 @@ impl App {
                 }));
             }
         }
-        if let Some((text, error)) = notice {
-            self.action_note(text, error);
+    }
+}
+
+impl RunView {
+    /// The invocations of one command of the run, as last read.
+    fn record_command(&mut self, command: CommandView) {
+        if self.phase == RunPhase::Starting {
+            self.phase = RunPhase::Running;
         }
-        true
+        match self
+            .commands
+            .iter_mut()
+            .find(|c| c.command_id == command.command_id)
+        {
+            Some(c) => {
+                c.progress = command.progress;
+                c.invocations = command.invocations;
+            }
+            None => {
+                self.commands.push(command);
+                self.commands.sort_by(|a, b| {
+                    (&a.scope.account.name, &a.scope.region, &a.command_id).cmp(&(
+                        &b.scope.account.name,
+                        &b.scope.region,
+                        &b.command_id,
+                    ))
+                });
+            }
+        }
+        self.cursor = self.cursor.min(self.row_count().saturating_sub(1));
+    }
+
+    /// One automation execution of the run, as last read.
+    fn record_automation(&mut self, scope: Scope, execution: AutomationExecution) {
+        if self.phase == RunPhase::Starting {
+            self.phase = RunPhase::Running;
+        }
+        match self
+            .automations
+            .iter_mut()
+            .find(|(_, e)| e.execution_id == execution.execution_id)
+        {
+            Some((_, e)) => *e = execution,
+            None => self.automations.push((scope, execution)),
+        }
     }
 }
 

@@ -163,15 +163,18 @@ impl App {
         self.apply_cmds(out) && handled
     }
 
+    /// Keys of a node shown in full, through the key map (Esc and Enter close it too).
     fn detail_key(&mut self, key: KeyEvent) -> bool {
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => self.overlay = Overlay::None,
-            KeyCode::Char('j') | KeyCode::Down => self.scroll_detail(1),
-            KeyCode::Char('k') | KeyCode::Up => self.scroll_detail(-1),
-            KeyCode::PageDown => self.scroll_detail(10),
-            KeyCode::PageUp => self.scroll_detail(-10),
-            KeyCode::Char('g') | KeyCode::Home => self.scroll_detail(i32::from(i16::MIN)),
-            KeyCode::Char('?') => self.overlay = Overlay::Help,
+        match (self.keys.action(&key), key.code) {
+            (Some(Action::Quit | Action::Details), _) | (_, KeyCode::Esc | KeyCode::Enter) => {
+                self.overlay = Overlay::None
+            }
+            (Some(Action::Down), _) => self.scroll_detail(1),
+            (Some(Action::Up), _) => self.scroll_detail(-1),
+            (Some(Action::PageDown), _) => self.scroll_detail(10),
+            (Some(Action::PageUp), _) => self.scroll_detail(-10),
+            (Some(Action::Top), _) => self.scroll_detail(i32::from(i16::MIN)),
+            (Some(Action::Help), _) => self.overlay = Overlay::Help,
             _ => return false,
         }
         true

@@ -28,15 +28,15 @@ pub struct Back {
 /// Jumps remembered at most.
 const BACK_DEPTH: usize = 32;
 
-/// The keys that scroll a popup by `scroll` lines: j/k and the arrows by one, PageDown
-/// and PageUp by ten, g/Home to the top. False for any other key.
-pub(super) fn scroll_key(code: KeyCode, scroll: &mut u16) -> bool {
-    match code {
-        KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
-        KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
-        KeyCode::PageDown => *scroll = scroll.saturating_add(10),
-        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-        KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+/// The keys that scroll a popup by `scroll` lines, as the key map binds them: down and up
+/// by one, page down and up by ten, top to the first line. False for any other action.
+pub(super) fn scroll_key(action: Option<Action>, scroll: &mut u16) -> bool {
+    match action {
+        Some(Action::Down) => *scroll = scroll.saturating_add(1),
+        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+        Some(Action::PageDown) => *scroll = scroll.saturating_add(10),
+        Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
+        Some(Action::Top) => *scroll = 0,
         _ => return false,
     }
     true

@@ -1230,4 +1230,17 @@ fn rebound_keys_drive_the_tables() {
     }));
     assert!(key(&mut app, KeyCode::Char('z')));
     assert_eq!(app.panes.scopes.view.selected, 1);
+    // And in the popups: a node shown in full scrolls with z, not j.
+    app.show_pane(Pane::Nodes);
+    key(&mut app, KeyCode::Enter);
+    let scroll = |app: &App| match app.overlay() {
+        Overlay::Detail { scroll, .. } => Some(*scroll),
+        _ => None,
+    };
+    assert_eq!(scroll(&app), Some(0));
+    assert!(!key(&mut app, KeyCode::Char('j')), "j is no longer bound");
+    assert!(key(&mut app, KeyCode::Char('z')));
+    assert_eq!(scroll(&app), Some(1));
+    assert!(key(&mut app, KeyCode::F(1)));
+    assert_eq!(app.overlay(), &Overlay::Help);
 }

@@ -313,19 +313,22 @@ impl AssociationsView {
                 id: o.id.clone(),
             })),
             (Some(PaneAction::Apply), _) => return apply_now(o.scope, &o.id, cx, out),
-            (_, KeyCode::Esc | KeyCode::Char('q')) => self.open = None,
-            (_, KeyCode::Char('j') | KeyCode::Down) if !nodes.is_empty() => {
-                o.cursor = (o.cursor + 1).min(nodes.len() - 1);
-            }
-            (_, KeyCode::Char('k') | KeyCode::Up) => o.cursor = o.cursor.saturating_sub(1),
-            (_, KeyCode::PageDown) => o.scroll = o.scroll.saturating_add(10),
-            (_, KeyCode::PageUp) => o.scroll = o.scroll.saturating_sub(10),
-            (_, KeyCode::Char('g') | KeyCode::Home) => {
-                o.cursor = 0;
-                o.scroll = 0;
-            }
-            (_, KeyCode::Char('?')) => out.push(Cmd::Open(Overlay::Help)),
-            _ => return false,
+            (_, KeyCode::Esc) => self.open = None,
+            _ => match cx.keys.action(key) {
+                Some(Action::Quit) => self.open = None,
+                Some(Action::Down) if !nodes.is_empty() => {
+                    o.cursor = (o.cursor + 1).min(nodes.len() - 1);
+                }
+                Some(Action::Up) => o.cursor = o.cursor.saturating_sub(1),
+                Some(Action::PageDown) => o.scroll = o.scroll.saturating_add(10),
+                Some(Action::PageUp) => o.scroll = o.scroll.saturating_sub(10),
+                Some(Action::Top) => {
+                    o.cursor = 0;
+                    o.scroll = 0;
+                }
+                Some(Action::Help) => out.push(Cmd::Open(Overlay::Help)),
+                _ => return false,
+            },
         }
         true
     }

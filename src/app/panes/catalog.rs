@@ -14,7 +14,7 @@ use super::{Cmd, Cx};
 use crate::actions::{ActionRequest, PutParameterSpec};
 use crate::app::Overlay;
 use crate::app::documents::document_ref;
-use crate::app::keymap::{PaneAction, pane_keys};
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::navigate::scroll_key;
 use crate::app::table::{TableColumn, TableView, shown_scopes};
 use crate::model::{DetailRequest, Estate, Feed, ScopeId, SecretValue};
@@ -159,13 +159,14 @@ impl CatalogDetail {
             }
             _ => {}
         }
-        if scroll_key(key.code, &mut self.scroll) {
+        let action = cx.keys.action(key);
+        if scroll_key(action, &mut self.scroll) {
             return true;
         }
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => close(out),
-            KeyCode::Char(' ') => self.scroll = self.scroll.saturating_add(10),
-            KeyCode::Char('?') => out.push(Cmd::Open(Overlay::Help)),
+        match (action, key.code) {
+            (Some(Action::Quit), _) | (_, KeyCode::Esc | KeyCode::Enter) => close(out),
+            (_, KeyCode::Char(' ')) => self.scroll = self.scroll.saturating_add(10),
+            (Some(Action::Help), _) => out.push(Cmd::Open(Overlay::Help)),
             _ => return false,
         }
         true

@@ -293,7 +293,8 @@ pub fn items_key(overlay: &mut Overlay, key: &KeyEvent, cx: &Cx, out: &mut Vec<C
         .estate
         .compliance_items(*scope, resource_id)
         .map_or(0, <[_]>::len);
-    if viewport_nav(view, len, cx.keys.action(key)) {
+    let action = cx.keys.action(key);
+    if viewport_nav(view, len, action) {
         return true;
     }
     let (scope, resource_id) = (*scope, resource_id.clone());
@@ -306,8 +307,9 @@ pub fn items_key(overlay: &mut Overlay, key: &KeyEvent, cx: &Cx, out: &mut Vec<C
             scope,
             resource_id,
         })),
-        (_, KeyCode::Esc | KeyCode::Char('q')) => out.push(Cmd::Open(Overlay::None)),
-        (_, KeyCode::Char('?')) => out.push(Cmd::Open(Overlay::Help)),
+        (_, KeyCode::Esc) => out.push(Cmd::Open(Overlay::None)),
+        _ if action == Some(Action::Quit) => out.push(Cmd::Open(Overlay::None)),
+        _ if action == Some(Action::Help) => out.push(Cmd::Open(Overlay::Help)),
         _ => return false,
     }
     true

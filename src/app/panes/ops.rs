@@ -310,7 +310,8 @@ pub fn item_key(overlay: &mut Overlay, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cm
         return false;
     };
     let nodes = item_nodes(cx.estate, *scope, id);
-    if scroll_key(key.code, scroll) {
+    let action = cx.keys.action(key);
+    if scroll_key(action, scroll) {
         return true;
     }
     let cur = *cursor;
@@ -326,7 +327,8 @@ pub fn item_key(overlay: &mut Overlay, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cm
             scope: *scope,
             id: id.clone(),
         })),
-        (_, KeyCode::Esc | KeyCode::Char('q')) => out.push(Cmd::Open(Overlay::None)),
+        (_, KeyCode::Esc) => out.push(Cmd::Open(Overlay::None)),
+        _ if action == Some(Action::Quit) => out.push(Cmd::Open(Overlay::None)),
         (_, KeyCode::Enter) => match nodes.get(cur.min(nodes.len().saturating_sub(1))) {
             Some(node) => out.push(Cmd::JumpToNode {
                 scope: Some(*scope),
@@ -334,7 +336,7 @@ pub fn item_key(overlay: &mut Overlay, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cm
             }),
             None => out.push(no_node()),
         },
-        (_, KeyCode::Char('?')) => out.push(Cmd::Open(Overlay::Help)),
+        _ if action == Some(Action::Help) => out.push(Cmd::Open(Overlay::Help)),
         _ => return false,
     }
     true

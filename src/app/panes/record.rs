@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Cmd, Cx, KeyHint};
 use crate::app::Overlay;
-use crate::app::keymap::{PaneAction, pane_keys};
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::navigate::scroll_key;
 use crate::model::{RecentCommand, ScopeId};
 
@@ -39,7 +39,8 @@ pub enum Record {
 impl Record {
     /// Keys of the record's popup, which scrolls by `scroll`; true when the key was one.
     pub fn on_key(&self, scroll: &mut u16, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
-        if scroll_key(key.code, scroll) {
+        let action = cx.keys.action(key);
+        if scroll_key(action, scroll) {
             return true;
         }
         match (cx.pane_action(key, pane_keys::RECORD), key.code) {
@@ -59,10 +60,9 @@ impl Record {
                 out.push(jump);
             }
             // Closes the popup.
-            (_, KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter) => {
-                out.push(Cmd::Open(Overlay::None))
-            }
-            (_, KeyCode::Char('?')) => out.push(Cmd::Open(Overlay::Help)),
+            (_, KeyCode::Esc | KeyCode::Enter) => out.push(Cmd::Open(Overlay::None)),
+            _ if action == Some(Action::Quit) => out.push(Cmd::Open(Overlay::None)),
+            _ if action == Some(Action::Help) => out.push(Cmd::Open(Overlay::Help)),
             _ => return false,
         }
         true

@@ -266,7 +266,8 @@ impl WindowsView {
         let Some(o) = self.open.as_mut() else {
             return false;
         };
-        if scroll_key(key.code, &mut o.scroll) {
+        let action = cx.keys.action(key);
+        if scroll_key(action, &mut o.scroll) {
             return true;
         }
         if cx.pane_action(key, pane_keys::WINDOW) == Some(PaneAction::Refresh) {
@@ -276,9 +277,9 @@ impl WindowsView {
             }));
             return true;
         }
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => self.open = None,
-            KeyCode::Char('?') => out.push(Cmd::Open(Overlay::Help)),
+        match (action, key.code) {
+            (Some(Action::Quit), _) | (_, KeyCode::Esc) => self.open = None,
+            (Some(Action::Help), _) => out.push(Cmd::Open(Overlay::Help)),
             _ => return false,
         }
         true

@@ -624,6 +624,13 @@ impl KeysConfig {
                 Some(keys) => keys.clone(),
                 None => a.default_keys(),
             };
+            if keys.is_empty() && a == Action::Quit {
+                return Err(
+                    "keys.quit: give at least one key (the key map must keep a way to quit; \
+                     leave quit out for its default q)"
+                        .into(),
+                );
+            }
             for k in keys {
                 if let Some(fixed) = fixed_key(&k) {
                     return Err(format!(
@@ -837,6 +844,26 @@ mod tests {
                 a.name()
             );
         }
+    }
+
+    #[test]
+    fn quit_keeps_a_key() {
+        let c = KeysConfig {
+            quit: Some(Vec::new()),
+            ..KeysConfig::default()
+        };
+        let Err(e) = c.bindings() else {
+            panic!("quit = [] accepted")
+        };
+        assert!(e.contains("keys.quit"), "{e}");
+        let c = KeysConfig {
+            sort_prev: Some(Vec::new()),
+            ..KeysConfig::default()
+        };
+        assert!(
+            c.bindings().is_ok(),
+            "other actions may be left without a key"
+        );
     }
 
     #[test]

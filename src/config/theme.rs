@@ -31,7 +31,9 @@ pub enum ThemeError {
     UnknownKey(String),
     #[error("theme key `{key}`: `{value}` is not a colour (a name, #rrggbb or 0-255)")]
     BadColor { key: String, value: String },
-    #[error("theme key `{0}` must be a string")]
+    #[error(
+        "theme key `{0}` must be a colour: a name or #rrggbb in quotes, or a 0-255 palette index"
+    )]
     NotAString(String),
     #[error("cannot read theme {path}: {source}")]
     Io {
@@ -252,13 +254,24 @@ fn apply_toml(mut theme: Theme, s: &str) -> Result<Theme, ThemeError> {
         .parse()
         .map_err(|e: toml::de::Error| ThemeError::Syntax(e.message().to_string()))?;
     for (key, value) in &table {
-        let Some(text) = value.as_str() else {
-            return Err(ThemeError::NotAString(key.clone()));
+        let color = match value {
+            // A palette index written as a number: 208, as "208" is.
+            toml::Value::Integer(n) => {
+                u8::try_from(*n)
+                    .map(Color::Indexed)
+                    .map_err(|_| ThemeError::BadColor {
+                        key: key.clone(),
+                        value: n.to_string(),
+                    })?
+            }
+            toml::Value::String(text) => {
+                Color::from_str(text.trim()).map_err(|_| ThemeError::BadColor {
+                    key: key.clone(),
+                    value: text.to_string(),
+                })?
+            }
+            _ => return Err(ThemeError::NotAString(key.clone())),
         };
-        let color = Color::from_str(text.trim()).map_err(|_| ThemeError::BadColor {
-            key: key.clone(),
-            value: text.to_string(),
-        })?;
         if !theme.set(key, color) {
             return Err(ThemeError::UnknownKey(key.clone()));
         }
@@ -296,6 +309,15 @@ mod tests {
     }
 
     #[test]
+    fn palette_indexes_as_numbers_or_text() {
+        let t = Theme::from_toml_str("ok = 208\nerror = \"196\"\nwarn = 0").expect("valid");
+        assert_eq!(t.ok, Color::Indexed(208));
+        assert_eq!(t.error, Color::Indexed(196));
+        assert_eq!(t.warn, Color::Indexed(0));
+        assert!(Theme::from_toml_str("ok = -1").is_err());
+    }
+
+    #[test]
     fn partial_theme_falls_back_to_dark() {
         let t = Theme::from_toml_str("error = \"#ff0000\"").expect("valid");
         assert_eq!(t.error, Color::Rgb(255, 0, 0));
@@ -308,7 +330,9 @@ mod tests {
         assert!(e.to_string().contains("nope"), "{e}");
         let e = Theme::from_toml_str("ok = \"not-a-colour\"").unwrap_err();
         assert!(e.to_string().contains("`ok`"), "{e}");
-        let e = Theme::from_toml_str("ok = 3").unwrap_err();
+        let e = Theme::from_toml_str("ok = 256").unwrap_err();
+        assert!(e.to_string().contains("`ok`"), "{e}");
+        let e = Theme::from_toml_str("ok = true").unwrap_err();
         assert!(e.to_string().contains("`ok`"), "{e}");
         assert!(matches!(
             Theme::from_toml_str("ok = "),

@@ -249,7 +249,7 @@ impl Component for AssociationsView {
     fn sync(&mut self, cx: &Cx) {
         AssociationsView::sync(self, cx.estate, cx.mask);
     }
-    table_rows!(table, refs, cx => AssociationRows {  });
+    table_rows!(table, refs, cx => AssociationRows {});
     fn on_key(
         &mut self,
         key: &KeyEvent,

@@ -197,7 +197,7 @@ impl Component for AutomationsView {
     fn sync(&mut self, cx: &Cx) {
         AutomationsView::sync(self, cx.estate, cx.mask);
     }
-    table_rows!(table, refs, cx => AutomationRows {  });
+    table_rows!(table, refs, cx => AutomationRows {});
     fn on_key(
         &mut self,
         _key: &KeyEvent,

@@ -215,7 +215,7 @@ impl Component for CommandsView {
     fn sync(&mut self, cx: &Cx) {
         CommandsView::sync(self, cx.estate, cx.mask);
     }
-    table_rows!(table, refs, cx => CommandRows {  });
+    table_rows!(table, refs, cx => CommandRows {});
     fn on_key(
         &mut self,
         key: &KeyEvent,

@@ -241,7 +241,7 @@ impl Component for ComplianceView {
     fn sync(&mut self, cx: &Cx) {
         ComplianceView::sync(self, cx.estate, cx.mask);
     }
-    table_rows!(table, refs, cx => ResourceRows {  });
+    table_rows!(table, refs, cx => ResourceRows {});
     fn on_key(
         &mut self,
         key: &KeyEvent,

@@ -217,7 +217,7 @@ impl Component for OpsView {
     fn sync(&mut self, cx: &Cx) {
         OpsView::sync(self, cx.estate, cx.mask);
     }
-    table_rows!(table, refs, cx => OpsRows {  });
+    table_rows!(table, refs, cx => OpsRows {});
     fn on_key(
         &mut self,
         key: &KeyEvent,

@@ -224,7 +224,7 @@ impl Component for WindowsView {
     fn sync(&mut self, cx: &Cx) {
         WindowsView::sync(self, cx.estate, cx.mask);
     }
-    table_rows!(table, refs, cx => WindowRows {  });
+    table_rows!(table, refs, cx => WindowRows {});
     fn on_key(
         &mut self,
         key: &KeyEvent,

@@ -320,6 +320,8 @@ async fn a_command_can_be_cancelled() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_automation_runs_to_success() {
     let h = start_sim(2, &["us-east-1"], 12).await;
+    // Steps slower than the executor's reads, so that it sees them progress.
+    h.knobs().set_action_pace(Duration::from_millis(200));
     let conn = connect(&h, &["us-east-1"]).await;
     let dir = scratch("automation");
     let audit = dir.join("audit.jsonl");

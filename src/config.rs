@@ -511,6 +511,14 @@ impl Config {
             return Err("accounts.role_name must not be empty".into());
         }
         self.keys.pane_bindings()?;
+        if let Some(level) = &self.log.level {
+            tracing_subscriber::EnvFilter::try_new(level).map_err(|e| {
+                format!(
+                    "log.level {level:?}: {e} (a level such as \"info\" or \"debug\", or \
+                     targets such as \"ssm_cockpit=debug,info\")"
+                )
+            })?;
+        }
         self.actions.validate()?;
         self.wallboard.validate()
     }
@@ -719,6 +727,16 @@ nodes_seconds = 30
             unique_regions(&r(&["us-east-1", "eu-west-1", "us-east-1"])),
             r(&["us-east-1", "eu-west-1"])
         );
+    }
+
+    #[test]
+    fn a_bad_log_level_names_the_config_key() {
+        let e = parse("[log]\nlevel = \"loud==\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("log.level") && e.contains("/tmp/c.toml"), "{e}");
+        assert!(!e.contains("--log-level"), "{e}");
+        assert!(parse("[log]\nlevel = \"ssm_cockpit=debug,info\"\n").is_ok());
     }
 
     #[test]

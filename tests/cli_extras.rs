@@ -83,3 +83,22 @@ async fn export_shows_no_progress_when_stderr_is_not_a_terminal() {
         "{stderr}"
     );
 }
+
+/// `run --poll-ms` takes 100 to 60000 milliseconds; anything else is refused before any
+/// call, naming the range.
+#[test]
+fn run_poll_ms_has_a_sane_range() {
+    for bad in ["0", "99", "60001"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssm-cockpit"))
+            .args(["run", "--document", "AWS-RunShellScript", "--poll-ms", bad])
+            .env("XDG_CONFIG_HOME", "/nonexistent/ssm-cockpit-test-xdg")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(
+            stderr.contains("--poll-ms") && stderr.contains("100..=60000"),
+            "{bad}: {stderr}"
+        );
+    }
+}

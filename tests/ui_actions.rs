@@ -849,3 +849,18 @@ fn a_runbook_of_another_account_is_refused() {
         "{error}"
     );
 }
+
+/// Ctrl-u in a form field clears the line up to the cursor, as in the filter bar.
+#[test]
+fn ctrl_u_clears_a_form_field_line() {
+    let mut app = form_with_two_nodes();
+    ctrl(&mut app, 'u');
+    let Some(ActionDialog::Form(form)) = &app.actions.dialog else {
+        panic!("the form stays open");
+    };
+    let text = form.fields[form.focus].text();
+    assert_eq!(
+        text, "uptime\n",
+        "the second line is cleared, the first kept"
+    );
+}

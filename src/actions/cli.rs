@@ -79,8 +79,8 @@ pub struct ActionArgs {
     /// The override word, to act while a change calendar is CLOSED (it is audited).
     #[arg(long = "override")]
     pub override_word: Option<String>,
-    /// Milliseconds between progress reads.
-    #[arg(long, default_value_t = 2000)]
+    /// Milliseconds between progress reads (100 to 60000).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
     pub poll_ms: u64,
 }
 

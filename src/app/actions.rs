@@ -1401,6 +1401,13 @@ impl App {
                 }
                 self.form_focus(&mut form, 1);
             }
+            // As in the filter bar: the line up to the cursor goes.
+            KeyCode::Char('u') if ctrl => {
+                if let Some(f) = form.fields.get_mut(form.focus) {
+                    f.editor.delete_line_by_head();
+                    form.error = None;
+                }
+            }
             _ => {
                 if let Some(f) = form.fields.get_mut(form.focus) {
                     f.editor.input(*key);

@@ -24,6 +24,7 @@ use crate::model::{
     Feed, InvocationTally, OPS_ITEM_STATUSES, Scope, ScopeId,
 };
 
+use super::keymap::{Action, PaneAction, pane_keys};
 use super::{App, Effect, Notice, Pane};
 
 /// Action keys, for the help overlay; absent in read-only mode (each is listed in
@@ -1097,28 +1098,36 @@ impl App {
         if self.actions.live.is_some() {
             return Some(self.live_key(key));
         }
-        if self.options.read_only || self.filter_editing || self.command.is_some() {
+        if self.filter_editing || self.command.is_some() {
             return None;
         }
-        let plain = !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        if !plain {
-            return None;
-        }
-        match (&self.overlay, self.pane, key.code) {
-            (super::Overlay::None, Pane::Nodes, KeyCode::Char('r')) => {
+        // Read-only mode never gets these: the key map strips them (all change AWS).
+        let read_only = self.options.read_only;
+        let pane_action = match (&self.overlay, self.pane) {
+            (super::Overlay::None, Pane::Nodes) => {
+                self.keys.pane_action(key, read_only, pane_keys::NODES)
+            }
+            (super::Overlay::None, Pane::OpsCenter) => {
+                self.keys.pane_action(key, read_only, pane_keys::OPS)
+            }
+            (super::Overlay::OpsItem { .. }, _) => {
+                self.keys.pane_action(key, read_only, pane_keys::OPS_ITEM)
+            }
+            _ => None,
+        };
+        match pane_action? {
+            PaneAction::RunCommand => {
                 Some(self.open_run_command(RunCommandSpec::new("AWS-RunShellScript")))
             }
-            (super::Overlay::None, Pane::Nodes, KeyCode::Char('R')) => {
+            PaneAction::RunOnFiltered => {
                 let targets = self.selection_targets(true);
                 Some(self.open_run_command(RunCommandSpec {
                     targets,
                     ..RunCommandSpec::new("AWS-RunShellScript")
                 }))
             }
-            (super::Overlay::None, Pane::Nodes, KeyCode::Char(' ')) => Some(self.toggle_mark()),
-            (super::Overlay::None, Pane::Nodes, KeyCode::Char('a')) => {
+            PaneAction::Mark => Some(self.toggle_mark()),
+            PaneAction::Runbook => {
                 let Some(node) = self.panes.nodes.selected_node(&self.estate) else {
                     return Some(false);
                 };
@@ -1128,10 +1137,11 @@ impl App {
                     .with_parameter("InstanceId", vec![id]);
                 Some(self.open_automation(spec))
             }
-            (super::Overlay::None, Pane::OpsCenter, KeyCode::Char(c @ ('x' | 'X' | 'u' | 'e')))
-            | (super::Overlay::OpsItem { .. }, _, KeyCode::Char(c @ ('x' | 'X' | 'u' | 'e'))) => {
-                Some(self.ops_item_action(c))
-            }
+            a @ (PaneAction::RunSuggested
+            | PaneAction::RunbookForm
+            | PaneAction::SetStatus
+            | PaneAction::AddNote) => Some(self.ops_item_action(a)),
+            // The pane's own (or the popup's) keys.
             _ => None,
         }
     }
@@ -1146,11 +1156,12 @@ impl App {
         }
         let n = self.actions.marked.len();
         self.panes.nodes.move_by(&self.estate, 1);
+        let run = self.key_name(PaneAction::RunCommand, ":run");
         self.action_note(
             if n == 0 {
                 "no node marked".to_string()
             } else {
-                format!("{} marked · r runs on them", plural(n, "node"))
+                format!("{} marked · {run} runs on them", plural(n, "node"))
             },
             false,
         );
@@ -1172,13 +1183,14 @@ impl App {
 
     /// `x`: the runbook the OpsItem suggests, on its resource, straight to the
     /// confirmation; `X`: the same in the form; `u`: status; `e`: a note.
-    fn ops_item_action(&mut self, c: char) -> bool {
+    fn ops_item_action(&mut self, action: PaneAction) -> bool {
         let Some((scope, item)) = self.current_ops_item() else {
             self.action_note("no OpsItem selected", true);
             return true;
         };
-        match c {
-            'u' => {
+        let in_form = action == PaneAction::RunbookForm;
+        match action {
+            PaneAction::SetStatus => {
                 let cursor = OPS_ITEM_STATUSES
                     .iter()
                     .position(|s| *s == item.status)
@@ -1190,7 +1202,7 @@ impl App {
                 });
                 true
             }
-            'e' => {
+            PaneAction::AddNote => {
                 let mut editor = Box::new(TextArea::default());
                 editor.set_placeholder_text("what was done, what was found");
                 self.actions.dialog = Some(ActionDialog::OpsNote {
@@ -1204,10 +1216,14 @@ impl App {
                 let runbook = item.runbooks.first().cloned();
                 let node = item.resources.iter().find_map(|r| super::node_id_of(r));
                 let Some(runbook) =
-                    runbook.or_else(|| (c == 'X').then(|| "AWS-RestartEC2Instance".to_string()))
+                    runbook.or_else(|| in_form.then(|| "AWS-RestartEC2Instance".to_string()))
                 else {
+                    let form = self.key_name(PaneAction::RunbookForm, ":runbook");
                     self.action_note(
-                        format!("{} suggests no runbook (X opens the runbook form)", item.id),
+                        format!(
+                            "{} suggests no runbook ({form} opens the runbook form)",
+                            item.id
+                        ),
                         true,
                     );
                     return true;
@@ -1264,7 +1280,7 @@ impl App {
                             .collect()
                     })
                     .unwrap_or_default();
-                if c == 'X' || !missing.is_empty() {
+                if in_form || !missing.is_empty() {
                     let opened = self.open_automation(spec);
                     if !missing.is_empty() {
                         self.action_note(format!("fill in {}", missing.join(", ")), false);
@@ -1318,7 +1334,11 @@ impl App {
                 match self.actions.runs.last().map(|r| r.run) {
                     Some(r) => self.actions.live = Some(r),
                     None => {
-                        self.action_note("no run yet (r on the nodes pane runs a command)", true)
+                        let run = self.key_name(PaneAction::RunCommand, ":run");
+                        self.action_note(
+                            format!("no run yet ({run} on the nodes pane runs a command)"),
+                            true,
+                        )
                     }
                 }
                 Some(true)
@@ -1376,17 +1396,32 @@ impl App {
         }
     }
 
+    /// The first key bound to `a`, as notes write it; `otherwise` when none is.
+    fn key_name(&self, a: PaneAction, otherwise: &str) -> String {
+        match self.keys.pane_key(a) {
+            Some(k) => k.to_string(),
+            None => otherwise.to_string(),
+        }
+    }
+
+    /// The dialog action `key` is bound to among `set` (never a mutating one in
+    /// read-only mode).
+    fn dialog_action(&self, key: &KeyEvent, set: &[PaneAction]) -> Option<PaneAction> {
+        self.keys.pane_action(key, self.options.read_only, set)
+    }
+
     /// A key in the Run Command / runbook form: move between fields, pick a document,
-    /// edit, or go to the review.
+    /// edit, or go to the review. Every key but these is text for the focused field.
     fn form_key(&mut self, mut form: Box<ActionForm>, key: &KeyEvent) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let focused = form.fields.get(form.focus);
         let on_document = focused.is_some_and(|f| f.key == FieldKey::Document);
         let single_line = focused.is_some_and(|f| !f.multiline);
+        if self.dialog_action(key, pane_keys::FORM) == Some(PaneAction::Review) {
+            return self.review(form);
+        }
         match key.code {
             KeyCode::Esc => return true,
-            KeyCode::F(2) => return self.review(form),
-            KeyCode::Char('s') if ctrl => return self.review(form),
             KeyCode::Tab => self.form_focus(&mut form, 1),
             KeyCode::BackTab => self.form_focus(&mut form, -1),
             KeyCode::Up | KeyCode::Down if on_document => {
@@ -1440,16 +1475,19 @@ impl App {
         self.sync_form_parameters(form, &[]);
     }
 
-    /// A key in the confirmation: `y`, or the typed count and Enter; Esc goes back.
+    /// A key in the confirmation: `y` (confirm), or the typed count and Enter; Esc (or
+    /// `n`, back) goes back.
     fn confirm_key(&mut self, mut c: Box<ConfirmDialog>, key: &KeyEvent) -> bool {
         let typed_count = c.confirmation.typed_count;
+        let action = self.dialog_action(key, pane_keys::CONFIRM);
+        let back = key.code == KeyCode::Esc || action == Some(PaneAction::Back);
         match key.code {
-            KeyCode::Esc | KeyCode::Char('n') if c.typed.is_empty() => {
+            _ if back && c.typed.is_empty() => {
                 self.actions.dialog = c.form.take().map(ActionDialog::Form);
                 return true;
             }
             KeyCode::Esc => c.typed.clear(),
-            KeyCode::Char('y') if typed_count.is_none() => {
+            _ if action == Some(PaneAction::Confirm) && typed_count.is_none() => {
                 // Its confirmation said where the commands run.
                 self.sessions.unsandboxed_ok |= c.runs_commands();
                 self.start_run(c.request, None);
@@ -1519,9 +1557,18 @@ impl App {
         key: &KeyEvent,
     ) -> bool {
         let n = OPS_ITEM_STATUSES.len();
-        let cursor = match key.code {
-            KeyCode::Esc => return true,
-            KeyCode::Enter => {
+        let pick = match self.dialog_action(key, pane_keys::STATUS) {
+            Some(PaneAction::StatusOpen) => Some("Open"),
+            Some(PaneAction::StatusInProgress) => Some("InProgress"),
+            Some(PaneAction::StatusResolved) => Some("Resolved"),
+            _ => None,
+        }
+        .and_then(|status| OPS_ITEM_STATUSES.iter().position(|s| *s == status));
+        let action = self.keys.action(key);
+        let cursor = match (pick, key.code) {
+            (Some(picked), _) => picked,
+            (_, KeyCode::Esc) => return true,
+            (_, KeyCode::Enter) => {
                 return self.confirm_action(ActionRequest::UpdateOpsItem(OpsItemUpdateSpec {
                     scope,
                     ops_item_id,
@@ -1529,11 +1576,10 @@ impl App {
                     note: None,
                 }));
             }
-            KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => (cursor + 1) % n,
-            KeyCode::Up | KeyCode::Char('k') | KeyCode::BackTab => (cursor + n - 1) % n,
-            KeyCode::Char('o') => 0,
-            KeyCode::Char('i') => 1,
-            KeyCode::Char('r') => 2,
+            (_, KeyCode::Tab) => (cursor + 1) % n,
+            (_, KeyCode::BackTab) => (cursor + n - 1) % n,
+            _ if action == Some(Action::Down) => (cursor + 1) % n,
+            _ if action == Some(Action::Up) => (cursor + n - 1) % n,
             _ => cursor,
         };
         self.actions.dialog = Some(ActionDialog::OpsStatus {
@@ -1544,7 +1590,8 @@ impl App {
         true
     }
 
-    /// A key in the OpsItem note editor: F2 or Ctrl-s sends the note.
+    /// A key in the OpsItem note editor: review (F2 or Ctrl-s) sends the note; every other
+    /// key is text.
     fn ops_note_key(
         &mut self,
         scope: Scope,
@@ -1552,8 +1599,7 @@ impl App {
         mut editor: Box<TextArea<'static>>,
         key: &KeyEvent,
     ) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let send = matches!(key.code, KeyCode::F(2)) || (ctrl && key.code == KeyCode::Char('s'));
+        let send = self.dialog_action(key, pane_keys::FORM) == Some(PaneAction::Review);
         match key.code {
             KeyCode::Esc => return true,
             _ if send => {
@@ -1672,17 +1718,15 @@ impl App {
         }));
     }
 
-    /// Keys of the live view.
+    /// Keys of the live view, through the key map: its own (cancel, full output, other
+    /// runs; cancel never in read-only mode), then the table keys (rows, output, close,
+    /// help). `Esc` always closes it.
     fn live_key(&mut self, key: &KeyEvent) -> bool {
         let Some(id) = self.actions.live else {
             return false;
         };
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => {
-                self.actions.live = None;
-                return true;
-            }
-            KeyCode::Char('c') => {
+        match self.dialog_action(key, pane_keys::LIVE) {
+            Some(PaneAction::Cancel) => {
                 let stop = self.actions.run(id).and_then(RunView::stop_request);
                 return match stop {
                     Some(r) => self.confirm_action(r),
@@ -1692,20 +1736,14 @@ impl App {
                     }
                 };
             }
-            KeyCode::Char('?') => {
-                self.actions.live = None;
-                self.overlay = super::Overlay::Help;
-                return true;
-            }
-            KeyCode::Char('o') => {
+            Some(PaneAction::FullOutput) => {
                 self.fetch_full_output(id);
                 return true;
             }
-            KeyCode::Char(c @ ('[' | ']')) => {
-                // The previous / next run.
+            Some(a @ (PaneAction::PrevRun | PaneAction::NextRun)) => {
                 let runs = &self.actions.runs;
                 if let Some(i) = runs.iter().position(|r| r.run == id) {
-                    let j = if c == '[' {
+                    let j = if a == PaneAction::PrevRun {
                         i.saturating_sub(1)
                     } else {
                         (i + 1).min(runs.len() - 1)
@@ -1716,24 +1754,37 @@ impl App {
             }
             _ => {}
         }
+        let action = self.keys.action(key);
+        if key.code == KeyCode::Esc || action == Some(Action::Quit) {
+            self.actions.live = None;
+            return true;
+        }
+        if action == Some(Action::Help) {
+            self.actions.live = None;
+            self.overlay = super::Overlay::Help;
+            return true;
+        }
         let Some(run) = self.actions.run_mut(id) else {
             self.actions.live = None;
             return true;
         };
-        let n = run.row_count();
-        let last = n.saturating_sub(1);
-        match key.code {
-            KeyCode::Char('j') | KeyCode::Down => run.cursor = (run.cursor + 1).min(last),
-            KeyCode::Char('k') | KeyCode::Up => run.cursor = run.cursor.saturating_sub(1),
-            KeyCode::Char('g') | KeyCode::Home => run.cursor = 0,
-            KeyCode::Char('G') | KeyCode::End => run.cursor = last,
-            KeyCode::PageDown => run.output_scroll = run.output_scroll.saturating_add(10),
-            KeyCode::PageUp => run.output_scroll = run.output_scroll.saturating_sub(10),
+        let last = run.row_count().saturating_sub(1);
+        match action {
+            Some(Action::Down) => run.cursor = (run.cursor + 1).min(last),
+            Some(Action::Up) => run.cursor = run.cursor.saturating_sub(1),
+            Some(Action::Top) => run.cursor = 0,
+            Some(Action::Bottom) => run.cursor = last,
+            Some(Action::PageDown) => {
+                run.output_scroll = run.output_scroll.saturating_add(10);
+                return true;
+            }
+            Some(Action::PageUp) => {
+                run.output_scroll = run.output_scroll.saturating_sub(10);
+                return true;
+            }
             _ => return false,
         }
-        if !matches!(key.code, KeyCode::PageDown | KeyCode::PageUp) {
-            run.output_scroll = 0;
-        }
+        run.output_scroll = 0;
         true
     }
 
@@ -1748,7 +1799,11 @@ impl App {
             return;
         };
         if !i.status.is_terminal() {
-            self.action_note("o reads the full output once the node has finished", true);
+            let o = self.key_name(PaneAction::FullOutput, "the full output key");
+            self.action_note(
+                format!("{o} reads the full output once the node has finished"),
+                true,
+            );
             return;
         }
         let (scope, command_id, instance_id) =

@@ -138,6 +138,16 @@ impl KeyMap {
             .filter(|a| !(read_only && a.mutating()))
     }
 
+    /// The first key bound to a pane action, as a footer writes it (`None`: unbound).
+    pub fn pane_key(&self, a: PaneAction) -> Option<KeySpec> {
+        self.pane.iter().find(|(_, b)| *b == a).map(|(k, _)| *k)
+    }
+
+    /// The first key bound to a table action, as a footer writes it (`None`: unbound).
+    pub fn first_key(&self, a: Action) -> Option<KeySpec> {
+        self.keys(a).next()
+    }
+
     pub fn action(&self, key: &KeyEvent) -> Option<Action> {
         let k = KeySpec::of(key);
         self.bindings.iter().find(|(b, _)| *b == k).map(|(_, a)| *a)

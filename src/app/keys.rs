@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::keymap::Action;
+use super::keymap::{Action, PaneAction, pane_keys};
 use super::sessions::is_leader;
 use super::{App, Focus, Overlay};
 
@@ -118,30 +118,30 @@ impl App {
         }
     }
 
+    /// Keys of the help overlay, through the key map; `Esc` always closes it, whatever
+    /// `[keys]` binds.
     fn help_key(&mut self, key: KeyEvent) -> bool {
-        let close = matches!(self.keys.action(&key), Some(Action::Help | Action::Quit));
-        match key.code {
-            _ if close => {
-                self.overlay = Overlay::None;
-                self.help_scroll = 0;
-                true
-            }
-            KeyCode::Esc | KeyCode::Char('?' | 'q') => {
-                self.overlay = Overlay::None;
-                self.help_scroll = 0;
-                true
-            }
-            KeyCode::Char('j') | KeyCode::Down => self.scroll_help(1),
-            KeyCode::Char('k') | KeyCode::Up => self.scroll_help(-1),
-            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll_help(10),
-            KeyCode::PageUp => self.scroll_help(-10),
-            KeyCode::Char('g') | KeyCode::Home => {
-                self.help_scroll = 0;
-                true
-            }
-            KeyCode::Char('G') | KeyCode::End => self.scroll_help(i32::from(u16::MAX)),
-            _ => false,
+        let read_only = self.options.read_only;
+        if self.keys.pane_action(&key, read_only, pane_keys::HELP) == Some(PaneAction::NextPage) {
+            return self.scroll_help(10);
         }
+        match self.keys.action(&key) {
+            _ if key.code == KeyCode::Esc => {}
+            Some(Action::Help | Action::Quit) => {}
+            Some(Action::Down) => return self.scroll_help(1),
+            Some(Action::Up) => return self.scroll_help(-1),
+            Some(Action::PageDown) => return self.scroll_help(10),
+            Some(Action::PageUp) => return self.scroll_help(-10),
+            Some(Action::Top) => {
+                self.help_scroll = 0;
+                return true;
+            }
+            Some(Action::Bottom) => return self.scroll_help(i32::from(u16::MAX)),
+            _ => return false,
+        }
+        self.overlay = Overlay::None;
+        self.help_scroll = 0;
+        true
     }
 
     /// The help overlay clamps the offset to what it has to show.

@@ -49,7 +49,7 @@ pub use documents::{document_ref, owner_kind, package_platforms, readable_conten
 pub use effect::Effect;
 pub use filter::{Filter, FilterColumn, FilterError, Matcher, Term};
 pub use keymap::{
-    Action, KeyMap, KeySpec, KeysConfig, MUTATING_KEYS, MutatingKey, is_mutating_entry,
+    Action, KeyMap, KeySpec, KeysConfig, MUTATING_KEYS, MutatingKey, PaneAction, is_mutating_entry,
     shown_entries,
 };
 pub use keys::{DETAIL_KEY_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};

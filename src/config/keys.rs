@@ -153,10 +153,45 @@ pub enum PaneAction {
     /// The next or previous node of those an item shown in full names.
     NextNode,
     PrevNode,
+    /// Page down in a popup read like a pager (the help overlay, an entry in full).
+    NextPage,
+    /// Run Command on the marked nodes, or the selected one (changes AWS).
+    RunCommand,
+    /// Run Command on every node the filter shows (changes AWS).
+    RunOnFiltered,
+    /// Mark a node for Run Command. Changes nothing itself, but only leads to a run.
+    Mark,
+    /// A runbook on the selected node, in the form (changes AWS).
+    Runbook,
+    /// The runbook an OpsItem suggests, straight to the confirmation (changes AWS).
+    RunSuggested,
+    /// The runbook an OpsItem suggests, in the form (changes AWS).
+    RunbookForm,
+    /// Set an OpsItem's status (UpdateOpsItem: changes AWS).
+    SetStatus,
+    /// Add a note to an OpsItem (UpdateOpsItem: changes AWS).
+    AddNote,
+    /// From a form or an OpsItem note to the confirmation.
+    Review,
+    /// Send what the confirmation shows (changes AWS).
+    Confirm,
+    /// Back from the confirmation to the form.
+    Back,
+    /// Pick a status in the OpsItem status picker.
+    StatusOpen,
+    StatusInProgress,
+    StatusResolved,
+    /// Cancel a command or stop a runbook from its live view (changes AWS).
+    Cancel,
+    /// Read a node's full output in the live view of a run.
+    FullOutput,
+    /// The previous or next run in the live view.
+    PrevRun,
+    NextRun,
 }
 
 impl PaneAction {
-    pub const ALL: [PaneAction; 24] = [
+    pub const ALL: [PaneAction; 43] = [
         PaneAction::GoToNode,
         PaneAction::Inventory,
         PaneAction::Shell,
@@ -181,6 +216,25 @@ impl PaneAction {
         PaneAction::PrevVersion,
         PaneAction::NextNode,
         PaneAction::PrevNode,
+        PaneAction::NextPage,
+        PaneAction::RunCommand,
+        PaneAction::RunOnFiltered,
+        PaneAction::Mark,
+        PaneAction::Runbook,
+        PaneAction::RunSuggested,
+        PaneAction::RunbookForm,
+        PaneAction::SetStatus,
+        PaneAction::AddNote,
+        PaneAction::Review,
+        PaneAction::Confirm,
+        PaneAction::Back,
+        PaneAction::StatusOpen,
+        PaneAction::StatusInProgress,
+        PaneAction::StatusResolved,
+        PaneAction::Cancel,
+        PaneAction::FullOutput,
+        PaneAction::PrevRun,
+        PaneAction::NextRun,
     ];
 
     /// The name in `[keys]`.
@@ -210,6 +264,25 @@ impl PaneAction {
             PaneAction::PrevVersion => "prev_version",
             PaneAction::NextNode => "next_node",
             PaneAction::PrevNode => "prev_node",
+            PaneAction::NextPage => "next_page",
+            PaneAction::RunCommand => "run_command",
+            PaneAction::RunOnFiltered => "run_on_filtered",
+            PaneAction::Mark => "mark",
+            PaneAction::Runbook => "runbook",
+            PaneAction::RunSuggested => "run_suggested",
+            PaneAction::RunbookForm => "runbook_form",
+            PaneAction::SetStatus => "set_status",
+            PaneAction::AddNote => "add_note",
+            PaneAction::Review => "review",
+            PaneAction::Confirm => "confirm",
+            PaneAction::Back => "back",
+            PaneAction::StatusOpen => "status_open",
+            PaneAction::StatusInProgress => "status_in_progress",
+            PaneAction::StatusResolved => "status_resolved",
+            PaneAction::Cancel => "cancel",
+            PaneAction::FullOutput => "full_output",
+            PaneAction::PrevRun => "prev_run",
+            PaneAction::NextRun => "next_run",
         }
     }
 
@@ -240,6 +313,25 @@ impl PaneAction {
             PaneAction::PrevVersion => &["["],
             PaneAction::NextNode => &["n"],
             PaneAction::PrevNode => &["p"],
+            PaneAction::NextPage => &["Space"],
+            PaneAction::RunCommand => &["r"],
+            PaneAction::RunOnFiltered => &["R"],
+            PaneAction::Mark => &["Space"],
+            PaneAction::Runbook => &["a"],
+            PaneAction::RunSuggested => &["x"],
+            PaneAction::RunbookForm => &["X"],
+            PaneAction::SetStatus => &["u"],
+            PaneAction::AddNote => &["e"],
+            PaneAction::Review => &["Ctrl-s", "F2"],
+            PaneAction::Confirm => &["y"],
+            PaneAction::Back => &["n"],
+            PaneAction::StatusOpen => &["o"],
+            PaneAction::StatusInProgress => &["i"],
+            PaneAction::StatusResolved => &["r"],
+            PaneAction::Cancel => &["c"],
+            PaneAction::FullOutput => &["o"],
+            PaneAction::PrevRun => &["["],
+            PaneAction::NextRun => &["]"],
         }
     }
 
@@ -254,6 +346,16 @@ impl PaneAction {
                 | PaneAction::Scan
                 | PaneAction::Install
                 | PaneAction::Uninstall
+                | PaneAction::RunCommand
+                | PaneAction::RunOnFiltered
+                | PaneAction::Mark
+                | PaneAction::Runbook
+                | PaneAction::RunSuggested
+                | PaneAction::RunbookForm
+                | PaneAction::SetStatus
+                | PaneAction::AddNote
+                | PaneAction::Confirm
+                | PaneAction::Cancel
         )
     }
 
@@ -264,6 +366,19 @@ impl PaneAction {
             .filter_map(|s| KeySpec::parse(s).ok())
             .collect()
     }
+
+    /// Whether `[keys]` must leave it a key: without one a dialog could not go on.
+    pub fn required(self) -> bool {
+        matches!(self, PaneAction::Review | PaneAction::Confirm)
+    }
+
+    fn required_why(self) -> &'static str {
+        match self {
+            PaneAction::Review => "an OpsItem note could never be sent",
+            PaneAction::Confirm => "a confirmation could never be answered",
+            _ => "it could never be used",
+        }
+    }
 }
 
 /// The pane actions each pane and each of the panes' popups looks up: a key resolves to
@@ -271,10 +386,27 @@ impl PaneAction {
 pub mod pane_keys {
     use super::PaneAction::{self, *};
 
-    pub const NODES: &[PaneAction] = &[Shell, Forward, Inventory];
-    pub const OPS: &[PaneAction] = &[GoToNode];
+    /// The nodes pane: sessions, the inventory, and Run Command and runbooks.
+    pub const NODES: &[PaneAction] = &[
+        Shell,
+        Forward,
+        Inventory,
+        RunCommand,
+        RunOnFiltered,
+        Mark,
+        Runbook,
+    ];
+    pub const OPS: &[PaneAction] = &[GoToNode, RunSuggested, RunbookForm, SetStatus, AddNote];
     /// An OpsItem shown in full.
-    pub const OPS_ITEM: &[PaneAction] = &[NextNode, PrevNode, Refresh];
+    pub const OPS_ITEM: &[PaneAction] = &[
+        NextNode,
+        PrevNode,
+        Refresh,
+        RunSuggested,
+        RunbookForm,
+        SetStatus,
+        AddNote,
+    ];
     pub const COMPLIANCE: &[PaneAction] = &[GoToNode];
     /// A resource's compliance items.
     pub const COMPLIANCE_ITEMS: &[PaneAction] = &[GoToNode, Refresh];
@@ -311,12 +443,23 @@ pub mod pane_keys {
         NextNode,
         PrevNode,
         Refresh,
+        NextPage,
     ];
+    /// The help overlay (its scrolling and closing are table keys; `Esc` always closes).
+    pub const HELP: &[PaneAction] = &[NextPage];
+    /// The Run Command and runbook forms and the OpsItem note: every other key is text.
+    pub const FORM: &[PaneAction] = &[Review];
+    /// The confirmation of a change: digits, `Enter` and `Backspace` type the count.
+    pub const CONFIRM: &[PaneAction] = &[Confirm, Back];
+    /// The OpsItem status picker.
+    pub const STATUS: &[PaneAction] = &[StatusOpen, StatusInProgress, StatusResolved];
+    /// The live view of a run (its rows and output move with the table keys).
+    pub const LIVE: &[PaneAction] = &[Cancel, FullOutput, PrevRun, NextRun];
 }
 
 /// Where the pane actions are looked up: (what, its actions, a popup). A table pane gives
 /// a key to the table [`Action`]s first, so its pane actions may not share their keys; a
-/// popup takes every key first, so its own keys may.
+/// popup (or a dialog) takes every key first, so its own keys may.
 pub const PANE_KEY_SETS: &[(&str, &[PaneAction], bool)] = &[
     ("nodes", pane_keys::NODES, false),
     ("OpsCenter", pane_keys::OPS, false),
@@ -336,7 +479,54 @@ pub const PANE_KEY_SETS: &[(&str, &[PaneAction], bool)] = &[
     ("baselines", pane_keys::BASELINES, false),
     ("documents, packages", pane_keys::DOCUMENTS, false),
     ("an entry in full", pane_keys::CATALOG, true),
+    ("the help overlay", pane_keys::HELP, true),
+    ("a form or an OpsItem note", pane_keys::FORM, true),
+    ("the confirmation", pane_keys::CONFIRM, true),
+    ("the OpsItem status picker", pane_keys::STATUS, true),
+    ("the live view of a run", pane_keys::LIVE, true),
 ];
+
+/// The typing of a dialog: (what, its actions, the keys typed there, what to bind
+/// instead). Those keys stay literal (text input is not a command), so no action of the
+/// dialog may take one.
+type TypedKeys = (
+    &'static str,
+    &'static [PaneAction],
+    fn(&KeySpec) -> bool,
+    &'static str,
+);
+
+/// The dialogs where some keys are typed rather than commands.
+pub const TYPED_KEY_SETS: &[TypedKeys] = &[
+    (
+        "a form or an OpsItem note (text)",
+        pane_keys::FORM,
+        types_text,
+        "a key with Ctrl or Alt, or F1-F12",
+    ),
+    (
+        "the confirmation (the count of a destructive change)",
+        pane_keys::CONFIRM,
+        types_count,
+        "a key other than a digit, Enter or Backspace",
+    ),
+];
+
+/// A key that types or edits text in a field: any key without Ctrl or Alt but F1-F12,
+/// and `Ctrl-u` (clears the line, as in the filter bar).
+fn types_text(k: &KeySpec) -> bool {
+    (k.mods.is_empty() && !matches!(k.code, KeyCode::F(_)))
+        || (k.mods == KeyModifiers::CONTROL && k.code == KeyCode::Char('u'))
+}
+
+/// A key of the count typed in a confirmation: a digit, `Enter`, `Backspace`.
+fn types_count(k: &KeySpec) -> bool {
+    k.mods.is_empty()
+        && matches!(
+            k.code,
+            KeyCode::Char('0'..='9') | KeyCode::Enter | KeyCode::Backspace
+        )
+}
 
 /// One key with its Ctrl/Alt modifiers, as written in `[keys]` ("j", "Ctrl-d", "F5").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -510,6 +700,25 @@ pub struct KeysConfig {
     pub prev_version: Option<Vec<KeySpec>>,
     pub next_node: Option<Vec<KeySpec>>,
     pub prev_node: Option<Vec<KeySpec>>,
+    pub next_page: Option<Vec<KeySpec>>,
+    pub run_command: Option<Vec<KeySpec>>,
+    pub run_on_filtered: Option<Vec<KeySpec>>,
+    pub mark: Option<Vec<KeySpec>>,
+    pub runbook: Option<Vec<KeySpec>>,
+    pub run_suggested: Option<Vec<KeySpec>>,
+    pub runbook_form: Option<Vec<KeySpec>>,
+    pub set_status: Option<Vec<KeySpec>>,
+    pub add_note: Option<Vec<KeySpec>>,
+    pub review: Option<Vec<KeySpec>>,
+    pub confirm: Option<Vec<KeySpec>>,
+    pub back: Option<Vec<KeySpec>>,
+    pub status_open: Option<Vec<KeySpec>>,
+    pub status_in_progress: Option<Vec<KeySpec>>,
+    pub status_resolved: Option<Vec<KeySpec>>,
+    pub cancel: Option<Vec<KeySpec>>,
+    pub full_output: Option<Vec<KeySpec>>,
+    pub prev_run: Option<Vec<KeySpec>>,
+    pub next_run: Option<Vec<KeySpec>>,
 }
 
 impl KeysConfig {
@@ -560,6 +769,25 @@ impl KeysConfig {
             PaneAction::PrevVersion => self.prev_version.as_ref(),
             PaneAction::NextNode => self.next_node.as_ref(),
             PaneAction::PrevNode => self.prev_node.as_ref(),
+            PaneAction::NextPage => self.next_page.as_ref(),
+            PaneAction::RunCommand => self.run_command.as_ref(),
+            PaneAction::RunOnFiltered => self.run_on_filtered.as_ref(),
+            PaneAction::Mark => self.mark.as_ref(),
+            PaneAction::Runbook => self.runbook.as_ref(),
+            PaneAction::RunSuggested => self.run_suggested.as_ref(),
+            PaneAction::RunbookForm => self.runbook_form.as_ref(),
+            PaneAction::SetStatus => self.set_status.as_ref(),
+            PaneAction::AddNote => self.add_note.as_ref(),
+            PaneAction::Review => self.review.as_ref(),
+            PaneAction::Confirm => self.confirm.as_ref(),
+            PaneAction::Back => self.back.as_ref(),
+            PaneAction::StatusOpen => self.status_open.as_ref(),
+            PaneAction::StatusInProgress => self.status_in_progress.as_ref(),
+            PaneAction::StatusResolved => self.status_resolved.as_ref(),
+            PaneAction::Cancel => self.cancel.as_ref(),
+            PaneAction::FullOutput => self.full_output.as_ref(),
+            PaneAction::PrevRun => self.prev_run.as_ref(),
+            PaneAction::NextRun => self.next_run.as_ref(),
         }
     }
 
@@ -576,6 +804,16 @@ impl KeysConfig {
                 Some(keys) => keys.clone(),
                 None => a.default_keys(),
             };
+            if keys.is_empty() && a.required() {
+                return Err(format!(
+                    "keys.{}: give at least one key (without it {}; leave {} out for its \
+                     defaults {})",
+                    a.name(),
+                    a.required_why(),
+                    a.name(),
+                    a.defaults().join(" ")
+                ));
+            }
             let in_table = PANE_KEY_SETS
                 .iter()
                 .any(|(_, set, popup)| !popup && set.contains(&a));
@@ -583,6 +821,15 @@ impl KeysConfig {
                 if let Some(fixed) = fixed_key(&k).filter(|f| !f.starts_with("a pane key")) {
                     return Err(format!(
                         "keys.{}: {k} is {fixed}, which cannot be rebound",
+                        a.name()
+                    ));
+                }
+                let typed = TYPED_KEY_SETS
+                    .iter()
+                    .find(|(_, set, typed, _)| set.contains(&a) && typed(&k));
+                if let Some((what, _, _, instead)) = typed {
+                    return Err(format!(
+                        "keys.{}: {k} is typed in {what}, not a command there: bind {instead}",
                         a.name()
                     ));
                 }

@@ -11,8 +11,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use super::text::{centered, clean, put, width};
 use super::theme::Theme;
 use crate::app::{
-    ActionDialog, ActionForm, App, ConfirmDialog, FieldKey, FormKind, FullOutput, OUTPUT_TRUNCATED,
-    RefusedDialog, RunPhase, RunView,
+    Action, ActionDialog, ActionForm, App, ConfirmDialog, FieldKey, FormKind, FullOutput, KeyMap,
+    OUTPUT_TRUNCATED, PaneAction, RefusedDialog, RunPhase, RunView,
 };
 use crate::model::{InvocationStatus, OPS_ITEM_STATUSES};
 
@@ -58,7 +58,10 @@ fn draw_dialog(buf: &mut Buffer, area: Rect, app: &App, dialog: &ActionDialog) {
                 popup,
                 theme,
                 &format!("Note on {ops_item_id}"),
-                " Ctrl-s review · Esc cancel ",
+                &format!(
+                    " {}Esc cancel ",
+                    hint(app.keys(), PaneAction::Review, "review")
+                ),
             );
             let mut e = (**editor).clone();
             e.set_style(base);
@@ -174,7 +177,10 @@ fn draw_form(buf: &mut Buffer, area: Rect, app: &App, form: &ActionForm) {
         popup,
         theme,
         form.title(),
-        " Tab next · ↑↓ document · Ctrl-s review · Esc cancel ",
+        &format!(
+            " Tab next · ↑↓ document · {}Esc cancel ",
+            hint(app.keys(), PaneAction::Review, "review")
+        ),
     );
     if inner.height < 3 || inner.width < label_w + 4 {
         return;
@@ -408,12 +414,23 @@ fn confirm_lines<'a>(app: &App, c: &'a ConfirmDialog) -> Vec<Line<'a>> {
                 Span::styled("█", base.fg(theme.accent)),
             ]));
         }
-        None => lines.push(Line::from(vec![
-            Span::styled("y", base.fg(theme.key).add_modifier(Modifier::BOLD)),
-            Span::styled(" run it  ·  ", base),
-            Span::styled("n / Esc", base.fg(theme.key).add_modifier(Modifier::BOLD)),
-            Span::styled(" back", base),
-        ])),
+        None => {
+            let keys = app.keys();
+            let confirm = pane_key(keys, PaneAction::Confirm);
+            let back = match pane_key(keys, PaneAction::Back) {
+                Some(k) => format!("{k} / Esc"),
+                None => "Esc".to_string(),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    confirm.unwrap_or_default(),
+                    base.fg(theme.key).add_modifier(Modifier::BOLD),
+                ),
+                Span::styled(" run it  ·  ", base),
+                Span::styled(back, base.fg(theme.key).add_modifier(Modifier::BOLD)),
+                Span::styled(" back", base),
+            ]))
+        }
     }
     if let Some(e) = &c.error {
         lines.push(Line::styled(format!("✗ {e}"), base.fg(theme.error)));
@@ -427,12 +444,14 @@ fn draw_confirm(buf: &mut Buffer, area: Rect, app: &App, c: &ConfirmDialog) {
     let h = (lines.len() as u16).saturating_add(2);
     let popup = centered(area, 86, h);
     let footer = if c.confirmation.typed_count.is_some() {
-        " count + Enter run · Esc back "
+        " count + Enter run · Esc back ".to_string()
     } else {
-        " y run · n/Esc back "
+        let keys = app.keys();
+        let back = pane_key(keys, PaneAction::Back).map_or(String::new(), |k| format!("{k}/"));
+        format!(" {}{back}Esc back ", hint(keys, PaneAction::Confirm, "run"))
     };
     let title = format!("Confirm: {}", c.confirmation.title);
-    let inner = frame(buf, popup, theme, &title, footer);
+    let inner = frame(buf, popup, theme, &title, &footer);
     Paragraph::new(lines).style(base(theme)).render(
         Rect {
             x: inner.x + 1,
@@ -555,7 +574,7 @@ fn draw_live(buf: &mut Buffer, area: Rect, app: &App, run: &RunView) {
         ..area
     };
     let title = format!("Run {} · {}", run.run, run.request.summary());
-    let footer = live_footer(run, app.actions.runs.len() > 1);
+    let footer = live_footer(app.keys(), run, app.actions.runs.len() > 1);
     let inner = frame(buf, popup, theme, &title, &footer);
     if inner.height < 4 {
         return;
@@ -572,24 +591,59 @@ fn draw_live(buf: &mut Buffer, area: Rect, app: &App, run: &RunView) {
     draw_live_output(buf, output, theme, run);
 }
 
-/// The keys of the live view, those that apply to this run only.
-fn live_footer(run: &RunView, other_runs: bool) -> String {
-    let cancel = if run.stop_request().is_some() {
-        "c cancel · "
-    } else {
-        ""
+/// The keys of the live view, those that apply to this run only, as the key map binds
+/// them.
+fn live_footer(keys: &KeyMap, run: &RunView, other_runs: bool) -> String {
+    let pair = |a: Option<String>, b: Option<String>, sep: &str, what: &str| match (a, b) {
+        (None, None) => String::new(),
+        (a, b) => {
+            let both: Vec<String> = a.into_iter().chain(b).collect();
+            format!("{} {what} · ", both.join(sep))
+        }
     };
-    let others = if other_runs { "[ ] other runs · " } else { "" };
+    let first = |a: Action| keys.first_key(a).map(|k| k.to_string());
+    let select = pair(first(Action::Down), first(Action::Up), " ", "select");
+    let output = pair(
+        first(Action::PageDown),
+        first(Action::PageUp),
+        "/",
+        "output",
+    );
+    let cancel = if run.stop_request().is_some() {
+        hint(keys, PaneAction::Cancel, "cancel")
+    } else {
+        String::new()
+    };
+    let others = if other_runs {
+        pair(
+            pane_key(keys, PaneAction::PrevRun),
+            pane_key(keys, PaneAction::NextRun),
+            " ",
+            "other runs",
+        )
+    } else {
+        String::new()
+    };
     let full = if run.automations.is_empty()
         && run
             .selected_invocation()
             .is_some_and(|(_, i)| i.status.is_terminal())
     {
-        "o full output · "
+        hint(keys, PaneAction::FullOutput, "full output")
     } else {
-        ""
+        String::new()
     };
-    format!(" j k select · PgDn/PgUp output · {full}{others}{cancel}Esc close (it goes on) ")
+    format!(" {select}{output}{full}{others}{cancel}Esc close (it goes on) ")
+}
+
+/// The first key bound to a dialog's action, as its footer writes it.
+fn pane_key(keys: &KeyMap, a: PaneAction) -> Option<String> {
+    keys.pane_key(a).map(|k| k.to_string())
+}
+
+/// "KEY what · " for a footer, or nothing when no key is bound to `a`.
+fn hint(keys: &KeyMap, a: PaneAction, what: &str) -> String {
+    pane_key(keys, a).map_or(String::new(), |k| format!("{k} {what} · "))
 }
 
 /// The first three lines inside the frame: the phase, the tally, the last error.

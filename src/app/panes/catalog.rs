@@ -157,6 +157,10 @@ impl CatalogDetail {
                 fetch(&self.item, cx.estate, out);
                 return true;
             }
+            Some(PaneAction::NextPage) => {
+                self.scroll = self.scroll.saturating_add(10);
+                return true;
+            }
             _ => {}
         }
         let action = cx.keys.action(key);
@@ -165,7 +169,6 @@ impl CatalogDetail {
         }
         match (action, key.code) {
             (Some(Action::Quit), _) | (_, KeyCode::Esc | KeyCode::Enter) => close(out),
-            (_, KeyCode::Char(' ')) => self.scroll = self.scroll.saturating_add(10),
             (Some(Action::Help), _) => out.push(Cmd::Open(Overlay::Help)),
             _ => return false,
         }

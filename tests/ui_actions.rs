@@ -864,3 +864,116 @@ fn ctrl_u_clears_a_form_field_line() {
         "the second line is cleared, the first kept"
     );
 }
+
+/// Rebinds the app's keys to those of `keys`.
+fn rebound(app: &mut App, keys: ssm_cockpit::app::KeysConfig) {
+    match ssm_cockpit::app::KeyMap::from_config(&keys) {
+        Ok(map) => app.set_keys(map),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn spec(s: &str) -> ssm_cockpit::app::KeySpec {
+    match ssm_cockpit::app::KeySpec::parse(s) {
+        Ok(k) => k,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn rebound_dialog_and_live_view_keys_work_and_the_old_ones_do_not() {
+    let mut app = app(false);
+    rebound(
+        &mut app,
+        ssm_cockpit::app::KeysConfig {
+            review: Some(vec![spec("F3")]),
+            confirm: Some(vec![spec("Y")]),
+            back: Some(vec![spec("b")]),
+            cancel: Some(vec![spec("K")]),
+            full_output: Some(vec![spec("O")]),
+            mark: Some(vec![spec("m")]),
+            ..ssm_cockpit::app::KeysConfig::default()
+        },
+    );
+    // The nodes pane's mark key: m marks, Space no longer does.
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.actions.marked.is_empty(), "Space is no longer bound");
+    key(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.actions.marked.len(), 1);
+    key(&mut app, KeyCode::Char('r'));
+    typed(&mut app, "uptime");
+    // The form: Ctrl-s is text now (nothing), F3 reviews; the footer says so.
+    ctrl(&mut app, 's');
+    assert!(matches!(app.actions.dialog, Some(ActionDialog::Form(_))));
+    let text = draw(&mut app, 120, 36);
+    assert!(
+        text.contains("F3 review") && !text.contains("Ctrl-s"),
+        "{text}"
+    );
+    key(&mut app, KeyCode::F(3));
+    assert!(matches!(app.actions.dialog, Some(ActionDialog::Confirm(_))));
+    let text = draw(&mut app, 120, 36);
+    assert!(
+        text.contains("Y run") && text.contains("b/Esc back"),
+        "{text}"
+    );
+    // The confirmation: y and n are nothing, b goes back, Y sends.
+    key(&mut app, KeyCode::Char('y'));
+    key(&mut app, KeyCode::Char('n'));
+    assert!(matches!(app.actions.dialog, Some(ActionDialog::Confirm(_))));
+    assert!(actions(&mut app).is_empty());
+    key(&mut app, KeyCode::Char('b'));
+    assert!(matches!(app.actions.dialog, Some(ActionDialog::Form(_))));
+    key(&mut app, KeyCode::F(3));
+    key(&mut app, KeyCode::Char('Y'));
+    let run = match actions(&mut app).as_slice() {
+        [r] => r.run,
+        other => panic!("{other:?}"),
+    };
+    app.update(Msg::Action(ActionEvent::Sent {
+        run,
+        scope: scope("acme-prod", "123456789012", "eu-west-1"),
+        action: "SendCommand",
+        id: "0c2d5e8f-1111".into(),
+        overridden: false,
+    }));
+    app.update(Msg::Action(ActionEvent::Invocations {
+        run,
+        scope: scope("acme-prod", "123456789012", "eu-west-1"),
+        command_id: "0c2d5e8f-1111".into(),
+        progress: None,
+        invocations: vec![invocation(
+            "i-0a1b2c3d4e5f60001",
+            "web-1.internal",
+            InvocationStatus::Success,
+            "up 3 days",
+        )],
+    }));
+    // The live view: its footer names the bound keys.
+    let text = draw(&mut app, 120, 36);
+    assert!(
+        text.contains("O full output") && text.contains("K cancel"),
+        "{text}"
+    );
+    assert!(!text.contains("c cancel"), "{text}");
+    // o and c are nothing now; O reads the full output, K asks to cancel.
+    key(&mut app, KeyCode::Char('o'));
+    key(&mut app, KeyCode::Char('c'));
+    assert!(app.actions.dialog.is_none());
+    assert!(
+        !app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::ActionRead(_)))
+    );
+    key(&mut app, KeyCode::Char('O'));
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::ActionRead(_)))
+    );
+    key(&mut app, KeyCode::Char('K'));
+    let Some(ActionDialog::Confirm(c)) = &app.actions.dialog else {
+        panic!("K did not ask to cancel: {:?}", app.actions.dialog);
+    };
+    assert!(matches!(c.request, ActionRequest::CancelCommand(_)));
+}

@@ -2023,6 +2023,68 @@ mod tests {
         );
     }
 
+    /// An app (read-only or not) watching a Run Command that was sent and still runs.
+    fn watching_a_run(read_only: bool) -> App {
+        let mut app = App::new(super::super::AppOptions {
+            read_only,
+            ..super::super::AppOptions::default()
+        });
+        let scope = Scope {
+            account: crate::model::Account {
+                id: "111111111111".into(),
+                name: "acme-prod".into(),
+            },
+            region: "eu-west-1".into(),
+        };
+        let request = ActionRequest::RunCommand(RunCommandSpec::new("AWS-RunShellScript"));
+        let mut run = RunView::new(7, request, app.now());
+        run.sent.push((scope, "0c2d5e8f-1111".into()));
+        app.actions.runs.push(run);
+        app.actions.live = Some(7);
+        app
+    }
+
+    fn press(app: &mut App, c: char) -> bool {
+        app.update(super::super::Msg::Key(KeyEvent::from(KeyCode::Char(c))))
+    }
+
+    #[test]
+    fn read_only_strips_the_live_views_cancel_key() {
+        // Writable: c asks to cancel the run.
+        let mut app = watching_a_run(false);
+        press(&mut app, 'c');
+        assert!(
+            matches!(app.actions.dialog, Some(ActionDialog::Confirm(_))),
+            "{:?}",
+            app.actions.dialog
+        );
+        // Read-only: the key map never hands the live view its cancel key, so it does
+        // not even reach the refusal of a change.
+        let mut app = watching_a_run(true);
+        assert!(!press(&mut app, 'c'));
+        assert!(app.actions.dialog.is_none());
+        assert!(app.notice.is_none(), "{:?}", app.notice);
+        assert_eq!(app.actions.live, Some(7), "still watching");
+        // A rebound cancel key is stripped the same way.
+        let keys = super::super::KeysConfig {
+            cancel: Some(vec![super::super::KeySpec {
+                code: KeyCode::Char('K'),
+                mods: KeyModifiers::NONE,
+            }]),
+            ..super::super::KeysConfig::default()
+        };
+        let Ok(map) = super::super::KeyMap::from_config(&keys) else {
+            panic!("conflict")
+        };
+        app.set_keys(map);
+        assert!(!press(&mut app, 'K'));
+        assert!(app.actions.dialog.is_none());
+        assert!(app.notice.is_none(), "{:?}", app.notice);
+        // What changes nothing still works there: q closes the view.
+        assert!(press(&mut app, 'q'));
+        assert!(app.actions.live.is_none());
+    }
+
     #[test]
     fn a_field_keeps_its_lines() {
         let mut f = FormField::new(FieldKey::Param("commands".into()), "commands", "a\nb", "");

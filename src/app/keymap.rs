@@ -357,6 +357,51 @@ mod tests {
     }
 
     #[test]
+    fn the_live_view_and_the_dialogs_resolve_through_the_map() {
+        let ev = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let d = KeyMap::default();
+        let live = pane_keys::LIVE;
+        assert_eq!(
+            d.pane_action(&ev('c'), false, live),
+            Some(PaneAction::Cancel)
+        );
+        // Read-only strips cancel (a CancelCommand or StopAutomationExecution), not the
+        // rest of the view.
+        assert_eq!(d.pane_action(&ev('c'), true, live), None);
+        assert_eq!(
+            d.pane_action(&ev('o'), true, live),
+            Some(PaneAction::FullOutput)
+        );
+        assert_eq!(
+            d.pane_action(&ev('y'), true, pane_keys::CONFIRM),
+            None,
+            "confirm sends a change"
+        );
+        let c = KeysConfig {
+            cancel: Some(vec![k("K")]),
+            back: Some(vec![k("b")]),
+            ..KeysConfig::default()
+        };
+        let Ok(map) = KeyMap::from_config(&c) else {
+            panic!("conflict")
+        };
+        assert_eq!(
+            map.pane_action(&ev('K'), false, live),
+            Some(PaneAction::Cancel)
+        );
+        assert_eq!(map.pane_action(&ev('K'), true, live), None);
+        assert_eq!(map.pane_action(&ev('c'), false, live), None);
+        assert_eq!(map.pane_key(PaneAction::Cancel), Some(k("K")));
+        let confirm = pane_keys::CONFIRM;
+        assert_eq!(
+            map.pane_action(&ev('b'), false, confirm),
+            Some(PaneAction::Back)
+        );
+        assert_eq!(map.pane_action(&ev('n'), false, confirm), None);
+        assert_eq!(map.first_key(Action::Down), Some(k("j")));
+    }
+
+    #[test]
     fn no_pane_is_handed_a_mutating_action_in_read_only_mode() {
         let d = KeyMap::default();
         let mut mutating = 0;

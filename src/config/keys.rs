@@ -1094,6 +1094,147 @@ mod tests {
     }
 
     #[test]
+    fn dialog_keys_rebind_and_refuse_what_is_typed_there() {
+        let ok = |c: KeysConfig| match c.pane_bindings() {
+            Ok(b) => b,
+            Err(e) => panic!("{e}"),
+        };
+        let b = ok(KeysConfig {
+            review: Some(vec![k("F3"), k("Alt-r")]),
+            confirm: Some(vec![k("Y")]),
+            cancel: Some(vec![k("K")]),
+            ..KeysConfig::default()
+        });
+        assert!(b.contains(&(k("F3"), PaneAction::Review)));
+        assert!(b.contains(&(k("Y"), PaneAction::Confirm)));
+        assert!(!b.contains(&(k("y"), PaneAction::Confirm)));
+        assert!(b.contains(&(k("K"), PaneAction::Cancel)));
+        // Text typed in a form, the count typed in a confirmation.
+        for (c, name, what) in [
+            (
+                KeysConfig {
+                    review: Some(vec![k("q")]),
+                    ..KeysConfig::default()
+                },
+                "keys.review",
+                "form",
+            ),
+            (
+                KeysConfig {
+                    review: Some(vec![k("Ctrl-u")]),
+                    ..KeysConfig::default()
+                },
+                "keys.review",
+                "form",
+            ),
+            (
+                KeysConfig {
+                    confirm: Some(vec![k("Enter")]),
+                    ..KeysConfig::default()
+                },
+                "keys.confirm",
+                "count",
+            ),
+            (
+                KeysConfig {
+                    back: Some(vec![k("0")]),
+                    ..KeysConfig::default()
+                },
+                "keys.back",
+                "count",
+            ),
+        ] {
+            let Err(e) = c.pane_bindings() else {
+                panic!("{name} accepted a typed key")
+            };
+            assert!(e.contains(name) && e.contains(what), "{e}");
+        }
+        // Two keys of the live view, two of the status picker.
+        for (c, a, b, what) in [
+            (
+                KeysConfig {
+                    full_output: Some(vec![k("c")]),
+                    ..KeysConfig::default()
+                },
+                "cancel",
+                "full_output",
+                "live view",
+            ),
+            (
+                KeysConfig {
+                    status_open: Some(vec![k("r")]),
+                    ..KeysConfig::default()
+                },
+                "status_open",
+                "status_resolved",
+                "status picker",
+            ),
+        ] {
+            let Err(e) = c.pane_bindings() else {
+                panic!("{b} accepted a key of {a}")
+            };
+            assert!(e.contains(a) && e.contains(b) && e.contains(what), "{e}");
+        }
+        // Esc always closes a dialog: it cannot be taken.
+        let c = KeysConfig {
+            next_run: Some(vec![k("Esc")]),
+            ..KeysConfig::default()
+        };
+        assert!(c.pane_bindings().is_err());
+    }
+
+    #[test]
+    fn a_dialog_keeps_a_key_to_go_on() {
+        for (c, name) in [
+            (
+                KeysConfig {
+                    review: Some(Vec::new()),
+                    ..KeysConfig::default()
+                },
+                "keys.review",
+            ),
+            (
+                KeysConfig {
+                    confirm: Some(Vec::new()),
+                    ..KeysConfig::default()
+                },
+                "keys.confirm",
+            ),
+        ] {
+            let Err(e) = c.pane_bindings() else {
+                panic!("{name} = [] accepted")
+            };
+            assert!(e.contains(name) && e.contains("at least one key"), "{e}");
+        }
+        let c = KeysConfig {
+            cancel: Some(Vec::new()),
+            ..KeysConfig::default()
+        };
+        assert!(
+            c.pane_bindings().is_ok(),
+            "cancel may be left without a key"
+        );
+    }
+
+    #[test]
+    fn the_new_names_parse_from_toml() {
+        let c: KeysConfig = match toml::from_str(
+            "next_page = [\"PageDown\"]\nconfirm = [\"Y\"]\ncancel = [\"K\"]\n\
+             run_command = [\"r\"]\nstatus_in_progress = [\"p\"]\n",
+        ) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(c.confirm, Some(vec![k("Y")]));
+        assert_eq!(c.status_in_progress, Some(vec![k("p")]));
+        let bad: Result<KeysConfig, _> = toml::from_str("cancle = [\"K\"]\n");
+        let Err(e) = bad else {
+            panic!("an unknown name accepted")
+        };
+        assert!(e.to_string().contains("cancle"), "{e}");
+    }
+
+    #[test]
     fn quit_keeps_a_key() {
         let c = KeysConfig {
             quit: Some(Vec::new()),

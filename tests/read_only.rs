@@ -13,8 +13,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc;
 
 use ssm_cockpit::app::{
-    Action, App, AppOptions, Effect, KeyMap, KeySpec, MUTATING_KEYS, Msg, PANE_ALIASES, Pane,
-    is_mutating_entry,
+    Action, App, AppOptions, Effect, KeyMap, KeySpec, KeysConfig, MUTATING_KEYS, Msg, PANE_ALIASES,
+    Pane, is_mutating_entry,
 };
 use ssm_cockpit::aws::AwsOptions;
 use ssm_cockpit::aws::operations::{Access, access, is_mutating, operations};
@@ -91,6 +91,18 @@ fn every_key() -> Vec<KeyEvent> {
                 "{spec} ({a:?}) is driven"
             );
         }
+    }
+    // And every key of the panes' and dialogs' own actions.
+    let pane = match KeysConfig::default().pane_bindings() {
+        Ok(b) => b,
+        Err(e) => panic!("{e}"),
+    };
+    for (spec, a) in pane {
+        assert!(
+            keys.iter().any(|k| KeySpec::of(k) == spec),
+            "{spec} ({}) is driven",
+            a.name()
+        );
     }
     keys
 }

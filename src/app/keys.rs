@@ -251,3 +251,49 @@ fn prev_boundary(s: &str, i: usize) -> usize {
 fn next_boundary(s: &str, i: usize) -> usize {
     s[i..].chars().next().map_or(i, |c| i + c.len_utf8())
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent};
+
+    use crate::app::tests::app;
+    use crate::app::{KeyMap, KeySpec, KeysConfig, Msg, Overlay};
+
+    fn k(s: &str) -> KeySpec {
+        match KeySpec::parse(s) {
+            Ok(k) => k,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn the_help_overlay_takes_its_keys_from_the_map_and_esc_always_closes_it() {
+        let mut app = app();
+        let keys = KeysConfig {
+            help: Some(vec![k("F1")]),
+            next_page: Some(vec![k("z")]),
+            ..KeysConfig::default()
+        };
+        let Ok(map) = KeyMap::from_config(&keys) else {
+            panic!("conflict")
+        };
+        app.set_keys(map);
+        let press = |app: &mut super::App, code| app.update(Msg::Key(KeyEvent::from(code)));
+        press(&mut app, KeyCode::F(1));
+        assert_eq!(app.overlay(), &Overlay::Help);
+        // ? is no longer the help key: it neither closes nor scrolls.
+        assert!(!press(&mut app, KeyCode::Char('?')));
+        assert_eq!(app.overlay(), &Overlay::Help);
+        // z pages down, Space no longer does; j scrolls a line.
+        assert!(!press(&mut app, KeyCode::Char(' ')));
+        assert_eq!(app.help_scroll, 0);
+        assert!(press(&mut app, KeyCode::Char('z')));
+        assert_eq!(app.help_scroll, 10);
+        assert!(press(&mut app, KeyCode::Char('k')));
+        assert_eq!(app.help_scroll, 9);
+        // Esc closes it whatever is bound.
+        assert!(press(&mut app, KeyCode::Esc));
+        assert_eq!(app.overlay(), &Overlay::None);
+        assert_eq!(app.help_scroll, 0);
+    }
+}

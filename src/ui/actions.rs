@@ -172,16 +172,7 @@ fn draw_form(buf: &mut Buffer, area: Rect, app: &App, form: &ActionForm) {
         100,
         want_h,
     );
-    let inner = frame(
-        buf,
-        popup,
-        theme,
-        form.title(),
-        &format!(
-            " Tab next · ↑↓ document · {}Esc cancel ",
-            hint(app.keys(), PaneAction::Review, "review")
-        ),
-    );
+    let inner = frame(buf, popup, theme, form.title(), &form_footer(app.keys()));
     if inner.height < 3 || inner.width < label_w + 4 {
         return;
     }
@@ -414,28 +405,34 @@ fn confirm_lines<'a>(app: &App, c: &'a ConfirmDialog) -> Vec<Line<'a>> {
                 Span::styled("█", base.fg(theme.accent)),
             ]));
         }
-        None => {
-            let keys = app.keys();
-            let confirm = pane_key(keys, PaneAction::Confirm);
-            let back = match pane_key(keys, PaneAction::Back) {
-                Some(k) => format!("{k} / Esc"),
-                None => "Esc".to_string(),
-            };
-            lines.push(Line::from(vec![
-                Span::styled(
-                    confirm.unwrap_or_default(),
-                    base.fg(theme.key).add_modifier(Modifier::BOLD),
-                ),
-                Span::styled(" run it  ·  ", base),
-                Span::styled(back, base.fg(theme.key).add_modifier(Modifier::BOLD)),
-                Span::styled(" back", base),
-            ]))
-        }
+        None => lines.push(confirm_keys(app.keys(), theme)),
     }
     if let Some(e) = &c.error {
         lines.push(Line::styled(format!("✗ {e}"), base.fg(theme.error)));
     }
     lines
+}
+
+/// The keys of the form, as the key map binds them.
+fn form_footer(keys: &KeyMap) -> String {
+    let review = hint(keys, PaneAction::Review, "review");
+    format!(" Tab next · ↑↓ document · {review}Esc cancel ")
+}
+
+/// The keys of a confirmation that takes a key (not a count), as the key map binds them.
+fn confirm_keys(keys: &KeyMap, theme: &Theme) -> Line<'static> {
+    let base = base(theme);
+    let key = base.fg(theme.key).add_modifier(Modifier::BOLD);
+    let back = match pane_key(keys, PaneAction::Back) {
+        Some(k) => format!("{k} / Esc"),
+        None => "Esc".to_string(),
+    };
+    Line::from(vec![
+        Span::styled(pane_key(keys, PaneAction::Confirm).unwrap_or_default(), key),
+        Span::styled(" run it  ·  ", base),
+        Span::styled(back, key),
+        Span::styled(" back", base),
+    ])
 }
 
 fn draw_confirm(buf: &mut Buffer, area: Rect, app: &App, c: &ConfirmDialog) {

@@ -446,3 +446,23 @@ async fn poll_estate(
     drop(tx);
     while tasks.join_next().await.is_some() {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_start_is_tried_again_unless_the_failure_cannot_pass() {
+        for kind in [
+            ErrorKind::Network,
+            ErrorKind::Throttled,
+            ErrorKind::Server,
+            ErrorKind::Other,
+            ErrorKind::Credentials,
+        ] {
+            assert!(start_may_pass(kind), "{kind:?}");
+        }
+        assert!(!start_may_pass(ErrorKind::AccessDenied));
+        assert!(!start_may_pass(ErrorKind::Validation));
+    }
+}

@@ -579,7 +579,8 @@ fn demo_reaches_history_audit_and_activations_read_only() {
         s.contains("Automations ·") && s.contains("Runbook")
     });
     t.keys(&["Enter"]);
-    t.wait_for("execution detail", 10, |s| s.contains("Executed by"));
+    // (The table's header says "Executed by" too: wait for a field only the popup has.)
+    t.wait_for("execution detail", 10, |s| s.contains("Current action"));
     t.keys(&["Escape"]);
     t.wait_for("detail closed", 5, |s| !s.contains("Current action"));
 

@@ -2,16 +2,13 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 
 use chrono::{DateTime, Utc};
 
-use super::fields::{DetailLines, draw_popup, fetch_line, gone_line};
-use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
-    scope_label, table_below_title,
-};
+use super::fields::{DetailLines, draw_popup};
+use super::table::{ColSpec, TablePane, account_name, col, grow, plain, scope_label, tinted};
 use super::text::{age, centered, clean, thousands, timestamp};
 use crate::app::{App, Drawn, OpsCol, Overlay, TableSource, severity_label};
 use crate::model::{DetailRequest, Feed, OpsItem, OpsItemDetail, ScopeId};
@@ -48,14 +45,9 @@ const SPECS: [ColSpec; 8] = [
 ];
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
-    let total = app.panes.ops.table.total();
-    let open = app
-        .panes
-        .ops
+    let v = &app.panes.ops;
+    let open = v
         .refs
         .iter()
         .filter_map(|(s, i)| app.estate.scope_ops_items(*s).get(*i as usize))
@@ -63,50 +55,35 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         .count();
     let title = format!(
         "OpsCenter · {} OpsItems · {} open · {} shown",
-        thousands(total),
+        thousands(v.table.total()),
         thousands(open),
-        thousands(app.panes.ops.table.len())
+        thousands(v.table.len())
     );
-    draw_title(buf, area, app, &title, &[Feed::OpsItems]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &SPECS);
-    let t = &app.panes.ops.table;
-    let draw = TableDraw::of(t, widths, &theme);
-    let src = app.panes.ops.rows(&app.estate);
+    let pane = TablePane {
+        title: &title,
+        feed: Feed::OpsItems,
+        also: &[],
+        specs: &SPECS,
+        table: &v.table,
+        what: "OpsItems",
+    };
+    let src = v.rows(&app.estate);
     let now = app.now();
-    draw_view(buf, area, &draw, t, |row, col| {
+    pane.draw(buf, area, app, out, |row, col| {
         let item = src.item(row);
+        let text = || src.cell(row, col);
         match col {
-            OpsCol::Severity => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(severity_color(item.map_or("", |i| &i.severity), &theme)),
+            OpsCol::Severity => tinted(
+                text(),
+                severity_color(item.map_or("", |i| &i.severity), &theme),
             ),
-            OpsCol::Status => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(status_color(item.map_or("", |i| &i.status), &theme)),
-            ),
-            OpsCol::Created => (
-                age(now, item.and_then(|i| i.created)),
-                Style::default().fg(theme.muted),
-            ),
-            OpsCol::Id => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            OpsCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            OpsCol::Status => tinted(text(), status_color(item.map_or("", |i| &i.status), &theme)),
+            OpsCol::Created => tinted(age(now, item.and_then(|i| i.created)), theme.muted),
+            OpsCol::Id => tinted(text(), theme.muted),
+            OpsCol::Account => plain(account_name(app, item.map(|i| i.scope))),
+            _ => plain(text()),
         }
     });
-    let empty = t.empty_state();
-    finish_table(
-        buf,
-        app,
-        out,
-        area,
-        &draw,
-        empty,
-        (Feed::OpsItems, "OpsItems"),
-    );
 }
 
 /// One OpsItem in full: fields, description, operational data, resources (the nodes
@@ -132,10 +109,9 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         scope: *scope,
         id: id.clone(),
     };
-    let mut d = DetailLines::new(app.theme(), 16);
-    d.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
+    let mut d = DetailLines::after_fetch(app, 16, &req, detail.map(|d| d.fetched));
     let Some(item) = item else {
-        d.push(gone_line("OpsItem", d.base, d.theme));
+        d.gone("OpsItem");
         render_popup(buf, area, app, format!(" {} ", clean(id)), d.lines, *scroll);
         return;
     };
@@ -267,10 +243,7 @@ fn item_runbooks_and_data(d: &mut DetailLines, item: &OpsItem) {
         d.muted("(none)");
     }
     for r in &item.runbooks {
-        d.push(Line::styled(
-            format!("  {}", clean(r)),
-            base.fg(theme.accent),
-        ));
+        d.text(r, base.fg(theme.accent));
     }
     d.section("Operational data");
     let data: Vec<&(String, String)> = item
@@ -292,10 +265,7 @@ fn item_related_and_events(d: &mut DetailLines, now: DateTime<Utc>, detail: &Ops
     let (base, key, theme) = (d.base, d.key, d.theme);
     if !detail.item.related_ops_items.is_empty() {
         d.section("Related OpsItems");
-        d.push(Line::styled(
-            format!("  {}", clean(&detail.item.related_ops_items.join(", "))),
-            base,
-        ));
+        d.text(&detail.item.related_ops_items.join(", "), base);
     }
     d.section(format!("Events ({})", detail.events.len()));
     for e in &detail.events {

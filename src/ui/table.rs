@@ -6,7 +6,7 @@ use std::ops::Range;
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 
 use super::text::{put, put_right, thousands, width};
 use crate::app::{App, Drawn, HitSpans, TableArea, TableColumn, TableView};
@@ -173,6 +173,73 @@ pub fn draw_view<C: TableColumn>(
         };
         cell(row, C::ALL[c])
     })
+}
+
+/// A table pane: its title line (`title`, the state of `feed` and of the `also` feeds on
+/// the right), then the rows of `table` in columns fitted to `specs`, or the empty message
+/// of `what` as the state of `feed` explains it.
+pub struct TablePane<'a, C: TableColumn> {
+    pub title: &'a str,
+    pub feed: Feed,
+    /// Other feeds the title's state counts (the baselines pane's patch states).
+    pub also: &'a [Feed],
+    pub specs: &'a [ColSpec],
+    pub table: &'a TableView<C>,
+    pub what: &'a str,
+}
+
+impl<C: TableColumn> TablePane<'_, C> {
+    /// Draws the pane in `area`, `cell(row, col)` giving the text and style of column
+    /// `col` of source row `row` (see [`plain`] and [`tinted`]), and records where its
+    /// rows and header are. Returns the table's area (below the title), or `None` when
+    /// `area` has no room for a table and nothing was drawn.
+    pub fn draw(
+        &self,
+        buf: &mut Buffer,
+        area: Rect,
+        app: &App,
+        out: &mut Drawn,
+        cell: impl FnMut(usize, C) -> (String, Style),
+    ) -> Option<Rect> {
+        if area.height < 2 {
+            return None;
+        }
+        let feeds: Vec<Feed> = std::iter::once(self.feed)
+            .chain(self.also.iter().copied())
+            .collect();
+        draw_title(buf, area, app, self.title, &feeds);
+        let area = table_below_title(out, area);
+        self.draw_table(buf, area, app, out, cell);
+        Some(area)
+    }
+
+    /// The table alone in `area` (its header line, then the rows), for a pane that draws
+    /// its own title and records where the rows are (`record_rows`); then the empty
+    /// message and the header's click spans, as [`finish_table`].
+    pub fn draw_table(
+        &self,
+        buf: &mut Buffer,
+        area: Rect,
+        app: &App,
+        out: &mut Drawn,
+        cell: impl FnMut(usize, C) -> (String, Style),
+    ) {
+        let t = self.table;
+        let draw = TableDraw::of(t, fit(area.width, self.specs), app.theme());
+        draw_view(buf, area, &draw, t, cell);
+        let empty = t.empty_state();
+        finish_table(buf, app, out, area, &draw, empty, (self.feed, self.what));
+    }
+}
+
+/// A cell of `text` in the table's own colours.
+pub fn plain(text: impl Into<String>) -> (String, Style) {
+    (text.into(), Style::default())
+}
+
+/// A cell of `text` in the colour `fg`.
+pub fn tinted(text: impl Into<String>, fg: Color) -> (String, Style) {
+    (text.into(), Style::default().fg(fg))
 }
 
 /// Ends a table pane whose table `draw` was drawn in `area`: the empty message of

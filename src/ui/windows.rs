@@ -3,15 +3,11 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::associations::{popup, status_color};
-use super::fields::{DetailLines, fetch_line, gone_line};
-use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
-    scope_label, table_below_title,
-};
+use super::fields::DetailLines;
+use super::table::{ColSpec, TablePane, account_name, col, grow, plain, scope_label, tinted};
 use super::text::{age, clean, thousands, timestamp};
 use crate::app::{App, Drawn, TableSource, WinCol};
 use crate::model::{
@@ -32,9 +28,6 @@ const SPECS: [ColSpec; 10] = [
 ];
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
     let v = &app.panes.windows;
     let src = v.rows(&app.estate);
@@ -48,54 +41,38 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         thousands(enabled),
         thousands(v.table.len())
     );
-    draw_title(buf, area, app, &title, &[Feed::Windows]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &SPECS);
-    let t = &app.panes.windows.table;
-    let draw = TableDraw::of(t, widths, &theme);
-    let src = app.panes.windows.rows(&app.estate);
+    let pane = TablePane {
+        title: &title,
+        feed: Feed::Windows,
+        also: &[],
+        specs: &SPECS,
+        table: &v.table,
+        what: "maintenance windows",
+    };
     let now = app.now();
-    draw_view(buf, area, &draw, t, |row, col| {
+    let drawn = pane.draw(buf, area, app, out, |row, col| {
         let w = src.item(row);
         let on = w.is_some_and(|w| w.enabled);
+        let text = || src.cell(row, col);
         match col {
-            WinCol::Enabled => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(if on { theme.ok } else { theme.muted }),
-            ),
-            WinCol::Next => {
-                let next = w.and_then(|w| w.next_execution);
-                let text = match next {
-                    Some(t) if t > now => {
-                        format!("{} (in {})", t.format("%a %H:%M"), age(t, Some(now)))
-                    }
-                    _ => src.cell(row, col).into_owned(),
-                };
-                (text, Style::default())
-            }
-            WinCol::Account => (account_name(app, w.map(|w| w.scope)), Style::default()),
-            WinCol::Id | WinCol::Zone => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            _ if !on => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            WinCol::Enabled => tinted(text(), if on { theme.ok } else { theme.muted }),
+            WinCol::Next => match w.and_then(|w| w.next_execution) {
+                Some(t) if t > now => plain(format!(
+                    "{} (in {})",
+                    t.format("%a %H:%M"),
+                    age(t, Some(now))
+                )),
+                _ => plain(text()),
+            },
+            WinCol::Account => plain(account_name(app, w.map(|w| w.scope))),
+            WinCol::Id | WinCol::Zone => tinted(text(), theme.muted),
+            _ if !on => tinted(text(), theme.muted),
+            _ => plain(text()),
         }
     });
-    let empty = t.empty_state();
-    finish_table(
-        buf,
-        app,
-        out,
-        area,
-        &draw,
-        empty,
-        (Feed::Windows, "maintenance windows"),
-    );
-    if app.panes.windows.open.is_some() {
+    if let Some(area) = drawn
+        && v.open.is_some()
+    {
         draw_detail(buf, area, app);
     }
 }
@@ -117,10 +94,9 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         scope: open.scope,
         id: open.id.clone(),
     };
-    let mut d = DetailLines::new(app.theme(), 14);
-    d.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
+    let mut d = DetailLines::after_fetch(app, 14, &req, detail.map(|d| d.fetched));
     let Some(w) = w else {
-        d.push(gone_line("window", d.base, d.theme));
+        d.gone("window");
         let title = format!(" {} ", clean(&open.id));
         popup(buf, area, app, title, d.lines, open.scroll, HINT);
         return;

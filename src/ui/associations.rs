@@ -7,8 +7,11 @@ use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 
 use super::fields::{DetailLines, draw_popup};
-use super::table::{ColSpec, TablePane, account_name, col, grow, plain, scope_label, tinted};
-use super::text::{age, centered, clean, thousands, timestamp};
+use super::table::{
+    ColSpec, TablePane, account_name, col, count_refs, counts_title, grow, plain, scope_label,
+    tinted,
+};
+use super::text::{age, centered, clean, timestamp};
 use crate::app::{App, AssocCol, AssociationOpen, Drawn, TableSource, failing_nodes};
 use crate::model::{
     Association, AssociationDetail, DetailRequest, Feed, ScopeId, association_targets_label,
@@ -43,22 +46,26 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
     let v = &app.panes.associations;
     let src = v.rows(&app.estate);
-    let (mut failing, mut failed_nodes) = (0usize, 0u32);
-    for r in 0..src.len() {
-        if let Some(a) = src.item(r) {
-            failing += usize::from(a.status == "Failed");
-            failed_nodes += a.count("Failed");
-        }
-    }
-    let title = format!(
-        "Associations · {} · {} failing · {} failed nodes · {} shown",
-        thousands(v.table.total()),
-        thousands(failing),
-        thousands(failed_nodes as usize),
-        thousands(v.table.len())
+    let failing = count_refs(
+        &v.refs,
+        |s| app.estate.scope_associations(s),
+        |a| a.status == "Failed",
+    );
+    let failed_nodes: u32 = (0..src.len())
+        .filter_map(|r| src.item(r))
+        .map(|a| a.count("Failed"))
+        .sum();
+    let title = counts_title(
+        "Associations",
+        &[
+            (v.table.total(), ""),
+            (failing, "failing"),
+            (failed_nodes as usize, "failed nodes"),
+            (v.table.len(), "shown"),
+        ],
     );
     let pane = TablePane {
-        title: &title,
+        title: Some(&title),
         feed: Feed::Associations,
         also: &[],
         specs: &SPECS,
@@ -66,19 +73,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         what: "associations",
     };
     let now = app.now();
-    let drawn = pane.draw(buf, area, app, out, |row, col| {
+    let drawn = pane.draw(buf, area, app, out, &src, |row, col, text| {
         let a = src.item(row);
-        let text = || src.cell(row, col);
         match col {
-            AssocCol::Status => tinted(text(), status_color(a.map_or("", |a| &a.status), &theme)),
+            AssocCol::Status => tinted(text, status_color(a.map_or("", |a| &a.status), &theme)),
             AssocCol::Failed => {
                 let n = a.map_or(0, |a| a.count("Failed"));
                 tinted(n.to_string(), if n > 0 { theme.error } else { theme.muted })
             }
             AssocCol::LastRun => tinted(age(now, a.and_then(|a| a.last_execution)), theme.muted),
             AssocCol::Account => plain(account_name(app, a.map(|a| a.scope))),
-            AssocCol::Document | AssocCol::TargetSpec => tinted(text(), theme.muted),
-            _ => plain(text()),
+            AssocCol::Document | AssocCol::TargetSpec => tinted(text, theme.muted),
+            _ => plain(text),
         }
     });
     if let Some(area) = drawn

@@ -9,10 +9,10 @@ use ratatui::widgets::{Clear, Widget};
 use super::fields::popup_block;
 use super::table::{
     ColSpec, TableDraw, TablePane, account_name, col, draw_message, draw_table, draw_title, fit,
-    grow, plain, record_rows, tinted,
+    grow, plain, tinted,
 };
 use super::text::{age, centered, put, thousands};
-use crate::app::{App, Drawn, Overlay, ResCol, SummaryRow, TableSource};
+use crate::app::{App, Drawn, Overlay, ResCol, SummaryRow};
 use crate::model::{ComplianceSeverity, DetailRequest, Feed};
 use crate::ui::theme::Theme;
 
@@ -164,13 +164,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
 }
 
 fn draw_resources(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
-    record_rows(out, area);
     let pane = TablePane {
-        title: "",
+        title: None,
         feed: Feed::Compliance,
         also: &[],
         specs: &SPECS,
@@ -179,7 +175,7 @@ fn draw_resources(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     };
     let src = app.panes.compliance.rows(&app.estate);
     let now = app.now();
-    pane.draw_table(buf, area, app, out, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let r = src.resource(row);
         match col {
             ResCol::Severity => {
@@ -188,7 +184,7 @@ fn draw_resources(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
             }
             ResCol::Executed => tinted(age(now, r.and_then(|r| r.execution_time)), theme.muted),
             ResCol::Account => plain(account_name(app, r.map(|r| r.scope))),
-            _ => plain(src.cell(row, col)),
+            _ => plain(text),
         }
     });
 }

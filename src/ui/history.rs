@@ -8,9 +8,12 @@ use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 
 use super::fields::{DetailLines, draw_popup};
-use super::table::{ColSpec, TablePane, account_name, col, grow, plain, scope_label, tinted};
+use super::table::{
+    ColSpec, TablePane, account_name, col, count_refs, counts_title, grow, plain, scope_label,
+    tinted,
+};
 use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{ActCol, App, AutoCol, CmdCol, Drawn, Record, TableSource, audit_time};
+use crate::app::{ActCol, App, AutoCol, CmdCol, Drawn, Record, audit_time};
 use crate::model::{ActivationState, Feed, HistoryTarget, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -52,20 +55,21 @@ const CMD_SPECS: [ColSpec; 9] = [
 pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
     let v = &app.panes.commands;
-    let running = v
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_commands(*s).get(*i as usize))
-        .filter(|c| c.is_running())
-        .count();
-    let title = format!(
-        "Commands · {} recent · {} running · {} shown",
-        thousands(v.table.total()),
-        thousands(running),
-        thousands(v.table.len())
+    let running = count_refs(
+        &v.refs,
+        |s| app.estate.scope_commands(s),
+        |c| c.is_running(),
+    );
+    let title = counts_title(
+        "Commands",
+        &[
+            (v.table.total(), "recent"),
+            (running, "running"),
+            (v.table.len(), "shown"),
+        ],
     );
     let pane = TablePane {
-        title: &title,
+        title: Some(&title),
         feed: Feed::Commands,
         also: &[],
         specs: &CMD_SPECS,
@@ -74,22 +78,21 @@ pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     };
     let src = v.rows(&app.estate);
     let now = app.now();
-    pane.draw(buf, area, app, out, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
-        let text = || src.cell(row, col);
         match col {
             CmdCol::Status => tinted(
-                text(),
+                text,
                 run_status_color(item.map_or("", |i| &i.status), &theme),
             ),
             CmdCol::Requested => tinted(age(now, item.and_then(|i| i.requested)), theme.muted),
             CmdCol::Progress => {
                 let bad = item.is_some_and(|i| i.error_count + i.delivery_timed_out_count > 0);
-                tinted(text(), if bad { theme.error } else { theme.fg })
+                tinted(text, if bad { theme.error } else { theme.fg })
             }
-            CmdCol::Id => tinted(text(), theme.muted),
+            CmdCol::Id => tinted(text, theme.muted),
             CmdCol::Account => plain(account_name(app, item.map(|i| i.scope))),
-            _ => plain(text()),
+            _ => plain(text),
         }
     });
 }
@@ -109,20 +112,21 @@ const AUTO_SPECS: [ColSpec; 9] = [
 pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
     let v = &app.panes.automations;
-    let running = v
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_automations(*s).get(*i as usize))
-        .filter(|a| a.is_running())
-        .count();
-    let title = format!(
-        "Automations · {} recent · {} running · {} shown",
-        thousands(v.table.total()),
-        thousands(running),
-        thousands(v.table.len())
+    let running = count_refs(
+        &v.refs,
+        |s| app.estate.scope_automations(s),
+        |a| a.is_running(),
+    );
+    let title = counts_title(
+        "Automations",
+        &[
+            (v.table.total(), "recent"),
+            (running, "running"),
+            (v.table.len(), "shown"),
+        ],
     );
     let pane = TablePane {
-        title: &title,
+        title: Some(&title),
         feed: Feed::Automations,
         also: &[],
         specs: &AUTO_SPECS,
@@ -131,18 +135,17 @@ pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
     };
     let src = v.rows(&app.estate);
     let now = app.now();
-    pane.draw(buf, area, app, out, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
-        let text = || src.cell(row, col);
         match col {
             AutoCol::Status => tinted(
-                text(),
+                text,
                 run_status_color(item.map_or("", |i| &i.status), &theme),
             ),
             AutoCol::Started => tinted(age(now, item.and_then(|i| i.started)), theme.muted),
-            AutoCol::Id => tinted(text(), theme.muted),
+            AutoCol::Id => tinted(text, theme.muted),
             AutoCol::Account => plain(account_name(app, item.map(|i| i.scope))),
-            _ => plain(text()),
+            _ => plain(text),
         }
     });
 }
@@ -164,18 +167,13 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
     let theme = *app.theme();
     let now = app.now();
     let v = &app.panes.activations;
-    let (mut expired, mut soon) = (0, 0);
-    for a in v
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_activations(*s).get(*i as usize))
-    {
-        match a.state(now) {
-            ActivationState::Expired => expired += 1,
-            ActivationState::ExpiringSoon => soon += 1,
-            _ => {}
-        }
-    }
+    let in_state = |state| {
+        count_refs(
+            &v.refs,
+            |s| app.estate.scope_activations(s),
+            |a| a.state(now) == state,
+        )
+    };
     let mask = app.scope_mask();
     let advanced = (0..app.estate.scopes().len())
         .filter(|i| mask.get(*i).copied().unwrap_or(true))
@@ -185,17 +183,22 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
                 .is_some_and(|t| t.eq_ignore_ascii_case("advanced"))
         })
         .count();
+    let counts = counts_title(
+        "Activations",
+        &[
+            (v.table.total(), ""),
+            (in_state(ActivationState::ExpiringSoon), "expiring soon"),
+            (in_state(ActivationState::Expired), "expired"),
+            (v.table.len(), "shown"),
+        ],
+    );
     let title = format!(
-        "Activations · {} · {} expiring soon · {} expired · {} shown · advanced tier in {} {}",
-        thousands(v.table.total()),
-        thousands(soon),
-        thousands(expired),
-        thousands(v.table.len()),
+        "{counts} · advanced tier in {} {}",
         thousands(advanced),
         if advanced == 1 { "scope" } else { "scopes" }
     );
     let pane = TablePane {
-        title: &title,
+        title: Some(&title),
         feed: Feed::Activations,
         also: &[],
         specs: &ACT_SPECS,
@@ -203,13 +206,12 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
         what: "activations",
     };
     let src = v.rows(&app.estate, now);
-    pane.draw(buf, area, app, out, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
         let state = item.map(|a| a.state(now));
-        let text = || src.cell(row, col);
         match col {
             ActCol::State => tinted(
-                text(),
+                text,
                 state.map_or(theme.muted, |s| activation_color(s, &theme)),
             ),
             ActCol::Expires => {
@@ -230,11 +232,11 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
             ActCol::Created => tinted(age(now, item.and_then(|a| a.created)), theme.muted),
             ActCol::Registrations => {
                 let full = state == Some(ActivationState::Full);
-                tinted(text(), if full { theme.warn } else { theme.fg })
+                tinted(text, if full { theme.warn } else { theme.fg })
             }
-            ActCol::Id => tinted(text(), theme.muted),
+            ActCol::Id => tinted(text, theme.muted),
             ActCol::Account => plain(account_name(app, item.map(|i| i.scope))),
-            _ => plain(text()),
+            _ => plain(text),
         }
     });
 }

@@ -8,9 +8,12 @@ use ratatui::text::{Line, Span};
 use chrono::{DateTime, Utc};
 
 use super::fields::{DetailLines, draw_popup};
-use super::table::{ColSpec, TablePane, account_name, col, grow, plain, scope_label, tinted};
-use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{App, Drawn, OpsCol, Overlay, TableSource, severity_label};
+use super::table::{
+    ColSpec, TablePane, account_name, col, count_refs, counts_title, grow, plain, scope_label,
+    tinted,
+};
+use super::text::{age, centered, clean, timestamp};
+use crate::app::{App, Drawn, OpsCol, Overlay, severity_label};
 use crate::model::{DetailRequest, Feed, OpsItem, OpsItemDetail, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -47,20 +50,17 @@ const SPECS: [ColSpec; 8] = [
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
     let v = &app.panes.ops;
-    let open = v
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_ops_items(*s).get(*i as usize))
-        .filter(|i| i.is_open())
-        .count();
-    let title = format!(
-        "OpsCenter · {} OpsItems · {} open · {} shown",
-        thousands(v.table.total()),
-        thousands(open),
-        thousands(v.table.len())
+    let open = count_refs(&v.refs, |s| app.estate.scope_ops_items(s), |i| i.is_open());
+    let title = counts_title(
+        "OpsCenter",
+        &[
+            (v.table.total(), "OpsItems"),
+            (open, "open"),
+            (v.table.len(), "shown"),
+        ],
     );
     let pane = TablePane {
-        title: &title,
+        title: Some(&title),
         feed: Feed::OpsItems,
         also: &[],
         specs: &SPECS,
@@ -69,19 +69,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     };
     let src = v.rows(&app.estate);
     let now = app.now();
-    pane.draw(buf, area, app, out, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
-        let text = || src.cell(row, col);
         match col {
             OpsCol::Severity => tinted(
-                text(),
+                text,
                 severity_color(item.map_or("", |i| &i.severity), &theme),
             ),
-            OpsCol::Status => tinted(text(), status_color(item.map_or("", |i| &i.status), &theme)),
+            OpsCol::Status => tinted(text, status_color(item.map_or("", |i| &i.status), &theme)),
             OpsCol::Created => tinted(age(now, item.and_then(|i| i.created)), theme.muted),
-            OpsCol::Id => tinted(text(), theme.muted),
+            OpsCol::Id => tinted(text, theme.muted),
             OpsCol::Account => plain(account_name(app, item.map(|i| i.scope))),
-            _ => plain(text()),
+            _ => plain(text),
         }
     });
 }
@@ -98,28 +97,39 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
     else {
         return;
     };
-    let detail = app.estate.ops_item_detail(*scope, id);
+    let (title, lines) = item_lines(app, *scope, id, *cursor);
+    let popup = centered(
+        area,
+        area.width.saturating_sub(6).clamp(40, 110),
+        area.height.saturating_sub(2),
+    );
+    let hint = " j/k scroll · r refresh · Esc close ";
+    draw_popup(buf, popup, app.theme(), title, hint, lines, *scroll);
+}
+
+/// The title and the lines of the popup of the OpsItem `id`, the node at `cursor` picked.
+fn item_lines(app: &App, scope: ScopeId, id: &str, cursor: usize) -> (String, Vec<Line<'static>>) {
+    let detail = app.estate.ops_item_detail(scope, id);
     let summary = app
         .estate
-        .scope_ops_items(*scope)
+        .scope_ops_items(scope)
         .iter()
-        .find(|i| i.id == *id);
+        .find(|i| i.id == id);
     let item: Option<&OpsItem> = detail.map(|d| &d.item).or(summary);
     let req = DetailRequest::OpsItem {
-        scope: *scope,
-        id: id.clone(),
+        scope,
+        id: id.to_string(),
     };
     let mut d = DetailLines::after_fetch(app, 16, &req, detail.map(|d| d.fetched));
     let Some(item) = item else {
         d.gone("OpsItem");
-        render_popup(buf, area, app, format!(" {} ", clean(id)), d.lines, *scroll);
-        return;
+        return (format!(" {} ", clean(id)), d.lines);
     };
-    item_fields(&mut d, app, *scope, item);
+    item_fields(&mut d, app, scope, item);
     item_description(&mut d, item, detail.is_some());
-    let nodes = app.ops_item_nodes(*scope, id);
-    let cur = nodes.get((*cursor).min(nodes.len().saturating_sub(1)));
-    item_resources(&mut d, app, *scope, item, detail, cur);
+    let nodes = app.ops_item_nodes(scope, id);
+    let cur = nodes.get(cursor.min(nodes.len().saturating_sub(1)));
+    item_resources(&mut d, app, scope, item, detail, cur);
     if !nodes.is_empty() {
         d.muted("  n/p pick a node · Enter goes to it (Esc comes back)");
     }
@@ -128,7 +138,7 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         item_related_and_events(&mut d, app.now(), detail);
     }
     let title = format!(" {} · {} ", clean(&item.id), clean(&item.title));
-    render_popup(buf, area, app, title, d.lines, *scroll);
+    (title, d.lines)
 }
 
 /// The fields at the top of the OpsItem popup.
@@ -281,22 +291,4 @@ fn item_related_and_events(d: &mut DetailLines, now: DateTime<Utc>, detail: &Ops
             ),
         ]));
     }
-}
-
-fn render_popup(
-    buf: &mut Buffer,
-    area: Rect,
-    app: &App,
-    title: String,
-    lines: Vec<Line>,
-    scroll: u16,
-) {
-    let popup = centered(
-        area,
-        area.width.saturating_sub(6).clamp(40, 110),
-        area.height.saturating_sub(2),
-    );
-    let theme = app.theme();
-    let hint = " j/k scroll · r refresh · Esc close ";
-    draw_popup(buf, popup, theme, title, hint, lines, scroll);
 }

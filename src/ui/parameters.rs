@@ -4,7 +4,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::table::{ColSpec, TablePane, account_name, col, grow, plain, tinted};
+use super::table::{
+    ColSpec, TablePane, account_name, col, count_refs, counts_title, grow, plain, tinted,
+};
 use super::text::{age, thousands};
 use crate::app::{App, BaseCol, DocCol, Drawn, ParamCol, TableSource};
 use crate::model::Feed;
@@ -23,26 +25,26 @@ const PARAM_SPECS: [ColSpec; 8] = [
 pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
     let c = &app.panes.parameters;
-    let secure = c
-        .list
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_parameters(*s).get(*i as usize))
-        .filter(|p| p.is_secure())
-        .count();
+    let secure = count_refs(
+        &c.list.refs,
+        |s| app.estate.scope_parameters(s),
+        |p| p.is_secure(),
+    );
     let path = if c.path == "/" {
         String::new()
     } else {
         format!(" under {}", c.path)
     };
-    let title = format!(
-        "Parameters{path} · {} · {} SecureString · {} shown",
-        thousands(c.list.table.total()),
-        thousands(secure),
-        thousands(c.list.table.len())
+    let title = counts_title(
+        &format!("Parameters{path}"),
+        &[
+            (c.list.table.total(), ""),
+            (secure, "SecureString"),
+            (c.list.table.len(), "shown"),
+        ],
     );
     let pane = TablePane {
-        title: &title,
+        title: Some(&title),
         feed: Feed::Parameters,
         also: &[],
         specs: &PARAM_SPECS,
@@ -51,22 +53,21 @@ pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn)
     };
     let src = c.rows(&app.estate);
     let now = app.now();
-    pane.draw(buf, area, app, out, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
-        let text = || src.cell(row, col);
         match col {
             ParamCol::Type => {
                 let secure = item.is_some_and(|p| p.is_secure());
-                tinted(text(), if secure { theme.warn } else { theme.fg })
+                tinted(text, if secure { theme.warn } else { theme.fg })
             }
             ParamCol::Tier => {
                 let advanced = item.is_some_and(|p| p.tier == "Advanced");
-                tinted(text(), if advanced { theme.accent } else { theme.muted })
+                tinted(text, if advanced { theme.accent } else { theme.muted })
             }
             ParamCol::Modified => tinted(age(now, item.and_then(|p| p.last_modified)), theme.muted),
-            ParamCol::Description => tinted(text(), theme.muted),
+            ParamCol::Description => tinted(text, theme.muted),
             ParamCol::Account => plain(account_name(app, item.map(|i| i.scope))),
-            _ => plain(text()),
+            _ => plain(text),
         }
     });
 }
@@ -88,13 +89,11 @@ const BASE_SPECS: [ColSpec; 11] = [
 pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
     let c = &app.panes.baselines;
-    let custom = c
-        .list
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_baselines(*s).get(*i as usize))
-        .filter(|b| !b.aws_owned())
-        .count();
+    let custom = count_refs(
+        &c.list.refs,
+        |s| app.estate.scope_baselines(s),
+        |b| !b.aws_owned(),
+    );
     let groups: usize = app
         .estate
         .scopes()
@@ -103,15 +102,17 @@ pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) 
         .filter(|(i, _)| app.scope_mask().get(*i).copied().unwrap_or(false))
         .map(|(i, _)| app.estate.scope_patch_groups(i as u32).len())
         .sum();
-    let title = format!(
-        "Patch baselines · {} · {} custom · {} patch groups · {} shown",
-        thousands(c.list.table.total()),
-        thousands(custom),
-        thousands(groups),
-        thousands(c.list.table.len())
+    let title = counts_title(
+        "Patch baselines",
+        &[
+            (c.list.table.total(), ""),
+            (custom, "custom"),
+            (groups, "patch groups"),
+            (c.list.table.len(), "shown"),
+        ],
     );
     let pane = TablePane {
-        title: &title,
+        title: Some(&title),
         feed: Feed::Baselines,
         also: &[Feed::Patch],
         specs: &BASE_SPECS,
@@ -119,12 +120,12 @@ pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) 
         what: "patch baselines",
     };
     let src = c.rows(&app.estate);
-    pane.draw(buf, area, app, out, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
         match col {
             BaseCol::Name => {
                 let aws = item.is_some_and(|b| b.aws_owned());
-                tinted(src.cell(row, col), if aws { theme.muted } else { theme.fg })
+                tinted(text, if aws { theme.muted } else { theme.fg })
             }
             BaseCol::NonCompliant => {
                 let (_, missing) = src.node_counts(row);
@@ -138,7 +139,7 @@ pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) 
                 tinted(n.to_string(), if n > 0 { theme.warn } else { theme.muted })
             }
             BaseCol::Account => plain(account_name(app, item.map(|i| i.scope))),
-            _ => plain(src.cell(row, col)),
+            _ => plain(text),
         }
     });
 }
@@ -195,18 +196,17 @@ pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn, 
         thousands(list.table.len())
     );
     let pane = TablePane {
-        title: &title,
+        title: Some(&title),
         feed: Feed::Documents,
         also: &[],
         specs: &DOC_SPECS,
         table: &list.table,
         what: if packages { "packages" } else { "documents" },
     };
-    pane.draw(buf, area, app, out, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
         match col {
             DocCol::Owner => {
-                let text = src.cell(row, col).into_owned();
                 let fg = match text.as_str() {
                     "Self" => theme.accent,
                     "Shared" => theme.warn,
@@ -215,7 +215,7 @@ pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn, 
                 tinted(text, fg)
             }
             DocCol::Account => plain(account_name(app, item.map(|i| i.scope))),
-            _ => plain(src.cell(row, col)),
+            _ => plain(text),
         }
     });
 }

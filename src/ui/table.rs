@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 
 use super::text::{put, put_right, thousands, width};
-use crate::app::{App, Drawn, HitSpans, TableArea, TableColumn, TableView};
+use crate::app::{App, Drawn, HitSpans, TableArea, TableColumn, TableSource, TableView};
 use crate::model::{Feed, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -179,7 +179,8 @@ pub fn draw_view<C: TableColumn>(
 /// the right), then the rows of `table` in columns fitted to `specs`, or the empty message
 /// of `what` as the state of `feed` explains it.
 pub struct TablePane<'a, C: TableColumn> {
-    pub title: &'a str,
+    /// `None`: the pane draws its title line itself, above the area given to `draw`.
+    pub title: Option<&'a str>,
     pub feed: Feed,
     /// Other feeds the title's state counts (the baselines pane's patch states).
     pub also: &'a [Feed],
@@ -189,47 +190,73 @@ pub struct TablePane<'a, C: TableColumn> {
 }
 
 impl<C: TableColumn> TablePane<'_, C> {
-    /// Draws the pane in `area`, `cell(row, col)` giving the text and style of column
-    /// `col` of source row `row` (see [`plain`] and [`tinted`]), and records where its
-    /// rows and header are. Returns the table's area (below the title), or `None` when
-    /// `area` has no room for a table and nothing was drawn.
-    pub fn draw(
+    /// Draws the pane in `area` from the rows of `src`: `cell(row, col, text)` gives the
+    /// text and style of column `col` of source row `row`, whose text in `src` is `text`
+    /// (see [`plain`] and [`tinted`]). Records where the rows and the header are. Returns
+    /// the table's area (below the title), or `None` when `area` has no room for a table
+    /// and nothing was drawn.
+    pub fn draw<S: TableSource<Col = C>>(
         &self,
         buf: &mut Buffer,
         area: Rect,
         app: &App,
         out: &mut Drawn,
-        cell: impl FnMut(usize, C) -> (String, Style),
+        src: &S,
+        mut cell: impl FnMut(usize, C, String) -> (String, Style),
     ) -> Option<Rect> {
         if area.height < 2 {
             return None;
         }
-        let feeds: Vec<Feed> = std::iter::once(self.feed)
-            .chain(self.also.iter().copied())
-            .collect();
-        draw_title(buf, area, app, self.title, &feeds);
-        let area = table_below_title(out, area);
-        self.draw_table(buf, area, app, out, cell);
-        Some(area)
-    }
-
-    /// The table alone in `area` (its header line, then the rows), for a pane that draws
-    /// its own title and records where the rows are (`record_rows`); then the empty
-    /// message and the header's click spans, as [`finish_table`].
-    pub fn draw_table(
-        &self,
-        buf: &mut Buffer,
-        area: Rect,
-        app: &App,
-        out: &mut Drawn,
-        cell: impl FnMut(usize, C) -> (String, Style),
-    ) {
+        let area = match self.title {
+            Some(title) => {
+                let feeds: Vec<Feed> = std::iter::once(self.feed)
+                    .chain(self.also.iter().copied())
+                    .collect();
+                draw_title(buf, area, app, title, &feeds);
+                table_below_title(out, area)
+            }
+            None => {
+                record_rows(out, area);
+                area
+            }
+        };
         let t = self.table;
         let draw = TableDraw::of(t, fit(area.width, self.specs), app.theme());
-        draw_view(buf, area, &draw, t, cell);
+        draw_view(buf, area, &draw, t, |row, col| {
+            cell(row, col, src.cell(row, col).into_owned())
+        });
         let empty = t.empty_state();
         finish_table(buf, app, out, area, &draw, empty, (self.feed, self.what));
+        Some(area)
     }
+}
+
+/// A pane's title: `name`, then each count with what it counts (`1,204 recent`; a count
+/// with no label stands alone), parted by ` · `.
+pub fn counts_title(name: &str, counts: &[(usize, &str)]) -> String {
+    let mut title = name.to_string();
+    for (n, label) in counts {
+        title.push_str(" · ");
+        title.push_str(&thousands(*n));
+        if !label.is_empty() {
+            title.push(' ');
+            title.push_str(label);
+        }
+    }
+    title
+}
+
+/// How many of the records `refs` points at (a scope, an index into `records(scope)`)
+/// satisfy `keep`.
+pub fn count_refs<'e, T: 'e>(
+    refs: &[(ScopeId, u32)],
+    records: impl Fn(ScopeId) -> &'e [T],
+    keep: impl Fn(&T) -> bool,
+) -> usize {
+    refs.iter()
+        .filter_map(|(s, i)| records(*s).get(*i as usize))
+        .filter(|r| keep(r))
+        .count()
 }
 
 /// A cell of `text` in the table's own colours.

@@ -7,9 +7,12 @@ use ratatui::text::{Line, Span};
 
 use super::associations::{popup, status_color};
 use super::fields::DetailLines;
-use super::table::{ColSpec, TablePane, account_name, col, grow, plain, scope_label, tinted};
-use super::text::{age, clean, thousands, timestamp};
-use crate::app::{App, Drawn, TableSource, WinCol};
+use super::table::{
+    ColSpec, TablePane, account_name, col, count_refs, counts_title, grow, plain, scope_label,
+    tinted,
+};
+use super::text::{age, clean, timestamp};
+use crate::app::{App, Drawn, WinCol};
 use crate::model::{
     DetailRequest, Feed, MaintenanceWindow, ScopeId, WindowDetail, association_targets_label,
 };
@@ -31,18 +34,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
     let theme = *app.theme();
     let v = &app.panes.windows;
     let src = v.rows(&app.estate);
-    let mut enabled = 0usize;
-    for r in 0..src.len() {
-        enabled += usize::from(src.item(r).is_some_and(|w| w.enabled));
-    }
-    let title = format!(
-        "Maintenance windows · {} · {} enabled · {} shown",
-        thousands(v.table.total()),
-        thousands(enabled),
-        thousands(v.table.len())
+    let enabled = count_refs(&v.refs, |s| app.estate.scope_windows(s), |w| w.enabled);
+    let title = counts_title(
+        "Maintenance windows",
+        &[
+            (v.table.total(), ""),
+            (enabled, "enabled"),
+            (v.table.len(), "shown"),
+        ],
     );
     let pane = TablePane {
-        title: &title,
+        title: Some(&title),
         feed: Feed::Windows,
         also: &[],
         specs: &SPECS,
@@ -50,24 +52,23 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         what: "maintenance windows",
     };
     let now = app.now();
-    let drawn = pane.draw(buf, area, app, out, |row, col| {
+    let drawn = pane.draw(buf, area, app, out, &src, |row, col, text| {
         let w = src.item(row);
         let on = w.is_some_and(|w| w.enabled);
-        let text = || src.cell(row, col);
         match col {
-            WinCol::Enabled => tinted(text(), if on { theme.ok } else { theme.muted }),
+            WinCol::Enabled => tinted(text, if on { theme.ok } else { theme.muted }),
             WinCol::Next => match w.and_then(|w| w.next_execution) {
                 Some(t) if t > now => plain(format!(
                     "{} (in {})",
                     t.format("%a %H:%M"),
                     age(t, Some(now))
                 )),
-                _ => plain(text()),
+                _ => plain(text),
             },
             WinCol::Account => plain(account_name(app, w.map(|w| w.scope))),
-            WinCol::Id | WinCol::Zone => tinted(text(), theme.muted),
-            _ if !on => tinted(text(), theme.muted),
-            _ => plain(text()),
+            WinCol::Id | WinCol::Zone => tinted(text, theme.muted),
+            _ if !on => tinted(text, theme.muted),
+            _ => plain(text),
         }
     });
     if let Some(area) = drawn

@@ -146,7 +146,7 @@ fn association_fields(d: &mut DetailLines, app: &App, scope: ScopeId, a: &Associ
     d.field("Status", &status, base.fg(status_color(&a.status, theme)));
     let document = format!("{} ({})", a.document, a.document_version);
     d.field("Document", &document, base);
-    d.field("Targets", &association_targets_label(&a.targets), base);
+    d.field("Targets", association_targets_label(&a.targets), base);
     let schedule = format!("{} — {}", schedule_label(&a.schedule), a.schedule);
     d.field("Schedule", &schedule, base);
     let last = format!(
@@ -155,7 +155,7 @@ fn association_fields(d: &mut DetailLines, app: &App, scope: ScopeId, a: &Associ
         age(now, a.last_execution)
     );
     d.field("Last run", &last, base);
-    d.field("Scope", &scope_label(app, scope), base);
+    d.field("Scope", scope_label(app, scope), base);
     d.field("Id", &a.association_id, base.fg(theme.muted));
 }
 

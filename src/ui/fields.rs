@@ -130,8 +130,8 @@ impl<'t> DetailLines<'t> {
     }
 
     /// Adds the field `label`: `value` in `style`.
-    pub fn field(&mut self, label: &str, value: &str, style: Style) {
-        let line = field_line(label, self.width, value, self.key, style);
+    pub fn field(&mut self, label: &str, value: impl AsRef<str>, style: Style) {
+        let line = field_line(label, self.width, value.as_ref(), self.key, style);
         self.lines.push(line);
     }
 
@@ -156,9 +156,9 @@ impl<'t> DetailLines<'t> {
     }
 
     /// Adds `text` indented, in `style`.
-    pub fn text(&mut self, text: &str, style: Style) {
+    pub fn text(&mut self, text: impl AsRef<str>, style: Style) {
         self.lines
-            .push(Line::styled(format!("  {}", clean(text)), style));
+            .push(Line::styled(format!("  {}", clean(text.as_ref())), style));
     }
 
     /// Adds the note that the record `what` (a command, a window…) is no longer reported.

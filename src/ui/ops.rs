@@ -151,16 +151,16 @@ fn item_fields(d: &mut DetailLines, app: &App, scope: ScopeId, item: &OpsItem) {
     );
     d.field(
         "Severity",
-        &severity_label(&item.severity),
+        severity_label(&item.severity),
         base.fg(severity_color(&item.severity, theme)),
     );
     if let Some(p) = item.priority {
-        d.field("Priority", &p.to_string(), base);
+        d.field("Priority", p.to_string(), base);
     }
     d.field("Source", &item.source, base);
     d.field("Category", &item.category, base);
     d.field("Type", &item.ops_item_type, base);
-    d.field("Scope", &scope_label(app, scope), base);
+    d.field("Scope", scope_label(app, scope), base);
     let created = format!(
         "{} ({} ago) by {}",
         timestamp(item.created),
@@ -275,7 +275,7 @@ fn item_related_and_events(d: &mut DetailLines, now: DateTime<Utc>, detail: &Ops
     let (base, key, theme) = (d.base, d.key, d.theme);
     if !detail.item.related_ops_items.is_empty() {
         d.section("Related OpsItems");
-        d.text(&detail.item.related_ops_items.join(", "), base);
+        d.text(detail.item.related_ops_items.join(", "), base);
     }
     d.section(format!("Events ({})", detail.events.len()));
     for e in &detail.events {

@@ -135,7 +135,7 @@ fn window_fields(d: &mut DetailLines, app: &App, scope: ScopeId, w: &Maintenance
         None => "-".into(),
     };
     d.field("Next run", &next, base);
-    d.field("Scope", &scope_label(app, scope), base);
+    d.field("Scope", scope_label(app, scope), base);
     if !w.description.is_empty() {
         d.field("Description", &w.description, base);
     }
@@ -152,7 +152,7 @@ fn targets_and_tasks(d: &mut DetailLines, detail: &WindowDetail) {
             .take(5)
             .map(|t| t.format("%a %d %b %H:%M").to_string())
             .collect();
-        d.field("Upcoming", &format!("{} (UTC)", next.join(" · ")), base);
+        d.field("Upcoming", format!("{} (UTC)", next.join(" · ")), base);
     }
     d.section(format!("Targets ({})", detail.targets.len()));
     for t in &detail.targets {

@@ -593,6 +593,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_title_parts_counts_with_their_labels() {
+        let t = counts_title(
+            "Commands",
+            &[(1204, "recent"), (3, "running"), (0, "shown")],
+        );
+        assert_eq!(t, "Commands · 1,204 recent · 3 running · 0 shown");
+        assert_eq!(
+            counts_title("Windows", &[(7, ""), (2, "enabled")]),
+            "Windows · 7 · 2 enabled"
+        );
+        assert_eq!(counts_title("Audit", &[]), "Audit");
+    }
+
+    #[test]
+    fn count_refs_counts_the_records_pointed_at_that_match() {
+        let a = [1, 2, 3];
+        let b = [10, 20];
+        let records = |s: ScopeId| -> &[i32] { if s == 0 { &a } else { &b } };
+        // (1, 5) points past the end of its scope's records and is not counted.
+        let refs = [(0, 0), (0, 2), (1, 1), (1, 5)];
+        assert_eq!(count_refs(&refs, records, |n| *n > 1), 2);
+        assert_eq!(count_refs(&refs, records, |_| true), 3);
+        assert_eq!(count_refs(&[], records, |_| true), 0);
+    }
+
+    #[test]
     fn fit_shrinks_then_drops_and_grows() {
         let specs = [col(4, 10), grow(5, 20), col(3, 8)];
         assert_eq!(fit(100, &specs), vec![10, 80, 8]);

@@ -3,15 +3,15 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 
-use super::fields::{DetailLines, draw_popup, fetch_line, gone_line};
+use super::fields::{DetailLines, draw_popup};
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
-    scope_label, table_below_title,
+    ColSpec, TablePane, account_name, col, count_refs, counts_title, grow, plain, scope_label,
+    tinted,
 };
-use super::text::{age, centered, clean, thousands, timestamp};
+use super::text::{age, centered, clean, timestamp};
 use crate::app::{App, AssocCol, AssociationOpen, Drawn, TableSource, failing_nodes};
 use crate::model::{
     Association, AssociationDetail, DetailRequest, Feed, ScopeId, association_targets_label,
@@ -43,72 +43,53 @@ const SPECS: [ColSpec; 10] = [
 ];
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
     let v = &app.panes.associations;
     let src = v.rows(&app.estate);
-    let (mut failing, mut failed_nodes) = (0usize, 0u32);
-    for r in 0..src.len() {
-        if let Some(a) = src.item(r) {
-            failing += usize::from(a.status == "Failed");
-            failed_nodes += a.count("Failed");
-        }
-    }
-    let title = format!(
-        "Associations · {} · {} failing · {} failed nodes · {} shown",
-        thousands(v.table.total()),
-        thousands(failing),
-        thousands(failed_nodes as usize),
-        thousands(v.table.len())
+    let failing = count_refs(
+        &v.refs,
+        |s| app.estate.scope_associations(s),
+        |a| a.status == "Failed",
     );
-    draw_title(buf, area, app, &title, &[Feed::Associations]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &SPECS);
-    let t = &app.panes.associations.table;
-    let draw = TableDraw::of(t, widths, &theme);
-    let src = app.panes.associations.rows(&app.estate);
+    let failed_nodes: u32 = (0..src.len())
+        .filter_map(|r| src.item(r))
+        .map(|a| a.count("Failed"))
+        .sum();
+    let title = counts_title(
+        "Associations",
+        &[
+            (v.table.total(), ""),
+            (failing, "failing"),
+            (failed_nodes as usize, "failed nodes"),
+            (v.table.len(), "shown"),
+        ],
+    );
+    let pane = TablePane {
+        title: Some(&title),
+        feed: Feed::Associations,
+        also: &[],
+        specs: &SPECS,
+        table: &v.table,
+        what: "associations",
+    };
     let now = app.now();
-    draw_view(buf, area, &draw, t, |row, col| {
+    let drawn = pane.draw(buf, area, app, out, &src, |row, col, text| {
         let a = src.item(row);
         match col {
-            AssocCol::Status => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(status_color(a.map_or("", |a| &a.status), &theme)),
-            ),
+            AssocCol::Status => tinted(text, status_color(a.map_or("", |a| &a.status), &theme)),
             AssocCol::Failed => {
                 let n = a.map_or(0, |a| a.count("Failed"));
-                let style = if n > 0 {
-                    Style::default().fg(theme.error)
-                } else {
-                    Style::default().fg(theme.muted)
-                };
-                (n.to_string(), style)
+                tinted(n.to_string(), if n > 0 { theme.error } else { theme.muted })
             }
-            AssocCol::LastRun => (
-                age(now, a.and_then(|a| a.last_execution)),
-                Style::default().fg(theme.muted),
-            ),
-            AssocCol::Account => (account_name(app, a.map(|a| a.scope)), Style::default()),
-            AssocCol::Document | AssocCol::TargetSpec => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            AssocCol::LastRun => tinted(age(now, a.and_then(|a| a.last_execution)), theme.muted),
+            AssocCol::Account => plain(account_name(app, a.map(|a| a.scope))),
+            AssocCol::Document | AssocCol::TargetSpec => tinted(text, theme.muted),
+            _ => plain(text),
         }
     });
-    let empty = t.empty_state();
-    finish_table(
-        buf,
-        app,
-        out,
-        area,
-        &draw,
-        empty,
-        (Feed::Associations, "associations"),
-    );
-    if app.panes.associations.open.is_some() {
+    if let Some(area) = drawn
+        && v.open.is_some()
+    {
         draw_detail(buf, area, app);
     }
 }
@@ -129,10 +110,9 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         scope: open.scope,
         id: open.id.clone(),
     };
-    let mut d = DetailLines::new(app.theme(), 14);
-    d.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
+    let mut d = DetailLines::after_fetch(app, 14, &req, detail.map(|d| d.fetched));
     let Some(a) = assoc else {
-        d.push(gone_line("association", d.base, d.theme));
+        d.gone("association");
         let title = format!(" {} ", clean(&open.id));
         popup(buf, area, app, title, d.lines, open.scroll, HINT);
         return;
@@ -166,7 +146,7 @@ fn association_fields(d: &mut DetailLines, app: &App, scope: ScopeId, a: &Associ
     d.field("Status", &status, base.fg(status_color(&a.status, theme)));
     let document = format!("{} ({})", a.document, a.document_version);
     d.field("Document", &document, base);
-    d.field("Targets", &association_targets_label(&a.targets), base);
+    d.field("Targets", association_targets_label(&a.targets), base);
     let schedule = format!("{} — {}", schedule_label(&a.schedule), a.schedule);
     d.field("Schedule", &schedule, base);
     let last = format!(
@@ -175,7 +155,7 @@ fn association_fields(d: &mut DetailLines, app: &App, scope: ScopeId, a: &Associ
         age(now, a.last_execution)
     );
     d.field("Last run", &last, base);
-    d.field("Scope", &scope_label(app, scope), base);
+    d.field("Scope", scope_label(app, scope), base);
     d.field("Id", &a.association_id, base.fg(theme.muted));
 }
 

@@ -8,11 +8,11 @@ use ratatui::widgets::{Clear, Widget};
 
 use super::fields::popup_block;
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_message, draw_table, draw_title, draw_view,
-    finish_table, fit, grow,
+    ColSpec, TableDraw, TablePane, account_name, col, draw_message, draw_table, draw_title, fit,
+    grow, plain, tinted,
 };
 use super::text::{age, centered, put, thousands};
-use crate::app::{App, Drawn, Overlay, ResCol, SummaryRow, TableArea, TableSource};
+use crate::app::{App, Drawn, Overlay, ResCol, SummaryRow};
 use crate::model::{ComplianceSeverity, DetailRequest, Feed};
 use crate::ui::theme::Theme;
 
@@ -164,42 +164,29 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
 }
 
 fn draw_resources(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
-    out.set_table(TableArea {
-        x: area.x,
-        y: area.y + 1,
-        width: area.width,
-        height: area.height - 1,
-    });
-    let widths = fit(area.width, &SPECS);
-    let t = &app.panes.compliance.table;
-    let draw = TableDraw::of(t, widths, &theme);
+    let pane = TablePane {
+        title: None,
+        feed: Feed::Compliance,
+        also: &[],
+        specs: &SPECS,
+        table: &app.panes.compliance.table,
+        what: "non-compliant resources",
+    };
     let src = app.panes.compliance.rows(&app.estate);
     let now = app.now();
-    draw_view(buf, area, &draw, t, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let r = src.resource(row);
         match col {
             ResCol::Severity => {
                 let sev = r.map(|r| r.worst_severity).unwrap_or_default();
-                (
-                    sev.as_str().to_string(),
-                    Style::default().fg(severity_color(sev, &theme)),
-                )
+                tinted(sev.as_str(), severity_color(sev, &theme))
             }
-            ResCol::Executed => (
-                age(now, r.and_then(|r| r.execution_time)),
-                Style::default().fg(theme.muted),
-            ),
-            ResCol::Account => (account_name(app, r.map(|r| r.scope)), Style::default()),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            ResCol::Executed => tinted(age(now, r.and_then(|r| r.execution_time)), theme.muted),
+            ResCol::Account => plain(account_name(app, r.map(|r| r.scope))),
+            _ => plain(text),
         }
     });
-    let what = "non-compliant resources";
-    let empty = t.empty_state();
-    finish_table(buf, app, out, area, &draw, empty, (Feed::Compliance, what));
 }
 
 /// The compliance items of one resource, in a popup.

@@ -9,6 +9,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, Borders, Widget};
 
 use super::nodes::ping_color;
+use super::ops::severity_color;
 use super::table::{draw_bars, draw_title};
 use super::text::{age, put, thousands};
 use crate::app::{App, compliance_summary, severity_label};
@@ -258,17 +259,19 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     }
 }
 
-fn bars_panel(
+/// Draws the frame of the panel `title` over `area`; returns its inside, or `None` with
+/// "no data yet" written there when it has nothing (`empty`) to show.
+fn open_panel(
     buf: &mut Buffer,
     area: Rect,
     title: String,
-    items: &[(String, u64, Style)],
+    empty: bool,
     theme: &Theme,
-) {
+) -> Option<Rect> {
     let block = panel(title, theme);
     let inner = block.inner(area);
     block.render(area, buf);
-    if items.is_empty() {
+    if empty {
         put(
             buf,
             inner.x,
@@ -277,9 +280,21 @@ fn bars_panel(
             usize::from(inner.width),
             Style::default().fg(theme.muted),
         );
-        return;
+        return None;
     }
-    draw_bars(buf, inner, items, theme);
+    Some(inner)
+}
+
+fn bars_panel(
+    buf: &mut Buffer,
+    area: Rect,
+    title: String,
+    items: &[(String, u64, Style)],
+    theme: &Theme,
+) {
+    if let Some(inner) = open_panel(buf, area, title, items.is_empty(), theme) {
+        draw_bars(buf, inner, items, theme);
+    }
 }
 
 fn nodes_by_ping(buf: &mut Buffer, area: Rect, s: &Stats, theme: &Theme) {
@@ -332,16 +347,6 @@ fn agents(buf: &mut Buffer, area: Rect, s: &Stats, theme: &Theme) {
     );
 }
 
-fn sev_color(sev: &str, theme: &Theme) -> ratatui::style::Color {
-    match sev {
-        "1" => theme.sev_critical,
-        "2" => theme.sev_high,
-        "3" => theme.sev_medium,
-        "4" => theme.sev_low,
-        _ => theme.muted,
-    }
-}
-
 fn ops_by_severity(buf: &mut Buffer, area: Rect, s: &Stats, app: &App, theme: &Theme) {
     let items: Vec<(String, u64, Style)> = s
         .by_severity
@@ -350,7 +355,7 @@ fn ops_by_severity(buf: &mut Buffer, area: Rect, s: &Stats, app: &App, theme: &T
             (
                 severity_label(sev).into_owned(),
                 *n,
-                Style::default().fg(sev_color(sev, theme)),
+                Style::default().fg(severity_color(sev, theme)),
             )
         })
         .collect();
@@ -421,20 +426,10 @@ fn patch(buf: &mut Buffer, area: Rect, s: &Stats, theme: &Theme) {
 
 fn compliance(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let rows = compliance_summary(&app.estate, app.scope_mask());
-    let block = panel("Compliance by type".into(), theme);
-    let inner = block.inner(area);
-    block.render(area, buf);
-    if rows.is_empty() {
-        put(
-            buf,
-            inner.x,
-            inner.y,
-            "no data yet",
-            usize::from(inner.width),
-            Style::default().fg(theme.muted),
-        );
+    let title = "Compliance by type".to_string();
+    let Some(inner) = open_panel(buf, area, title, rows.is_empty(), theme) else {
         return;
-    }
+    };
     let mut y = inner.y;
     for r in rows {
         if y + 1 >= inner.bottom() {

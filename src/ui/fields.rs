@@ -112,14 +112,26 @@ impl<'t> DetailLines<'t> {
         }
     }
 
+    /// Lines that begin with how the details asked for with `req` stand (`fetch_line`).
+    pub fn after_fetch(
+        app: &'t App,
+        width: usize,
+        req: &DetailRequest,
+        fetched: Option<DateTime<Utc>>,
+    ) -> Self {
+        let mut d = Self::new(app.theme(), width);
+        d.push(fetch_line(app, req, fetched));
+        d
+    }
+
     /// Adds `line`.
     pub fn push(&mut self, line: Line<'static>) {
         self.lines.push(line);
     }
 
     /// Adds the field `label`: `value` in `style`.
-    pub fn field(&mut self, label: &str, value: &str, style: Style) {
-        let line = field_line(label, self.width, value, self.key, style);
+    pub fn field(&mut self, label: &str, value: impl AsRef<str>, style: Style) {
+        let line = field_line(label, self.width, value.as_ref(), self.key, style);
         self.lines.push(line);
     }
 
@@ -127,6 +139,31 @@ impl<'t> DetailLines<'t> {
     pub fn section(&mut self, title: impl Into<String>) {
         self.lines.push(Line::default());
         self.lines.push(Line::styled(title.into(), self.heading));
+    }
+
+    /// Adds a titled block of key/value rows, indented; nothing when there are none.
+    pub fn pairs(&mut self, title: &str, rows: &[(String, String)]) {
+        if rows.is_empty() {
+            return;
+        }
+        self.section(title);
+        for (k, v) in rows {
+            self.lines.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", clean(k)), self.key),
+                Span::styled(clean(v).into_owned(), self.base),
+            ]));
+        }
+    }
+
+    /// Adds `text` indented, in `style`.
+    pub fn text(&mut self, text: impl AsRef<str>, style: Style) {
+        self.lines
+            .push(Line::styled(format!("  {}", clean(text.as_ref())), style));
+    }
+
+    /// Adds the note that the record `what` (a command, a window…) is no longer reported.
+    pub fn gone(&mut self, what: &str) {
+        self.lines.push(gone_line(what, self.base, self.theme));
     }
 
     /// Adds `text` in the muted colour.

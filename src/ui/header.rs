@@ -2,10 +2,34 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 
 use super::text::{put, put_right};
 use crate::app::App;
+use crate::ui::theme::Theme;
+
+/// The app's name at the left of the top line `area`, whose right part starts at
+/// `right_x`; returns where the text after it goes.
+pub(super) fn draw_name(
+    buf: &mut Buffer,
+    area: Rect,
+    right_x: u16,
+    base: Style,
+    theme: &Theme,
+) -> u16 {
+    let x = area.x + 1;
+    let room = usize::from(right_x.saturating_sub(x).saturating_sub(1));
+    let name = base.fg(theme.title).add_modifier(Modifier::BOLD);
+    x + put(buf, x, area.y, "ssm-cockpit", room, name) as u16
+}
+
+/// The style of a badge of the top line on the background `bg`.
+pub(super) fn badge_style(theme: &Theme, bg: Color) -> Style {
+    Style::default()
+        .fg(theme.badge_fg)
+        .bg(bg)
+        .add_modifier(Modifier::BOLD)
+}
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let theme = app.theme();
@@ -26,22 +50,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     right.push_str(&now.format("%H:%M:%S UTC ").to_string());
     let right_x = put_right(buf, area, &right, base.fg(theme.muted));
     let limit = |x: u16| usize::from(right_x.saturating_sub(x).saturating_sub(1));
-
-    let mut x = area.x + 1;
-    x += put(
-        buf,
-        x,
-        area.y,
-        "ssm-cockpit",
-        limit(x),
-        base.fg(theme.title).add_modifier(Modifier::BOLD),
-    ) as u16;
-    let badge = |bg| {
-        Style::default()
-            .fg(theme.badge_fg)
-            .bg(bg)
-            .add_modifier(Modifier::BOLD)
-    };
+    let mut x = draw_name(buf, area, right_x, base, theme);
+    let badge = |bg| badge_style(theme, bg);
     if app.options.read_only {
         x += 1;
         x += put(buf, x, area.y, " RO ", limit(x), badge(theme.badge_ro_bg)) as u16;

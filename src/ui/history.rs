@@ -4,16 +4,16 @@
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::style::{Color, Style};
+use ratatui::text::Line;
 
-use super::fields::{draw_popup, field_line, gone_line};
+use super::fields::{DetailLines, draw_popup};
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
-    scope_label, table_below_title,
+    ColSpec, TablePane, account_name, col, count_refs, counts_title, grow, plain, scope_label,
+    tinted,
 };
 use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{ActCol, App, AutoCol, CmdCol, Drawn, Record, TableSource, audit_time};
+use crate::app::{ActCol, App, AutoCol, CmdCol, Drawn, Record, audit_time};
 use crate::model::{ActivationState, Feed, HistoryTarget, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -53,64 +53,48 @@ const CMD_SPECS: [ColSpec; 9] = [
 ];
 
 pub fn draw_commands(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
     let v = &app.panes.commands;
-    let running = v
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_commands(*s).get(*i as usize))
-        .filter(|c| c.is_running())
-        .count();
-    let title = format!(
-        "Commands · {} recent · {} running · {} shown",
-        thousands(v.table.total()),
-        thousands(running),
-        thousands(v.table.len())
+    let running = count_refs(
+        &v.refs,
+        |s| app.estate.scope_commands(s),
+        |c| c.is_running(),
     );
-    draw_title(buf, area, app, &title, &[Feed::Commands]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &CMD_SPECS);
-    let t = &v.table;
-    let draw = TableDraw::of(t, widths, &theme);
+    let title = counts_title(
+        "Commands",
+        &[
+            (v.table.total(), "recent"),
+            (running, "running"),
+            (v.table.len(), "shown"),
+        ],
+    );
+    let pane = TablePane {
+        title: Some(&title),
+        feed: Feed::Commands,
+        also: &[],
+        specs: &CMD_SPECS,
+        table: &v.table,
+        what: "commands",
+    };
     let src = v.rows(&app.estate);
     let now = app.now();
-    draw_view(buf, area, &draw, t, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
         match col {
-            CmdCol::Status => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(run_status_color(item.map_or("", |i| &i.status), &theme)),
+            CmdCol::Status => tinted(
+                text,
+                run_status_color(item.map_or("", |i| &i.status), &theme),
             ),
-            CmdCol::Requested => (
-                age(now, item.and_then(|i| i.requested)),
-                Style::default().fg(theme.muted),
-            ),
+            CmdCol::Requested => tinted(age(now, item.and_then(|i| i.requested)), theme.muted),
             CmdCol::Progress => {
                 let bad = item.is_some_and(|i| i.error_count + i.delivery_timed_out_count > 0);
-                let fg = if bad { theme.error } else { theme.fg };
-                (src.cell(row, col).into_owned(), Style::default().fg(fg))
+                tinted(text, if bad { theme.error } else { theme.fg })
             }
-            CmdCol::Id => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            CmdCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            CmdCol::Id => tinted(text, theme.muted),
+            CmdCol::Account => plain(account_name(app, item.map(|i| i.scope))),
+            _ => plain(text),
         }
     });
-    let empty = t.empty_state();
-    finish_table(
-        buf,
-        app,
-        out,
-        area,
-        &draw,
-        empty,
-        (Feed::Commands, "commands"),
-    );
 }
 
 const AUTO_SPECS: [ColSpec; 9] = [
@@ -126,59 +110,44 @@ const AUTO_SPECS: [ColSpec; 9] = [
 ];
 
 pub fn draw_automations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
     let v = &app.panes.automations;
-    let running = v
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_automations(*s).get(*i as usize))
-        .filter(|a| a.is_running())
-        .count();
-    let title = format!(
-        "Automations · {} recent · {} running · {} shown",
-        thousands(v.table.total()),
-        thousands(running),
-        thousands(v.table.len())
+    let running = count_refs(
+        &v.refs,
+        |s| app.estate.scope_automations(s),
+        |a| a.is_running(),
     );
-    draw_title(buf, area, app, &title, &[Feed::Automations]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &AUTO_SPECS);
-    let t = &v.table;
-    let draw = TableDraw::of(t, widths, &theme);
+    let title = counts_title(
+        "Automations",
+        &[
+            (v.table.total(), "recent"),
+            (running, "running"),
+            (v.table.len(), "shown"),
+        ],
+    );
+    let pane = TablePane {
+        title: Some(&title),
+        feed: Feed::Automations,
+        also: &[],
+        specs: &AUTO_SPECS,
+        table: &v.table,
+        what: "automation executions",
+    };
     let src = v.rows(&app.estate);
     let now = app.now();
-    draw_view(buf, area, &draw, t, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
         match col {
-            AutoCol::Status => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(run_status_color(item.map_or("", |i| &i.status), &theme)),
+            AutoCol::Status => tinted(
+                text,
+                run_status_color(item.map_or("", |i| &i.status), &theme),
             ),
-            AutoCol::Started => (
-                age(now, item.and_then(|i| i.started)),
-                Style::default().fg(theme.muted),
-            ),
-            AutoCol::Id => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            AutoCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            AutoCol::Started => tinted(age(now, item.and_then(|i| i.started)), theme.muted),
+            AutoCol::Id => tinted(text, theme.muted),
+            AutoCol::Account => plain(account_name(app, item.map(|i| i.scope))),
+            _ => plain(text),
         }
     });
-    let empty = t.empty_state();
-    finish_table(
-        buf,
-        app,
-        out,
-        area,
-        &draw,
-        empty,
-        (Feed::Automations, "automation executions"),
-    );
 }
 
 const ACT_SPECS: [ColSpec; 10] = [
@@ -195,24 +164,16 @@ const ACT_SPECS: [ColSpec; 10] = [
 ];
 
 pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
     let now = app.now();
     let v = &app.panes.activations;
-    let (mut expired, mut soon) = (0, 0);
-    for a in v
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_activations(*s).get(*i as usize))
-    {
-        match a.state(now) {
-            ActivationState::Expired => expired += 1,
-            ActivationState::ExpiringSoon => soon += 1,
-            _ => {}
-        }
-    }
+    let in_state = |state| {
+        count_refs(
+            &v.refs,
+            |s| app.estate.scope_activations(s),
+            |a| a.state(now) == state,
+        )
+    };
     let mask = app.scope_mask();
     let advanced = (0..app.estate.scopes().len())
         .filter(|i| mask.get(*i).copied().unwrap_or(true))
@@ -222,28 +183,36 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
                 .is_some_and(|t| t.eq_ignore_ascii_case("advanced"))
         })
         .count();
+    let counts = counts_title(
+        "Activations",
+        &[
+            (v.table.total(), ""),
+            (in_state(ActivationState::ExpiringSoon), "expiring soon"),
+            (in_state(ActivationState::Expired), "expired"),
+            (v.table.len(), "shown"),
+        ],
+    );
     let title = format!(
-        "Activations · {} · {} expiring soon · {} expired · {} shown · advanced tier in {} {}",
-        thousands(v.table.total()),
-        thousands(soon),
-        thousands(expired),
-        thousands(v.table.len()),
+        "{counts} · advanced tier in {} {}",
         thousands(advanced),
         if advanced == 1 { "scope" } else { "scopes" }
     );
-    draw_title(buf, area, app, &title, &[Feed::Activations]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &ACT_SPECS);
-    let t = &v.table;
-    let draw = TableDraw::of(t, widths, &theme);
+    let pane = TablePane {
+        title: Some(&title),
+        feed: Feed::Activations,
+        also: &[],
+        specs: &ACT_SPECS,
+        table: &v.table,
+        what: "activations",
+    };
     let src = v.rows(&app.estate, now);
-    draw_view(buf, area, &draw, t, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
         let state = item.map(|a| a.state(now));
         match col {
-            ActCol::State => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(state.map_or(theme.muted, |s| activation_color(s, &theme))),
+            ActCol::State => tinted(
+                text,
+                state.map_or(theme.muted, |s| activation_color(s, &theme)),
             ),
             ActCol::Expires => {
                 let t = item.and_then(|a| a.expiration);
@@ -258,35 +227,18 @@ pub fn draw_activations(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn
                     }
                     _ => theme.fg,
                 });
-                (text, Style::default().fg(fg))
+                tinted(text, fg)
             }
-            ActCol::Created => (
-                age(now, item.and_then(|a| a.created)),
-                Style::default().fg(theme.muted),
-            ),
+            ActCol::Created => tinted(age(now, item.and_then(|a| a.created)), theme.muted),
             ActCol::Registrations => {
                 let full = state == Some(ActivationState::Full);
-                let fg = if full { theme.warn } else { theme.fg };
-                (src.cell(row, col).into_owned(), Style::default().fg(fg))
+                tinted(text, if full { theme.warn } else { theme.fg })
             }
-            ActCol::Id => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            ActCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            ActCol::Id => tinted(text, theme.muted),
+            ActCol::Account => plain(account_name(app, item.map(|i| i.scope))),
+            _ => plain(text),
         }
     });
-    let empty = t.empty_state();
-    finish_table(
-        buf,
-        app,
-        out,
-        area,
-        &draw,
-        empty,
-        (Feed::Activations, "activations"),
-    );
 }
 
 fn targets_lines(targets: &[HistoryTarget], ids: &[String], out: &mut Vec<(String, String)>) {
@@ -335,7 +287,7 @@ pub fn draw_record(buf: &mut Buffer, area: Rect, app: &App) {
             )
         }
     };
-    let lines = w.lines;
+    let lines = w.d.lines;
     let popup = centered(
         area,
         area.width.saturating_sub(6).clamp(40, 110),
@@ -346,26 +298,17 @@ pub fn draw_record(buf: &mut Buffer, area: Rect, app: &App) {
     draw_popup(buf, popup, theme, title, hint, lines, scroll);
 }
 
-/// The lines of a record popup as they are written: fields, sections, notes.
+/// The lines of a record popup as they are written: fields (`-` when empty), times with
+/// how long ago they are, sections.
 struct RecordLines<'a> {
-    lines: Vec<Line<'static>>,
-    theme: &'a Theme,
-    base: Style,
-    key: Style,
-    heading: Style,
+    d: DetailLines<'a>,
     now: DateTime<Utc>,
 }
 
 impl<'a> RecordLines<'a> {
     fn new(app: &'a App) -> RecordLines<'a> {
-        let theme = app.theme();
-        let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
         RecordLines {
-            lines: Vec::new(),
-            theme,
-            base,
-            key: base.fg(theme.muted),
-            heading: base.fg(theme.accent).add_modifier(Modifier::BOLD),
+            d: DetailLines::new(app.theme(), 20),
             now: app.now(),
         }
     }
@@ -382,36 +325,16 @@ impl<'a> RecordLines<'a> {
 
     /// `k` and `v` (`-` when empty) in `style`.
     fn field(&mut self, k: &str, v: String, style: Style) {
-        let v = if v.is_empty() { "-".to_string() } else { v };
-        self.lines.push(field_line(k, 20, &v, self.key, style));
-    }
-
-    /// A titled block of key/value rows; nothing when there are none.
-    fn section(&mut self, title: &str, rows: &[(String, String)]) {
-        if rows.is_empty() {
-            return;
-        }
-        self.lines.push(Line::default());
-        self.lines
-            .push(Line::styled(title.to_string(), self.heading));
-        for (k, v) in rows {
-            self.lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", clean(k)), self.key),
-                Span::styled(clean(v).into_owned(), self.base),
-            ]));
-        }
-    }
-
-    fn gone(&mut self, what: &str) {
-        self.lines.push(gone_line(what, self.base, self.theme));
+        let v = if v.is_empty() { "-" } else { &v };
+        self.d.field(k, v, style);
     }
 
     /// `base` in the error colour when `n` is not zero.
     fn bad_if_any(&self, n: u32) -> Style {
         if n > 0 {
-            self.base.fg(self.theme.error)
+            self.d.base.fg(self.d.theme.error)
         } else {
-            self.base
+            self.d.base
         }
     }
 }
@@ -432,11 +355,11 @@ fn command_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
         .iter()
         .find(|c| c.command_id == *id)
     else {
-        w.gone("command");
+        w.d.gone("command");
         return;
     };
-    let base = w.base;
-    let st = base.fg(run_status_color(&c.status, w.theme));
+    let base = w.d.base;
+    let st = base.fg(run_status_color(&c.status, w.d.theme));
     w.field("Status", c.status.clone(), st);
     if c.status_details != c.status {
         w.field("Status details", c.status_details.clone(), base);
@@ -483,8 +406,8 @@ fn command_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
     }
     let mut rows = Vec::new();
     targets_lines(&c.targets, &c.instance_ids, &mut rows);
-    w.section("Targets", &rows);
-    w.section("Parameters", &c.parameters);
+    w.d.pairs("Targets", &rows);
+    w.d.pairs("Parameters", &c.parameters);
 }
 
 fn automation_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
@@ -494,11 +417,11 @@ fn automation_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
         .iter()
         .find(|a| a.execution_id == *id)
     else {
-        w.gone("execution");
+        w.d.gone("execution");
         return;
     };
-    let base = w.base;
-    let st = base.fg(run_status_color(&a.status, w.theme));
+    let base = w.d.base;
+    let st = base.fg(run_status_color(&a.status, w.d.theme));
     w.field("Status", a.status.clone(), st);
     w.field(
         "Runbook",
@@ -514,7 +437,7 @@ fn automation_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
     w.field("Current step", a.current_step.clone(), base);
     w.field("Current action", a.current_action.clone(), base);
     if !a.failure_message.is_empty() {
-        let error = base.fg(w.theme.error);
+        let error = base.fg(w.d.theme.error);
         w.field("Failure", a.failure_message.clone(), error);
     }
     w.field("Target parameter", a.target_parameter.clone(), base);
@@ -533,7 +456,7 @@ fn automation_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
     }
     let mut rows = Vec::new();
     targets_lines(&a.targets, &a.resolved_targets, &mut rows);
-    w.section("Targets", &rows);
+    w.d.pairs("Targets", &rows);
 }
 
 fn activation_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
@@ -543,12 +466,12 @@ fn activation_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
         .iter()
         .find(|a| a.activation_id == *id)
     else {
-        w.gone("activation");
+        w.d.gone("activation");
         return;
     };
-    let base = w.base;
+    let base = w.d.base;
     let s = a.state(w.now);
-    let state = base.fg(activation_color(s, w.theme));
+    let state = base.fg(activation_color(s, w.d.theme));
     w.field("State", s.label().to_string(), state);
     w.field("Description", a.description.clone(), base);
     w.field("Default name", a.default_instance_name.clone(), base);
@@ -574,22 +497,22 @@ fn activation_lines(w: &mut RecordLines, app: &App, scope: ScopeId, id: &str) {
         format!("{hybrid} managed nodes registered with it"),
         base,
     );
-    w.section("Tags", &a.tags);
+    w.d.pairs("Tags", &a.tags);
 }
 
 fn audit_lines(w: &mut RecordLines, app: &App, request_id: &str) {
-    let base = w.base;
+    let base = w.d.base;
     let Some(c) = app.panes.audit.call(request_id) else {
-        w.lines.push(Line::styled(
+        w.d.push(Line::styled(
             "This call is no longer in the audit log.",
-            base.fg(w.theme.warn),
+            base.fg(w.d.theme.warn),
         ));
         return;
     };
-    let st = base.fg(super::audit::result_color(&c.result, w.theme));
+    let st = base.fg(super::audit::result_color(&c.result, w.d.theme));
     w.field("Result", c.result.clone(), st);
     if let Some(e) = &c.error {
-        w.field("Error", e.clone(), base.fg(w.theme.error));
+        w.field("Error", e.clone(), base.fg(w.d.theme.error));
     }
     w.field("Action", c.action.clone(), base);
     w.field("What", c.summary.clone(), base);
@@ -604,7 +527,7 @@ fn audit_lines(w: &mut RecordLines, app: &App, request_id: &str) {
         w.field(
             "Override",
             format!("{o} (typed at a closed change calendar)"),
-            base.fg(w.theme.warn),
+            base.fg(w.d.theme.warn),
         );
     }
     w.field("Request id", c.request_id.clone(), base);
@@ -613,13 +536,12 @@ fn audit_lines(w: &mut RecordLines, app: &App, request_id: &str) {
         .iter()
         .map(|k| (k.name.clone(), k.state.clone()))
         .collect();
-    w.section("Change calendars", &cals);
+    w.d.pairs("Change calendars", &cals);
     let req = serde_json::to_string_pretty(&c.request).unwrap_or_default();
     if !req.is_empty() && req != "null" {
-        w.lines.push(Line::default());
-        w.lines.push(Line::styled("Request", w.heading));
+        w.d.section("Request");
         for l in req.lines() {
-            w.lines.push(Line::styled(format!("  {}", clean(l)), base));
+            w.d.text(l, base);
         }
     }
 }

@@ -2,18 +2,18 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 
 use chrono::{DateTime, Utc};
 
-use super::fields::{DetailLines, draw_popup, fetch_line, gone_line};
+use super::fields::{DetailLines, draw_popup};
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
-    scope_label, table_below_title,
+    ColSpec, TablePane, account_name, col, count_refs, counts_title, grow, plain, scope_label,
+    tinted,
 };
-use super::text::{age, centered, clean, thousands, timestamp};
-use crate::app::{App, Drawn, OpsCol, Overlay, TableSource, severity_label};
+use super::text::{age, centered, clean, timestamp};
+use crate::app::{App, Drawn, OpsCol, Overlay, severity_label};
 use crate::model::{DetailRequest, Feed, OpsItem, OpsItemDetail, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -48,65 +48,41 @@ const SPECS: [ColSpec; 8] = [
 ];
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
-    let total = app.panes.ops.table.total();
-    let open = app
-        .panes
-        .ops
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_ops_items(*s).get(*i as usize))
-        .filter(|i| i.is_open())
-        .count();
-    let title = format!(
-        "OpsCenter · {} OpsItems · {} open · {} shown",
-        thousands(total),
-        thousands(open),
-        thousands(app.panes.ops.table.len())
+    let v = &app.panes.ops;
+    let open = count_refs(&v.refs, |s| app.estate.scope_ops_items(s), |i| i.is_open());
+    let title = counts_title(
+        "OpsCenter",
+        &[
+            (v.table.total(), "OpsItems"),
+            (open, "open"),
+            (v.table.len(), "shown"),
+        ],
     );
-    draw_title(buf, area, app, &title, &[Feed::OpsItems]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &SPECS);
-    let t = &app.panes.ops.table;
-    let draw = TableDraw::of(t, widths, &theme);
-    let src = app.panes.ops.rows(&app.estate);
+    let pane = TablePane {
+        title: Some(&title),
+        feed: Feed::OpsItems,
+        also: &[],
+        specs: &SPECS,
+        table: &v.table,
+        what: "OpsItems",
+    };
+    let src = v.rows(&app.estate);
     let now = app.now();
-    draw_view(buf, area, &draw, t, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
         match col {
-            OpsCol::Severity => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(severity_color(item.map_or("", |i| &i.severity), &theme)),
+            OpsCol::Severity => tinted(
+                text,
+                severity_color(item.map_or("", |i| &i.severity), &theme),
             ),
-            OpsCol::Status => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(status_color(item.map_or("", |i| &i.status), &theme)),
-            ),
-            OpsCol::Created => (
-                age(now, item.and_then(|i| i.created)),
-                Style::default().fg(theme.muted),
-            ),
-            OpsCol::Id => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            OpsCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            OpsCol::Status => tinted(text, status_color(item.map_or("", |i| &i.status), &theme)),
+            OpsCol::Created => tinted(age(now, item.and_then(|i| i.created)), theme.muted),
+            OpsCol::Id => tinted(text, theme.muted),
+            OpsCol::Account => plain(account_name(app, item.map(|i| i.scope))),
+            _ => plain(text),
         }
     });
-    let empty = t.empty_state();
-    finish_table(
-        buf,
-        app,
-        out,
-        area,
-        &draw,
-        empty,
-        (Feed::OpsItems, "OpsItems"),
-    );
 }
 
 /// One OpsItem in full: fields, description, operational data, resources (the nodes
@@ -121,29 +97,39 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
     else {
         return;
     };
-    let detail = app.estate.ops_item_detail(*scope, id);
+    let (title, lines) = item_lines(app, *scope, id, *cursor);
+    let popup = centered(
+        area,
+        area.width.saturating_sub(6).clamp(40, 110),
+        area.height.saturating_sub(2),
+    );
+    let hint = " j/k scroll · r refresh · Esc close ";
+    draw_popup(buf, popup, app.theme(), title, hint, lines, *scroll);
+}
+
+/// The title and the lines of the popup of the OpsItem `id`, the node at `cursor` picked.
+fn item_lines(app: &App, scope: ScopeId, id: &str, cursor: usize) -> (String, Vec<Line<'static>>) {
+    let detail = app.estate.ops_item_detail(scope, id);
     let summary = app
         .estate
-        .scope_ops_items(*scope)
+        .scope_ops_items(scope)
         .iter()
-        .find(|i| i.id == *id);
+        .find(|i| i.id == id);
     let item: Option<&OpsItem> = detail.map(|d| &d.item).or(summary);
     let req = DetailRequest::OpsItem {
-        scope: *scope,
-        id: id.clone(),
+        scope,
+        id: id.to_string(),
     };
-    let mut d = DetailLines::new(app.theme(), 16);
-    d.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
+    let mut d = DetailLines::after_fetch(app, 16, &req, detail.map(|d| d.fetched));
     let Some(item) = item else {
-        d.push(gone_line("OpsItem", d.base, d.theme));
-        render_popup(buf, area, app, format!(" {} ", clean(id)), d.lines, *scroll);
-        return;
+        d.gone("OpsItem");
+        return (format!(" {} ", clean(id)), d.lines);
     };
-    item_fields(&mut d, app, *scope, item);
+    item_fields(&mut d, app, scope, item);
     item_description(&mut d, item, detail.is_some());
-    let nodes = app.ops_item_nodes(*scope, id);
-    let cur = nodes.get((*cursor).min(nodes.len().saturating_sub(1)));
-    item_resources(&mut d, app, *scope, item, detail, cur);
+    let nodes = app.ops_item_nodes(scope, id);
+    let cur = nodes.get(cursor.min(nodes.len().saturating_sub(1)));
+    item_resources(&mut d, app, scope, item, detail, cur);
     if !nodes.is_empty() {
         d.muted("  n/p pick a node · Enter goes to it (Esc comes back)");
     }
@@ -152,7 +138,7 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         item_related_and_events(&mut d, app.now(), detail);
     }
     let title = format!(" {} · {} ", clean(&item.id), clean(&item.title));
-    render_popup(buf, area, app, title, d.lines, *scroll);
+    (title, d.lines)
 }
 
 /// The fields at the top of the OpsItem popup.
@@ -165,16 +151,16 @@ fn item_fields(d: &mut DetailLines, app: &App, scope: ScopeId, item: &OpsItem) {
     );
     d.field(
         "Severity",
-        &severity_label(&item.severity),
+        severity_label(&item.severity),
         base.fg(severity_color(&item.severity, theme)),
     );
     if let Some(p) = item.priority {
-        d.field("Priority", &p.to_string(), base);
+        d.field("Priority", p.to_string(), base);
     }
     d.field("Source", &item.source, base);
     d.field("Category", &item.category, base);
     d.field("Type", &item.ops_item_type, base);
-    d.field("Scope", &scope_label(app, scope), base);
+    d.field("Scope", scope_label(app, scope), base);
     let created = format!(
         "{} ({} ago) by {}",
         timestamp(item.created),
@@ -267,10 +253,7 @@ fn item_runbooks_and_data(d: &mut DetailLines, item: &OpsItem) {
         d.muted("(none)");
     }
     for r in &item.runbooks {
-        d.push(Line::styled(
-            format!("  {}", clean(r)),
-            base.fg(theme.accent),
-        ));
+        d.text(r, base.fg(theme.accent));
     }
     d.section("Operational data");
     let data: Vec<&(String, String)> = item
@@ -292,10 +275,7 @@ fn item_related_and_events(d: &mut DetailLines, now: DateTime<Utc>, detail: &Ops
     let (base, key, theme) = (d.base, d.key, d.theme);
     if !detail.item.related_ops_items.is_empty() {
         d.section("Related OpsItems");
-        d.push(Line::styled(
-            format!("  {}", clean(&detail.item.related_ops_items.join(", "))),
-            base,
-        ));
+        d.text(detail.item.related_ops_items.join(", "), base);
     }
     d.section(format!("Events ({})", detail.events.len()));
     for e in &detail.events {
@@ -311,22 +291,4 @@ fn item_related_and_events(d: &mut DetailLines, now: DateTime<Utc>, detail: &Ops
             ),
         ]));
     }
-}
-
-fn render_popup(
-    buf: &mut Buffer,
-    area: Rect,
-    app: &App,
-    title: String,
-    lines: Vec<Line>,
-    scroll: u16,
-) {
-    let popup = centered(
-        area,
-        area.width.saturating_sub(6).clamp(40, 110),
-        area.height.saturating_sub(2),
-    );
-    let theme = app.theme();
-    let hint = " j/k scroll · r refresh · Esc close ";
-    draw_popup(buf, popup, theme, title, hint, lines, scroll);
 }

@@ -6,6 +6,7 @@ use ratatui::style::{Modifier, Style};
 
 use super::text::{put, put_right};
 use crate::app::{App, HitSpans, LEADER_LABEL, PANE_ALIASES, Pane};
+use crate::ui::theme::Theme;
 
 /// Returns where each pane's label is, for clicks.
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> HitSpans {
@@ -17,14 +18,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> HitSpans {
         return hits;
     }
     let theme = app.theme();
-    let base = Style::default()
-        .fg(theme.header_fg)
-        .bg(theme.table_header_bg);
+    let (base, active) = bar_styles(theme);
     buf.set_style(area, base);
-    let active = base
-        .fg(theme.selected_fg)
-        .bg(theme.selected_bg)
-        .add_modifier(Modifier::BOLD | theme.selection);
     let mut right = String::new();
     let f = app.scope_filter();
     if !f.is_empty() {
@@ -69,6 +64,19 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) -> HitSpans {
         hits.spans.push((x, w, i));
     }
     hits
+}
+
+/// The styles of a bar of labels (the pane bar, the session tab bar): the bar's own, and
+/// the active label's.
+pub(super) fn bar_styles(theme: &Theme) -> (Style, Style) {
+    let base = Style::default()
+        .fg(theme.header_fg)
+        .bg(theme.table_header_bg);
+    let active = base
+        .fg(theme.selected_fg)
+        .bg(theme.selected_bg)
+        .add_modifier(Modifier::BOLD | theme.selection);
+    (base, active)
 }
 
 /// How many panes have a number key (1-9).

@@ -3,11 +3,9 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
-    table_below_title,
+    ColSpec, TablePane, account_name, col, count_refs, counts_title, grow, plain, tinted,
 };
 use super::text::{age, thousands};
 use crate::app::{App, BaseCol, DocCol, Drawn, ParamCol, TableSource};
@@ -25,77 +23,53 @@ const PARAM_SPECS: [ColSpec; 8] = [
 ];
 
 pub fn draw_parameters(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
     let c = &app.panes.parameters;
-    let secure = c
-        .list
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_parameters(*s).get(*i as usize))
-        .filter(|p| p.is_secure())
-        .count();
+    let secure = count_refs(
+        &c.list.refs,
+        |s| app.estate.scope_parameters(s),
+        |p| p.is_secure(),
+    );
     let path = if c.path == "/" {
         String::new()
     } else {
         format!(" under {}", c.path)
     };
-    let title = format!(
-        "Parameters{path} · {} · {} SecureString · {} shown",
-        thousands(c.list.table.total()),
-        thousands(secure),
-        thousands(c.list.table.len())
+    let title = counts_title(
+        &format!("Parameters{path}"),
+        &[
+            (c.list.table.total(), ""),
+            (secure, "SecureString"),
+            (c.list.table.len(), "shown"),
+        ],
     );
-    draw_title(buf, area, app, &title, &[Feed::Parameters]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &PARAM_SPECS);
-    let t = &c.list.table;
-    let draw = TableDraw::of(t, widths, &theme);
+    let pane = TablePane {
+        title: Some(&title),
+        feed: Feed::Parameters,
+        also: &[],
+        specs: &PARAM_SPECS,
+        table: &c.list.table,
+        what: "parameters",
+    };
     let src = c.rows(&app.estate);
     let now = app.now();
-    draw_view(buf, area, &draw, t, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
         match col {
             ParamCol::Type => {
-                let fg = if item.is_some_and(|p| p.is_secure()) {
-                    theme.warn
-                } else {
-                    theme.fg
-                };
-                (src.cell(row, col).into_owned(), Style::default().fg(fg))
+                let secure = item.is_some_and(|p| p.is_secure());
+                tinted(text, if secure { theme.warn } else { theme.fg })
             }
             ParamCol::Tier => {
-                let fg = if item.is_some_and(|p| p.tier == "Advanced") {
-                    theme.accent
-                } else {
-                    theme.muted
-                };
-                (src.cell(row, col).into_owned(), Style::default().fg(fg))
+                let advanced = item.is_some_and(|p| p.tier == "Advanced");
+                tinted(text, if advanced { theme.accent } else { theme.muted })
             }
-            ParamCol::Modified => (
-                age(now, item.and_then(|p| p.last_modified)),
-                Style::default().fg(theme.muted),
-            ),
-            ParamCol::Description => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            ParamCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            ParamCol::Modified => tinted(age(now, item.and_then(|p| p.last_modified)), theme.muted),
+            ParamCol::Description => tinted(text, theme.muted),
+            ParamCol::Account => plain(account_name(app, item.map(|i| i.scope))),
+            _ => plain(text),
         }
     });
-    let empty = t.empty_state();
-    finish_table(
-        buf,
-        app,
-        out,
-        area,
-        &draw,
-        empty,
-        (Feed::Parameters, "parameters"),
-    );
 }
 
 const BASE_SPECS: [ColSpec; 11] = [
@@ -113,18 +87,13 @@ const BASE_SPECS: [ColSpec; 11] = [
 ];
 
 pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
     let c = &app.panes.baselines;
-    let custom = c
-        .list
-        .refs
-        .iter()
-        .filter_map(|(s, i)| app.estate.scope_baselines(*s).get(*i as usize))
-        .filter(|b| !b.aws_owned())
-        .count();
+    let custom = count_refs(
+        &c.list.refs,
+        |s| app.estate.scope_baselines(s),
+        |b| !b.aws_owned(),
+    );
     let groups: usize = app
         .estate
         .scopes()
@@ -133,54 +102,46 @@ pub fn draw_baselines(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) 
         .filter(|(i, _)| app.scope_mask().get(*i).copied().unwrap_or(false))
         .map(|(i, _)| app.estate.scope_patch_groups(i as u32).len())
         .sum();
-    let title = format!(
-        "Patch baselines · {} · {} custom · {} patch groups · {} shown",
-        thousands(c.list.table.total()),
-        thousands(custom),
-        thousands(groups),
-        thousands(c.list.table.len())
+    let title = counts_title(
+        "Patch baselines",
+        &[
+            (c.list.table.total(), ""),
+            (custom, "custom"),
+            (groups, "patch groups"),
+            (c.list.table.len(), "shown"),
+        ],
     );
-    draw_title(buf, area, app, &title, &[Feed::Baselines, Feed::Patch]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &BASE_SPECS);
-    let t = &c.list.table;
-    let draw = TableDraw::of(t, widths, &theme);
+    let pane = TablePane {
+        title: Some(&title),
+        feed: Feed::Baselines,
+        also: &[Feed::Patch],
+        specs: &BASE_SPECS,
+        table: &c.list.table,
+        what: "patch baselines",
+    };
     let src = c.rows(&app.estate);
-    draw_view(buf, area, &draw, t, |row, col| {
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
         match col {
             BaseCol::Name => {
-                let fg = if item.is_some_and(|b| b.aws_owned()) {
-                    theme.muted
-                } else {
-                    theme.fg
-                };
-                (src.cell(row, col).into_owned(), Style::default().fg(fg))
+                let aws = item.is_some_and(|b| b.aws_owned());
+                tinted(text, if aws { theme.muted } else { theme.fg })
             }
             BaseCol::NonCompliant => {
                 let (_, missing) = src.node_counts(row);
-                let fg = if missing > 0 { theme.error } else { theme.ok };
-                (missing.to_string(), Style::default().fg(fg))
+                tinted(
+                    missing.to_string(),
+                    if missing > 0 { theme.error } else { theme.ok },
+                )
             }
             BaseCol::Rejected => {
                 let n = item.map_or(0, |b| b.rejected_patches.len());
-                let fg = if n > 0 { theme.warn } else { theme.muted };
-                (n.to_string(), Style::default().fg(fg))
+                tinted(n.to_string(), if n > 0 { theme.warn } else { theme.muted })
             }
-            BaseCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            BaseCol::Account => plain(account_name(app, item.map(|i| i.scope))),
+            _ => plain(text),
         }
     });
-    let empty = t.empty_state();
-    finish_table(
-        buf,
-        app,
-        out,
-        area,
-        &draw,
-        empty,
-        (Feed::Baselines, "patch baselines"),
-    );
 }
 
 const DOC_SPECS: [ColSpec; 8] = [
@@ -196,9 +157,6 @@ const DOC_SPECS: [ColSpec; 8] = [
 
 /// The documents pane, or with `packages` the Distributor packages pane.
 pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn, packages: bool) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
     let (list, src) = if packages {
         let p = &app.panes.packages;
@@ -237,28 +195,27 @@ pub fn draw_documents(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn, 
         thousands(own),
         thousands(list.table.len())
     );
-    draw_title(buf, area, app, &title, &[Feed::Documents]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &DOC_SPECS);
-    let t = &list.table;
-    let draw = TableDraw::of(t, widths, &theme);
-    draw_view(buf, area, &draw, t, |row, col| {
+    let pane = TablePane {
+        title: Some(&title),
+        feed: Feed::Documents,
+        also: &[],
+        specs: &DOC_SPECS,
+        table: &list.table,
+        what: if packages { "packages" } else { "documents" },
+    };
+    pane.draw(buf, area, app, out, &src, |row, col, text| {
         let item = src.item(row);
         match col {
             DocCol::Owner => {
-                let text = src.cell(row, col).into_owned();
                 let fg = match text.as_str() {
                     "Self" => theme.accent,
                     "Shared" => theme.warn,
                     _ => theme.muted,
                 };
-                (text, Style::default().fg(fg))
+                tinted(text, fg)
             }
-            DocCol::Account => (account_name(app, item.map(|i| i.scope)), Style::default()),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            DocCol::Account => plain(account_name(app, item.map(|i| i.scope))),
+            _ => plain(text),
         }
     });
-    let what = if packages { "packages" } else { "documents" };
-    let empty = t.empty_state();
-    finish_table(buf, app, out, area, &draw, empty, (Feed::Documents, what));
 }

@@ -5,10 +5,10 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use super::fields::draw_popup;
+use super::fields::{DetailLines, draw_popup};
 use super::table::scope_label;
 use super::text::{age, centered, clean, timestamp};
 use crate::app::{
@@ -19,51 +19,13 @@ use crate::model::ScopeId;
 /// What a masked value looks like.
 pub const MASK: &str = "••••••••";
 
-struct Lines<'a> {
-    lines: Vec<Line<'a>>,
-    base: Style,
-    key: Style,
-    heading: Style,
-}
-
-impl<'a> Lines<'a> {
-    fn field(&mut self, k: &str, v: impl Into<String>) {
-        self.field_styled(k, v, self.base);
-    }
-
-    fn field_styled(&mut self, k: &str, v: impl Into<String>, style: Style) {
-        let v: String = v.into();
-        self.lines.push(Line::from(vec![
-            Span::styled(format!("{k:<16} "), self.key),
-            Span::styled(clean(&v).into_owned(), style),
-        ]));
-    }
-
-    fn heading(&mut self, h: &str) {
-        self.lines.push(Line::default());
-        self.lines.push(Line::styled(h.to_string(), self.heading));
-    }
-
-    fn text(&mut self, t: impl Into<String>, style: Style) {
-        let t: String = t.into();
-        self.lines
-            .push(Line::styled(format!("  {}", clean(&t)), style));
-    }
-}
-
 /// The entry shown in full, if one is open.
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let Overlay::Catalog(d) = app.overlay() else {
         return;
     };
     let theme = app.theme();
-    let base = Style::default().fg(theme.popup_fg).bg(theme.popup_bg);
-    let mut l = Lines {
-        lines: Vec::new(),
-        base,
-        key: base.fg(theme.muted),
-        heading: base.fg(theme.accent).add_modifier(Modifier::BOLD),
-    };
+    let mut l = DetailLines::new(theme, 17);
     let (title, hint) = match &d.item {
         CatalogItem::Parameter { scope, name } => {
             parameter(&mut l, app, d, *scope, name);
@@ -114,7 +76,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     draw_popup(buf, popup, theme, title, hint, l.lines, d.scroll);
 }
 
-fn parameter(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, name: &str) {
+fn parameter(l: &mut DetailLines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, name: &str) {
     let theme = app.theme();
     let now = app.now();
     let Some(p) = app
@@ -126,18 +88,18 @@ fn parameter(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, na
         l.text("This parameter is no longer listed.", l.key);
         return;
     };
-    l.field("Type", p.param_type.clone());
-    l.field_styled(
+    l.field("Type", &p.param_type, l.base);
+    l.field(
         "Tier",
-        p.tier.clone(),
+        &p.tier,
         if p.tier == "Advanced" {
             l.base.fg(theme.accent)
         } else {
             l.base
         },
     );
-    l.field("Data type", p.data_type.clone());
-    l.field("Version", p.version.to_string());
+    l.field("Data type", &p.data_type, l.base);
+    l.field("Version", p.version.to_string(), l.base);
     l.field(
         "Last modified",
         format!(
@@ -146,19 +108,20 @@ fn parameter(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, na
             age(now, p.last_modified),
             p.last_modified_user
         ),
+        l.base,
     );
     if p.is_secure() {
-        l.field("KMS key", p.key_id.clone());
+        l.field("KMS key", &p.key_id, l.base);
     }
     if !p.description.is_empty() {
-        l.field("Description", p.description.clone());
+        l.field("Description", &p.description, l.base);
     }
     if !p.allowed_pattern.is_empty() {
-        l.field("Allowed pattern", p.allowed_pattern.clone());
+        l.field("Allowed pattern", &p.allowed_pattern, l.base);
     }
-    l.field("Scope", scope_label(app, scope));
+    l.field("Scope", scope_label(app, scope), l.base);
     if let Some(typed) = &d.editing {
-        l.heading(&format!(
+        l.section(format!(
             "New value: version {} (Enter reviews, Esc cancels)",
             p.version + 1
         ));
@@ -169,7 +132,7 @@ fn parameter(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, na
         };
         l.text(format!("{shown}▏"), l.base.fg(theme.accent));
     }
-    l.heading("Value");
+    l.section("Value");
     let value = app.estate.parameter_value(scope, name, p.version);
     if p.is_secure() {
         match (d.reveal, value.and_then(|v| v.secret.as_ref())) {
@@ -210,10 +173,10 @@ fn parameter(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, na
 }
 
 /// The versions of the parameter `name`, newest first, secure values masked.
-fn parameter_history(l: &mut Lines<'_>, app: &App, scope: ScopeId, name: &str) {
+fn parameter_history(l: &mut DetailLines<'_>, app: &App, scope: ScopeId, name: &str) {
     let theme = app.theme();
     let now = app.now();
-    l.heading("History");
+    l.section("History");
     match app.estate.parameter_history(scope, name) {
         None => l.text("loading…", l.key),
         Some(h) => {
@@ -258,7 +221,7 @@ fn parameter_history(l: &mut Lines<'_>, app: &App, scope: ScopeId, name: &str) {
     }
 }
 
-fn baseline(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id: &str) {
+fn baseline(l: &mut DetailLines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id: &str) {
     let theme = app.theme();
     let now = app.now();
     let Some(b) = app
@@ -270,32 +233,35 @@ fn baseline(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id:
         l.text("This baseline is no longer listed.", l.key);
         return;
     };
-    l.field("Name", b.name.clone());
-    l.field("Id", b.id.clone());
-    l.field("OS", b.operating_system.clone());
+    l.field("Name", &b.name, l.base);
+    l.field("Id", &b.id, l.base);
+    l.field("OS", &b.operating_system, l.base);
     l.field(
         "Owner",
-        if b.aws_owned() { "AWS" } else { "this account" }.to_string(),
+        if b.aws_owned() { "AWS" } else { "this account" },
+        l.base,
     );
     if b.default_baseline {
         l.field(
             "Default",
             format!("default baseline for {}", b.operating_system),
+            l.base,
         );
     }
     if !b.description.is_empty() {
-        l.field("Description", b.description.clone());
+        l.field("Description", &b.description, l.base);
     }
     l.field(
         "Modified",
         format!("{} ({} ago)", timestamp(b.modified), age(now, b.modified)),
+        l.base,
     );
-    l.field("Scope", scope_label(app, scope));
-    l.heading("Global filters");
+    l.field("Scope", scope_label(app, scope), l.base);
+    l.section("Global filters");
     for f in &b.global_filters {
         l.text(f.text(), l.base);
     }
-    l.heading("Approval rules");
+    l.section("Approval rules");
     for (i, r) in b.rules.iter().enumerate() {
         let filters: Vec<String> = r.filters.iter().map(|f| f.text()).collect();
         l.text(format!("{}. {}", i + 1, filters.join(" · ")), l.base);
@@ -313,7 +279,7 @@ fn baseline(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id:
             l.key,
         );
     }
-    l.heading(&format!(
+    l.section(format!(
         "Approved patches ({}, compliance {})",
         b.approved_patches.len(),
         b.approved_compliance_level
@@ -321,7 +287,7 @@ fn baseline(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id:
     for p in &b.approved_patches {
         l.text(p, l.base);
     }
-    l.heading(&format!(
+    l.section(format!(
         "Rejected patches ({}, {})",
         b.rejected_patches.len(),
         b.rejected_action
@@ -329,7 +295,7 @@ fn baseline(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id:
     for p in &b.rejected_patches {
         l.text(p, l.base.fg(theme.warn));
     }
-    l.heading("Patch groups");
+    l.section("Patch groups");
     if b.patch_groups.is_empty() {
         l.text("none", l.key);
     }
@@ -343,11 +309,17 @@ fn baseline(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id:
 
 /// The nodes patched with the baseline `id`, their patch counts, and the patches the
 /// picked one (`d.node`) misses or failed.
-fn baseline_node_states(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: ScopeId, id: &str) {
+fn baseline_node_states(
+    l: &mut DetailLines<'_>,
+    app: &App,
+    d: &CatalogDetail,
+    scope: ScopeId,
+    id: &str,
+) {
     let theme = app.theme();
     let now = app.now();
     let nodes = baseline_nodes(&app.estate, scope, id);
-    l.heading(&format!("Nodes patched with it ({})", nodes.len()));
+    l.section(format!("Nodes patched with it ({})", nodes.len()));
     for (i, node) in nodes.iter().enumerate().take(40) {
         let Some(s) = app.estate.patch_state(scope, node) else {
             continue;
@@ -374,7 +346,7 @@ fn baseline_node_states(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: 
         ]));
     }
     if let Some(node) = nodes.get(d.node) {
-        l.heading(&format!("Missing and failed patches of {node}"));
+        l.section(format!("Missing and failed patches of {node}"));
         match app.estate.node_patches(scope, node) {
             None => l.text("loading…", l.key),
             Some((patches, _)) => {
@@ -394,7 +366,7 @@ fn baseline_node_states(l: &mut Lines<'_>, app: &App, d: &CatalogDetail, scope: 
     }
 }
 
-fn document(l: &mut Lines<'_>, app: &App, scope: ScopeId, name: &str) {
+fn document(l: &mut DetailLines<'_>, app: &App, scope: ScopeId, name: &str) {
     let theme = app.theme();
     let summary = app
         .estate
@@ -402,12 +374,12 @@ fn document(l: &mut Lines<'_>, app: &App, scope: ScopeId, name: &str) {
         .iter()
         .find(|d| d.name == name);
     if let Some(s) = summary {
-        l.field("Type", s.document_type.clone());
-        l.field("Owner", s.owner.clone());
-        l.field("Format", s.document_format.clone());
-        l.field("Platforms", s.platform_types.join(", "));
+        l.field("Type", &s.document_type, l.base);
+        l.field("Owner", &s.owner, l.base);
+        l.field("Format", &s.document_format, l.base);
+        l.field("Platforms", s.platform_types.join(", "), l.base);
     }
-    l.field("Scope", scope_label(app, scope));
+    l.field("Scope", scope_label(app, scope), l.base);
     let Some(detail) = app.estate.document_detail(scope, name) else {
         match app
             .estate
@@ -434,16 +406,17 @@ fn document(l: &mut Lines<'_>, app: &App, scope: ScopeId, name: &str) {
                 format!(" · {}", desc.version_name)
             }
         ),
+        l.base,
     );
-    l.field("Status", desc.status.clone());
-    l.field("Schema", desc.schema_version.clone());
+    l.field("Status", &desc.status, l.base);
+    l.field("Schema", &desc.schema_version, l.base);
     if !desc.target_type.is_empty() {
-        l.field("Target type", desc.target_type.clone());
+        l.field("Target type", &desc.target_type, l.base);
     }
     if !desc.description.is_empty() {
-        l.field("Description", desc.description.clone());
+        l.field("Description", &desc.description, l.base);
     }
-    l.heading(&format!("Parameters ({})", desc.parameters.len()));
+    l.section(format!("Parameters ({})", desc.parameters.len()));
     for p in &desc.parameters {
         let default = match &p.default_value {
             Some(d) => format!(" = {d}"),
@@ -461,7 +434,7 @@ fn document(l: &mut Lines<'_>, app: &App, scope: ScopeId, name: &str) {
         }
     }
     if desc.document_type == "Package" || detail.content.document_type == "Package" {
-        l.heading("Platforms (manifest)");
+        l.section("Platforms (manifest)");
         let platforms = package_platforms(&detail.content.content);
         if platforms.is_empty() {
             l.text("no manifest platforms", l.key);
@@ -473,7 +446,7 @@ fn document(l: &mut Lines<'_>, app: &App, scope: ScopeId, name: &str) {
             );
         }
     }
-    l.heading(&format!("Versions ({})", detail.versions.len()));
+    l.section(format!("Versions ({})", detail.versions.len()));
     for v in &detail.versions {
         let shown = v.document_version == detail.content.document_version;
         l.text(
@@ -492,7 +465,7 @@ fn document(l: &mut Lines<'_>, app: &App, scope: ScopeId, name: &str) {
             l.base,
         );
     }
-    l.heading(&format!(
+    l.section(format!(
         "Content (version {}, {})",
         detail.content.document_version, detail.content.document_format
     ));

@@ -83,14 +83,8 @@ fn tab_label(n: usize, tab: &SessionTab, level: u8) -> (String, String) {
 /// The tab bar: `0 nodes`, then every session tab with its state and unread marker.
 pub fn draw_tab_bar(buf: &mut Buffer, area: Rect, app: &App) {
     let theme = app.theme();
-    let base = Style::default()
-        .fg(theme.header_fg)
-        .bg(theme.table_header_bg);
+    let (base, active) = super::pane_bar::bar_styles(theme);
     buf.set_style(area, base);
-    let active = base
-        .fg(theme.selected_fg)
-        .bg(theme.selected_bg)
-        .add_modifier(Modifier::BOLD | theme.selection);
     let focus = app.focus();
     let tabs = app.session_tabs();
 

@@ -6,10 +6,10 @@ use std::ops::Range;
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 
 use super::text::{put, put_right, thousands, width};
-use crate::app::{App, Drawn, HitSpans, TableArea, TableColumn, TableView};
+use crate::app::{App, Drawn, HitSpans, TableArea, TableColumn, TableSource, TableView};
 use crate::model::{Feed, Freshness, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
@@ -173,6 +173,100 @@ pub fn draw_view<C: TableColumn>(
         };
         cell(row, C::ALL[c])
     })
+}
+
+/// A table pane: its title line (`title`, the state of `feed` and of the `also` feeds on
+/// the right), then the rows of `table` in columns fitted to `specs`, or the empty message
+/// of `what` as the state of `feed` explains it.
+pub struct TablePane<'a, C: TableColumn> {
+    /// `None`: the pane draws its title line itself, above the area given to `draw`.
+    pub title: Option<&'a str>,
+    pub feed: Feed,
+    /// Other feeds the title's state counts (the baselines pane's patch states).
+    pub also: &'a [Feed],
+    pub specs: &'a [ColSpec],
+    pub table: &'a TableView<C>,
+    pub what: &'a str,
+}
+
+impl<C: TableColumn> TablePane<'_, C> {
+    /// Draws the pane in `area` from the rows of `src`: `cell(row, col, text)` gives the
+    /// text and style of column `col` of source row `row`, whose text in `src` is `text`
+    /// (see [`plain`] and [`tinted`]). Records where the rows and the header are. Returns
+    /// the table's area (below the title), or `None` when `area` has no room for a table
+    /// and nothing was drawn.
+    pub fn draw<S: TableSource<Col = C>>(
+        &self,
+        buf: &mut Buffer,
+        area: Rect,
+        app: &App,
+        out: &mut Drawn,
+        src: &S,
+        mut cell: impl FnMut(usize, C, String) -> (String, Style),
+    ) -> Option<Rect> {
+        if area.height < 2 {
+            return None;
+        }
+        let area = match self.title {
+            Some(title) => {
+                let feeds: Vec<Feed> = std::iter::once(self.feed)
+                    .chain(self.also.iter().copied())
+                    .collect();
+                draw_title(buf, area, app, title, &feeds);
+                table_below_title(out, area)
+            }
+            None => {
+                record_rows(out, area);
+                area
+            }
+        };
+        let t = self.table;
+        let draw = TableDraw::of(t, fit(area.width, self.specs), app.theme());
+        draw_view(buf, area, &draw, t, |row, col| {
+            cell(row, col, src.cell(row, col).into_owned())
+        });
+        let empty = t.empty_state();
+        finish_table(buf, app, out, area, &draw, empty, (self.feed, self.what));
+        Some(area)
+    }
+}
+
+/// A pane's title: `name`, then each count with what it counts (`1,204 recent`; a count
+/// with no label stands alone), parted by ` · `.
+pub fn counts_title(name: &str, counts: &[(usize, &str)]) -> String {
+    let mut title = name.to_string();
+    for (n, label) in counts {
+        title.push_str(" · ");
+        title.push_str(&thousands(*n));
+        if !label.is_empty() {
+            title.push(' ');
+            title.push_str(label);
+        }
+    }
+    title
+}
+
+/// How many of the records `refs` points at (a scope, an index into `records(scope)`)
+/// satisfy `keep`.
+pub fn count_refs<'e, T: 'e>(
+    refs: &[(ScopeId, u32)],
+    records: impl Fn(ScopeId) -> &'e [T],
+    keep: impl Fn(&T) -> bool,
+) -> usize {
+    refs.iter()
+        .filter_map(|(s, i)| records(*s).get(*i as usize))
+        .filter(|r| keep(r))
+        .count()
+}
+
+/// A cell of `text` in the table's own colours.
+pub fn plain(text: impl Into<String>) -> (String, Style) {
+    (text.into(), Style::default())
+}
+
+/// A cell of `text` in the colour `fg`.
+pub fn tinted(text: impl Into<String>, fg: Color) -> (String, Style) {
+    (text.into(), Style::default().fg(fg))
 }
 
 /// Ends a table pane whose table `draw` was drawn in `area`: the empty message of
@@ -511,6 +605,32 @@ pub fn draw_title(buf: &mut Buffer, area: Rect, app: &App, left: &str, feeds: &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_title_parts_counts_with_their_labels() {
+        let t = counts_title(
+            "Commands",
+            &[(1204, "recent"), (3, "running"), (0, "shown")],
+        );
+        assert_eq!(t, "Commands · 1,204 recent · 3 running · 0 shown");
+        assert_eq!(
+            counts_title("Windows", &[(7, ""), (2, "enabled")]),
+            "Windows · 7 · 2 enabled"
+        );
+        assert_eq!(counts_title("Audit", &[]), "Audit");
+    }
+
+    #[test]
+    fn count_refs_counts_the_records_pointed_at_that_match() {
+        let a = [1, 2, 3];
+        let b = [10, 20];
+        let records = |s: ScopeId| -> &[i32] { if s == 0 { &a } else { &b } };
+        // (1, 5) points past the end of its scope's records and is not counted.
+        let refs = [(0, 0), (0, 2), (1, 1), (1, 5)];
+        assert_eq!(count_refs(&refs, records, |n| *n > 1), 2);
+        assert_eq!(count_refs(&refs, records, |_| true), 3);
+        assert_eq!(count_refs(&[], records, |_| true), 0);
+    }
 
     #[test]
     fn fit_shrinks_then_drops_and_grows() {

@@ -121,27 +121,9 @@ fn draw_top(buf: &mut Buffer, area: Rect, app: &App, now: chrono::DateTime<chron
         base.fg(theme.fg).add_modifier(Modifier::BOLD),
     );
     let limit = |x: u16| usize::from(rx.saturating_sub(x).saturating_sub(1));
-    let mut x = area.x + 1;
-    x += put(
-        buf,
-        x,
-        area.y,
-        "ssm-cockpit",
-        limit(x),
-        base.fg(theme.title).add_modifier(Modifier::BOLD),
-    ) as u16;
-    x += 1;
-    x += put(
-        buf,
-        x,
-        area.y,
-        " WALLBOARD ",
-        limit(x),
-        Style::default()
-            .fg(theme.badge_fg)
-            .bg(theme.badge_ro_bg)
-            .add_modifier(Modifier::BOLD),
-    ) as u16;
+    let mut x = super::header::draw_name(buf, area, rx, base, theme) + 1;
+    let badge = super::header::badge_style(theme, theme.badge_ro_bg);
+    x += put(buf, x, area.y, " WALLBOARD ", limit(x), badge) as u16;
     if !app.options.context.is_empty() {
         x += 2;
         x += put(buf, x, area.y, &app.options.context, limit(x), base) as u16;

@@ -3,17 +3,16 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::associations::{popup, status_color};
-use super::fields::{DetailLines, fetch_line, gone_line};
+use super::fields::DetailLines;
 use super::table::{
-    ColSpec, TableDraw, account_name, col, draw_title, draw_view, finish_table, fit, grow,
-    scope_label, table_below_title,
+    ColSpec, TablePane, account_name, col, count_refs, counts_title, grow, plain, scope_label,
+    tinted,
 };
-use super::text::{age, clean, thousands, timestamp};
-use crate::app::{App, Drawn, TableSource, WinCol};
+use super::text::{age, clean, timestamp};
+use crate::app::{App, Drawn, WinCol};
 use crate::model::{
     DetailRequest, Feed, MaintenanceWindow, ScopeId, WindowDetail, association_targets_label,
 };
@@ -32,70 +31,49 @@ const SPECS: [ColSpec; 10] = [
 ];
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
-    if area.height < 2 {
-        return;
-    }
     let theme = *app.theme();
     let v = &app.panes.windows;
     let src = v.rows(&app.estate);
-    let mut enabled = 0usize;
-    for r in 0..src.len() {
-        enabled += usize::from(src.item(r).is_some_and(|w| w.enabled));
-    }
-    let title = format!(
-        "Maintenance windows · {} · {} enabled · {} shown",
-        thousands(v.table.total()),
-        thousands(enabled),
-        thousands(v.table.len())
+    let enabled = count_refs(&v.refs, |s| app.estate.scope_windows(s), |w| w.enabled);
+    let title = counts_title(
+        "Maintenance windows",
+        &[
+            (v.table.total(), ""),
+            (enabled, "enabled"),
+            (v.table.len(), "shown"),
+        ],
     );
-    draw_title(buf, area, app, &title, &[Feed::Windows]);
-    let area = table_below_title(out, area);
-    let widths = fit(area.width, &SPECS);
-    let t = &app.panes.windows.table;
-    let draw = TableDraw::of(t, widths, &theme);
-    let src = app.panes.windows.rows(&app.estate);
+    let pane = TablePane {
+        title: Some(&title),
+        feed: Feed::Windows,
+        also: &[],
+        specs: &SPECS,
+        table: &v.table,
+        what: "maintenance windows",
+    };
     let now = app.now();
-    draw_view(buf, area, &draw, t, |row, col| {
+    let drawn = pane.draw(buf, area, app, out, &src, |row, col, text| {
         let w = src.item(row);
         let on = w.is_some_and(|w| w.enabled);
         match col {
-            WinCol::Enabled => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(if on { theme.ok } else { theme.muted }),
-            ),
-            WinCol::Next => {
-                let next = w.and_then(|w| w.next_execution);
-                let text = match next {
-                    Some(t) if t > now => {
-                        format!("{} (in {})", t.format("%a %H:%M"), age(t, Some(now)))
-                    }
-                    _ => src.cell(row, col).into_owned(),
-                };
-                (text, Style::default())
-            }
-            WinCol::Account => (account_name(app, w.map(|w| w.scope)), Style::default()),
-            WinCol::Id | WinCol::Zone => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            _ if !on => (
-                src.cell(row, col).into_owned(),
-                Style::default().fg(theme.muted),
-            ),
-            _ => (src.cell(row, col).into_owned(), Style::default()),
+            WinCol::Enabled => tinted(text, if on { theme.ok } else { theme.muted }),
+            WinCol::Next => match w.and_then(|w| w.next_execution) {
+                Some(t) if t > now => plain(format!(
+                    "{} (in {})",
+                    t.format("%a %H:%M"),
+                    age(t, Some(now))
+                )),
+                _ => plain(text),
+            },
+            WinCol::Account => plain(account_name(app, w.map(|w| w.scope))),
+            WinCol::Id | WinCol::Zone => tinted(text, theme.muted),
+            _ if !on => tinted(text, theme.muted),
+            _ => plain(text),
         }
     });
-    let empty = t.empty_state();
-    finish_table(
-        buf,
-        app,
-        out,
-        area,
-        &draw,
-        empty,
-        (Feed::Windows, "maintenance windows"),
-    );
-    if app.panes.windows.open.is_some() {
+    if let Some(area) = drawn
+        && v.open.is_some()
+    {
         draw_detail(buf, area, app);
     }
 }
@@ -117,10 +95,9 @@ fn draw_detail(buf: &mut Buffer, area: Rect, app: &App) {
         scope: open.scope,
         id: open.id.clone(),
     };
-    let mut d = DetailLines::new(app.theme(), 14);
-    d.push(fetch_line(app, &req, detail.map(|d| d.fetched)));
+    let mut d = DetailLines::after_fetch(app, 14, &req, detail.map(|d| d.fetched));
     let Some(w) = w else {
-        d.push(gone_line("window", d.base, d.theme));
+        d.gone("window");
         let title = format!(" {} ", clean(&open.id));
         popup(buf, area, app, title, d.lines, open.scroll, HINT);
         return;
@@ -158,7 +135,7 @@ fn window_fields(d: &mut DetailLines, app: &App, scope: ScopeId, w: &Maintenance
         None => "-".into(),
     };
     d.field("Next run", &next, base);
-    d.field("Scope", &scope_label(app, scope), base);
+    d.field("Scope", scope_label(app, scope), base);
     if !w.description.is_empty() {
         d.field("Description", &w.description, base);
     }
@@ -175,7 +152,7 @@ fn targets_and_tasks(d: &mut DetailLines, detail: &WindowDetail) {
             .take(5)
             .map(|t| t.format("%a %d %b %H:%M").to_string())
             .collect();
-        d.field("Upcoming", &format!("{} (UTC)", next.join(" · ")), base);
+        d.field("Upcoming", format!("{} (UTC)", next.join(" · ")), base);
     }
     d.section(format!("Targets ({})", detail.targets.len()));
     for t in &detail.targets {

@@ -11,9 +11,7 @@ use ssm_cockpit::config::AccountsConfig;
 use ssm_cockpit::model::{
     DetailRequest, Estate, ExplorerSource, Feed, FeedEvent, FeedSet, ScopeHealth,
 };
-use ssm_cockpit::poll::{
-    Backoff, CacheOptions, PollHandle, PollOptions, poll_control, run_estate,
-};
+use ssm_cockpit::poll::{Backoff, CacheOptions, PollHandle, PollOptions, poll_control, run_estate};
 use ssm_cockpit::sim::{self, SimConfig, SimCredentials, SimHandle};
 use tokio::sync::mpsc;
 
@@ -329,7 +327,11 @@ async fn switching_panes_does_not_re_poll_data_younger_than_its_cadence() {
         pump(&mut app, &poll, &mut rx);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(wanted.len(), panes.len(), "the panes want the same feeds: {wanted:?}");
+    assert_eq!(
+        wanted.len(),
+        panes.len(),
+        "the panes want the same feeds: {wanted:?}"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     pump(&mut app, &poll, &mut rx);
     let after = handle.stats().by_operation;
@@ -340,7 +342,10 @@ async fn switching_panes_does_not_re_poll_data_younger_than_its_cadence() {
             (*n > was).then(|| format!("{op} +{}", n - was))
         })
         .collect();
-    assert!(extra.is_empty(), "pane switches re-polled fresh data: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "pane switches re-polled fresh data: {extra:?}"
+    );
     task.abort();
 }
 

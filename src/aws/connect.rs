@@ -13,6 +13,7 @@ use super::bucket::TokenBucket;
 use super::counter::{CallCounter, CountCalls};
 use super::credentials::SharedAssumedRole;
 use super::error::{AwsError, ErrorKind};
+use super::guard::GuardedClient;
 use super::nodes::SsmRead;
 use super::session::SessionClient;
 
@@ -69,6 +70,7 @@ impl Connector {
     /// Loads the credential chain and asks STS who we are.
     pub async fn connect(opts: &AwsOptions) -> Result<Connector, AwsError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(GuardedClient::default_https())
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(opts.max_attempts.max(1))

@@ -8,9 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::actions::{ActionRequest, AssociationsOnceSpec};
-use crate::app::Overlay;
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
+use crate::app::overlay::Overlay;
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
 };

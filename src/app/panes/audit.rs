@@ -11,11 +11,11 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use super::record::Record;
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::actions::audit::{AuditEntry, CalendarCheck, Phase};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
+use crate::app::overlay::Record;
 use crate::app::table::{TableColumn, TableSource, TableView};
 use crate::model::Feed;
 

@@ -5,10 +5,11 @@ use std::borrow::Cow;
 
 use crossterm::event::KeyEvent;
 
-use super::record::{RECORD_HELP, Record};
+use super::record::RECORD_HELP;
 use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::Action;
+use crate::app::overlay::Record;
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
 };

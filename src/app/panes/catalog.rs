@@ -8,14 +8,13 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::baselines::{PatchOperation, baseline_nodes, patch_run};
-use super::packages::package_run;
+use super::runs::{PatchOperation, baseline_nodes, package_run, patch_run};
 use super::{Cmd, Cx};
 use crate::actions::{ActionRequest, PutParameterSpec};
-use crate::app::Overlay;
 use crate::app::documents::document_ref;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::navigate::scroll_key;
+use crate::app::overlay::{CatalogDetail, CatalogItem, Overlay};
+use crate::app::scroll::scroll_key;
 use crate::app::table::{TableColumn, TableView, shown_scopes};
 use crate::model::{DetailRequest, Estate, Feed, ScopeId, SecretValue};
 
@@ -107,27 +106,6 @@ impl<C: TableColumn> CatalogList<C> {
     pub fn selected_ref(&self) -> Option<(ScopeId, u32)> {
         self.refs.get(self.table.selected_row()?).copied()
     }
-}
-
-/// One entry shown in full.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CatalogItem {
-    Parameter { scope: ScopeId, name: String },
-    Baseline { scope: ScopeId, id: String },
-    Document { scope: ScopeId, name: String },
-}
-
-/// The detail view of one entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogDetail {
-    pub item: CatalogItem,
-    pub scroll: u16,
-    /// A SecureString's plaintext is shown (parameters only).
-    pub reveal: bool,
-    /// The node picked in a baseline's node list, whose patches are listed.
-    pub node: usize,
-    /// The new value being typed for a parameter (`e`); `Enter` asks to put it.
-    pub editing: Option<SecretValue>,
 }
 
 impl CatalogDetail {

@@ -5,10 +5,11 @@ use std::borrow::Cow;
 
 use crossterm::event::KeyEvent;
 
-use super::record::{Record, jump_to_first_node};
+use super::record::jump_to_first_node;
 use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
+use crate::app::overlay::Record;
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
 };

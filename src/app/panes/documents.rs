@@ -5,10 +5,11 @@ use std::borrow::Cow;
 
 use crossterm::event::KeyEvent;
 
-use super::catalog::{self, CatalogItem, CatalogList, columns};
+use super::catalog::{self, CatalogList, columns};
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::app::documents::owner_kind;
 use crate::app::keymap::{Action, pane_keys};
+use crate::app::overlay::CatalogItem;
 use crate::app::table::{TableSource, account_cell, region_cell};
 use crate::model::{DocumentSummary, Estate, Feed, ScopeId};
 

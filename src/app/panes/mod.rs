@@ -47,6 +47,7 @@ pub mod ops;
 pub mod packages;
 pub mod parameters;
 pub mod record;
+pub mod runs;
 mod scopes;
 pub mod timeline;
 pub mod windows;
@@ -57,10 +58,10 @@ use crossterm::event::KeyEvent;
 pub use explorer::ExplorerView;
 pub use scopes::ScopesView;
 
-use super::Overlay;
-use super::command::ScopeFilter;
 use super::filter::FilterError;
 use super::keymap::{Action, KeyMap, PaneAction};
+use super::overlay::{Overlay, Record};
+use super::scope_filter::ScopeFilter;
 use super::table::{TableSource, TableView};
 use crate::actions::{ActionRequest, RunCommandSpec};
 use crate::model::{DetailRequest, Estate, Feed, FeedEvent, FeedSet, ScopeId};
@@ -197,7 +198,7 @@ pub enum Cmd {
     // The history panes.
     /// Show a record in full, or the live view of the run that sent it when this
     /// session started it.
-    OpenRecord(record::Record),
+    OpenRecord(Record),
 
     // The catalog panes (parameters, baselines, documents, packages):
     /// Forget every decrypted SecureString value (the one shown is hidden or closed).

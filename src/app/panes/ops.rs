@@ -9,10 +9,10 @@ use crate::app::table::{
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
-use crate::app::Overlay;
 use crate::app::documents::document_ref;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::navigate::scroll_key;
+use crate::app::overlay::Overlay;
+use crate::app::scroll::scroll_key;
 use crate::model::{DetailRequest, Estate, Feed, OpsItem, ScopeId};
 
 /// A column of the OpsItems table.

@@ -7,23 +7,8 @@ use crossterm::event::KeyEvent;
 use super::catalog::CatalogList;
 use super::documents::{DOCUMENT_HELP, DocCol, DocumentRows, bound, document_key, sync_documents};
 use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
-use crate::actions::RunCommandSpec;
 use crate::app::keymap::Action;
 use crate::model::{Estate, Feed};
-
-/// The Run Command form for AWS-ConfigureAWSPackage installing or removing a package on
-/// the nodes selected or marked in the nodes pane.
-pub fn package_run(name: &str, install: bool) -> Cmd {
-    let action = if install { "Install" } else { "Uninstall" };
-    let mut spec = RunCommandSpec::new("AWS-ConfigureAWSPackage")
-        .with_parameter("action", vec![action.into()])
-        .with_parameter("name", vec![name.into()]);
-    if install {
-        spec = spec.with_parameter("installationType", vec!["Uninstall and reinstall".into()]);
-    }
-    spec.comment = format!("{} {name}", action.to_lowercase());
-    Cmd::RunCommand(Box::new(spec))
-}
 
 /// State of the packages pane.
 #[derive(Debug)]

@@ -4,8 +4,8 @@
 use crossterm::event::KeyEvent;
 
 use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
-use crate::app::command::ScopeFilter;
 use crate::app::keymap::Action;
+use crate::app::scope_filter::ScopeFilter;
 use crate::app::table::Viewport;
 use crate::model::{Feed, ScopeId};
 

@@ -7,10 +7,10 @@ use std::borrow::Cow;
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Cmd, Component, Cx, KeyHint, Pane, PaneKind, hints};
-use crate::app::Overlay;
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::navigate::scroll_key;
+use crate::app::overlay::Overlay;
+use crate::app::scroll::scroll_key;
 use crate::app::table::{
     TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
 };

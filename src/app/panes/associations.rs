@@ -4,16 +4,16 @@
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
+use super::feed_table::{FeedRow, FeedRows, FeedTable, feed_table};
 use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::actions::{ActionRequest, AssociationsOnceSpec};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::overlay::Overlay;
-use crate::app::table::{
-    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
-};
+use crate::app::table::{TableColumn, account_cell, region_cell};
 use crate::model::{Association, DetailRequest, Estate, Feed, ScopeId, schedule_label};
 
 /// A column of the associations table.
@@ -91,64 +91,7 @@ pub fn status_rank(status: &str) -> i64 {
 }
 
 /// The associations of the scopes shown: (scope, index) into the estate.
-pub struct AssociationRows<'a> {
-    pub estate: &'a Estate,
-    pub refs: &'a [(ScopeId, u32)],
-}
-
-impl AssociationRows<'_> {
-    pub fn item(&self, row: usize) -> Option<&Association> {
-        let (s, i) = *self.refs.get(row)?;
-        self.estate.scope_associations(s).get(i as usize)
-    }
-}
-
-impl TableSource for AssociationRows<'_> {
-    type Col = AssocCol;
-
-    fn len(&self) -> usize {
-        self.refs.len()
-    }
-
-    fn cell(&self, row: usize, col: AssocCol) -> Cow<'_, str> {
-        let Some(a) = self.item(row) else {
-            return Cow::Borrowed("");
-        };
-        match col {
-            AssocCol::Status => Cow::Borrowed(&a.status),
-            AssocCol::Name => Cow::Borrowed(a.label()),
-            AssocCol::Document => Cow::Borrowed(&a.document),
-            AssocCol::Failed => Cow::Owned(a.count("Failed").to_string()),
-            AssocCol::Targets => Cow::Owned(a.total().to_string()),
-            AssocCol::Schedule => Cow::Owned(schedule_label(&a.schedule)),
-            AssocCol::LastRun => Cow::Borrowed(""),
-            AssocCol::Account => account_cell(self.estate, a.scope),
-            AssocCol::Region => region_cell(self.estate, a.scope),
-            AssocCol::TargetSpec => Cow::Owned(a.targets_label()),
-        }
-    }
-
-    fn sort_key(&self, row: usize, col: AssocCol) -> Option<i64> {
-        let a = self.item(row)?;
-        match col {
-            AssocCol::Status => {
-                Some(status_rank(&a.status) * 1_000_000 - i64::from(a.count("Failed")))
-            }
-            // Most failures first when ascending.
-            AssocCol::Failed => Some(-i64::from(a.count("Failed"))),
-            AssocCol::Targets => Some(-i64::from(a.total())),
-            // Most recent first when ascending.
-            AssocCol::LastRun => Some(a.last_execution.map_or(i64::MAX, |t| -t.timestamp())),
-            _ => None,
-        }
-    }
-
-    fn row_key(&self, row: usize) -> String {
-        self.item(row)
-            .map(|a| format!("{}/{}", a.scope, a.association_id))
-            .unwrap_or_default()
-    }
-}
+pub type AssociationRows<'a> = FeedRows<'a, Association>;
 
 /// One association shown in full, with a cursor over its failing nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,60 +100,6 @@ pub struct AssociationOpen {
     pub id: String,
     pub cursor: usize,
     pub scroll: u16,
-}
-
-/// State of the associations pane.
-#[derive(Debug)]
-pub struct AssociationsView {
-    pub table: TableView<AssocCol>,
-    pub refs: Vec<(ScopeId, u32)>,
-    /// The association shown in full, if any.
-    pub open: Option<AssociationOpen>,
-    key: Option<(u64, Vec<bool>)>,
-}
-
-impl Default for AssociationsView {
-    fn default() -> Self {
-        AssociationsView {
-            table: TableView::new(AssocCol::Status, false),
-            refs: Vec::new(),
-            open: None,
-            key: None,
-        }
-    }
-}
-
-impl AssociationsView {
-    pub fn rows<'a>(&'a self, estate: &'a Estate) -> AssociationRows<'a> {
-        AssociationRows {
-            estate,
-            refs: &self.refs,
-        }
-    }
-
-    /// Re-reads the associations when their feed or the scope mask changed.
-    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
-        let count = |e: &Estate, s| e.scope_associations(s).len();
-        if collect_refs(
-            &mut self.key,
-            &mut self.refs,
-            estate,
-            mask,
-            Feed::Associations,
-            count,
-        ) {
-            let src = AssociationRows {
-                estate,
-                refs: &self.refs,
-            };
-            self.table.rebuild(&src);
-        }
-    }
-
-    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a Association> {
-        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
-        estate.scope_associations(s).get(i as usize)
-    }
 }
 
 /// The nodes an open association's latest execution did not succeed on, failed first.
@@ -224,6 +113,55 @@ pub fn failing_nodes(estate: &Estate, open: &AssociationOpen) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// State of the associations pane.
+pub type AssociationsView = FeedTable<Association, AssociationOpen>;
+
+impl FeedRow for Association {
+    type Col = AssocCol;
+    type At = ();
+    const FEED: Feed = Feed::Associations;
+    const SORT: AssocCol = AssocCol::Status;
+
+    fn of_scope(estate: &Estate, scope: ScopeId) -> &[Association] {
+        estate.scope_associations(scope)
+    }
+
+    fn at(_now: DateTime<Utc>) {}
+
+    fn cell<'a>(&'a self, estate: &'a Estate, _at: (), col: AssocCol) -> Cow<'a, str> {
+        match col {
+            AssocCol::Status => Cow::Borrowed(&self.status),
+            AssocCol::Name => Cow::Borrowed(self.label()),
+            AssocCol::Document => Cow::Borrowed(&self.document),
+            AssocCol::Failed => Cow::Owned(self.count("Failed").to_string()),
+            AssocCol::Targets => Cow::Owned(self.total().to_string()),
+            AssocCol::Schedule => Cow::Owned(schedule_label(&self.schedule)),
+            AssocCol::LastRun => Cow::Borrowed(""),
+            AssocCol::Account => account_cell(estate, self.scope),
+            AssocCol::Region => region_cell(estate, self.scope),
+            AssocCol::TargetSpec => Cow::Owned(self.targets_label()),
+        }
+    }
+
+    fn sort_key(&self, _at: (), col: AssocCol) -> Option<i64> {
+        match col {
+            AssocCol::Status => {
+                Some(status_rank(&self.status) * 1_000_000 - i64::from(self.count("Failed")))
+            }
+            // Most failures first when ascending.
+            AssocCol::Failed => Some(-i64::from(self.count("Failed"))),
+            AssocCol::Targets => Some(-i64::from(self.total())),
+            // Most recent first when ascending.
+            AssocCol::LastRun => Some(self.last_execution.map_or(i64::MAX, |t| -t.timestamp())),
+            _ => None,
+        }
+    }
+
+    fn row_key(&self) -> String {
+        format!("{}/{}", self.scope, self.association_id)
+    }
 }
 
 impl PaneKind for AssociationsView {
@@ -246,10 +184,7 @@ impl Component for AssociationsView {
     fn takes_keys(&self) -> bool {
         self.open.is_some()
     }
-    fn sync(&mut self, cx: &Cx) {
-        AssociationsView::sync(self, cx.estate, cx.mask);
-    }
-    table_rows!(table, refs, cx => AssociationRows {});
+    feed_table!();
     fn on_key(
         &mut self,
         key: &KeyEvent,

@@ -3,16 +3,16 @@
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
+use super::feed_table::{FeedRow, FeedRows, FeedTable, feed_table};
 use super::record::jump_to_first_node;
 use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::overlay::Record;
-use crate::app::table::{
-    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
-};
+use crate::app::table::{TableColumn, account_cell, region_cell};
 use crate::model::{Estate, Feed, RecentCommand, ScopeId};
 
 /// A column of the commands table.
@@ -87,111 +87,51 @@ pub fn command_progress(c: &RecentCommand) -> String {
 }
 
 /// The commands of the scopes shown: (scope, index) into the estate.
-pub struct CommandRows<'a> {
-    pub estate: &'a Estate,
-    pub refs: &'a [(ScopeId, u32)],
-}
+pub type CommandRows<'a> = FeedRows<'a, RecentCommand>;
 
-impl CommandRows<'_> {
-    pub fn item(&self, row: usize) -> Option<&RecentCommand> {
-        let (s, i) = *self.refs.get(row)?;
-        self.estate.scope_commands(s).get(i as usize)
-    }
-}
+/// State of the commands pane.
+pub type CommandsView = FeedTable<RecentCommand>;
 
-impl TableSource for CommandRows<'_> {
+impl FeedRow for RecentCommand {
     type Col = CmdCol;
+    type At = ();
+    const FEED: Feed = Feed::Commands;
+    const SORT: CmdCol = CmdCol::Requested;
 
-    fn len(&self) -> usize {
-        self.refs.len()
+    fn of_scope(estate: &Estate, scope: ScopeId) -> &[RecentCommand] {
+        estate.scope_commands(scope)
     }
 
-    fn cell(&self, row: usize, col: CmdCol) -> Cow<'_, str> {
-        let Some(c) = self.item(row) else {
-            return Cow::Borrowed("");
-        };
+    fn at(_now: DateTime<Utc>) {}
+
+    fn cell<'a>(&'a self, estate: &'a Estate, _at: (), col: CmdCol) -> Cow<'a, str> {
         match col {
-            CmdCol::Status => Cow::Borrowed(&c.status),
+            CmdCol::Status => Cow::Borrowed(&self.status),
             CmdCol::Requested => Cow::Borrowed(""),
-            CmdCol::Document => Cow::Borrowed(&c.document_name),
-            CmdCol::Targets => Cow::Owned(c.targets_label()),
-            CmdCol::Progress => Cow::Owned(command_progress(c)),
-            CmdCol::Comment => Cow::Borrowed(&c.comment),
-            CmdCol::Id => Cow::Borrowed(&c.command_id),
-            CmdCol::Account => account_cell(self.estate, c.scope),
-            CmdCol::Region => region_cell(self.estate, c.scope),
+            CmdCol::Document => Cow::Borrowed(&self.document_name),
+            CmdCol::Targets => Cow::Owned(self.targets_label()),
+            CmdCol::Progress => Cow::Owned(command_progress(self)),
+            CmdCol::Comment => Cow::Borrowed(&self.comment),
+            CmdCol::Id => Cow::Borrowed(&self.command_id),
+            CmdCol::Account => account_cell(estate, self.scope),
+            CmdCol::Region => region_cell(estate, self.scope),
         }
     }
 
-    fn sort_key(&self, row: usize, col: CmdCol) -> Option<i64> {
-        let c = self.item(row)?;
+    fn sort_key(&self, _at: (), col: CmdCol) -> Option<i64> {
         match col {
             // Newest first when ascending.
-            CmdCol::Requested => Some(c.requested.map_or(i64::MAX, |t| -t.timestamp())),
+            CmdCol::Requested => Some(self.requested.map_or(i64::MAX, |t| -t.timestamp())),
             CmdCol::Progress => Some(
-                i64::from(c.error_count + c.delivery_timed_out_count) * -1_000_000
-                    + i64::from(c.completed_count),
+                i64::from(self.error_count + self.delivery_timed_out_count) * -1_000_000
+                    + i64::from(self.completed_count),
             ),
             _ => None,
         }
     }
 
-    fn row_key(&self, row: usize) -> String {
-        self.item(row)
-            .map(|c| format!("{}/{}", c.scope, c.command_id))
-            .unwrap_or_default()
-    }
-}
-
-/// State of the commands pane.
-#[derive(Debug)]
-pub struct CommandsView {
-    pub table: TableView<CmdCol>,
-    pub refs: Vec<(ScopeId, u32)>,
-    /// (feed generation, scope mask) the rows reflect.
-    key: Option<(u64, Vec<bool>)>,
-}
-
-impl Default for CommandsView {
-    fn default() -> Self {
-        CommandsView {
-            table: TableView::new(CmdCol::Requested, false),
-            refs: Vec::new(),
-            key: None,
-        }
-    }
-}
-
-impl CommandsView {
-    pub fn rows<'a>(&'a self, estate: &'a Estate) -> CommandRows<'a> {
-        CommandRows {
-            estate,
-            refs: &self.refs,
-        }
-    }
-
-    /// Re-reads the commands when their feed or the scope mask changed.
-    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
-        let count = |e: &Estate, s| e.scope_commands(s).len();
-        if collect_refs(
-            &mut self.key,
-            &mut self.refs,
-            estate,
-            mask,
-            Feed::Commands,
-            count,
-        ) {
-            let src = CommandRows {
-                estate,
-                refs: &self.refs,
-            };
-            self.table.rebuild(&src);
-        }
-    }
-
-    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a RecentCommand> {
-        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
-        estate.scope_commands(s).get(i as usize)
+    fn row_key(&self) -> String {
+        format!("{}/{}", self.scope, self.command_id)
     }
 }
 
@@ -213,10 +153,7 @@ impl Component for CommandsView {
     fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
         hints::OPS
     }
-    fn sync(&mut self, cx: &Cx) {
-        CommandsView::sync(self, cx.estate, cx.mask);
-    }
-    table_rows!(table, refs, cx => CommandRows {});
+    feed_table!();
     fn on_key(
         &mut self,
         key: &KeyEvent,

@@ -41,6 +41,7 @@ pub mod commands;
 pub mod compliance;
 pub mod documents;
 mod explorer;
+pub mod feed_table;
 pub mod inventory;
 pub mod nodes;
 pub mod ops;

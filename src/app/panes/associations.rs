@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::feed_table::{FeedRow, FeedRows, FeedTable, feed_table};
-use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
+use super::feed_table::{FeedRow, FeedRows, FeedTable, OpenKey};
+use super::{Cmd, Cx, KeyHint, PaneKind};
 use crate::actions::{ActionRequest, AssociationsOnceSpec};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
@@ -116,7 +116,7 @@ pub fn failing_nodes(estate: &Estate, open: &AssociationOpen) -> Vec<String> {
 }
 
 /// State of the associations pane.
-pub type AssociationsView = FeedTable<Association, AssociationOpen>;
+pub type AssociationsView = FeedTable<Association>;
 
 impl FeedRow for Association {
     type Col = AssocCol;
@@ -162,40 +162,22 @@ impl FeedRow for Association {
     fn row_key(&self) -> String {
         format!("{}/{}", self.scope, self.association_id)
     }
-}
 
-impl PaneKind for AssociationsView {
-    const TITLE: &'static str = "Associations";
-    const ALIASES: &'static [&'static str] = &["associations", "assoc", "sm", "state"];
-    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Associations];
-}
+    type Open = AssociationOpen;
+    const HELP: &'static [KeyHint] = &[
+        ("Enter", "associations: executions and"),
+        ("", "failing nodes; j/k Enter: go to node"),
+        ("a", "associations: apply now"),
+    ];
 
-impl Component for AssociationsView {
-    fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("Enter", "associations: executions and"),
-            ("", "failing nodes; j/k Enter: go to node"),
-            ("a", "associations: apply now"),
-        ]
-    }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
-    }
-    fn takes_keys(&self) -> bool {
-        self.open.is_some()
-    }
-    feed_table!();
     fn on_key(
-        &mut self,
+        view: &mut AssociationsView,
         key: &KeyEvent,
         action: Option<Action>,
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.open.is_some() {
-            return self.detail_key(key, cx, out);
-        }
-        let Some((scope, id)) = self
+        let Some((scope, id)) = view
             .selected(cx.estate)
             .map(|a| (a.scope, a.association_id.clone()))
         else {
@@ -206,7 +188,7 @@ impl Component for AssociationsView {
                 scope,
                 id: id.clone(),
             }));
-            self.open = Some(AssociationOpen {
+            view.open = Some(AssociationOpen {
                 scope,
                 id,
                 cursor: 0,
@@ -217,15 +199,10 @@ impl Component for AssociationsView {
         cx.pane_action(key, pane_keys::ASSOCIATIONS) == Some(PaneAction::Apply)
             && apply_now(scope, &id, cx, out)
     }
-}
 
-impl AssociationsView {
     /// Keys of the association shown in full: the cursor over its failing nodes, Enter
     /// goes to one.
-    fn detail_key(&mut self, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
-        let Some(o) = self.open.as_mut() else {
-            return false;
-        };
+    fn open_key(o: &mut AssociationOpen, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> OpenKey {
         let nodes = failing_nodes(cx.estate, o);
         let pane_action = cx.pane_action(key, pane_keys::ASSOCIATION);
         match (pane_action, key.code) {
@@ -247,10 +224,10 @@ impl AssociationsView {
                 scope: o.scope,
                 id: o.id.clone(),
             })),
-            (Some(PaneAction::Apply), _) => return apply_now(o.scope, &o.id, cx, out),
-            (_, KeyCode::Esc) => self.open = None,
+            (Some(PaneAction::Apply), _) => return apply_now(o.scope, &o.id, cx, out).into(),
+            (_, KeyCode::Esc) => return OpenKey::Close,
             _ => match cx.keys.action(key) {
-                Some(Action::Quit) => self.open = None,
+                Some(Action::Quit) => return OpenKey::Close,
                 Some(Action::Down) if !nodes.is_empty() => {
                     o.cursor = (o.cursor + 1).min(nodes.len() - 1);
                 }
@@ -262,11 +239,17 @@ impl AssociationsView {
                     o.scroll = 0;
                 }
                 Some(Action::Help) => out.push(Cmd::Open(Overlay::Help)),
-                _ => return false,
+                _ => return OpenKey::Passed,
             },
         }
-        true
+        OpenKey::Taken
     }
+}
+
+impl PaneKind for AssociationsView {
+    const TITLE: &'static str = "Associations";
+    const ALIASES: &'static [&'static str] = &["associations", "assoc", "sm", "state"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Associations];
 }
 
 /// Apply now (StartAssociationsOnce): through the actions' confirmation, change

@@ -4,13 +4,11 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
 
-use super::feed_table::{FeedRow, FeedRows, FeedTable, feed_table};
+use super::feed_table::{FeedRow, FeedRows, FeedTable};
 use super::record::RECORD_HELP;
-use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
+use super::{KeyHint, PaneKind};
 use crate::app::filter::FilterColumn;
-use crate::app::keymap::Action;
 use crate::app::overlay::Record;
 use crate::app::table::{TableColumn, account_cell, region_cell};
 use crate::model::{Estate, Feed, RecentAutomation, ScopeId};
@@ -119,6 +117,16 @@ impl FeedRow for RecentAutomation {
     fn row_key(&self) -> String {
         format!("{}/{}", self.scope, self.execution_id)
     }
+
+    type Open = ();
+    const HELP: &'static [KeyHint] = RECORD_HELP;
+
+    fn record(&self) -> Option<Record> {
+        Some(Record::Automation {
+            scope: self.scope,
+            id: self.execution_id.clone(),
+        })
+    }
 }
 
 impl PaneKind for AutomationsView {
@@ -126,33 +134,4 @@ impl PaneKind for AutomationsView {
     const SHORT: &'static str = "Auto";
     const ALIASES: &'static [&'static str] = &["automations", "auto", "runbooks"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Automations];
-}
-
-impl Component for AutomationsView {
-    fn help(&self) -> &'static [KeyHint] {
-        RECORD_HELP
-    }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
-    }
-    feed_table!();
-    fn on_key(
-        &mut self,
-        _key: &KeyEvent,
-        action: Option<Action>,
-        cx: &Cx,
-        out: &mut Vec<Cmd>,
-    ) -> bool {
-        if action != Some(Action::Details) {
-            return false;
-        }
-        let Some(a) = self.selected(cx.estate) else {
-            return false;
-        };
-        out.push(Cmd::OpenRecord(Record::Automation {
-            scope: a.scope,
-            id: a.execution_id.clone(),
-        }));
-        true
-    }
 }

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use super::feed_table::{FeedRow, FeedRows, FeedTable, feed_table};
+use super::feed_table::{FeedRow, FeedRows, FeedTable};
 use super::record::jump_to_first_node;
-use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
+use super::{Cmd, Cx, KeyHint, PaneKind};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::overlay::Record;
@@ -133,6 +133,40 @@ impl FeedRow for RecentCommand {
     fn row_key(&self) -> String {
         format!("{}/{}", self.scope, self.command_id)
     }
+
+    type Open = ();
+    const HELP: &'static [KeyHint] = &[
+        ("Enter", "commands, automations, audit,"),
+        ("", "activations: the record in full"),
+        ("n", "commands: go to its first node"),
+    ];
+
+    fn record(&self) -> Option<Record> {
+        Some(Record::Command {
+            scope: self.scope,
+            id: self.command_id.clone(),
+        })
+    }
+
+    fn on_key(
+        view: &mut CommandsView,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if action == Some(Action::Details)
+            || cx.pane_action(key, pane_keys::COMMANDS) != Some(PaneAction::GoToNode)
+        {
+            return false;
+        }
+        let selected = view.selected(cx.estate);
+        out.push(selected.and_then(jump_to_first_node).unwrap_or(Cmd::Note {
+            text: "this command names no node id (tag targets)".into(),
+            error: true,
+        }));
+        true
+    }
 }
 
 impl PaneKind for CommandsView {
@@ -140,45 +174,4 @@ impl PaneKind for CommandsView {
     const SHORT: &'static str = "Cmds";
     const ALIASES: &'static [&'static str] = &["commands", "cmd", "cmds", "history"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Commands];
-}
-
-impl Component for CommandsView {
-    fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("Enter", "commands, automations, audit,"),
-            ("", "activations: the record in full"),
-            ("n", "commands: go to its first node"),
-        ]
-    }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
-    }
-    feed_table!();
-    fn on_key(
-        &mut self,
-        key: &KeyEvent,
-        action: Option<Action>,
-        cx: &Cx,
-        out: &mut Vec<Cmd>,
-    ) -> bool {
-        let selected = self.selected(cx.estate);
-        if action == Some(Action::Details) {
-            let Some(c) = selected else {
-                return false;
-            };
-            out.push(Cmd::OpenRecord(Record::Command {
-                scope: c.scope,
-                id: c.command_id.clone(),
-            }));
-            return true;
-        }
-        if cx.pane_action(key, pane_keys::COMMANDS) != Some(PaneAction::GoToNode) {
-            return false;
-        }
-        out.push(selected.and_then(jump_to_first_node).unwrap_or(Cmd::Note {
-            text: "this command names no node id (tag targets)".into(),
-            error: true,
-        }));
-        true
-    }
 }

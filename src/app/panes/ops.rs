@@ -7,8 +7,8 @@ use crate::app::table::{TableColumn, account_cell, region_cell};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::feed_table::{FeedRow, FeedRows, FeedTable, feed_table};
-use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
+use super::feed_table::{FeedRow, FeedRows, FeedTable};
+use super::{Cmd, Cx, KeyHint, PaneKind};
 use crate::app::documents::document_ref;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::overlay::Overlay;
@@ -133,35 +133,22 @@ impl FeedRow for OpsItem {
     fn row_key(&self) -> String {
         format!("{}/{}", self.scope, self.id)
     }
-}
 
-impl PaneKind for OpsView {
-    const TITLE: &'static str = "OpsCenter";
-    const SHORT: &'static str = "Ops";
-    const ALIASES: &'static [&'static str] = &["ops", "opscenter", "oi", "opsitems"];
-    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::OpsItems];
-}
+    type Open = ();
+    const HELP: &'static [KeyHint] = &[
+        ("n", "ops, compliance: go to node"),
+        ("Enter", "OpsItem / compliance items"),
+        ("n p / Enter", "OpsItem: pick node, go to it"),
+    ];
 
-impl Component for OpsView {
-    fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("n", "ops, compliance: go to node"),
-            ("Enter", "OpsItem / compliance items"),
-            ("n p / Enter", "OpsItem: pick node, go to it"),
-        ]
-    }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
-    }
-    feed_table!();
     fn on_key(
-        &mut self,
+        view: &mut OpsView,
         key: &KeyEvent,
         action: Option<Action>,
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        let Some(item) = self.selected(cx.estate) else {
+        let Some(item) = view.selected(cx.estate) else {
             return action != Some(Action::Details)
                 && cx.pane_action(key, pane_keys::OPS) == Some(PaneAction::GoToNode)
                 && {
@@ -185,6 +172,13 @@ impl Component for OpsView {
         }
         true
     }
+}
+
+impl PaneKind for OpsView {
+    const TITLE: &'static str = "OpsCenter";
+    const SHORT: &'static str = "Ops";
+    const ALIASES: &'static [&'static str] = &["ops", "opscenter", "oi", "opsitems"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::OpsItems];
 }
 
 fn no_node() -> Cmd {

@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::feed_table::{FeedRow, FeedRows, FeedTable, feed_table};
-use super::{Cmd, Component, Cx, KeyHint, Pane, PaneKind, hints};
+use super::feed_table::{FeedRow, FeedRows, FeedTable, OpenKey};
+use super::{Cmd, Cx, KeyHint, Pane, PaneKind};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::overlay::Overlay;
@@ -92,7 +92,7 @@ pub struct WindowOpen {
 }
 
 /// State of the maintenance windows pane.
-pub type WindowsView = FeedTable<MaintenanceWindow, WindowOpen>;
+pub type WindowsView = FeedTable<MaintenanceWindow>;
 
 impl FeedRow for MaintenanceWindow {
     type Col = WinCol;
@@ -139,39 +139,21 @@ impl FeedRow for MaintenanceWindow {
     fn row_key(&self) -> String {
         format!("{}/{}", self.scope, self.window_id)
     }
-}
 
-impl PaneKind for WindowsView {
-    const TITLE: &'static str = "Windows";
-    const ALIASES: &'static [&'static str] = &["windows", "mw", "win"];
-    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Windows];
-}
+    type Open = WindowOpen;
+    const HELP: &'static [KeyHint] = &[
+        ("Enter", "windows: targets, tasks, runs"),
+        ("t", "windows: the 7-day timeline"),
+    ];
 
-impl Component for WindowsView {
-    fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("Enter", "windows: targets, tasks, runs"),
-            ("t", "windows: the 7-day timeline"),
-        ]
-    }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
-    }
-    fn takes_keys(&self) -> bool {
-        self.open.is_some()
-    }
-    feed_table!();
     fn on_key(
-        &mut self,
+        view: &mut WindowsView,
         key: &KeyEvent,
         action: Option<Action>,
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.open.is_some() {
-            return self.detail_key(key, cx, out);
-        }
-        let sel = self
+        let sel = view
             .selected(cx.estate)
             .map(|w| (w.scope, w.window_id.clone()));
         match (cx.pane_action(key, pane_keys::WINDOWS), sel) {
@@ -180,7 +162,7 @@ impl Component for WindowsView {
                     scope,
                     id: id.clone(),
                 }));
-                self.open = Some(WindowOpen {
+                view.open = Some(WindowOpen {
                     scope,
                     id,
                     scroll: 0,
@@ -194,30 +176,31 @@ impl Component for WindowsView {
         }
         true
     }
-}
 
-impl WindowsView {
     /// Keys of the window shown in full: it scrolls.
-    fn detail_key(&mut self, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
-        let Some(o) = self.open.as_mut() else {
-            return false;
-        };
+    fn open_key(o: &mut WindowOpen, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> OpenKey {
         let action = cx.keys.action(key);
         if scroll_key(action, &mut o.scroll) {
-            return true;
+            return OpenKey::Taken;
         }
         if cx.pane_action(key, pane_keys::WINDOW) == Some(PaneAction::Refresh) {
             out.push(Cmd::Request(DetailRequest::Window {
                 scope: o.scope,
                 id: o.id.clone(),
             }));
-            return true;
+            return OpenKey::Taken;
         }
         match (action, key.code) {
-            (Some(Action::Quit), _) | (_, KeyCode::Esc) => self.open = None,
+            (Some(Action::Quit), _) | (_, KeyCode::Esc) => return OpenKey::Close,
             (Some(Action::Help), _) => out.push(Cmd::Open(Overlay::Help)),
-            _ => return false,
+            _ => return OpenKey::Passed,
         }
-        true
+        OpenKey::Taken
     }
+}
+
+impl PaneKind for WindowsView {
+    const TITLE: &'static str = "Windows";
+    const ALIASES: &'static [&'static str] = &["windows", "mw", "win"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Windows];
 }

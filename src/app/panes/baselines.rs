@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use crossterm::event::KeyEvent;
 
 use super::catalog::{self, CatalogList, columns};
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::keymap::{Action, pane_keys};
 use crate::app::overlay::CatalogItem;
 use crate::app::table::{TableSource, account_cell, region_cell};
@@ -148,28 +148,14 @@ impl Component for BaselinesView {
     }
     fn sync(&mut self, cx: &Cx) {
         let feeds = (Feed::Baselines, Feed::Patch);
-        if self.list.collect(cx.estate, cx.mask, feeds, |e, s| {
-            (0..e.scope_baselines(s).len() as u32).collect()
-        }) {
-            let src = BaselineRows {
-                estate: cx.estate,
-                refs: &self.list.refs,
-            };
-            self.list.table.rebuild(&src);
-        }
+        let pick = |e: &Estate, s| (0..e.scope_baselines(s).len() as u32).collect();
+        self.list
+            .sync(cx, feeds, pick, |estate, refs| BaselineRows {
+                estate,
+                refs,
+            });
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.list.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        Some(Box::new(Bound {
-            table: &mut self.list.table,
-            src: BaselineRows {
-                estate: cx.estate,
-                refs: &self.list.refs,
-            },
-        }))
-    }
+    table_rows!(list.table, list.refs, cx => BaselineRows {});
     fn on_key(
         &mut self,
         key: &KeyEvent,
@@ -177,14 +163,8 @@ impl Component for BaselinesView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        let Some(item) = self.selected(cx.estate) else {
-            return false;
-        };
-        if action == Some(Action::Details) {
-            catalog::open(item, false, cx.estate, out);
-            return true;
-        }
-        catalog::item_action(&item, cx.pane_action(key, pane_keys::BASELINES), cx, out)
+        let pane_action = cx.pane_action(key, pane_keys::BASELINES);
+        catalog::table_key(self.selected(cx.estate), action, pane_action, cx, out)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::app::documents::document_ref;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::overlay::{CatalogDetail, CatalogItem, Overlay};
 use crate::app::scroll::scroll_key;
-use crate::app::table::{TableColumn, TableView, shown_scopes};
+use crate::app::table::{TableColumn, TableSource, TableView, shown_scopes};
 use crate::model::{DetailRequest, Estate, Feed, ScopeId, SecretValue};
 
 /// Defines a column enum with its titles and filter keys.
@@ -95,6 +95,21 @@ impl<C: TableColumn> CatalogList<C> {
         }
         self.key = Some(key);
         true
+    }
+
+    /// Re-collects the refs when the feeds or the mask moved, and then rebuilds the table
+    /// from the rows `rows` makes of the estate and the refs.
+    pub fn sync<'a, S: TableSource<Col = C>>(
+        &'a mut self,
+        cx: &Cx<'a>,
+        feeds: (Feed, Feed),
+        pick: impl Fn(&Estate, ScopeId) -> Vec<u32>,
+        rows: impl FnOnce(&'a Estate, &'a [(ScopeId, u32)]) -> S,
+    ) {
+        if self.collect(cx.estate, cx.mask, feeds, pick) {
+            let CatalogList { table, refs, .. } = self;
+            table.rebuild(&rows(cx.estate, refs));
+        }
     }
 
     /// The next [`collect`](Self::collect) re-reads whatever moved.
@@ -327,6 +342,25 @@ fn fetch(item: &CatalogItem, estate: &Estate, out: &mut Vec<Cmd>) {
             }));
         }
     }
+}
+
+/// The keys of a catalog table on the entry selected (`item`): Enter shows it in full,
+/// and the run keys of a baseline or a package ([`item_action`]).
+pub fn table_key(
+    item: Option<CatalogItem>,
+    action: Option<Action>,
+    pane_action: Option<PaneAction>,
+    cx: &Cx,
+    out: &mut Vec<Cmd>,
+) -> bool {
+    let Some(item) = item else {
+        return false;
+    };
+    if action == Some(Action::Details) {
+        open(item, false, cx.estate, out);
+        return true;
+    }
+    item_action(&item, pane_action, cx, out)
 }
 
 /// The run keys of a baseline or a package (in its pane or shown in full): `s`/`S` a

@@ -9,21 +9,22 @@
 //! `ui::draw_pane`.
 
 /// `Component::list` and `list_mut` of a pane whose rows are the table `$table` over
-/// `$rows`, a rows type of the estate and the refs `$refs` (and the fields given).
+/// `$rows`, a rows type of the estate and the refs `$refs` (and the fields given);
+/// `$table` and `$refs` are fields of the pane, or fields of one of its fields.
 macro_rules! table_rows {
-    ($table:ident, $refs:ident, $cx:ident => $rows:ident { $($field:ident: $value:expr),* $(,)? }) => {
+    ($($table:ident).+, $($refs:ident).+, $cx:ident => $rows:ident { $($field:ident: $value:expr),* $(,)? }) => {
         fn list(&self, _cx: &$crate::app::panes::Cx) -> Option<&dyn $crate::app::panes::List> {
-            Some(&self.$table)
+            Some(&self.$($table).+)
         }
         fn list_mut<'a>(
             &'a mut self,
             $cx: &$crate::app::panes::Cx<'a>,
         ) -> Option<Box<dyn $crate::app::panes::ListMut + 'a>> {
             Some(Box::new($crate::app::panes::Bound {
-                table: &mut self.$table,
+                table: &mut self.$($table).+,
                 src: $rows {
                     estate: $cx.estate,
-                    refs: &self.$refs,
+                    refs: &self.$($refs).+,
                     $($field: $value),*
                 },
             }))

@@ -178,7 +178,8 @@ mod tests {
     use crate::app::keymap::KeyMap;
     use crate::app::overlay::{CatalogDetail, Overlay};
     use crate::app::panes::runs::{PatchOperation, baseline_nodes, patch_run};
-    use crate::model::{Account, DetailRequest, FeedEvent, PatchState, Scope};
+    use crate::app::tests::{cx, scope};
+    use crate::model::{DetailRequest, FeedEvent, PatchState};
 
     fn baseline(id: &str, name: &str, groups: &[&str]) -> PatchBaseline {
         PatchBaseline {
@@ -214,13 +215,7 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).single().unwrap();
         let mut e = Estate::new();
         e.apply(FeedEvent::ScopesDiscovered {
-            scopes: vec![Scope {
-                account: Account {
-                    id: "111111111111".into(),
-                    name: "acme".into(),
-                },
-                region: "eu-west-1".into(),
-            }],
+            scopes: vec![scope("acme", "111111111111", "eu-west-1")],
             note: None,
         });
         e.apply(FeedEvent::BaselinesLoaded {
@@ -243,16 +238,6 @@ mod tests {
             at,
         });
         e
-    }
-
-    fn cx<'a>(estate: &'a Estate, keys: &'a KeyMap, read_only: bool) -> Cx<'a> {
-        Cx {
-            estate,
-            mask: &[true],
-            keys,
-            read_only,
-            now: Utc::now(),
-        }
     }
 
     fn press(view: &mut BaselinesView, c: char, cx: &Cx) -> (bool, Vec<Cmd>) {

@@ -416,7 +416,8 @@ mod tests {
 
     use super::*;
     use crate::app::keymap::KeyMap;
-    use crate::model::{Account, FeedEvent, ParameterMeta, Scope};
+    use crate::app::tests::{cx, scope};
+    use crate::model::{FeedEvent, ParameterMeta};
 
     fn param(name: &str, kind: &str) -> ParameterMeta {
         ParameterMeta {
@@ -437,13 +438,7 @@ mod tests {
     fn estate() -> Estate {
         let mut e = Estate::new();
         e.apply(FeedEvent::ScopesDiscovered {
-            scopes: vec![Scope {
-                account: Account {
-                    id: "111111111111".into(),
-                    name: "acme".into(),
-                },
-                region: "eu-west-1".into(),
-            }],
+            scopes: vec![scope("acme", "111111111111", "eu-west-1")],
             note: None,
         });
         e.apply(FeedEvent::ParametersLoaded {
@@ -550,15 +545,5 @@ mod tests {
         let (done, out) = press(&mut d, KeyCode::Enter, &cx);
         assert!(done && d.editing.is_none());
         assert_eq!(out, vec![Cmd::Open(Overlay::None), Cmd::ForgetSecrets]);
-    }
-
-    fn cx<'a>(estate: &'a Estate, keys: &'a KeyMap, read_only: bool) -> Cx<'a> {
-        Cx {
-            estate,
-            mask: &[true],
-            keys,
-            read_only,
-            now: Utc::now(),
-        }
     }
 }

@@ -32,6 +32,20 @@ macro_rules! table_rows {
     };
 }
 
+/// The status bar's hints of a table: help, panes, command, filter, the keys given, quit.
+macro_rules! table_hints {
+    ($($hint:expr),* $(,)?) => {
+        &[
+            ("?", "help"),
+            ("1-9", "panes"),
+            (":", "command"),
+            ("/", "filter"),
+            $($hint,)*
+            ("q", "quit"),
+        ]
+    };
+}
+
 pub mod activations;
 pub mod associations;
 pub mod audit;
@@ -87,37 +101,12 @@ use windows::WindowsView;
 pub mod hints {
     use super::KeyHint;
 
-    pub const TABLE: &[KeyHint] = &[
-        ("?", "help"),
-        ("1-9", "panes"),
-        (":", "command"),
-        ("/", "filter"),
-        ("s", "sort"),
-        ("⏎", "details"),
-        ("q", "quit"),
-    ];
+    pub const TABLE: &[KeyHint] = table_hints![("s", "sort"), ("⏎", "details")];
 
     /// A table whose rows name a node.
-    pub const OPS: &[KeyHint] = &[
-        ("?", "help"),
-        ("1-9", "panes"),
-        (":", "command"),
-        ("/", "filter"),
-        ("s", "sort"),
-        ("⏎", "details"),
-        ("n", "node"),
-        ("q", "quit"),
-    ];
+    pub const OPS: &[KeyHint] = table_hints![("s", "sort"), ("⏎", "details"), ("n", "node")];
 
-    pub const PARAMETERS: &[KeyHint] = &[
-        ("?", "help"),
-        ("1-9", "panes"),
-        (":", "command"),
-        ("/", "filter"),
-        ("←→", "path"),
-        ("⏎", "details"),
-        ("q", "quit"),
-    ];
+    pub const PARAMETERS: &[KeyHint] = table_hints![("←→", "path"), ("⏎", "details")];
 
     /// A page without rows.
     pub const VIEW: &[KeyHint] = &[

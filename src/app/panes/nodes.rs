@@ -646,16 +646,11 @@ impl PaneKind for NodesView {
 }
 
 /// Nodes pane with sessions (not in read-only mode).
-const SESSION_FOOTER: &[KeyHint] = &[
-    ("?", "help"),
-    ("1-9", "panes"),
-    (":", "command"),
-    ("/", "filter"),
+const SESSION_FOOTER: &[KeyHint] = table_hints![
     ("s", "sort"),
     ("⏎", "details"),
     ("c", "shell"),
     ("p", "forward"),
-    ("q", "quit"),
 ];
 
 impl List for NodesView {

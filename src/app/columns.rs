@@ -30,18 +30,17 @@ impl Column {
         Column::LastPing,
     ];
 
-    /// Columns that have a text field in the filter haystack, in haystack order.
-    pub const TEXT: [Column; 9] = [
-        Column::Account,
-        Column::Region,
-        Column::InstanceId,
-        Column::Name,
-        Column::Ping,
-        Column::Platform,
-        Column::Os,
-        Column::Agent,
-        Column::Ip,
-    ];
+    /// Columns that have a text field in the filter haystack, in haystack order: all but
+    /// the last ping, a time.
+    pub const TEXT: [Column; 9] = {
+        let mut text = [Column::Account; 9];
+        let mut i = 0;
+        while i < text.len() {
+            text[i] = Column::ALL[i];
+            i += 1;
+        }
+        text
+    };
 
     pub fn title(self) -> &'static str {
         match self {

@@ -4,7 +4,7 @@
 
 use crossterm::event::KeyEvent;
 
-use super::panes::record::Record;
+use super::overlay::Record;
 use super::{App, Overlay};
 
 impl App {

@@ -28,7 +28,10 @@ mod history;
 mod keymap;
 mod keys;
 mod navigate;
+mod overlay;
 mod panes;
+mod scope_filter;
+mod scroll;
 mod sessions;
 mod table;
 pub mod term_keys;
@@ -45,7 +48,7 @@ pub use actions::{
 pub use actions_docs::aws_reserved_name;
 pub use actions_quit::QuitBlockers;
 pub use columns::Column;
-pub use command::{COMMAND_HELP, Command, ScopeFilter, parse_command};
+pub use command::{COMMAND_HELP, Command, parse_command};
 pub use documents::{document_ref, owner_kind, package_platforms, readable_content};
 pub use effect::Effect;
 pub use filter::{Filter, FilterColumn, FilterError, Matcher, Term};
@@ -55,6 +58,7 @@ pub use keymap::{
 };
 pub use keys::{DETAIL_KEY_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 pub use navigate::{Back, Request};
+pub use overlay::{CatalogDetail, CatalogItem, ForwardPrompt, Overlay, Record};
 pub use panes::activations::{ActCol, ActivationRows, ActivationsView};
 pub use panes::associations::{
     AssocCol, AssociationOpen, AssociationRows, AssociationsView, failing_nodes, status_rank,
@@ -63,8 +67,8 @@ pub use panes::audit::{
     AuditCall, AuditCol, AuditRows, AuditView, NO_RESULT, audit_time, short_caller,
 };
 pub use panes::automations::{AutoCol, AutomationRows, AutomationsView};
-pub use panes::baselines::{BaseCol, BaselineRows, BaselinesView, PatchOperation, baseline_nodes};
-pub use panes::catalog::{CatalogDetail, CatalogItem, CatalogList};
+pub use panes::baselines::{BaseCol, BaselineRows, BaselinesView};
+pub use panes::catalog::CatalogList;
 pub use panes::commands::{CmdCol, CommandRows, CommandsView, command_progress};
 pub use panes::compliance::{ComplianceView, ResCol, ResourceRows, SummaryRow, compliance_summary};
 pub use panes::documents::{DocCol, DocumentRows, DocumentsView};
@@ -76,16 +80,15 @@ pub use panes::nodes::{NodesView, RowRef};
 pub use panes::ops::{OpsCol, OpsRows, OpsView, node_id as node_id_of, severity_label};
 pub use panes::packages::PackagesView;
 pub use panes::parameters::{ParamCol, ParameterRows, ParametersView};
-pub use panes::record::Record;
+pub use panes::runs::{PatchOperation, baseline_nodes};
 pub use panes::timeline::{
     Closure, TIMELINE_DAYS, TimelineGroup, TimelineRow, TimelineView, WindowSpan, closures,
     shows_calendar, timeline_rows,
 };
 pub use panes::windows::{WinCol, WindowOpen, WindowRows, WindowsView};
 pub use panes::{Cmd, Component, Cx, KeyHint, PANE_ALIASES, Pane, PaneKind, Panes};
-pub use sessions::{
-    Focus, ForwardPrompt, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward,
-};
+pub use scope_filter::ScopeFilter;
+pub use sessions::{Focus, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward};
 pub use table::{TableColumn, TableSource, TableView, Viewport};
 pub use wallboard::{StaleFeed, WallboardOptions, wallboard_clock};
 
@@ -125,42 +128,6 @@ pub struct AppOptions {
     pub demo: bool,
     /// Set when the demo's nodes run commands on this machine, unsandboxed: why.
     pub demo_unsandboxed: Option<String>,
-}
-
-/// What is drawn over the table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Overlay {
-    None,
-    Help,
-    /// Every field of one node, followed by (scope, instance id) across refreshes.
-    Detail {
-        scope: ScopeId,
-        instance_id: String,
-        scroll: u16,
-    },
-    /// The port-forward prompt.
-    Forward(ForwardPrompt),
-    /// One OpsItem in full; `cursor` picks among its resources.
-    OpsItem {
-        scope: ScopeId,
-        id: String,
-        scroll: u16,
-        cursor: usize,
-    },
-    /// The compliance items of one resource.
-    ComplianceItems {
-        scope: ScopeId,
-        resource_id: String,
-        compliance_type: String,
-        view: Viewport,
-    },
-    /// A command, automation execution, activation or audited call in full.
-    Record {
-        record: Record,
-        scroll: u16,
-    },
-    /// A parameter, patch baseline or document in full.
-    Catalog(CatalogDetail),
 }
 
 /// The `:` command line while it is edited.

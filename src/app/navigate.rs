@@ -4,12 +4,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::command::{Command, ScopeFilter, parse_command};
+use super::command::{Command, parse_command};
 use super::keymap::Action;
 use super::panes::Pane;
 use super::panes::inventory::InventoryMode;
 use super::panes::{Cmd, ListMut};
-use super::table::Viewport;
+use super::scope_filter::ScopeFilter;
 use super::{App, CommandLine, Effect, Focus, Notice, Overlay};
 use crate::model::{DetailRequest, FeedEvent, FeedSet, ScopeId};
 
@@ -27,34 +27,6 @@ pub struct Back {
 
 /// Jumps remembered at most.
 const BACK_DEPTH: usize = 32;
-
-/// The keys that scroll a popup by `scroll` lines, as the key map binds them: down and up
-/// by one, page down and up by ten, top to the first line. False for any other action.
-pub(super) fn scroll_key(action: Option<Action>, scroll: &mut u16) -> bool {
-    match action {
-        Some(Action::Down) => *scroll = scroll.saturating_add(1),
-        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-        Some(Action::PageDown) => *scroll = scroll.saturating_add(10),
-        Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
-        Some(Action::Top) => *scroll = 0,
-        _ => return false,
-    }
-    true
-}
-
-pub(super) fn viewport_nav(v: &mut Viewport, len: usize, action: Option<Action>) -> bool {
-    let page = v.page as isize;
-    match action {
-        Some(Action::Down) => v.move_by(1, len),
-        Some(Action::Up) => v.move_by(-1, len),
-        Some(Action::Top) => v.select(0, len),
-        Some(Action::Bottom) => v.select(usize::MAX, len),
-        Some(Action::PageDown) => v.move_by(page, len),
-        Some(Action::PageUp) => v.move_by(-page, len),
-        _ => return false,
-    }
-    true
-}
 
 impl App {
     /// The pane shown while no session tab has focus.

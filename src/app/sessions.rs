@@ -6,8 +6,9 @@ use std::net::SocketAddr;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
+use super::overlay::{ForwardPrompt, Overlay};
 use super::term_keys::{TermModes, encode_key, encode_paste, encode_wheel};
-use super::{App, Effect, Overlay, TableArea};
+use super::{App, Effect, TableArea};
 use crate::session::{
     SessionCommand, SessionEvent, SessionId, SessionKind, SessionState, SessionTarget,
 };
@@ -34,14 +35,6 @@ pub enum Focus {
     /// The panes; [`App::pane`] says which one shows.
     Nodes,
     Session(SessionId),
-}
-
-/// The port-forward prompt: `LOCAL:REMOTE[:HOST]` for the node it was opened on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForwardPrompt {
-    pub target: SessionTarget,
-    pub text: String,
-    pub error: Option<String>,
 }
 
 /// One session tab.

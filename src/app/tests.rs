@@ -20,6 +20,17 @@ pub(crate) fn scope(name: &str, id: &str, region: &str) -> Scope {
     }
 }
 
+/// The [`Cx`](super::Cx) of a pane test: one scope shown.
+pub(crate) fn cx<'a>(estate: &'a Estate, keys: &'a KeyMap, read_only: bool) -> super::Cx<'a> {
+    super::Cx {
+        estate,
+        mask: &[true],
+        keys,
+        read_only,
+        now: Utc::now(),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn node(
     id: &str,
@@ -49,6 +60,20 @@ fn node(
     n
 }
 
+/// The node `web-1` (i-0003), seen `mins_ago`.
+fn web_1(mins_ago: i64, tags: &[(&str, &str)]) -> ManagedNode {
+    let linux = ("Amazon Linux", "2023");
+    node(
+        "i-0003",
+        "web-1",
+        PingStatus::Online,
+        linux,
+        "10.0.0.10",
+        mins_ago,
+        tags,
+    )
+}
+
 /// Two scopes, five nodes.
 pub(crate) fn app() -> App {
     let mut app = App::new(AppOptions::default());
@@ -64,15 +89,7 @@ pub(crate) fn app() -> App {
     app.update(Msg::Feed(FeedEvent::NodesLoaded {
         scope: 0,
         nodes: vec![
-            node(
-                "i-0003",
-                "web-1",
-                PingStatus::Online,
-                linux,
-                "10.0.0.10",
-                1,
-                &[("Env", "prod")],
-            ),
+            web_1(1, &[("Env", "prod")]),
             node(
                 "i-0001",
                 "db-1",
@@ -487,15 +504,7 @@ fn selection_follows_the_node_across_refreshes() {
                 0,
                 &[],
             ),
-            node(
-                "i-0003",
-                "web-1",
-                PingStatus::Online,
-                linux,
-                "10.0.0.10",
-                0,
-                &[],
-            ),
+            web_1(0, &[]),
             node(
                 "i-0001",
                 "db-1",
@@ -625,14 +634,7 @@ mod sessions {
     use crate::session::{SessionCommand, SessionEvent, SessionKind, SessionState};
 
     fn press(app: &mut App, code: KeyCode) -> bool {
-        app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-    }
-
-    fn ctrl(app: &mut App, c: char) -> bool {
-        app.update(Msg::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::CONTROL,
-        )))
+        key(app, code)
     }
 
     fn leader(app: &mut App, code: KeyCode) {

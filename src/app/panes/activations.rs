@@ -4,15 +4,13 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
 
-use super::record::{RECORD_HELP, Record};
-use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
+use super::feed_table::{FeedRow, FeedRows, FeedTable};
+use super::record::RECORD_HELP;
+use super::{KeyHint, PaneKind};
 use crate::app::filter::FilterColumn;
-use crate::app::keymap::Action;
-use crate::app::table::{
-    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
-};
+use crate::app::overlay::Record;
+use crate::app::table::{TableColumn, account_cell, region_cell};
 use crate::model::{Activation, ActivationState, Estate, Feed, ScopeId};
 
 /// A column of the activations table.
@@ -80,52 +78,47 @@ impl TableColumn for ActCol {
 }
 
 /// The activations of the scopes shown, judged at `now`.
-pub struct ActivationRows<'a> {
-    pub estate: &'a Estate,
-    pub refs: &'a [(ScopeId, u32)],
-    pub now: DateTime<Utc>,
-}
+pub type ActivationRows<'a> = FeedRows<'a, Activation>;
 
-impl ActivationRows<'_> {
-    pub fn item(&self, row: usize) -> Option<&Activation> {
-        let (s, i) = *self.refs.get(row)?;
-        self.estate.scope_activations(s).get(i as usize)
-    }
-}
+/// State of the activations pane.
+pub type ActivationsView = FeedTable<Activation>;
 
-impl TableSource for ActivationRows<'_> {
+impl FeedRow for Activation {
     type Col = ActCol;
+    type At = DateTime<Utc>;
+    const FEED: Feed = Feed::Activations;
+    const SORT: ActCol = ActCol::State;
 
-    fn len(&self) -> usize {
-        self.refs.len()
+    fn of_scope(estate: &Estate, scope: ScopeId) -> &[Activation] {
+        estate.scope_activations(scope)
     }
 
-    fn cell(&self, row: usize, col: ActCol) -> Cow<'_, str> {
-        let Some(a) = self.item(row) else {
-            return Cow::Borrowed("");
-        };
+    fn at(now: DateTime<Utc>) -> DateTime<Utc> {
+        now
+    }
+
+    fn cell<'a>(&'a self, estate: &'a Estate, at: DateTime<Utc>, col: ActCol) -> Cow<'a, str> {
         match col {
-            ActCol::State => Cow::Borrowed(a.state(self.now).label()),
-            ActCol::Id => Cow::Borrowed(&a.activation_id),
-            ActCol::Name => Cow::Borrowed(&a.default_instance_name),
+            ActCol::State => Cow::Borrowed(self.state(at).label()),
+            ActCol::Id => Cow::Borrowed(&self.activation_id),
+            ActCol::Name => Cow::Borrowed(&self.default_instance_name),
             ActCol::Registrations => Cow::Owned(format!(
                 "{}/{}",
-                a.registrations_count, a.registration_limit
+                self.registrations_count, self.registration_limit
             )),
             ActCol::Expires | ActCol::Created => Cow::Borrowed(""),
-            ActCol::IamRole => Cow::Borrowed(&a.iam_role),
-            ActCol::Description => Cow::Borrowed(&a.description),
-            ActCol::Account => account_cell(self.estate, a.scope),
-            ActCol::Region => region_cell(self.estate, a.scope),
+            ActCol::IamRole => Cow::Borrowed(&self.iam_role),
+            ActCol::Description => Cow::Borrowed(&self.description),
+            ActCol::Account => account_cell(estate, self.scope),
+            ActCol::Region => region_cell(estate, self.scope),
         }
     }
 
-    fn sort_key(&self, row: usize, col: ActCol) -> Option<i64> {
-        let a = self.item(row)?;
+    fn sort_key(&self, at: DateTime<Utc>, col: ActCol) -> Option<i64> {
         match col {
             // Expiring soon first, then expired, full, active; soonest expiry first within.
             ActCol::State => {
-                let rank = match a.state(self.now) {
+                let rank = match self.state(at) {
                     ActivationState::ExpiringSoon => 0,
                     ActivationState::Expired => 1,
                     ActivationState::Full => 2,
@@ -133,75 +126,36 @@ impl TableSource for ActivationRows<'_> {
                 };
                 Some(rank)
             }
-            ActCol::Registrations => Some(i64::from(a.registrations_count)),
-            ActCol::Expires => Some(a.expiration.map_or(i64::MAX, |t| t.timestamp())),
-            ActCol::Created => Some(a.created.map_or(i64::MAX, |t| -t.timestamp())),
+            ActCol::Registrations => Some(i64::from(self.registrations_count)),
+            ActCol::Expires => Some(self.expiration.map_or(i64::MAX, |t| t.timestamp())),
+            ActCol::Created => Some(self.created.map_or(i64::MAX, |t| -t.timestamp())),
             _ => None,
         }
     }
 
-    fn tags(&self, row: usize) -> &[(String, String)] {
-        self.item(row).map_or(&[], |a| a.tags.as_slice())
+    fn tags(&self) -> &[(String, String)] {
+        &self.tags
     }
 
-    fn row_key(&self, row: usize) -> String {
-        self.item(row)
-            .map(|a| format!("{}/{}", a.scope, a.activation_id))
-            .unwrap_or_default()
+    fn row_key(&self) -> String {
+        format!("{}/{}", self.scope, self.activation_id)
     }
-}
 
-/// State of the activations pane.
-#[derive(Debug)]
-pub struct ActivationsView {
-    pub table: TableView<ActCol>,
-    pub refs: Vec<(ScopeId, u32)>,
-    /// (feed generation, scope mask) the rows reflect.
-    key: Option<(u64, Vec<bool>)>,
-}
+    type Open = ();
+    const HELP: &'static [KeyHint] = RECORD_HELP;
 
-impl Default for ActivationsView {
-    fn default() -> Self {
-        ActivationsView {
-            table: TableView::new(ActCol::State, false),
-            refs: Vec::new(),
-            key: None,
-        }
+    fn record(&self) -> Option<Record> {
+        Some(Record::Activation {
+            scope: self.scope,
+            id: self.activation_id.clone(),
+        })
     }
 }
 
 impl ActivationsView {
+    /// The rows judged at `now`.
     pub fn rows<'a>(&'a self, estate: &'a Estate, now: DateTime<Utc>) -> ActivationRows<'a> {
-        ActivationRows {
-            estate,
-            refs: &self.refs,
-            now,
-        }
-    }
-
-    /// Re-reads the activations when their feed or the scope mask changed.
-    pub fn sync(&mut self, estate: &Estate, mask: &[bool], now: DateTime<Utc>) {
-        let count = |e: &Estate, s| e.scope_activations(s).len();
-        if collect_refs(
-            &mut self.key,
-            &mut self.refs,
-            estate,
-            mask,
-            Feed::Activations,
-            count,
-        ) {
-            let src = ActivationRows {
-                estate,
-                refs: &self.refs,
-                now,
-            };
-            self.table.rebuild(&src);
-        }
-    }
-
-    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a Activation> {
-        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
-        estate.scope_activations(s).get(i as usize)
+        self.rows_at(estate, now)
     }
 }
 
@@ -209,36 +163,4 @@ impl PaneKind for ActivationsView {
     const TITLE: &'static str = "Activations";
     const ALIASES: &'static [&'static str] = &["activations", "act", "hybrid"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Activations];
-}
-
-impl Component for ActivationsView {
-    fn help(&self) -> &'static [KeyHint] {
-        RECORD_HELP
-    }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
-    }
-    fn sync(&mut self, cx: &Cx) {
-        ActivationsView::sync(self, cx.estate, cx.mask, cx.now);
-    }
-    table_rows!(table, refs, cx => ActivationRows { now: cx.now });
-    fn on_key(
-        &mut self,
-        _key: &KeyEvent,
-        action: Option<Action>,
-        cx: &Cx,
-        out: &mut Vec<Cmd>,
-    ) -> bool {
-        if action != Some(Action::Details) {
-            return false;
-        }
-        let Some(a) = self.selected(cx.estate) else {
-            return false;
-        };
-        out.push(Cmd::OpenRecord(Record::Activation {
-            scope: a.scope,
-            id: a.activation_id.clone(),
-        }));
-        true
-    }
 }

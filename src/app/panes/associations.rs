@@ -4,16 +4,16 @@
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
+use super::feed_table::{FeedRow, FeedRows, FeedTable, OpenKey};
+use super::{Cmd, Cx, KeyHint, PaneKind};
 use crate::actions::{ActionRequest, AssociationsOnceSpec};
-use crate::app::Overlay;
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::table::{
-    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
-};
+use crate::app::overlay::Overlay;
+use crate::app::table::{TableColumn, account_cell, region_cell};
 use crate::model::{Association, DetailRequest, Estate, Feed, ScopeId, schedule_label};
 
 /// A column of the associations table.
@@ -91,64 +91,7 @@ pub fn status_rank(status: &str) -> i64 {
 }
 
 /// The associations of the scopes shown: (scope, index) into the estate.
-pub struct AssociationRows<'a> {
-    pub estate: &'a Estate,
-    pub refs: &'a [(ScopeId, u32)],
-}
-
-impl AssociationRows<'_> {
-    pub fn item(&self, row: usize) -> Option<&Association> {
-        let (s, i) = *self.refs.get(row)?;
-        self.estate.scope_associations(s).get(i as usize)
-    }
-}
-
-impl TableSource for AssociationRows<'_> {
-    type Col = AssocCol;
-
-    fn len(&self) -> usize {
-        self.refs.len()
-    }
-
-    fn cell(&self, row: usize, col: AssocCol) -> Cow<'_, str> {
-        let Some(a) = self.item(row) else {
-            return Cow::Borrowed("");
-        };
-        match col {
-            AssocCol::Status => Cow::Borrowed(&a.status),
-            AssocCol::Name => Cow::Borrowed(a.label()),
-            AssocCol::Document => Cow::Borrowed(&a.document),
-            AssocCol::Failed => Cow::Owned(a.count("Failed").to_string()),
-            AssocCol::Targets => Cow::Owned(a.total().to_string()),
-            AssocCol::Schedule => Cow::Owned(schedule_label(&a.schedule)),
-            AssocCol::LastRun => Cow::Borrowed(""),
-            AssocCol::Account => account_cell(self.estate, a.scope),
-            AssocCol::Region => region_cell(self.estate, a.scope),
-            AssocCol::TargetSpec => Cow::Owned(a.targets_label()),
-        }
-    }
-
-    fn sort_key(&self, row: usize, col: AssocCol) -> Option<i64> {
-        let a = self.item(row)?;
-        match col {
-            AssocCol::Status => {
-                Some(status_rank(&a.status) * 1_000_000 - i64::from(a.count("Failed")))
-            }
-            // Most failures first when ascending.
-            AssocCol::Failed => Some(-i64::from(a.count("Failed"))),
-            AssocCol::Targets => Some(-i64::from(a.total())),
-            // Most recent first when ascending.
-            AssocCol::LastRun => Some(a.last_execution.map_or(i64::MAX, |t| -t.timestamp())),
-            _ => None,
-        }
-    }
-
-    fn row_key(&self, row: usize) -> String {
-        self.item(row)
-            .map(|a| format!("{}/{}", a.scope, a.association_id))
-            .unwrap_or_default()
-    }
-}
+pub type AssociationRows<'a> = FeedRows<'a, Association>;
 
 /// One association shown in full, with a cursor over its failing nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,60 +100,6 @@ pub struct AssociationOpen {
     pub id: String,
     pub cursor: usize,
     pub scroll: u16,
-}
-
-/// State of the associations pane.
-#[derive(Debug)]
-pub struct AssociationsView {
-    pub table: TableView<AssocCol>,
-    pub refs: Vec<(ScopeId, u32)>,
-    /// The association shown in full, if any.
-    pub open: Option<AssociationOpen>,
-    key: Option<(u64, Vec<bool>)>,
-}
-
-impl Default for AssociationsView {
-    fn default() -> Self {
-        AssociationsView {
-            table: TableView::new(AssocCol::Status, false),
-            refs: Vec::new(),
-            open: None,
-            key: None,
-        }
-    }
-}
-
-impl AssociationsView {
-    pub fn rows<'a>(&'a self, estate: &'a Estate) -> AssociationRows<'a> {
-        AssociationRows {
-            estate,
-            refs: &self.refs,
-        }
-    }
-
-    /// Re-reads the associations when their feed or the scope mask changed.
-    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
-        let count = |e: &Estate, s| e.scope_associations(s).len();
-        if collect_refs(
-            &mut self.key,
-            &mut self.refs,
-            estate,
-            mask,
-            Feed::Associations,
-            count,
-        ) {
-            let src = AssociationRows {
-                estate,
-                refs: &self.refs,
-            };
-            self.table.rebuild(&src);
-        }
-    }
-
-    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a Association> {
-        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
-        estate.scope_associations(s).get(i as usize)
-    }
 }
 
 /// The nodes an open association's latest execution did not succeed on, failed first.
@@ -226,41 +115,69 @@ pub fn failing_nodes(estate: &Estate, open: &AssociationOpen) -> Vec<String> {
         .unwrap_or_default()
 }
 
-impl PaneKind for AssociationsView {
-    const TITLE: &'static str = "Associations";
-    const ALIASES: &'static [&'static str] = &["associations", "assoc", "sm", "state"];
-    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Associations];
-}
+/// State of the associations pane.
+pub type AssociationsView = FeedTable<Association>;
 
-impl Component for AssociationsView {
-    fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("Enter", "associations: executions and"),
-            ("", "failing nodes; j/k Enter: go to node"),
-            ("a", "associations: apply now"),
-        ]
+impl FeedRow for Association {
+    type Col = AssocCol;
+    type At = ();
+    const FEED: Feed = Feed::Associations;
+    const SORT: AssocCol = AssocCol::Status;
+
+    fn of_scope(estate: &Estate, scope: ScopeId) -> &[Association] {
+        estate.scope_associations(scope)
     }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
+
+    fn at(_now: DateTime<Utc>) {}
+
+    fn cell<'a>(&'a self, estate: &'a Estate, _at: (), col: AssocCol) -> Cow<'a, str> {
+        match col {
+            AssocCol::Status => Cow::Borrowed(&self.status),
+            AssocCol::Name => Cow::Borrowed(self.label()),
+            AssocCol::Document => Cow::Borrowed(&self.document),
+            AssocCol::Failed => Cow::Owned(self.count("Failed").to_string()),
+            AssocCol::Targets => Cow::Owned(self.total().to_string()),
+            AssocCol::Schedule => Cow::Owned(schedule_label(&self.schedule)),
+            AssocCol::LastRun => Cow::Borrowed(""),
+            AssocCol::Account => account_cell(estate, self.scope),
+            AssocCol::Region => region_cell(estate, self.scope),
+            AssocCol::TargetSpec => Cow::Owned(self.targets_label()),
+        }
     }
-    fn takes_keys(&self) -> bool {
-        self.open.is_some()
+
+    fn sort_key(&self, _at: (), col: AssocCol) -> Option<i64> {
+        match col {
+            AssocCol::Status => {
+                Some(status_rank(&self.status) * 1_000_000 - i64::from(self.count("Failed")))
+            }
+            // Most failures first when ascending.
+            AssocCol::Failed => Some(-i64::from(self.count("Failed"))),
+            AssocCol::Targets => Some(-i64::from(self.total())),
+            // Most recent first when ascending.
+            AssocCol::LastRun => Some(self.last_execution.map_or(i64::MAX, |t| -t.timestamp())),
+            _ => None,
+        }
     }
-    fn sync(&mut self, cx: &Cx) {
-        AssociationsView::sync(self, cx.estate, cx.mask);
+
+    fn row_key(&self) -> String {
+        format!("{}/{}", self.scope, self.association_id)
     }
-    table_rows!(table, refs, cx => AssociationRows {});
+
+    type Open = AssociationOpen;
+    const HELP: &'static [KeyHint] = &[
+        ("Enter", "associations: executions and"),
+        ("", "failing nodes; j/k Enter: go to node"),
+        ("a", "associations: apply now"),
+    ];
+
     fn on_key(
-        &mut self,
+        view: &mut AssociationsView,
         key: &KeyEvent,
         action: Option<Action>,
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.open.is_some() {
-            return self.detail_key(key, cx, out);
-        }
-        let Some((scope, id)) = self
+        let Some((scope, id)) = view
             .selected(cx.estate)
             .map(|a| (a.scope, a.association_id.clone()))
         else {
@@ -271,7 +188,7 @@ impl Component for AssociationsView {
                 scope,
                 id: id.clone(),
             }));
-            self.open = Some(AssociationOpen {
+            view.open = Some(AssociationOpen {
                 scope,
                 id,
                 cursor: 0,
@@ -282,15 +199,10 @@ impl Component for AssociationsView {
         cx.pane_action(key, pane_keys::ASSOCIATIONS) == Some(PaneAction::Apply)
             && apply_now(scope, &id, cx, out)
     }
-}
 
-impl AssociationsView {
     /// Keys of the association shown in full: the cursor over its failing nodes, Enter
     /// goes to one.
-    fn detail_key(&mut self, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
-        let Some(o) = self.open.as_mut() else {
-            return false;
-        };
+    fn open_key(o: &mut AssociationOpen, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> OpenKey {
         let nodes = failing_nodes(cx.estate, o);
         let pane_action = cx.pane_action(key, pane_keys::ASSOCIATION);
         match (pane_action, key.code) {
@@ -312,10 +224,10 @@ impl AssociationsView {
                 scope: o.scope,
                 id: o.id.clone(),
             })),
-            (Some(PaneAction::Apply), _) => return apply_now(o.scope, &o.id, cx, out),
-            (_, KeyCode::Esc) => self.open = None,
+            (Some(PaneAction::Apply), _) => return apply_now(o.scope, &o.id, cx, out).into(),
+            (_, KeyCode::Esc) => return OpenKey::Close,
             _ => match cx.keys.action(key) {
-                Some(Action::Quit) => self.open = None,
+                Some(Action::Quit) => return OpenKey::Close,
                 Some(Action::Down) if !nodes.is_empty() => {
                     o.cursor = (o.cursor + 1).min(nodes.len() - 1);
                 }
@@ -327,11 +239,17 @@ impl AssociationsView {
                     o.scroll = 0;
                 }
                 Some(Action::Help) => out.push(Cmd::Open(Overlay::Help)),
-                _ => return false,
+                _ => return OpenKey::Passed,
             },
         }
-        true
+        OpenKey::Taken
     }
+}
+
+impl PaneKind for AssociationsView {
+    const TITLE: &'static str = "Associations";
+    const ALIASES: &'static [&'static str] = &["associations", "assoc", "sm", "state"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Associations];
 }
 
 /// Apply now (StartAssociationsOnce): through the actions' confirmation, change

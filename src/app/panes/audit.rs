@@ -11,11 +11,11 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use super::record::Record;
 use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
 use crate::actions::audit::{AuditEntry, CalendarCheck, Phase};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
+use crate::app::overlay::Record;
 use crate::app::table::{TableColumn, TableSource, TableView};
 use crate::model::Feed;
 
@@ -436,6 +436,7 @@ impl Component for AuditView {
 mod tests {
     use super::*;
     use crate::actions::audit::{AuditLog, Outcome};
+    use crate::app::keymap::KeyMap;
     use crossterm::event::KeyCode;
     use std::io::Write;
 
@@ -497,6 +498,16 @@ mod tests {
         assert_eq!(short_caller(&view.calls[0].caller), "Ops/alice");
     }
 
+    fn cx<'a>(estate: &'a crate::model::Estate, keys: &'a KeyMap) -> Cx<'a> {
+        Cx {
+            estate,
+            mask: &[],
+            keys,
+            read_only: false,
+            now: Utc::now(),
+        }
+    }
+
     #[test]
     fn r_reads_the_log_again_and_enter_opens_the_call() {
         let path = scratch("keys");
@@ -505,14 +516,8 @@ mod tests {
         let mut view = AuditView::default();
         view.set_path(Some(path.clone()));
         let estate = crate::model::Estate::new();
-        let keys = crate::app::keymap::KeyMap::default();
-        let cx = Cx {
-            estate: &estate,
-            mask: &[],
-            keys: &keys,
-            read_only: false,
-            now: Utc::now(),
-        };
+        let keys = KeyMap::default();
+        let cx = cx(&estate, &keys);
         let key = |c| KeyEvent::new(c, crossterm::event::KeyModifiers::NONE);
         view.sync(&cx);
         assert_eq!(view.table.len(), 1);
@@ -537,7 +542,7 @@ mod tests {
 
     #[test]
     fn a_rebound_refresh_key_reads_the_log_and_r_no_longer_does() {
-        use crate::app::keymap::{KeyMap, KeySpec, KeysConfig};
+        use crate::app::keymap::{KeySpec, KeysConfig};
         let path = scratch("rebound");
         let log = AuditLog::open(&path).unwrap();
         log.append(&intent("r-1")).unwrap();
@@ -549,13 +554,7 @@ mod tests {
             ..KeysConfig::default()
         };
         let keys = KeyMap::from_config(&config).unwrap();
-        let cx = Cx {
-            estate: &estate,
-            mask: &[],
-            keys: &keys,
-            read_only: false,
-            now: Utc::now(),
-        };
+        let cx = cx(&estate, &keys);
         let key = |c| KeyEvent::new(c, crossterm::event::KeyModifiers::NONE);
         view.sync(&cx);
         log.append(&intent("r-2")).unwrap();

@@ -3,15 +3,14 @@
 
 use std::borrow::Cow;
 
-use crossterm::event::KeyEvent;
+use chrono::{DateTime, Utc};
 
-use super::record::{RECORD_HELP, Record};
-use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
+use super::feed_table::{FeedRow, FeedRows, FeedTable};
+use super::record::RECORD_HELP;
+use super::{KeyHint, PaneKind};
 use crate::app::filter::FilterColumn;
-use crate::app::keymap::Action;
-use crate::app::table::{
-    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
-};
+use crate::app::overlay::Record;
+use crate::app::table::{TableColumn, account_cell, region_cell};
 use crate::model::{Estate, Feed, RecentAutomation, ScopeId};
 
 /// A column of the automation executions table.
@@ -77,106 +76,56 @@ impl TableColumn for AutoCol {
 }
 
 /// The automation executions of the scopes shown.
-pub struct AutomationRows<'a> {
-    pub estate: &'a Estate,
-    pub refs: &'a [(ScopeId, u32)],
-}
+pub type AutomationRows<'a> = FeedRows<'a, RecentAutomation>;
 
-impl AutomationRows<'_> {
-    pub fn item(&self, row: usize) -> Option<&RecentAutomation> {
-        let (s, i) = *self.refs.get(row)?;
-        self.estate.scope_automations(s).get(i as usize)
-    }
-}
+/// State of the automations pane.
+pub type AutomationsView = FeedTable<RecentAutomation>;
 
-impl TableSource for AutomationRows<'_> {
+impl FeedRow for RecentAutomation {
     type Col = AutoCol;
+    type At = ();
+    const FEED: Feed = Feed::Automations;
+    const SORT: AutoCol = AutoCol::Started;
 
-    fn len(&self) -> usize {
-        self.refs.len()
+    fn of_scope(estate: &Estate, scope: ScopeId) -> &[RecentAutomation] {
+        estate.scope_automations(scope)
     }
 
-    fn cell(&self, row: usize, col: AutoCol) -> Cow<'_, str> {
-        let Some(a) = self.item(row) else {
-            return Cow::Borrowed("");
-        };
+    fn at(_now: DateTime<Utc>) {}
+
+    fn cell<'a>(&'a self, estate: &'a Estate, _at: (), col: AutoCol) -> Cow<'a, str> {
         match col {
-            AutoCol::Status => Cow::Borrowed(&a.status),
+            AutoCol::Status => Cow::Borrowed(&self.status),
             AutoCol::Started => Cow::Borrowed(""),
-            AutoCol::Document => Cow::Borrowed(&a.document_name),
-            AutoCol::Step => Cow::Borrowed(&a.current_step),
-            AutoCol::Targets => Cow::Owned(a.targets_label()),
-            AutoCol::ExecutedBy => Cow::Borrowed(&a.executed_by),
-            AutoCol::Id => Cow::Borrowed(&a.execution_id),
-            AutoCol::Account => account_cell(self.estate, a.scope),
-            AutoCol::Region => region_cell(self.estate, a.scope),
+            AutoCol::Document => Cow::Borrowed(&self.document_name),
+            AutoCol::Step => Cow::Borrowed(&self.current_step),
+            AutoCol::Targets => Cow::Owned(self.targets_label()),
+            AutoCol::ExecutedBy => Cow::Borrowed(&self.executed_by),
+            AutoCol::Id => Cow::Borrowed(&self.execution_id),
+            AutoCol::Account => account_cell(estate, self.scope),
+            AutoCol::Region => region_cell(estate, self.scope),
         }
     }
 
-    fn sort_key(&self, row: usize, col: AutoCol) -> Option<i64> {
-        let a = self.item(row)?;
+    fn sort_key(&self, _at: (), col: AutoCol) -> Option<i64> {
         match col {
-            AutoCol::Started => Some(a.started.map_or(i64::MAX, |t| -t.timestamp())),
+            AutoCol::Started => Some(self.started.map_or(i64::MAX, |t| -t.timestamp())),
             _ => None,
         }
     }
 
-    fn row_key(&self, row: usize) -> String {
-        self.item(row)
-            .map(|a| format!("{}/{}", a.scope, a.execution_id))
-            .unwrap_or_default()
-    }
-}
-
-/// State of the automations pane.
-#[derive(Debug)]
-pub struct AutomationsView {
-    pub table: TableView<AutoCol>,
-    pub refs: Vec<(ScopeId, u32)>,
-    /// (feed generation, scope mask) the rows reflect.
-    key: Option<(u64, Vec<bool>)>,
-}
-
-impl Default for AutomationsView {
-    fn default() -> Self {
-        AutomationsView {
-            table: TableView::new(AutoCol::Started, false),
-            refs: Vec::new(),
-            key: None,
-        }
-    }
-}
-
-impl AutomationsView {
-    pub fn rows<'a>(&'a self, estate: &'a Estate) -> AutomationRows<'a> {
-        AutomationRows {
-            estate,
-            refs: &self.refs,
-        }
+    fn row_key(&self) -> String {
+        format!("{}/{}", self.scope, self.execution_id)
     }
 
-    /// Re-reads the executions when their feed or the scope mask changed.
-    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
-        let count = |e: &Estate, s| e.scope_automations(s).len();
-        if collect_refs(
-            &mut self.key,
-            &mut self.refs,
-            estate,
-            mask,
-            Feed::Automations,
-            count,
-        ) {
-            let src = AutomationRows {
-                estate,
-                refs: &self.refs,
-            };
-            self.table.rebuild(&src);
-        }
-    }
+    type Open = ();
+    const HELP: &'static [KeyHint] = RECORD_HELP;
 
-    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a RecentAutomation> {
-        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
-        estate.scope_automations(s).get(i as usize)
+    fn record(&self) -> Option<Record> {
+        Some(Record::Automation {
+            scope: self.scope,
+            id: self.execution_id.clone(),
+        })
     }
 }
 
@@ -185,36 +134,4 @@ impl PaneKind for AutomationsView {
     const SHORT: &'static str = "Auto";
     const ALIASES: &'static [&'static str] = &["automations", "auto", "runbooks"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Automations];
-}
-
-impl Component for AutomationsView {
-    fn help(&self) -> &'static [KeyHint] {
-        RECORD_HELP
-    }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
-    }
-    fn sync(&mut self, cx: &Cx) {
-        AutomationsView::sync(self, cx.estate, cx.mask);
-    }
-    table_rows!(table, refs, cx => AutomationRows {});
-    fn on_key(
-        &mut self,
-        _key: &KeyEvent,
-        action: Option<Action>,
-        cx: &Cx,
-        out: &mut Vec<Cmd>,
-    ) -> bool {
-        if action != Some(Action::Details) {
-            return false;
-        }
-        let Some(a) = self.selected(cx.estate) else {
-            return false;
-        };
-        out.push(Cmd::OpenRecord(Record::Automation {
-            scope: a.scope,
-            id: a.execution_id.clone(),
-        }));
-        true
-    }
 }

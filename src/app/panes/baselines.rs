@@ -6,10 +6,10 @@ use std::borrow::Cow;
 
 use crossterm::event::KeyEvent;
 
-use super::catalog::{self, CatalogItem, CatalogList, columns};
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
-use crate::actions::{CommandTarget, RunCommandSpec, ScopedTarget};
+use super::catalog::{self, CatalogList, columns};
+use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::keymap::{Action, pane_keys};
+use crate::app::overlay::CatalogItem;
 use crate::app::table::{TableSource, account_cell, region_cell};
 use crate::model::{Estate, Feed, PatchBaseline, ScopeId};
 
@@ -100,81 +100,6 @@ impl TableSource for BaselineRows<'_> {
     }
 }
 
-/// The nodes of a scope patched with a baseline (from the patch feed), most missing
-/// patches first.
-pub fn baseline_nodes(estate: &Estate, scope: ScopeId, baseline_id: &str) -> Vec<String> {
-    let mut v: Vec<_> = estate
-        .scope_patch_states(scope)
-        .iter()
-        .filter(|p| p.baseline_id == baseline_id)
-        .collect();
-    v.sort_by(|a, b| {
-        (b.missing + b.failed)
-            .cmp(&(a.missing + a.failed))
-            .then(a.instance_id.cmp(&b.instance_id))
-    });
-    v.into_iter().map(|p| p.instance_id.clone()).collect()
-}
-
-/// What AWS-RunPatchBaseline does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatchOperation {
-    Scan,
-    Install,
-}
-
-/// The Run Command form for AWS-RunPatchBaseline on the patch groups a baseline serves
-/// (or, without groups, the nodes patched with it); a note when neither exists, `None`
-/// when the scope is gone.
-pub fn patch_run(
-    estate: &Estate,
-    scope: ScopeId,
-    baseline_id: &str,
-    op: PatchOperation,
-) -> Option<Cmd> {
-    let s = estate.scope(scope).map(|s| s.scope.clone())?;
-    let groups: Vec<String> = estate
-        .scope_baselines(scope)
-        .iter()
-        .find(|b| b.id == baseline_id)
-        .map(|b| b.patch_groups.clone())
-        .unwrap_or_default();
-    let states = estate.scope_patch_states(scope);
-    let mut targets: Vec<ScopedTarget> = groups
-        .iter()
-        .map(|g| ScopedTarget {
-            scope: s.clone(),
-            target: CommandTarget::Tag {
-                key: "Patch Group".into(),
-                value: g.clone(),
-            },
-            expected: Some(states.iter().filter(|p| p.patch_group == *g).count()),
-        })
-        .collect();
-    if targets.is_empty() {
-        let nodes = baseline_nodes(estate, scope, baseline_id);
-        if nodes.is_empty() {
-            return Some(Cmd::Note {
-                text: "no patch group or node uses this baseline".into(),
-                error: true,
-            });
-        }
-        targets.push(ScopedTarget::nodes(s, nodes));
-    }
-    let (operation, reboot) = match op {
-        PatchOperation::Scan => ("Scan", "NoReboot"),
-        PatchOperation::Install => ("Install", "RebootIfNeeded"),
-    };
-    let mut spec = RunCommandSpec::new("AWS-RunPatchBaseline")
-        .with_parameter("Operation", vec![operation.into()])
-        .with_parameter("RebootOption", vec![reboot.into()]);
-    spec.targets = targets;
-    spec.max_concurrency = "10%".into();
-    spec.max_errors = "5%".into();
-    spec.comment = format!("patch {} via {baseline_id}", operation.to_lowercase());
-    Some(Cmd::RunCommand(Box::new(spec)))
-}
-
 /// State of the patch baselines pane.
 #[derive(Debug)]
 pub struct BaselinesView {
@@ -223,28 +148,14 @@ impl Component for BaselinesView {
     }
     fn sync(&mut self, cx: &Cx) {
         let feeds = (Feed::Baselines, Feed::Patch);
-        if self.list.collect(cx.estate, cx.mask, feeds, |e, s| {
-            (0..e.scope_baselines(s).len() as u32).collect()
-        }) {
-            let src = BaselineRows {
-                estate: cx.estate,
-                refs: &self.list.refs,
-            };
-            self.list.table.rebuild(&src);
-        }
+        let pick = |e: &Estate, s| (0..e.scope_baselines(s).len() as u32).collect();
+        self.list
+            .sync(cx, feeds, pick, |estate, refs| BaselineRows {
+                estate,
+                refs,
+            });
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.list.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        Some(Box::new(Bound {
-            table: &mut self.list.table,
-            src: BaselineRows {
-                estate: cx.estate,
-                refs: &self.list.refs,
-            },
-        }))
-    }
+    table_rows!(list.table, list.refs, cx => BaselineRows {});
     fn on_key(
         &mut self,
         key: &KeyEvent,
@@ -252,14 +163,8 @@ impl Component for BaselinesView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        let Some(item) = self.selected(cx.estate) else {
-            return false;
-        };
-        if action == Some(Action::Details) {
-            catalog::open(item, false, cx.estate, out);
-            return true;
-        }
-        catalog::item_action(&item, cx.pane_action(key, pane_keys::BASELINES), cx, out)
+        let pane_action = cx.pane_action(key, pane_keys::BASELINES);
+        catalog::table_key(self.selected(cx.estate), action, pane_action, cx, out)
     }
 }
 
@@ -269,10 +174,12 @@ mod tests {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     use super::*;
-    use crate::actions::CommandTarget;
+    use crate::actions::{CommandTarget, ScopedTarget};
     use crate::app::keymap::KeyMap;
-    use crate::app::{CatalogDetail, Overlay};
-    use crate::model::{Account, DetailRequest, FeedEvent, PatchState, Scope};
+    use crate::app::overlay::{CatalogDetail, Overlay};
+    use crate::app::panes::runs::{PatchOperation, baseline_nodes, patch_run};
+    use crate::app::tests::{cx, scope};
+    use crate::model::{DetailRequest, FeedEvent, PatchState};
 
     fn baseline(id: &str, name: &str, groups: &[&str]) -> PatchBaseline {
         PatchBaseline {
@@ -308,13 +215,7 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).single().unwrap();
         let mut e = Estate::new();
         e.apply(FeedEvent::ScopesDiscovered {
-            scopes: vec![Scope {
-                account: Account {
-                    id: "111111111111".into(),
-                    name: "acme".into(),
-                },
-                region: "eu-west-1".into(),
-            }],
+            scopes: vec![scope("acme", "111111111111", "eu-west-1")],
             note: None,
         });
         e.apply(FeedEvent::BaselinesLoaded {
@@ -337,16 +238,6 @@ mod tests {
             at,
         });
         e
-    }
-
-    fn cx<'a>(estate: &'a Estate, keys: &'a KeyMap, read_only: bool) -> Cx<'a> {
-        Cx {
-            estate,
-            mask: &[true],
-            keys,
-            read_only,
-            now: Utc::now(),
-        }
     }
 
     fn press(view: &mut BaselinesView, c: char, cx: &Cx) -> (bool, Vec<Cmd>) {

@@ -8,15 +8,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::baselines::{PatchOperation, baseline_nodes, patch_run};
-use super::packages::package_run;
+use super::runs::{PatchOperation, baseline_nodes, package_run, patch_run};
 use super::{Cmd, Cx};
 use crate::actions::{ActionRequest, PutParameterSpec};
-use crate::app::Overlay;
 use crate::app::documents::document_ref;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::navigate::scroll_key;
-use crate::app::table::{TableColumn, TableView, shown_scopes};
+use crate::app::overlay::{CatalogDetail, CatalogItem, Overlay};
+use crate::app::scroll::scroll_key;
+use crate::app::table::{TableColumn, TableSource, TableView, shown_scopes};
 use crate::model::{DetailRequest, Estate, Feed, ScopeId, SecretValue};
 
 /// Defines a column enum with its titles and filter keys.
@@ -98,6 +97,21 @@ impl<C: TableColumn> CatalogList<C> {
         true
     }
 
+    /// Re-collects the refs when the feeds or the mask moved, and then rebuilds the table
+    /// from the rows `rows` makes of the estate and the refs.
+    pub fn sync<'a, S: TableSource<Col = C>>(
+        &'a mut self,
+        cx: &Cx<'a>,
+        feeds: (Feed, Feed),
+        pick: impl Fn(&Estate, ScopeId) -> Vec<u32>,
+        rows: impl FnOnce(&'a Estate, &'a [(ScopeId, u32)]) -> S,
+    ) {
+        if self.collect(cx.estate, cx.mask, feeds, pick) {
+            let CatalogList { table, refs, .. } = self;
+            table.rebuild(&rows(cx.estate, refs));
+        }
+    }
+
     /// The next [`collect`](Self::collect) re-reads whatever moved.
     pub fn invalidate(&mut self) {
         self.key = None;
@@ -107,27 +121,6 @@ impl<C: TableColumn> CatalogList<C> {
     pub fn selected_ref(&self) -> Option<(ScopeId, u32)> {
         self.refs.get(self.table.selected_row()?).copied()
     }
-}
-
-/// One entry shown in full.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CatalogItem {
-    Parameter { scope: ScopeId, name: String },
-    Baseline { scope: ScopeId, id: String },
-    Document { scope: ScopeId, name: String },
-}
-
-/// The detail view of one entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogDetail {
-    pub item: CatalogItem,
-    pub scroll: u16,
-    /// A SecureString's plaintext is shown (parameters only).
-    pub reveal: bool,
-    /// The node picked in a baseline's node list, whose patches are listed.
-    pub node: usize,
-    /// The new value being typed for a parameter (`e`); `Enter` asks to put it.
-    pub editing: Option<SecretValue>,
 }
 
 impl CatalogDetail {
@@ -354,6 +347,25 @@ fn fetch(item: &CatalogItem, estate: &Estate, out: &mut Vec<Cmd>) {
     }
 }
 
+/// The keys of a catalog table on the entry selected (`item`): Enter shows it in full,
+/// and the run keys of a baseline or a package ([`item_action`]).
+pub fn table_key(
+    item: Option<CatalogItem>,
+    action: Option<Action>,
+    pane_action: Option<PaneAction>,
+    cx: &Cx,
+    out: &mut Vec<Cmd>,
+) -> bool {
+    let Some(item) = item else {
+        return false;
+    };
+    if action == Some(Action::Details) {
+        open(item, false, cx.estate, out);
+        return true;
+    }
+    item_action(&item, pane_action, cx, out)
+}
+
 /// The run keys of a baseline or a package (in its pane or shown in full): `s`/`S` a
 /// patch scan and `i` a patch install, `i`/`u` a package install/uninstall; each closes
 /// the detail view and opens the Run Command form filled in. The key map never hands
@@ -407,7 +419,8 @@ mod tests {
 
     use super::*;
     use crate::app::keymap::KeyMap;
-    use crate::model::{Account, FeedEvent, ParameterMeta, Scope};
+    use crate::app::tests::{cx, scope};
+    use crate::model::{FeedEvent, ParameterMeta};
 
     fn param(name: &str, kind: &str) -> ParameterMeta {
         ParameterMeta {
@@ -428,13 +441,7 @@ mod tests {
     fn estate() -> Estate {
         let mut e = Estate::new();
         e.apply(FeedEvent::ScopesDiscovered {
-            scopes: vec![Scope {
-                account: Account {
-                    id: "111111111111".into(),
-                    name: "acme".into(),
-                },
-                region: "eu-west-1".into(),
-            }],
+            scopes: vec![scope("acme", "111111111111", "eu-west-1")],
             note: None,
         });
         e.apply(FeedEvent::ParametersLoaded {
@@ -541,15 +548,5 @@ mod tests {
         let (done, out) = press(&mut d, KeyCode::Enter, &cx);
         assert!(done && d.editing.is_none());
         assert_eq!(out, vec![Cmd::Open(Overlay::None), Cmd::ForgetSecrets]);
-    }
-
-    fn cx<'a>(estate: &'a Estate, keys: &'a KeyMap, read_only: bool) -> Cx<'a> {
-        Cx {
-            estate,
-            mask: &[true],
-            keys,
-            read_only,
-            now: Utc::now(),
-        }
     }
 }

@@ -3,15 +3,16 @@
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use super::record::{Record, jump_to_first_node};
-use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
+use super::feed_table::{FeedRow, FeedRows, FeedTable};
+use super::record::jump_to_first_node;
+use super::{Cmd, Cx, KeyHint, PaneKind};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::table::{
-    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
-};
+use crate::app::overlay::Record;
+use crate::app::table::{TableColumn, account_cell, region_cell};
 use crate::model::{Estate, Feed, RecentCommand, ScopeId};
 
 /// A column of the commands table.
@@ -86,111 +87,85 @@ pub fn command_progress(c: &RecentCommand) -> String {
 }
 
 /// The commands of the scopes shown: (scope, index) into the estate.
-pub struct CommandRows<'a> {
-    pub estate: &'a Estate,
-    pub refs: &'a [(ScopeId, u32)],
-}
+pub type CommandRows<'a> = FeedRows<'a, RecentCommand>;
 
-impl CommandRows<'_> {
-    pub fn item(&self, row: usize) -> Option<&RecentCommand> {
-        let (s, i) = *self.refs.get(row)?;
-        self.estate.scope_commands(s).get(i as usize)
-    }
-}
+/// State of the commands pane.
+pub type CommandsView = FeedTable<RecentCommand>;
 
-impl TableSource for CommandRows<'_> {
+impl FeedRow for RecentCommand {
     type Col = CmdCol;
+    type At = ();
+    const FEED: Feed = Feed::Commands;
+    const SORT: CmdCol = CmdCol::Requested;
 
-    fn len(&self) -> usize {
-        self.refs.len()
+    fn of_scope(estate: &Estate, scope: ScopeId) -> &[RecentCommand] {
+        estate.scope_commands(scope)
     }
 
-    fn cell(&self, row: usize, col: CmdCol) -> Cow<'_, str> {
-        let Some(c) = self.item(row) else {
-            return Cow::Borrowed("");
-        };
+    fn at(_now: DateTime<Utc>) {}
+
+    fn cell<'a>(&'a self, estate: &'a Estate, _at: (), col: CmdCol) -> Cow<'a, str> {
         match col {
-            CmdCol::Status => Cow::Borrowed(&c.status),
+            CmdCol::Status => Cow::Borrowed(&self.status),
             CmdCol::Requested => Cow::Borrowed(""),
-            CmdCol::Document => Cow::Borrowed(&c.document_name),
-            CmdCol::Targets => Cow::Owned(c.targets_label()),
-            CmdCol::Progress => Cow::Owned(command_progress(c)),
-            CmdCol::Comment => Cow::Borrowed(&c.comment),
-            CmdCol::Id => Cow::Borrowed(&c.command_id),
-            CmdCol::Account => account_cell(self.estate, c.scope),
-            CmdCol::Region => region_cell(self.estate, c.scope),
+            CmdCol::Document => Cow::Borrowed(&self.document_name),
+            CmdCol::Targets => Cow::Owned(self.targets_label()),
+            CmdCol::Progress => Cow::Owned(command_progress(self)),
+            CmdCol::Comment => Cow::Borrowed(&self.comment),
+            CmdCol::Id => Cow::Borrowed(&self.command_id),
+            CmdCol::Account => account_cell(estate, self.scope),
+            CmdCol::Region => region_cell(estate, self.scope),
         }
     }
 
-    fn sort_key(&self, row: usize, col: CmdCol) -> Option<i64> {
-        let c = self.item(row)?;
+    fn sort_key(&self, _at: (), col: CmdCol) -> Option<i64> {
         match col {
             // Newest first when ascending.
-            CmdCol::Requested => Some(c.requested.map_or(i64::MAX, |t| -t.timestamp())),
+            CmdCol::Requested => Some(self.requested.map_or(i64::MAX, |t| -t.timestamp())),
             CmdCol::Progress => Some(
-                i64::from(c.error_count + c.delivery_timed_out_count) * -1_000_000
-                    + i64::from(c.completed_count),
+                i64::from(self.error_count + self.delivery_timed_out_count) * -1_000_000
+                    + i64::from(self.completed_count),
             ),
             _ => None,
         }
     }
 
-    fn row_key(&self, row: usize) -> String {
-        self.item(row)
-            .map(|c| format!("{}/{}", c.scope, c.command_id))
-            .unwrap_or_default()
+    fn row_key(&self) -> String {
+        format!("{}/{}", self.scope, self.command_id)
     }
-}
 
-/// State of the commands pane.
-#[derive(Debug)]
-pub struct CommandsView {
-    pub table: TableView<CmdCol>,
-    pub refs: Vec<(ScopeId, u32)>,
-    /// (feed generation, scope mask) the rows reflect.
-    key: Option<(u64, Vec<bool>)>,
-}
+    type Open = ();
+    const HELP: &'static [KeyHint] = &[
+        ("Enter", "commands, automations, audit,"),
+        ("", "activations: the record in full"),
+        ("n", "commands: go to its first node"),
+    ];
 
-impl Default for CommandsView {
-    fn default() -> Self {
-        CommandsView {
-            table: TableView::new(CmdCol::Requested, false),
-            refs: Vec::new(),
-            key: None,
+    fn record(&self) -> Option<Record> {
+        Some(Record::Command {
+            scope: self.scope,
+            id: self.command_id.clone(),
+        })
+    }
+
+    fn on_key(
+        view: &mut CommandsView,
+        key: &KeyEvent,
+        action: Option<Action>,
+        cx: &Cx,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        if action == Some(Action::Details)
+            || cx.pane_action(key, pane_keys::COMMANDS) != Some(PaneAction::GoToNode)
+        {
+            return false;
         }
-    }
-}
-
-impl CommandsView {
-    pub fn rows<'a>(&'a self, estate: &'a Estate) -> CommandRows<'a> {
-        CommandRows {
-            estate,
-            refs: &self.refs,
-        }
-    }
-
-    /// Re-reads the commands when their feed or the scope mask changed.
-    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
-        let count = |e: &Estate, s| e.scope_commands(s).len();
-        if collect_refs(
-            &mut self.key,
-            &mut self.refs,
-            estate,
-            mask,
-            Feed::Commands,
-            count,
-        ) {
-            let src = CommandRows {
-                estate,
-                refs: &self.refs,
-            };
-            self.table.rebuild(&src);
-        }
-    }
-
-    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a RecentCommand> {
-        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
-        estate.scope_commands(s).get(i as usize)
+        let selected = view.selected(cx.estate);
+        out.push(selected.and_then(jump_to_first_node).unwrap_or(Cmd::Note {
+            text: "this command names no node id (tag targets)".into(),
+            error: true,
+        }));
+        true
     }
 }
 
@@ -199,48 +174,4 @@ impl PaneKind for CommandsView {
     const SHORT: &'static str = "Cmds";
     const ALIASES: &'static [&'static str] = &["commands", "cmd", "cmds", "history"];
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Commands];
-}
-
-impl Component for CommandsView {
-    fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("Enter", "commands, automations, audit,"),
-            ("", "activations: the record in full"),
-            ("n", "commands: go to its first node"),
-        ]
-    }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
-    }
-    fn sync(&mut self, cx: &Cx) {
-        CommandsView::sync(self, cx.estate, cx.mask);
-    }
-    table_rows!(table, refs, cx => CommandRows {});
-    fn on_key(
-        &mut self,
-        key: &KeyEvent,
-        action: Option<Action>,
-        cx: &Cx,
-        out: &mut Vec<Cmd>,
-    ) -> bool {
-        let selected = self.selected(cx.estate);
-        if action == Some(Action::Details) {
-            let Some(c) = selected else {
-                return false;
-            };
-            out.push(Cmd::OpenRecord(Record::Command {
-                scope: c.scope,
-                id: c.command_id.clone(),
-            }));
-            return true;
-        }
-        if cx.pane_action(key, pane_keys::COMMANDS) != Some(PaneAction::GoToNode) {
-            return false;
-        }
-        out.push(selected.and_then(jump_to_first_node).unwrap_or(Cmd::Note {
-            text: "this command names no node id (tag targets)".into(),
-            error: true,
-        }));
-        true
-    }
 }

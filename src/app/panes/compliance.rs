@@ -11,9 +11,9 @@ use crate::app::table::{
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
-use crate::app::Overlay;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::navigate::viewport_nav;
+use crate::app::overlay::Overlay;
+use crate::app::scroll::viewport_nav;
 use crate::app::table::Viewport;
 use crate::model::{DetailRequest, Estate, Feed, ResourceCompliance, ScopeId, SeverityCounts};
 

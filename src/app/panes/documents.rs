@@ -2,13 +2,15 @@
 //! shared ones) by type. Its table, [`DocumentRows`], is the packages pane's too.
 
 use std::borrow::Cow;
+use std::marker::PhantomData;
 
 use crossterm::event::KeyEvent;
 
-use super::catalog::{self, CatalogItem, CatalogList, columns};
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::catalog::{self, CatalogList, columns};
+use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::documents::owner_kind;
 use crate::app::keymap::{Action, pane_keys};
+use crate::app::overlay::CatalogItem;
 use crate::app::table::{TableSource, account_cell, region_cell};
 use crate::model::{DocumentSummary, Estate, Feed, ScopeId};
 
@@ -88,118 +90,94 @@ impl TableSource for DocumentRows<'_> {
     }
 }
 
-/// The help lines of the documents and packages panes.
-pub(super) const DOCUMENT_HELP: &[KeyHint] = &[("Enter", "documents, packages: content")];
+/// Which documents a documents table lists, and the pane that lists them.
+pub trait DocumentKind: std::fmt::Debug + 'static {
+    const TITLE: &'static str;
+    const ALIASES: &'static [&'static str];
+    /// Whether the table lists `d`.
+    fn lists(d: &DocumentSummary) -> bool;
+}
 
-/// Re-collects the documents `pick` keeps when the documents feed or the scope mask
-/// moved, and rebuilds the table.
-pub(super) fn sync_documents(
-    list: &mut CatalogList<DocCol>,
-    cx: &Cx,
-    pick: impl Fn(&DocumentSummary) -> bool,
-) {
-    let feeds = (Feed::Documents, Feed::Documents);
-    if list.collect(cx.estate, cx.mask, feeds, |e, s| {
-        let docs = e.scope_documents(s);
-        let kept = docs.iter().enumerate().filter(|(_, d)| pick(d));
-        kept.map(|(i, _)| i as u32).collect()
-    }) {
-        let src = DocumentRows {
-            estate: cx.estate,
-            refs: &list.refs,
-        };
-        list.table.rebuild(&src);
+/// Every document: the documents pane.
+#[derive(Debug)]
+pub struct AllDocuments;
+
+impl DocumentKind for AllDocuments {
+    const TITLE: &'static str = "Documents";
+    const ALIASES: &'static [&'static str] = &["documents", "docs", "doc"];
+    fn lists(_d: &DocumentSummary) -> bool {
+        true
     }
 }
 
-/// The documents table bound to its rows.
-pub(super) fn bound<'a>(
-    list: &'a mut CatalogList<DocCol>,
-    cx: &Cx<'a>,
-) -> Option<Box<dyn ListMut + 'a>> {
-    Some(Box::new(Bound {
-        table: &mut list.table,
-        src: DocumentRows {
-            estate: cx.estate,
-            refs: &list.refs,
-        },
-    }))
-}
-
-/// The keys of a documents table: movement and sort, Enter for the document in full,
-/// `i`/`u` on a package.
-pub(super) fn document_key(
-    list: &mut CatalogList<DocCol>,
-    key: &KeyEvent,
-    action: Option<Action>,
-    cx: &Cx,
-    out: &mut Vec<Cmd>,
-) -> bool {
-    let Some(item) = selected(list, cx.estate) else {
-        return false;
-    };
-    if action == Some(Action::Details) {
-        catalog::open(item, false, cx.estate, out);
-        return true;
-    }
-    catalog::item_action(&item, cx.pane_action(key, pane_keys::DOCUMENTS), cx, out)
-}
-
-/// The document selected.
-pub fn selected(list: &CatalogList<DocCol>, estate: &Estate) -> Option<CatalogItem> {
-    let (s, i) = list.selected_ref()?;
-    let d = estate.scope_documents(s).get(i as usize)?;
-    Some(CatalogItem::Document {
-        scope: d.scope,
-        name: d.name.clone(),
-    })
+/// State of a pane over the documents of kind `K`: the documents pane, or the packages
+/// pane (the same table, the packages only).
+#[derive(Debug)]
+pub struct DocumentTable<K: DocumentKind> {
+    pub list: CatalogList<DocCol>,
+    kind: PhantomData<K>,
 }
 
 /// State of the documents pane.
-#[derive(Debug)]
-pub struct DocumentsView {
-    pub list: CatalogList<DocCol>,
-}
+pub type DocumentsView = DocumentTable<AllDocuments>;
 
-impl Default for DocumentsView {
+impl<K: DocumentKind> Default for DocumentTable<K> {
     fn default() -> Self {
-        DocumentsView {
+        DocumentTable {
             list: CatalogList::new(DocCol::Name),
+            kind: PhantomData,
         }
     }
 }
 
-impl DocumentsView {
+impl<K: DocumentKind> DocumentTable<K> {
     pub fn rows<'a>(&'a self, estate: &'a Estate) -> DocumentRows<'a> {
         DocumentRows {
             estate,
             refs: &self.list.refs,
         }
     }
+
+    /// The document selected.
+    pub fn selected(&self, estate: &Estate) -> Option<CatalogItem> {
+        let (s, i) = self.list.selected_ref()?;
+        let d = estate.scope_documents(s).get(i as usize)?;
+        Some(CatalogItem::Document {
+            scope: d.scope,
+            name: d.name.clone(),
+        })
+    }
 }
 
-impl PaneKind for DocumentsView {
-    const TITLE: &'static str = "Documents";
-    const ALIASES: &'static [&'static str] = &["documents", "docs", "doc"];
+impl<K: DocumentKind> PaneKind for DocumentTable<K> {
+    const TITLE: &'static str = K::TITLE;
+    const ALIASES: &'static [&'static str] = K::ALIASES;
     const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Documents];
 }
 
-impl Component for DocumentsView {
+impl<K: DocumentKind> Component for DocumentTable<K> {
     fn help(&self) -> &'static [KeyHint] {
-        DOCUMENT_HELP
+        &[("Enter", "documents, packages: content")]
     }
     fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
         hints::TABLE
     }
     fn sync(&mut self, cx: &Cx) {
-        sync_documents(&mut self.list, cx, |_| true);
+        let feeds = (Feed::Documents, Feed::Documents);
+        let pick = |e: &Estate, s| {
+            let docs = e.scope_documents(s).iter().enumerate();
+            docs.filter(|(_, d)| K::lists(d))
+                .map(|(i, _)| i as u32)
+                .collect()
+        };
+        self.list
+            .sync(cx, feeds, pick, |estate, refs| DocumentRows {
+                estate,
+                refs,
+            });
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.list.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        bound(&mut self.list, cx)
-    }
+    table_rows!(list.table, list.refs, cx => DocumentRows {});
+    /// Movement and sort, Enter for the document in full, `i`/`u` on a package.
     fn on_key(
         &mut self,
         key: &KeyEvent,
@@ -207,6 +185,7 @@ impl Component for DocumentsView {
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        document_key(&mut self.list, key, action, cx, out)
+        let pane_action = cx.pane_action(key, pane_keys::DOCUMENTS);
+        catalog::table_key(self.selected(cx.estate), action, pane_action, cx, out)
     }
 }

@@ -9,25 +9,40 @@
 //! `ui::draw_pane`.
 
 /// `Component::list` and `list_mut` of a pane whose rows are the table `$table` over
-/// `$rows`, a rows type of the estate and the refs `$refs` (and the fields given).
+/// `$rows`, a rows type of the estate and the refs `$refs` (and the fields given);
+/// `$table` and `$refs` are fields of the pane, or fields of one of its fields.
 macro_rules! table_rows {
-    ($table:ident, $refs:ident, $cx:ident => $rows:ident { $($field:ident: $value:expr),* $(,)? }) => {
+    ($($table:ident).+, $($refs:ident).+, $cx:ident => $rows:ident { $($field:ident: $value:expr),* $(,)? }) => {
         fn list(&self, _cx: &$crate::app::panes::Cx) -> Option<&dyn $crate::app::panes::List> {
-            Some(&self.$table)
+            Some(&self.$($table).+)
         }
         fn list_mut<'a>(
             &'a mut self,
             $cx: &$crate::app::panes::Cx<'a>,
         ) -> Option<Box<dyn $crate::app::panes::ListMut + 'a>> {
             Some(Box::new($crate::app::panes::Bound {
-                table: &mut self.$table,
+                table: &mut self.$($table).+,
                 src: $rows {
                     estate: $cx.estate,
-                    refs: &self.$refs,
+                    refs: &self.$($refs).+,
                     $($field: $value),*
                 },
             }))
         }
+    };
+}
+
+/// The status bar's hints of a table: help, panes, command, filter, the keys given, quit.
+macro_rules! table_hints {
+    ($($hint:expr),* $(,)?) => {
+        &[
+            ("?", "help"),
+            ("1-9", "panes"),
+            (":", "command"),
+            ("/", "filter"),
+            $($hint,)*
+            ("q", "quit"),
+        ]
     };
 }
 
@@ -41,12 +56,14 @@ pub mod commands;
 pub mod compliance;
 pub mod documents;
 mod explorer;
+pub mod feed_table;
 pub mod inventory;
 pub mod nodes;
 pub mod ops;
 pub mod packages;
 pub mod parameters;
 pub mod record;
+pub mod runs;
 mod scopes;
 pub mod timeline;
 pub mod windows;
@@ -57,10 +74,10 @@ use crossterm::event::KeyEvent;
 pub use explorer::ExplorerView;
 pub use scopes::ScopesView;
 
-use super::Overlay;
-use super::command::ScopeFilter;
 use super::filter::FilterError;
 use super::keymap::{Action, KeyMap, PaneAction};
+use super::overlay::{Overlay, Record};
+use super::scope_filter::ScopeFilter;
 use super::table::{TableSource, TableView};
 use crate::actions::{ActionRequest, RunCommandSpec};
 use crate::model::{DetailRequest, Estate, Feed, FeedEvent, FeedSet, ScopeId};
@@ -84,37 +101,12 @@ use windows::WindowsView;
 pub mod hints {
     use super::KeyHint;
 
-    pub const TABLE: &[KeyHint] = &[
-        ("?", "help"),
-        ("1-9", "panes"),
-        (":", "command"),
-        ("/", "filter"),
-        ("s", "sort"),
-        ("⏎", "details"),
-        ("q", "quit"),
-    ];
+    pub const TABLE: &[KeyHint] = table_hints![("s", "sort"), ("⏎", "details")];
 
     /// A table whose rows name a node.
-    pub const OPS: &[KeyHint] = &[
-        ("?", "help"),
-        ("1-9", "panes"),
-        (":", "command"),
-        ("/", "filter"),
-        ("s", "sort"),
-        ("⏎", "details"),
-        ("n", "node"),
-        ("q", "quit"),
-    ];
+    pub const OPS: &[KeyHint] = table_hints![("s", "sort"), ("⏎", "details"), ("n", "node")];
 
-    pub const PARAMETERS: &[KeyHint] = &[
-        ("?", "help"),
-        ("1-9", "panes"),
-        (":", "command"),
-        ("/", "filter"),
-        ("←→", "path"),
-        ("⏎", "details"),
-        ("q", "quit"),
-    ];
+    pub const PARAMETERS: &[KeyHint] = table_hints![("←→", "path"), ("⏎", "details")];
 
     /// A page without rows.
     pub const VIEW: &[KeyHint] = &[
@@ -197,7 +189,7 @@ pub enum Cmd {
     // The history panes.
     /// Show a record in full, or the live view of the run that sent it when this
     /// session started it.
-    OpenRecord(record::Record),
+    OpenRecord(Record),
 
     // The catalog panes (parameters, baselines, documents, packages):
     /// Forget every decrypted SecureString value (the one shown is hidden or closed).

@@ -14,10 +14,10 @@ use memchr::memmem;
 use crossterm::event::KeyEvent;
 
 use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
-use crate::app::Overlay;
 use crate::app::columns::Column;
 use crate::app::filter::{Filter, FilterError, Matcher, push_lower};
 use crate::app::keymap::{Action, PaneAction, pane_keys};
+use crate::app::overlay::Overlay;
 use crate::app::table::Viewport;
 use crate::model::{Estate, Feed, ManagedNode, PingStatus, ScopeId, compare_versions};
 
@@ -646,16 +646,11 @@ impl PaneKind for NodesView {
 }
 
 /// Nodes pane with sessions (not in read-only mode).
-const SESSION_FOOTER: &[KeyHint] = &[
-    ("?", "help"),
-    ("1-9", "panes"),
-    (":", "command"),
-    ("/", "filter"),
+const SESSION_FOOTER: &[KeyHint] = table_hints![
     ("s", "sort"),
     ("⏎", "details"),
     ("c", "shell"),
     ("p", "forward"),
-    ("q", "quit"),
 ];
 
 impl List for NodesView {

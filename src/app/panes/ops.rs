@@ -3,16 +3,16 @@
 use std::borrow::Cow;
 
 use crate::app::filter::FilterColumn;
-use crate::app::table::{
-    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
-};
+use crate::app::table::{TableColumn, account_cell, region_cell};
+use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
-use crate::app::Overlay;
+use super::feed_table::{FeedRow, FeedRows, FeedTable};
+use super::{Cmd, Cx, KeyHint, PaneKind};
 use crate::app::documents::document_ref;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::navigate::scroll_key;
+use crate::app::overlay::Overlay;
+use crate::app::scroll::scroll_key;
 use crate::model::{DetailRequest, Estate, Feed, OpsItem, ScopeId};
 
 /// A column of the OpsItems table.
@@ -86,146 +86,69 @@ pub fn severity_label(sev: &str) -> Cow<'_, str> {
 }
 
 /// The OpsItems of the scopes shown: (scope, index) into the estate.
-pub struct OpsRows<'a> {
-    pub estate: &'a Estate,
-    pub refs: &'a [(ScopeId, u32)],
-}
+pub type OpsRows<'a> = FeedRows<'a, OpsItem>;
 
-impl OpsRows<'_> {
-    pub fn item(&self, row: usize) -> Option<&OpsItem> {
-        let (s, i) = *self.refs.get(row)?;
-        self.estate.scope_ops_items(s).get(i as usize)
-    }
-}
+/// State of the OpsCenter pane.
+pub type OpsView = FeedTable<OpsItem>;
 
-impl TableSource for OpsRows<'_> {
+impl FeedRow for OpsItem {
     type Col = OpsCol;
+    type At = ();
+    const FEED: Feed = Feed::OpsItems;
+    const SORT: OpsCol = OpsCol::Severity;
 
-    fn len(&self) -> usize {
-        self.refs.len()
+    fn of_scope(estate: &Estate, scope: ScopeId) -> &[OpsItem] {
+        estate.scope_ops_items(scope)
     }
 
-    fn cell(&self, row: usize, col: OpsCol) -> Cow<'_, str> {
-        let Some(item) = self.item(row) else {
-            return Cow::Borrowed("");
-        };
+    fn at(_now: DateTime<Utc>) {}
+
+    fn cell<'a>(&'a self, estate: &'a Estate, _at: (), col: OpsCol) -> Cow<'a, str> {
         match col {
-            OpsCol::Account => account_cell(self.estate, item.scope),
-            OpsCol::Region => region_cell(self.estate, item.scope),
-            OpsCol::Id => Cow::Borrowed(&item.id),
-            OpsCol::Severity => severity_label(&item.severity),
-            OpsCol::Status => Cow::Borrowed(&item.status),
-            OpsCol::Source => Cow::Borrowed(&item.source),
-            OpsCol::Title => Cow::Borrowed(&item.title),
+            OpsCol::Account => account_cell(estate, self.scope),
+            OpsCol::Region => region_cell(estate, self.scope),
+            OpsCol::Id => Cow::Borrowed(&self.id),
+            OpsCol::Severity => severity_label(&self.severity),
+            OpsCol::Status => Cow::Borrowed(&self.status),
+            OpsCol::Source => Cow::Borrowed(&self.source),
+            OpsCol::Title => Cow::Borrowed(&self.title),
             OpsCol::Created => Cow::Borrowed(""),
         }
     }
 
-    fn sort_key(&self, row: usize, col: OpsCol) -> Option<i64> {
-        let item = self.item(row)?;
+    fn sort_key(&self, _at: (), col: OpsCol) -> Option<i64> {
         match col {
             // Unset severity after 4 (low).
-            OpsCol::Severity => Some(item.severity.parse::<i64>().unwrap_or(9)),
+            OpsCol::Severity => Some(self.severity.parse::<i64>().unwrap_or(9)),
             // Newest first when ascending.
-            OpsCol::Created => Some(item.created.map_or(i64::MAX, |t| -t.timestamp())),
+            OpsCol::Created => Some(self.created.map_or(i64::MAX, |t| -t.timestamp())),
             _ => None,
         }
     }
 
-    fn tags(&self, row: usize) -> &[(String, String)] {
-        self.item(row)
-            .map_or(&[], |i| i.operational_data.as_slice())
+    fn tags(&self) -> &[(String, String)] {
+        &self.operational_data
     }
 
-    fn row_key(&self, row: usize) -> String {
-        self.item(row)
-            .map(|i| format!("{}/{}", i.scope, i.id))
-            .unwrap_or_default()
-    }
-}
-
-/// State of the OpsCenter pane.
-#[derive(Debug)]
-pub struct OpsView {
-    pub table: TableView<OpsCol>,
-    pub refs: Vec<(ScopeId, u32)>,
-    /// (feed generation, scope mask) the rows reflect.
-    key: Option<(u64, Vec<bool>)>,
-}
-
-impl Default for OpsView {
-    fn default() -> Self {
-        OpsView {
-            table: TableView::new(OpsCol::Severity, false),
-            refs: Vec::new(),
-            key: None,
-        }
-    }
-}
-
-impl OpsView {
-    pub fn rows<'a>(&'a self, estate: &'a Estate) -> OpsRows<'a> {
-        OpsRows {
-            estate,
-            refs: &self.refs,
-        }
+    fn row_key(&self) -> String {
+        format!("{}/{}", self.scope, self.id)
     }
 
-    /// Re-reads the items when the OpsItems feed or the scope mask changed.
-    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
-        let count = |e: &Estate, s| e.scope_ops_items(s).len();
-        if collect_refs(
-            &mut self.key,
-            &mut self.refs,
-            estate,
-            mask,
-            Feed::OpsItems,
-            count,
-        ) {
-            let src = OpsRows {
-                estate,
-                refs: &self.refs,
-            };
-            self.table.rebuild(&src);
-        }
-    }
+    type Open = ();
+    const HELP: &'static [KeyHint] = &[
+        ("n", "ops, compliance: go to node"),
+        ("Enter", "OpsItem / compliance items"),
+        ("n p / Enter", "OpsItem: pick node, go to it"),
+    ];
 
-    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a OpsItem> {
-        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
-        estate.scope_ops_items(s).get(i as usize)
-    }
-}
-
-impl PaneKind for OpsView {
-    const TITLE: &'static str = "OpsCenter";
-    const SHORT: &'static str = "Ops";
-    const ALIASES: &'static [&'static str] = &["ops", "opscenter", "oi", "opsitems"];
-    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::OpsItems];
-}
-
-impl Component for OpsView {
-    fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("n", "ops, compliance: go to node"),
-            ("Enter", "OpsItem / compliance items"),
-            ("n p / Enter", "OpsItem: pick node, go to it"),
-        ]
-    }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
-    }
-    fn sync(&mut self, cx: &Cx) {
-        OpsView::sync(self, cx.estate, cx.mask);
-    }
-    table_rows!(table, refs, cx => OpsRows {});
     fn on_key(
-        &mut self,
+        view: &mut OpsView,
         key: &KeyEvent,
         action: Option<Action>,
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        let Some(item) = self.selected(cx.estate) else {
+        let Some(item) = view.selected(cx.estate) else {
             return action != Some(Action::Details)
                 && cx.pane_action(key, pane_keys::OPS) == Some(PaneAction::GoToNode)
                 && {
@@ -249,6 +172,13 @@ impl Component for OpsView {
         }
         true
     }
+}
+
+impl PaneKind for OpsView {
+    const TITLE: &'static str = "OpsCenter";
+    const SHORT: &'static str = "Ops";
+    const ALIASES: &'static [&'static str] = &["ops", "opscenter", "oi", "opsitems"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::OpsItems];
 }
 
 fn no_node() -> Cmd {

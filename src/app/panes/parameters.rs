@@ -6,9 +6,10 @@ use std::borrow::Cow;
 
 use crossterm::event::KeyEvent;
 
-use super::catalog::{self, CatalogItem, CatalogList, columns};
-use super::{Bound, Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::catalog::{self, CatalogList, columns};
+use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
 use crate::app::keymap::{Action, PaneAction, pane_keys};
+use crate::app::overlay::CatalogItem;
 use crate::app::table::{TableSource, account_cell, region_cell};
 use crate::model::{Estate, Feed, ParameterMeta, ScopeId};
 
@@ -179,30 +180,18 @@ impl Component for ParametersView {
     fn sync(&mut self, cx: &Cx) {
         let path = &self.path;
         let feeds = (Feed::Parameters, Feed::Parameters);
-        if self.list.collect(cx.estate, cx.mask, feeds, |e, s| {
+        let pick = |e: &Estate, s| {
             let params = e.scope_parameters(s).iter().enumerate();
             let below = params.filter(|(_, p)| under_path(&p.name, path));
             below.map(|(i, _)| i as u32).collect()
-        }) {
-            let src = ParameterRows {
-                estate: cx.estate,
-                refs: &self.list.refs,
-            };
-            self.list.table.rebuild(&src);
-        }
+        };
+        self.list
+            .sync(cx, feeds, pick, |estate, refs| ParameterRows {
+                estate,
+                refs,
+            });
     }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(&self.list.table)
-    }
-    fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
-        Some(Box::new(Bound {
-            table: &mut self.list.table,
-            src: ParameterRows {
-                estate: cx.estate,
-                refs: &self.list.refs,
-            },
-        }))
-    }
+    table_rows!(list.table, list.refs, cx => ParameterRows {});
     fn on_key(
         &mut self,
         key: &KeyEvent,

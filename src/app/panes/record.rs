@@ -4,37 +4,16 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Cmd, Cx, KeyHint};
-use crate::app::Overlay;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::navigate::scroll_key;
-use crate::model::{RecentCommand, ScopeId};
+use crate::app::overlay::{Overlay, Record};
+use crate::app::scroll::scroll_key;
+use crate::model::RecentCommand;
 
 /// The help line every history pane shows for Enter.
 pub const RECORD_HELP: &[KeyHint] = &[
     ("Enter", "commands, automations, audit,"),
     ("", "activations: the record in full"),
 ];
-
-/// One record shown in full.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Record {
-    Command {
-        scope: ScopeId,
-        id: String,
-    },
-    Automation {
-        scope: ScopeId,
-        id: String,
-    },
-    Activation {
-        scope: ScopeId,
-        id: String,
-    },
-    /// One call of the audit log, by its request id.
-    Audit {
-        request_id: String,
-    },
-}
 
 impl Record {
     /// Keys of the record's popup, which scrolls by `scroll`; true when the key was one.

@@ -4,8 +4,9 @@
 use crossterm::event::KeyEvent;
 
 use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
-use crate::app::command::ScopeFilter;
 use crate::app::keymap::Action;
+use crate::app::scope_filter::ScopeFilter;
+use crate::app::scroll::viewport_nav;
 use crate::app::table::Viewport;
 use crate::model::{Feed, ScopeId};
 
@@ -52,18 +53,7 @@ impl ListMut for Lines<'_> {
         self.view.set_page(rows, self.total);
     }
     fn nav(&mut self, action: Option<Action>) -> bool {
-        let (v, len) = (&mut *self.view, self.shown);
-        let page = v.page as isize;
-        match action {
-            Some(Action::Down) => v.move_by(1, len),
-            Some(Action::Up) => v.move_by(-1, len),
-            Some(Action::Top) => v.select(0, len),
-            Some(Action::Bottom) => v.select(usize::MAX, len),
-            Some(Action::PageDown) => v.move_by(page, len),
-            Some(Action::PageUp) => v.move_by(-page, len),
-            _ => return false,
-        }
-        true
+        viewport_nav(self.view, self.shown, action)
     }
 }
 

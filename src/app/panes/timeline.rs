@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 
 use super::{Cmd, Component, Cx, KeyHint, List, ListMut, Pane, PaneKind, hints};
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::navigate::viewport_nav;
+use crate::app::scroll::viewport_nav;
 use crate::app::table::{Viewport, shown_scopes};
 use crate::model::{CalendarDefault, ChangeCalendar, Estate, Feed, ScopeId};
 

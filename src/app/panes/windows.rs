@@ -4,16 +4,16 @@
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{Cmd, Component, Cx, KeyHint, Pane, PaneKind, hints};
-use crate::app::Overlay;
+use super::feed_table::{FeedRow, FeedRows, FeedTable, OpenKey};
+use super::{Cmd, Cx, KeyHint, Pane, PaneKind};
 use crate::app::filter::FilterColumn;
 use crate::app::keymap::{Action, PaneAction, pane_keys};
-use crate::app::navigate::scroll_key;
-use crate::app::table::{
-    TableColumn, TableSource, TableView, account_cell, collect_refs, region_cell,
-};
+use crate::app::overlay::Overlay;
+use crate::app::scroll::scroll_key;
+use crate::app::table::{TableColumn, account_cell, region_cell};
 use crate::model::{DetailRequest, Estate, Feed, MaintenanceWindow, ScopeId, schedule_label};
 
 /// A column of the windows table.
@@ -81,65 +81,7 @@ impl TableColumn for WinCol {
 }
 
 /// The windows of the scopes shown: (scope, index) into the estate.
-pub struct WindowRows<'a> {
-    pub estate: &'a Estate,
-    pub refs: &'a [(ScopeId, u32)],
-}
-
-impl WindowRows<'_> {
-    pub fn item(&self, row: usize) -> Option<&MaintenanceWindow> {
-        let (s, i) = *self.refs.get(row)?;
-        self.estate.scope_windows(s).get(i as usize)
-    }
-}
-
-impl TableSource for WindowRows<'_> {
-    type Col = WinCol;
-
-    fn len(&self) -> usize {
-        self.refs.len()
-    }
-
-    fn cell(&self, row: usize, col: WinCol) -> Cow<'_, str> {
-        let Some(w) = self.item(row) else {
-            return Cow::Borrowed("");
-        };
-        match col {
-            WinCol::Enabled => Cow::Borrowed(if w.enabled { "enabled" } else { "disabled" }),
-            WinCol::Name => Cow::Borrowed(&w.name),
-            WinCol::Schedule => Cow::Owned(schedule_label(&w.schedule)),
-            WinCol::Zone => Cow::Borrowed(w.zone()),
-            WinCol::Duration => Cow::Owned(format!("{}h", w.duration)),
-            WinCol::Cutoff => Cow::Owned(format!("{}h", w.cutoff)),
-            WinCol::Next => Cow::Owned(
-                w.next_execution
-                    .map(|t| t.format("%a %d %b %H:%M").to_string())
-                    .unwrap_or_else(|| "-".into()),
-            ),
-            WinCol::Account => account_cell(self.estate, w.scope),
-            WinCol::Region => region_cell(self.estate, w.scope),
-            WinCol::Id => Cow::Borrowed(&w.window_id),
-        }
-    }
-
-    fn sort_key(&self, row: usize, col: WinCol) -> Option<i64> {
-        let w = self.item(row)?;
-        match col {
-            // Soonest first; disabled windows last.
-            WinCol::Next => Some(w.next_execution.map_or(i64::MAX, |t| t.timestamp())),
-            WinCol::Duration => Some(i64::from(w.duration)),
-            WinCol::Cutoff => Some(i64::from(w.cutoff)),
-            WinCol::Enabled => Some(i64::from(!w.enabled)),
-            _ => None,
-        }
-    }
-
-    fn row_key(&self, row: usize) -> String {
-        self.item(row)
-            .map(|w| format!("{}/{}", w.scope, w.window_id))
-            .unwrap_or_default()
-    }
-}
+pub type WindowRows<'a> = FeedRows<'a, MaintenanceWindow>;
 
 /// One window shown in full.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,93 +91,69 @@ pub struct WindowOpen {
     pub scroll: u16,
 }
 
-/// State of the windows pane.
-#[derive(Debug)]
-pub struct WindowsView {
-    pub table: TableView<WinCol>,
-    pub refs: Vec<(ScopeId, u32)>,
-    pub open: Option<WindowOpen>,
-    key: Option<(u64, Vec<bool>)>,
-}
+/// State of the maintenance windows pane.
+pub type WindowsView = FeedTable<MaintenanceWindow>;
 
-impl Default for WindowsView {
-    fn default() -> Self {
-        WindowsView {
-            table: TableView::new(WinCol::Next, false),
-            refs: Vec::new(),
-            open: None,
-            key: None,
-        }
-    }
-}
+impl FeedRow for MaintenanceWindow {
+    type Col = WinCol;
+    type At = ();
+    const FEED: Feed = Feed::Windows;
+    const SORT: WinCol = WinCol::Next;
 
-impl WindowsView {
-    pub fn rows<'a>(&'a self, estate: &'a Estate) -> WindowRows<'a> {
-        WindowRows {
-            estate,
-            refs: &self.refs,
-        }
+    fn of_scope(estate: &Estate, scope: ScopeId) -> &[MaintenanceWindow] {
+        estate.scope_windows(scope)
     }
 
-    /// Re-reads the windows when their feed or the scope mask changed.
-    pub fn sync(&mut self, estate: &Estate, mask: &[bool]) {
-        let count = |e: &Estate, s| e.scope_windows(s).len();
-        if collect_refs(
-            &mut self.key,
-            &mut self.refs,
-            estate,
-            mask,
-            Feed::Windows,
-            count,
-        ) {
-            let src = WindowRows {
-                estate,
-                refs: &self.refs,
-            };
-            self.table.rebuild(&src);
+    fn at(_now: DateTime<Utc>) {}
+
+    fn cell<'a>(&'a self, estate: &'a Estate, _at: (), col: WinCol) -> Cow<'a, str> {
+        match col {
+            WinCol::Enabled => Cow::Borrowed(if self.enabled { "enabled" } else { "disabled" }),
+            WinCol::Name => Cow::Borrowed(&self.name),
+            WinCol::Schedule => Cow::Owned(schedule_label(&self.schedule)),
+            WinCol::Zone => Cow::Borrowed(self.zone()),
+            WinCol::Duration => Cow::Owned(format!("{}h", self.duration)),
+            WinCol::Cutoff => Cow::Owned(format!("{}h", self.cutoff)),
+            WinCol::Next => Cow::Owned(
+                self.next_execution
+                    .map(|t| t.format("%a %d %b %H:%M").to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            WinCol::Account => account_cell(estate, self.scope),
+            WinCol::Region => region_cell(estate, self.scope),
+            WinCol::Id => Cow::Borrowed(&self.window_id),
         }
     }
 
-    pub fn selected<'a>(&self, estate: &'a Estate) -> Option<&'a MaintenanceWindow> {
-        let (s, i) = *self.refs.get(self.table.selected_row()?)?;
-        estate.scope_windows(s).get(i as usize)
+    fn sort_key(&self, _at: (), col: WinCol) -> Option<i64> {
+        match col {
+            // Soonest first; disabled windows last.
+            WinCol::Next => Some(self.next_execution.map_or(i64::MAX, |t| t.timestamp())),
+            WinCol::Duration => Some(i64::from(self.duration)),
+            WinCol::Cutoff => Some(i64::from(self.cutoff)),
+            WinCol::Enabled => Some(i64::from(!self.enabled)),
+            _ => None,
+        }
     }
-}
 
-impl PaneKind for WindowsView {
-    const TITLE: &'static str = "Windows";
-    const ALIASES: &'static [&'static str] = &["windows", "mw", "win"];
-    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Windows];
-}
+    fn row_key(&self) -> String {
+        format!("{}/{}", self.scope, self.window_id)
+    }
 
-impl Component for WindowsView {
-    fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("Enter", "windows: targets, tasks, runs"),
-            ("t", "windows: the 7-day timeline"),
-        ]
-    }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
-        hints::OPS
-    }
-    fn takes_keys(&self) -> bool {
-        self.open.is_some()
-    }
-    fn sync(&mut self, cx: &Cx) {
-        WindowsView::sync(self, cx.estate, cx.mask);
-    }
-    table_rows!(table, refs, cx => WindowRows {});
+    type Open = WindowOpen;
+    const HELP: &'static [KeyHint] = &[
+        ("Enter", "windows: targets, tasks, runs"),
+        ("t", "windows: the 7-day timeline"),
+    ];
+
     fn on_key(
-        &mut self,
+        view: &mut WindowsView,
         key: &KeyEvent,
         action: Option<Action>,
         cx: &Cx,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        if self.open.is_some() {
-            return self.detail_key(key, cx, out);
-        }
-        let sel = self
+        let sel = view
             .selected(cx.estate)
             .map(|w| (w.scope, w.window_id.clone()));
         match (cx.pane_action(key, pane_keys::WINDOWS), sel) {
@@ -244,7 +162,7 @@ impl Component for WindowsView {
                     scope,
                     id: id.clone(),
                 }));
-                self.open = Some(WindowOpen {
+                view.open = Some(WindowOpen {
                     scope,
                     id,
                     scroll: 0,
@@ -258,30 +176,31 @@ impl Component for WindowsView {
         }
         true
     }
-}
 
-impl WindowsView {
     /// Keys of the window shown in full: it scrolls.
-    fn detail_key(&mut self, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> bool {
-        let Some(o) = self.open.as_mut() else {
-            return false;
-        };
+    fn open_key(o: &mut WindowOpen, key: &KeyEvent, cx: &Cx, out: &mut Vec<Cmd>) -> OpenKey {
         let action = cx.keys.action(key);
         if scroll_key(action, &mut o.scroll) {
-            return true;
+            return OpenKey::Taken;
         }
         if cx.pane_action(key, pane_keys::WINDOW) == Some(PaneAction::Refresh) {
             out.push(Cmd::Request(DetailRequest::Window {
                 scope: o.scope,
                 id: o.id.clone(),
             }));
-            return true;
+            return OpenKey::Taken;
         }
         match (action, key.code) {
-            (Some(Action::Quit), _) | (_, KeyCode::Esc) => self.open = None,
+            (Some(Action::Quit), _) | (_, KeyCode::Esc) => return OpenKey::Close,
             (Some(Action::Help), _) => out.push(Cmd::Open(Overlay::Help)),
-            _ => return false,
+            _ => return OpenKey::Passed,
         }
-        true
+        OpenKey::Taken
     }
+}
+
+impl PaneKind for WindowsView {
+    const TITLE: &'static str = "Windows";
+    const ALIASES: &'static [&'static str] = &["windows", "mw", "win"];
+    const FEEDS: &'static [Feed] = &[Feed::Nodes, Feed::Windows];
 }

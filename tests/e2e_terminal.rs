@@ -72,7 +72,14 @@ impl Tmux {
 
     /// Runs `line` from the `:` command line.
     fn command(&self, line: &str) {
+        let open = |s: &str| s.lines().any(|l| l.starts_with(':'));
         self.keys(&[":"]);
+        // A `:` that follows an Esc too closely reads as Alt+`:` and opens nothing: the
+        // command line must show before the line is typed, else `:` is sent again.
+        if !self.wait_until(3, open) {
+            self.keys(&[":"]);
+            self.wait_for("command line", 5, open);
+        }
         self.keys(&["-l", line]);
         self.keys(&["Enter"]);
     }
@@ -103,6 +110,18 @@ impl Tmux {
     }
 
     /// Waits until `pred` holds for the screen; panics with the screen after `secs`.
+    /// Whether `pred` holds of the screen within `secs` seconds.
+    fn wait_until(&self, secs: u64, pred: impl Fn(&str) -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() <= deadline {
+            if pred(&self.screen()) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
     fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {

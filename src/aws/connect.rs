@@ -10,8 +10,8 @@ use super::bucket::TokenBucket;
 use super::counter::{CallCounter, CountCalls};
 use super::credentials::SharedAssumedRole;
 use super::error::{AwsError, ErrorKind};
-use super::limits::{TimeoutReport, call_limits};
 use super::guard::GuardedClient;
+use super::limits::{TimeoutReport, call_limits};
 use super::nodes::SsmRead;
 use super::session::SessionClient;
 

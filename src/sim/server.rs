@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::auth;
+use super::control::KnobSettings;
 use super::ctx::{Ctx, State};
 use super::stats::ANONYMOUS;
 use super::sts::StsRequest;
@@ -148,9 +149,11 @@ fn authenticate(
     )
 }
 
-/// `GET /_sim/stats`: the call counts, for the holder of the sim's root key pair only
-/// (signed like any AWS call, with any region and service name).
-async fn control_stats(state: &State, req: Request<Incoming>, request_id: &str) -> Resp {
+/// A `/_sim/` control endpoint, for the holder of the sim's root key pair only (signed like
+/// any AWS call, with any region and service name): `GET /_sim/stats` (the call counts),
+/// `GET /_sim/knobs` (the fault settings) and `POST /_sim/knobs` (changes them; the body
+/// is a [`KnobSettings`] document, the answer the settings after the change).
+async fn control(state: &State, req: Request<Incoming>, request_id: &str) -> Resp {
     let (parts, body) = req.into_parts();
     let body = match read_body(body).await {
         Ok(b) => b,
@@ -166,11 +169,42 @@ async fn control_stats(state: &State, req: Request<Incoming>, request_id: &str) 
             ),
             request_id,
         ),
-        Ok(_) => {
-            let stats = serde_json::to_value(state.stats.snapshot()).unwrap_or_default();
-            wire::plain_json(200, &stats, request_id)
-        }
+        Ok(_) => match (parts.method.clone(), parts.uri.path()) {
+            (Method::GET, "/_sim/stats") => {
+                let stats = serde_json::to_value(state.stats.snapshot()).unwrap_or_default();
+                wire::plain_json(200, &stats, request_id)
+            }
+            (Method::GET, "/_sim/knobs") => knobs_answer(state, request_id),
+            (Method::POST, "/_sim/knobs") => {
+                let set = match serde_json::from_slice::<KnobSettings>(&body) {
+                    Ok(set) => set,
+                    Err(e) => {
+                        let err = ApiError::serialization(format!(
+                            "The body must be a JSON object of knob settings (docs/sim-faults.md): {e}"
+                        ));
+                        return wire::json_error(&err, request_id);
+                    }
+                };
+                match set.apply(&state.knobs) {
+                    Ok(()) => knobs_answer(state, request_id),
+                    Err(e) => wire::json_error(&ApiError::validation(e), request_id),
+                }
+            }
+            _ => wire::json_error(
+                &ApiError::new(
+                    404,
+                    "UnknownOperationException",
+                    "The sim's control endpoints are GET /_sim/stats, GET /_sim/knobs and POST /_sim/knobs.",
+                ),
+                request_id,
+            ),
+        },
     }
+}
+
+fn knobs_answer(state: &State, request_id: &str) -> Resp {
+    let now = serde_json::to_value(KnobSettings::current(&state.knobs)).unwrap_or_default();
+    wire::plain_json(200, &now, request_id)
 }
 
 pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
@@ -178,8 +212,8 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
         return super::websocket::upgrade(state, req);
     }
     let request_id = wire::request_id();
-    if req.uri().path() == "/_sim/stats" && req.method() == Method::GET {
-        return control_stats(&state, req, &request_id).await;
+    if req.uri().path().starts_with("/_sim/") {
+        return control(&state, req, &request_id).await;
     }
 
     let target = header(&req, "x-amz-target").map(str::to_string);
@@ -255,9 +289,13 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
 
     state.stats.record(stats_name(&op), &account_label);
 
-    let latency = state.knobs.latency();
+    let latency = state.knobs.latency() + state.knobs.calls.next_spike();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
+    }
+    if !state.knobs.calls.wait_unhung(&op).await {
+        // The sim is stopping: a hung call stays unanswered.
+        return wire::json_error(&service.internal_error(), &request_id);
     }
 
     match respond(&state, service, &op, &caller, &body, &params, &request_id) {
@@ -392,6 +430,7 @@ pub(crate) async fn serve(
             }
         });
     }
+    state.knobs.calls.stop();
     // Session agents stop on the same signal: wait until their shells are gone.
     state.sessions.join_all().await;
 }

@@ -27,9 +27,8 @@ impl Drop for Sim {
 }
 
 fn spawn(args: &[&str]) -> Sim {
-    let (child, endpoint, creds) = common::spawn_sim(
-        &[&["--accounts", "2", "--nodes-per-scope", "3"], args].concat(),
-    );
+    let (child, endpoint, creds) =
+        common::spawn_sim(&[&["--accounts", "2", "--nodes-per-scope", "3"], args].concat());
     Sim {
         child,
         endpoint,
@@ -142,10 +141,7 @@ async fn error_rate_flag_fails_calls_until_lifted() {
     let sim = spawn(&["--error-rate", "1"]);
     let c = sim.ssm("us-east-1");
     for _ in 0..3 {
-        assert_eq!(
-            nodes_call(&c).await,
-            Err("InternalServerError".to_string())
-        );
+        assert_eq!(nodes_call(&c).await, Err("InternalServerError".to_string()));
     }
     assert_eq!(sim.knobs()["error_rate"], 1.0);
     let now = sim.set_knobs(r#"{"error_rate": 0}"#);
@@ -172,7 +168,10 @@ async fn deny_accounts_flag_denies_that_account_only() {
         nodes_call(&sim.ssm("us-east-1")).await,
         Err("AccessDeniedException".to_string())
     );
-    assert_eq!(sim.knobs()["deny_accounts"], serde_json::json!([management]));
+    assert_eq!(
+        sim.knobs()["deny_accounts"],
+        serde_json::json!([management])
+    );
     // Switching to the member lifts the management account's denial.
     sim.set_knobs(&format!(r#"{{"deny_accounts": ["{member}"]}}"#));
     assert_eq!(nodes_call(&sim.ssm("us-east-1")).await, Ok(3));

@@ -23,6 +23,8 @@ mod ctx;
 mod documents;
 mod estate;
 mod explorer;
+#[doc(hidden)]
+pub mod fuzz;
 mod input;
 mod inventory;
 mod knobs;

@@ -207,6 +207,74 @@ fn knobs_answer(state: &State, request_id: &str) -> Resp {
     wire::plain_json(200, &now, request_id)
 }
 
+/// The service and, for the JSON protocol, the operation an `X-Amz-Target` header names
+/// (no header: the Query protocol of STS).
+fn classify(target: Option<&str>) -> (Service, Option<String>) {
+    match target {
+        Some(t) => {
+            let (prefix, op) = t.split_once('.').unwrap_or((t, ""));
+            let service = match prefix {
+                "AmazonSSM" => Service::Ssm,
+                "AWSOrganizationsV20161128" => Service::Organizations,
+                _ => Service::Unknown,
+            };
+            (service, Some(op.to_string()))
+        }
+        None => (Service::Sts, None),
+    }
+}
+
+/// The parameters of a Query protocol request: the URL's query, then the form body.
+fn query_params(query: Option<&str>, body: &[u8]) -> Vec<(String, String)> {
+    let mut params = Vec::new();
+    if let Some(q) = query {
+        params.extend(form_urlencoded::parse(q.as_bytes()).into_owned());
+    }
+    params.extend(form_urlencoded::parse(body).into_owned());
+    params
+}
+
+fn action(params: &[(String, String)]) -> Option<String> {
+    params
+        .iter()
+        .find(|(k, _)| k == "Action")
+        .map(|(_, a)| a.clone())
+}
+
+/// What the sim reads of a request before its signature and the operation itself: the
+/// service, the operation, whether it is known, and (JSON) the body's members or (Query)
+/// the parameters; or the error it would answer. For the fuzz tests.
+pub(crate) fn read_request(
+    target: Option<&str>,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<String, String> {
+    let (service, json_op) = classify(target);
+    let mut params = Vec::new();
+    let op = match json_op {
+        Some(op) => op,
+        None => {
+            params = query_params(query, body);
+            action(&params).ok_or("MissingAction")?
+        }
+    };
+    let name = stats_name(&op);
+    if !service.known(&op) {
+        return Err(service.unknown_op(&op).code);
+    }
+    if service.is_json() {
+        let obj = input::parse_body(body).map_err(|e| e.code)?;
+        Ok(format!("{service:?} {name} {} members", obj.len()))
+    } else {
+        if let Some((_, v)) = params.iter().find(|(k, _)| k == "Version")
+            && v != sts::VERSION
+        {
+            return Err(sts::invalid_action(&op).code);
+        }
+        Ok(format!("{service:?} {name} {} params", params.len()))
+    }
+}
+
 pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
     if super::websocket::is_data_channel(&req) {
         return super::websocket::upgrade(state, req);
@@ -216,19 +284,7 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
         return control(&state, req, &request_id).await;
     }
 
-    let target = header(&req, "x-amz-target").map(str::to_string);
-    let (service, json_op) = match &target {
-        Some(t) => {
-            let (prefix, op) = t.split_once('.').unwrap_or((t.as_str(), ""));
-            let service = match prefix {
-                "AmazonSSM" => Service::Ssm,
-                "AWSOrganizationsV20161128" => Service::Organizations,
-                _ => Service::Unknown,
-            };
-            (service, Some(op.to_string()))
-        }
-        None => (Service::Sts, None),
-    };
+    let (service, json_op) = classify(header(&req, "x-amz-target"));
     if req.method() != Method::POST {
         let err = ApiError::new(
             404,
@@ -255,14 +311,8 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
     let op = match json_op {
         Some(op) => Some(op),
         None => {
-            if let Some(q) = parts.uri.query() {
-                params.extend(form_urlencoded::parse(q.as_bytes()).into_owned());
-            }
-            params.extend(form_urlencoded::parse(&body).into_owned());
-            params
-                .iter()
-                .find(|(k, _)| k == "Action")
-                .map(|(_, a)| a.clone())
+            params = query_params(parts.uri.query(), &body);
+            action(&params)
         }
     };
 

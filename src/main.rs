@@ -308,9 +308,18 @@ fn cockpit_options_given(matches: &clap::ArgMatches) -> Vec<String> {
     let Some(("sim", sub)) = matches.subcommand() else {
         return Vec::new();
     };
-    Cli::command()
-        .get_arguments()
-        .filter(|a| a.is_global_set())
+    let cli = Cli::command();
+    // The sim's own options (its --regions shares the cockpit's id).
+    let own: Vec<String> = cli
+        .find_subcommand("sim")
+        .map(|sim| {
+            sim.get_arguments()
+                .map(|a| a.get_id().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    cli.get_arguments()
+        .filter(|a| a.is_global_set() && !own.iter().any(|id| id == a.get_id().as_str()))
         .filter(|a| {
             sub.value_source(a.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine)
         })

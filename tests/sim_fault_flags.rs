@@ -317,6 +317,10 @@ fn bad_fault_flags_name_the_flag() {
             &["sim", "--demo"][..],
             "--demo is not an option of `ssm-cockpit sim`",
         ),
+        (
+            &["--wallboard", "sim", "--regions", "eu-west-1"][..],
+            "--wallboard is not an option of `ssm-cockpit sim`",
+        ),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssm-cockpit"))
             .args(args)
@@ -326,4 +330,115 @@ fn bad_fault_flags_name_the_flag() {
         assert!(!out.status.success(), "{args:?}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn sim_help_lists_the_sims_options_only() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssm-cockpit"))
+        .args(["sim", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for own in [
+        "--listen",
+        "--error-rate",
+        "--deny-accounts",
+        "--throttle-regions",
+        "--latency-spike-ms",
+        "--spike-every",
+        "--hang-ops",
+        "--drop-sockets-every",
+    ] {
+        assert!(help.contains(own), "{own} missing from:\n{help}");
+    }
+    for cockpit in [
+        "--demo",
+        "--wallboard",
+        "--theme",
+        "--profile",
+        "--log-file",
+    ] {
+        assert!(!help.contains(cockpit), "{cockpit} listed in:\n{help}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_sockets_every_flag_drops_session_sockets_that_resume() {
+    use ssm_cockpit::model::{Account, PingStatus, Scope};
+    use ssm_cockpit::session::{SessionEvent, SessionKind, SessionState, SessionTarget};
+    const REGION: &str = "us-east-1";
+    const ROLE: &str = "OrganizationAccountAccessRole";
+
+    let sim = spawn(&["--regions", REGION, "--drop-sockets-every", "10"]);
+    let connector = ssm_cockpit::aws::Connector::connect(&common::sim_aws(
+        &sim.endpoint,
+        &[REGION],
+        &sim.creds,
+        3,
+    ))
+    .await
+    .expect("connects");
+    let account = connector.caller().account.clone();
+    let read = connector.ssm_read(&account, REGION, ROLE).await;
+    let node = read
+        .nodes_page(0, None)
+        .await
+        .expect("nodes")
+        .nodes
+        .into_iter()
+        .find(|n| n.ping_status == PingStatus::Online)
+        .expect("an Online node");
+    let target = SessionTarget {
+        scope: Scope {
+            account: Account {
+                id: account.clone(),
+                name: "management".to_string(),
+            },
+            region: REGION.to_string(),
+        },
+        name: node.name().to_string(),
+        instance_id: node.instance_id,
+    };
+    let client = connector.session_client(&account, REGION, ROLE).await;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let handle = ssm_cockpit::session::client::spawn(
+        client,
+        1,
+        target,
+        SessionKind::Shell,
+        80,
+        24,
+        tx,
+        None,
+    );
+    // One output frame a line or so: paced, so the agent does not coalesce them.
+    handle.input(b"for i in $(seq 1 40); do echo line-$i; sleep 0.05; done; echo seq-done\r");
+    let mut out = Vec::new();
+    let mut states = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !String::from_utf8_lossy(&out).contains("\r\nseq-done") {
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no seq-done in time; states {states:?}"))
+            .expect("the session runs");
+        match ev.1 {
+            SessionEvent::Output(b) => out.extend_from_slice(&b),
+            SessionEvent::State(s) => states.push(s),
+            _ => {}
+        }
+    }
+    let reconnects = states
+        .iter()
+        .filter(|s| matches!(s, SessionState::Reconnecting { .. }))
+        .count();
+    assert!(
+        reconnects >= 2,
+        "sockets dropped again and again: {states:?}"
+    );
+    let text = String::from_utf8_lossy(&out);
+    for n in 1..=40 {
+        assert!(text.contains(&format!("line-{n}\r\n")), "line-{n} missing");
+    }
+    handle.close();
 }

@@ -5,8 +5,8 @@
 //! By default each target runs its corpus (tests/fuzz/corpus/TARGET/) and then mutated
 //! inputs for a few seconds, from a fixed seed. `FUZZ_INPUTS=N` runs N inputs in total
 //! (split over the targets, no time limit), `FUZZ_SECONDS=S` caps each target's time,
-//! `FUZZ_SEED=X` picks the seed, `FUZZ_HANG_MS=M` the time past which an input is a hang
-//! (default 1000), `FUZZ_OUT=DIR` where findings are saved.
+//! `FUZZ_SEED=X` picks the seed, `FUZZ_HANG_MS=M` the CPU time past which an input is a
+//! hang (default 1000), `FUZZ_OUT=DIR` where findings are saved.
 
 #[path = "fuzz/engine.rs"]
 mod engine;
@@ -713,7 +713,11 @@ fn the_fuzzer_finds_a_planted_panic() {
 fn the_fuzzer_reports_a_slow_input_as_a_hang() {
     fn slow(input: &[u8]) -> String {
         if input == b"slow" {
-            std::thread::sleep(Duration::from_millis(120));
+            // Busy: a hang is measured in CPU time.
+            let t0 = engine::thread_time();
+            while engine::thread_time().saturating_sub(t0) < Duration::from_millis(150) {
+                std::hint::black_box(input.len());
+            }
         }
         String::new()
     }

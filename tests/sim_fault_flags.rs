@@ -442,3 +442,24 @@ async fn drop_sockets_every_flag_drops_session_sockets_that_resume() {
     }
     handle.close();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sim_stopping_answers_its_hung_calls() {
+    let h = common::start(2, 1).await;
+    h.knobs().set_hang(sim::Hang {
+        all: true,
+        ..sim::Hang::default()
+    });
+    let c = common::ssm(&h);
+    let call = tokio::spawn(async move { nodes_call(&c).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!call.is_finished(), "the call hangs");
+    tokio::time::timeout(Duration::from_secs(10), h.shutdown())
+        .await
+        .expect("the sim stops with a call hung");
+    let answer = tokio::time::timeout(Duration::from_secs(10), call)
+        .await
+        .expect("the hung call ends")
+        .unwrap();
+    assert!(answer.is_err(), "{answer:?}");
+}

@@ -34,7 +34,7 @@ pub struct Budget {
     pub inputs: u64,
     pub time: Option<Duration>,
     pub seed: u64,
-    /// An input slower than this is a hang.
+    /// An input that takes more CPU time than this is a hang.
     pub hang: Duration,
 }
 
@@ -104,6 +104,35 @@ pub fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// The CPU time this thread has used: what an input costs, whatever else the machine
+/// runs (wall time elsewhere than Linux).
+#[cfg(target_os = "linux")]
+pub fn thread_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant of the libc.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return wall_time();
+    }
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn thread_time() -> Duration {
+    wall_time()
+}
+
+fn wall_time() -> Duration {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
 }
 
 thread_local! {
@@ -473,7 +502,7 @@ pub fn fuzz(target: &Target, seeds: &[Vec<u8>], regressions: &[Vec<u8>], budget:
         seeds: seeds.len() + regressions.len(),
         ..Report::default()
     };
-    let hard = (budget.hang * 30).max(Duration::from_secs(30));
+    let hard = (budget.hang * 60).max(Duration::from_secs(60));
     let dog = Watchdog::start(target.name, hard);
     let mut rng = Rng::new(budget.seed ^ fnv(target.name.as_bytes()));
     let mut seen: HashSet<u64> = HashSet::new();
@@ -482,9 +511,9 @@ pub fn fuzz(target: &Target, seeds: &[Vec<u8>], regressions: &[Vec<u8>], budget:
     let start = Instant::now();
     let mut check = |input: &[u8], report: &mut Report, pool: &mut Vec<Vec<u8>>| {
         dog.begin(input);
-        let t = Instant::now();
+        let t = thread_time();
         let r = run_one(target.run, input);
-        let took = t.elapsed();
+        let took = thread_time().saturating_sub(t);
         dog.end();
         report.inputs += 1;
         report.slowest = report.slowest.max(took);
@@ -492,9 +521,9 @@ pub fn fuzz(target: &Target, seeds: &[Vec<u8>], regressions: &[Vec<u8>], budget:
             Ok(outcome) => {
                 if took > budget.hang {
                     // Once more, to tell a slow input from a busy machine.
-                    let t = Instant::now();
+                    let t = thread_time();
                     let _ = run_one(target.run, input);
-                    let again = t.elapsed();
+                    let again = thread_time().saturating_sub(t);
                     if again > budget.hang {
                         report
                             .hangs
@@ -539,6 +568,7 @@ pub fn fuzz(target: &Target, seeds: &[Vec<u8>], regressions: &[Vec<u8>], budget:
         pool.push(Vec::new());
     }
     let mut input = Vec::new();
+    let mut last_progress = Instant::now();
     while report.inputs < budget.inputs
         && budget.time.is_none_or(|t| start.elapsed() < t)
         && report.panics.len() < 20
@@ -564,6 +594,15 @@ pub fn fuzz(target: &Target, seeds: &[Vec<u8>], regressions: &[Vec<u8>], budget:
         let current = std::mem::take(&mut input);
         check(&current, &mut report, &mut pool);
         input = current;
+        if budget.time.is_none() && last_progress.elapsed() >= Duration::from_secs(120) {
+            last_progress = Instant::now();
+            println!(
+                "fuzz {}: {} inputs so far, {:.0} s",
+                target.name,
+                report.inputs,
+                start.elapsed().as_secs_f64()
+            );
+        }
     }
     report.elapsed = start.elapsed();
     report.pool = pool.len();

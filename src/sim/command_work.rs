@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::commands::{InvState, Outcome, Plugin, Work};
 use super::documents::Document;
 use super::estate::{Estate, Node, Platform};
 use super::ops_data::patch_facts;
+use super::records::{InvState, Outcome, Plugin, Work};
 use super::wire::SplitMix;
 
 fn step_applies(step: &Value, platform: Platform) -> bool {

@@ -1,5 +1,5 @@
 //! Run Command: SendCommand, ListCommands, ListCommandInvocations, GetCommandInvocation
-//! and CancelCommand, plus the per-sim state Run Command and Automation share.
+//! and CancelCommand.
 //!
 //! Every command gets a driver task that ticks at the sim's action pace: it delivers the
 //! command to at most MaxConcurrency nodes at a time, stops sending once the errors
@@ -24,11 +24,12 @@ use super::documents::{self, Document};
 use super::estate::{Estate, Node, Ping, Platform};
 use super::input::{self, Object};
 use super::knobs::SimKnobs;
+use super::records::{Command, InvState, Invocation, Outcome, Plugin, Work};
 use super::request::{
     check_count, check_instance_id, check_len, check_rate, max_results, page, page_start,
     parse_targets, parse_time, query_hash, required_str,
 };
-use super::store::{ScopeKey, Store, forget_oldest, lock, scope_actions};
+use super::store::{ScopeKey, Store, forget_oldest, lock, scope_list};
 use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs, params_json, targets_json};
 
 /// `StandardOutputContent`/`StandardErrorContent` of GetCommandInvocation keep this many
@@ -40,95 +41,6 @@ const TRUNCATED: &str = "\n---Output truncated---";
 
 // ---------------------------------------------------------------------------------------
 // Commands
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum InvState {
-    Pending,
-    InProgress,
-    Success,
-    Failed,
-    ExecutionTimedOut,
-    DeliveryTimedOut,
-    Undeliverable,
-    Cancelling,
-    Cancelled,
-}
-
-impl InvState {
-    pub fn terminal(self) -> bool {
-        !matches!(
-            self,
-            InvState::Pending | InvState::InProgress | InvState::Cancelling
-        )
-    }
-
-    /// (Status, StatusDetails).
-    pub fn wire(self) -> (&'static str, &'static str) {
-        match self {
-            InvState::Pending => ("Pending", "Pending"),
-            InvState::InProgress => ("InProgress", "InProgress"),
-            InvState::Success => ("Success", "Success"),
-            InvState::Failed => ("Failed", "Failed"),
-            InvState::ExecutionTimedOut => ("TimedOut", "ExecutionTimedOut"),
-            InvState::DeliveryTimedOut => ("TimedOut", "DeliveryTimedOut"),
-            InvState::Undeliverable => ("Failed", "Undeliverable"),
-            InvState::Cancelling => ("Cancelling", "Cancelling"),
-            InvState::Cancelled => ("Cancelled", "Cancelled"),
-        }
-    }
-}
-
-/// What running a plugin produced.
-#[derive(Debug, Clone)]
-pub(crate) struct Outcome {
-    pub state: InvState,
-    pub code: i64,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Plugin {
-    pub name: String,
-    pub state: InvState,
-    pub code: i64,
-    pub start: Option<f64>,
-    pub end: Option<f64>,
-    pub stdout: String,
-    pub stderr: String,
-    /// Skipped for an unsatisfied precondition (not part of the invocation's output).
-    pub skipped: bool,
-}
-
-/// How an invocation is carried out.
-#[derive(Debug, Clone)]
-pub(crate) enum Work {
-    /// A bash script, with its timeout in seconds, on the node named `host`.
-    Script {
-        script: String,
-        timeout: f64,
-        host: String,
-    },
-    /// A precomputed outcome per plugin, revealed after `paces` steps.
-    Simulated { outcomes: Vec<Outcome>, paces: u32 },
-}
-
-#[derive(Debug)]
-pub(crate) struct Invocation {
-    pub instance_id: String,
-    pub instance_name: String,
-    pub ping: Ping,
-    pub state: InvState,
-    pub requested: f64,
-    pub start: Option<f64>,
-    pub end: Option<f64>,
-    /// When a simulated invocation completes.
-    pub due: Option<f64>,
-    pub plugins: Vec<Plugin>,
-    pub work: Work,
-    /// Set to true to stop a running script.
-    pub kill: Option<watch::Sender<bool>>,
-}
 
 impl Invocation {
     fn stdout(&self) -> String {
@@ -202,34 +114,6 @@ impl Invocation {
             self.end = Some(now);
         }
     }
-}
-
-#[derive(Debug)]
-pub(crate) struct Command {
-    pub id: String,
-    pub document_name: String,
-    pub document_version: String,
-    pub comment: String,
-    /// The parameters as sent (defaults are not filled in).
-    pub parameters: BTreeMap<String, Vec<String>>,
-    pub instance_ids: Vec<String>,
-    pub targets: Vec<(String, Vec<String>)>,
-    pub requested: f64,
-    pub expires_after: f64,
-    pub max_concurrency: String,
-    pub max_errors: String,
-    pub timeout_seconds: i64,
-    pub service_role: Option<String>,
-    pub output_s3: (Option<String>, Option<String>, Option<String>),
-    pub cloudwatch: Option<Value>,
-    pub notification: Option<Value>,
-    pub invocations: Vec<Invocation>,
-    /// (Status, StatusDetails) once settled.
-    pub settled: Option<(&'static str, &'static str)>,
-    /// Errors went over MaxErrors: nothing more is sent.
-    pub stopped: bool,
-    pub cancelled: bool,
-    pub max_in_flight: usize,
 }
 
 impl Command {
@@ -768,7 +652,7 @@ pub(crate) fn send_command(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiErr
     let key = (ctx.account, ctx.region.to_string());
     {
         let mut store = lock(&ctx.knobs.actions.store);
-        let commands = &mut scope_actions(&mut store, ctx).commands;
+        let commands = scope_commands(&mut store, ctx);
         commands.push(command);
         forget_oldest(commands, |c| c.settled.is_some());
     }
@@ -827,9 +711,9 @@ async fn drive(
         let done = {
             let mut guard = lock(&store_arc);
             let Some(cmd) = guard
-                .scopes
+                .commands
                 .get_mut(&key)
-                .and_then(|s| s.commands.iter_mut().find(|c| c.id == id))
+                .and_then(|l| l.iter_mut().find(|c| c.id == id))
             else {
                 return;
             };
@@ -997,9 +881,9 @@ async fn run_script(
     };
     let mut guard = lock(&store);
     let Some(cmd) = guard
-        .scopes
+        .commands
         .get_mut(&key)
-        .and_then(|s| s.commands.iter_mut().find(|c| c.id == id))
+        .and_then(|l| l.iter_mut().find(|c| c.id == id))
     else {
         return;
     };
@@ -1111,14 +995,13 @@ pub(crate) fn list_commands(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
     let hash = query_hash(ctx, "ListCommands", body);
     let start = page_start(body, hash)?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
+    let commands = scope_commands(&mut store, ctx);
     if let Some(c) = command_id
-        && !scope.commands.iter().any(|x| x.id == c)
+        && !commands.iter().any(|x| x.id == c)
     {
         return Err(ApiError::new(400, "InvalidCommandId", ""));
     }
-    let matching: Vec<&Command> = scope
-        .commands
+    let matching: Vec<&Command> = commands
         .iter()
         .rev()
         .filter(|c| command_id.is_none_or(|id| c.id == id))
@@ -1164,14 +1047,13 @@ pub(crate) fn list_command_invocations(ctx: &Ctx<'_>, body: &Object) -> Result<V
     let hash = query_hash(ctx, "ListCommandInvocations", body);
     let start = page_start(body, hash)?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
+    let commands = scope_commands(&mut store, ctx);
     if let Some(c) = command_id
-        && !scope.commands.iter().any(|x| x.id == c)
+        && !commands.iter().any(|x| x.id == c)
     {
         return Err(ApiError::new(400, "InvalidCommandId", ""));
     }
-    let matching: Vec<(&Command, &Invocation)> = scope
-        .commands
+    let matching: Vec<(&Command, &Invocation)> = commands
         .iter()
         .rev()
         .filter(|c| command_id.is_none_or(|id| c.id == id))
@@ -1210,10 +1092,9 @@ pub(crate) fn get_command_invocation(ctx: &Ctx<'_>, body: &Object) -> Result<Val
     check_instance_id(instance_id, "instanceId")?;
     let plugin_name = input::opt_str(body, "PluginName")?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
+    let commands = scope_commands(&mut store, ctx);
     let not_found = || ApiError::new(400, "InvocationDoesNotExist", "");
-    let cmd = scope
-        .commands
+    let cmd = commands
         .iter()
         .find(|c| c.id == command_id)
         .ok_or_else(not_found)?;
@@ -1318,9 +1199,8 @@ pub(crate) fn cancel_command(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiE
         }
     }
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
-    let cmd = scope
-        .commands
+    let commands = scope_commands(&mut store, ctx);
+    let cmd = commands
         .iter_mut()
         .find(|c| c.id == command_id)
         .ok_or_else(|| ApiError::new(400, "InvalidCommandId", ""))?;
@@ -1363,6 +1243,17 @@ pub(crate) fn cancel_command(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiE
 
 // ---------------------------------------------------------------------------------------
 // History
+
+/// The caller's commands, with a few past ones made on first use.
+fn scope_commands<'a>(store: &'a mut Store, ctx: &Ctx<'_>) -> &'a mut Vec<Command> {
+    scope_list(
+        &mut store.commands,
+        ctx.estate,
+        ctx.account,
+        ctx.region,
+        |nodes| history(ctx.estate, ctx.account, ctx.region, nodes),
+    )
+}
 
 /// A few finished commands of the last days, so history panes have content.
 pub(crate) fn history(

@@ -18,7 +18,7 @@ use super::request::{
     check_count, check_enum, check_len, max_results, missing, page, page_start, query_hash,
     required_str,
 };
-use super::store::{PutCompliance, PutItem, ScopeState, caller_scope, state};
+use super::store::{PutCompliance, PutItem, ScopeState, state};
 use super::wire::{ApiError, constraint_message, epoch_json};
 
 const FILTER_TYPES: &[&str] = &[
@@ -135,7 +135,7 @@ const SUMMARY_KEYS: &[&str] = &[
 
 /// Every (node, type summary) of the caller's scope that passes `filters`.
 fn scoped_summaries(ctx: &Ctx<'_>, filters: &[Filter]) -> Vec<(Node, TypeSummary)> {
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     let st = state(&st);
     let mut out = Vec::new();
     for n in nodes.iter() {
@@ -278,7 +278,7 @@ pub(crate) fn list_compliance_items(ctx: &Ctx<'_>, body: &Object) -> Result<Valu
     }
     let hash = query_hash(ctx, "ListComplianceItems", body);
     let start = page_start(body, hash)?;
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     let st = state(&st);
     let selected: Vec<&Node> = match &ids {
         Some(ids) => {
@@ -419,7 +419,7 @@ pub(crate) fn put_compliance_items(ctx: &Ctx<'_>, body: &Object) -> Result<Value
     if resource_type != RESOURCE_TYPE {
         return Err(invalid_resource_type());
     }
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     let node = nodes
         .iter()
         .find(|n| n.instance_id == resource_id)

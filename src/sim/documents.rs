@@ -769,21 +769,6 @@ fn package_manifest(name: &str, version: &str, seed_text: &str, windows_arm: boo
     })
 }
 
-pub(crate) fn org_name(estate: &Estate) -> String {
-    let base = estate
-        .management()
-        .name
-        .split('-')
-        .next()
-        .unwrap_or("acme")
-        .to_string();
-    let mut c = base.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => "Acme".into(),
-    }
-}
-
 fn rotate_logs(retention: u32) -> Value {
     json!({
         "schemaVersion": "2.2",
@@ -845,7 +830,7 @@ const EDGE_AGENT_VERSIONS: &[&str] = &["2.3.0", "2.4.1", "2.5.0"];
 
 fn account_documents(estate: &Estate, account: usize, region: &str, started: f64) -> Vec<Document> {
     let acct = &estate.accounts[account];
-    let org = org_name(estate);
+    let org = estate.org_name();
     let mut rng =
         SplitMix::new(estate.seed ^ fnv64(&[acct.id.as_bytes(), region.as_bytes(), b"documents"]));
     let base = acct.joined as f64 + rng.range(30, 200) as f64 * 86_400.0;

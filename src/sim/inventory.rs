@@ -18,7 +18,7 @@ use super::request::{
     required_str,
 };
 use super::request::{decode_token, invalid_token, page_token};
-use super::store::{PutInventoryItem, ScopeState, caller_scope, state};
+use super::store::{PutInventoryItem, ScopeState, state};
 use super::wire::{ApiError, SplitMix, constraint_message, fnv64};
 
 const TYPES: &[&str] = &[
@@ -905,7 +905,7 @@ pub(crate) fn get_inventory(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
     if let Some(m) = max_results {
         input::check_range(m, "maxResults", 1, 50)?;
     }
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     let st = state(&st);
     let known = known_types(&st);
     let raw_filters = input::opt_array(body, "Filters")?;
@@ -1074,7 +1074,7 @@ pub(crate) fn list_inventory_entries(ctx: &Ctx<'_>, body: &Object) -> Result<Val
     let type_name = required_str(body, "TypeName", "typeName")?;
     check_type_name(type_name, "typeName")?;
     let size = max_results(body, "maxResults", 1, 50, 50)?;
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     let st = state(&st);
     let known = known_types(&st);
     if !known.contains(type_name) {
@@ -1157,7 +1157,7 @@ pub(crate) fn get_inventory_schema(ctx: &Ctx<'_>, body: &Object) -> Result<Value
     let aggregator = matches!(body.get("Aggregator"), Some(Value::Bool(true)));
     let hash = query_hash(ctx, "GetInventorySchema", body);
     let start = page_start(body, hash)?;
-    let (_, st) = caller_scope(ctx);
+    let (_, st) = ctx.scope();
     let st = state(&st);
     let known = known_types(&st);
     if let Some(t) = type_name
@@ -1318,7 +1318,7 @@ pub(crate) fn put_inventory(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
             },
         ));
     }
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     if !nodes.iter().any(|n| n.instance_id == id) {
         return Err(unknown_instance(id));
     }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::session_faults::{SessionFaults, nanos, probability};
-use super::store::{ActionSim, lock as lock_store};
+use super::store::{ActionSim, lock};
 
 /// Runtime-changeable faults: latency, rate limit, error rate, denied accounts,
 /// throttled regions.
@@ -25,13 +25,6 @@ pub struct SimKnobs {
     pub(crate) actions: ActionSim,
     /// Whether the nodes' commands run sandboxed; decided once when the sim starts.
     pub(crate) isolation: super::sandbox::Isolation,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
 }
 
 impl SimKnobs {
@@ -232,11 +225,11 @@ impl SimKnobs {
     /// The most invocations of one command that were in progress at the same time
     /// (`None` for an unknown command id).
     pub fn command_max_in_flight(&self, command_id: &str) -> Option<usize> {
-        let store = lock_store(&self.actions.store);
+        let store = lock(&self.actions.store);
         store
-            .scopes
+            .commands
             .values()
-            .flat_map(|s| &s.commands)
+            .flatten()
             .find(|c| c.id == command_id)
             .map(|c| c.max_in_flight)
     }

@@ -7,16 +7,15 @@
 //! `/aws/service/...` parameters answer every account. Writes persist for the life of the
 //! sim. SecureString values are returned as an opaque ciphertext unless decrypted.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value, json};
 
 use super::ctx::Ctx;
 use super::input::{self, Object};
+use super::records::{Param, ParamVersion, ParameterStore};
 use super::request::{
     check_count, check_enum, check_len, max_results, page, page_start, query_hash, required_str,
 };
-use super::store::{caller_scope, state};
+use super::store::state;
 use super::wire::{ApiError, SplitMix, b64_encode, constraint_message, epoch_json, fnv64};
 
 const TYPES: &[&str] = &["String", "StringList", "SecureString"];
@@ -33,42 +32,6 @@ const MAX_LEVELS: usize = 15;
 const STANDARD_LIMIT: usize = 10_000;
 const LABELS_PER_VERSION: usize = 10;
 const DEFAULT_KEY: &str = "alias/aws/ssm";
-
-/// One version of a parameter.
-#[derive(Debug, Clone)]
-pub(crate) struct Version {
-    pub version: i64,
-    pub value: String,
-    pub kind: &'static str,
-    pub tier: &'static str,
-    pub description: String,
-    pub key_id: Option<String>,
-    pub allowed_pattern: Option<String>,
-    pub data_type: &'static str,
-    pub modified: f64,
-    pub user: String,
-    pub labels: Vec<String>,
-}
-
-/// A parameter: its versions, oldest first (the last one is current), and tags.
-#[derive(Debug, Clone)]
-pub(crate) struct Param {
-    pub versions: Vec<Version>,
-    pub tags: Vec<(String, String)>,
-}
-
-impl Param {
-    fn current(&self) -> &Version {
-        // A parameter always has at least one version.
-        &self.versions[self.versions.len() - 1]
-    }
-}
-
-/// The parameters of one (account, region), by name.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Store {
-    pub params: BTreeMap<String, Param>,
-}
 
 // ---------------------------------------------------------------------------------------
 // Generated hierarchy
@@ -110,7 +73,7 @@ struct Gen<'a> {
     rng: SplitMix,
     started: f64,
     account: &'a str,
-    store: Store,
+    store: ParameterStore,
 }
 
 impl Gen<'_> {
@@ -141,7 +104,7 @@ impl Gen<'_> {
         for (i, v) in values.iter().enumerate() {
             t += self.rng.range(3, 60) as f64 * 86_400.0 + self.rng.range(0, 86_400) as f64;
             let t = t.min(self.started - 3_600.0 * (values.len() - i) as f64);
-            versions.push(Version {
+            versions.push(ParamVersion {
                 version: i as i64 + 1,
                 value: v.clone(),
                 kind,
@@ -180,7 +143,7 @@ pub(crate) fn generate(
     account_name: &str,
     region: &str,
     started: f64,
-) -> Store {
+) -> ParameterStore {
     let env = env_of(account_name);
     let mut g = Gen {
         rng: SplitMix::new(
@@ -188,7 +151,7 @@ pub(crate) fn generate(
         ),
         started,
         account: account_id,
-        store: Store::default(),
+        store: ParameterStore::default(),
     };
     let first = g.rng.range(0, SERVICES.len() as u64) as usize;
     let count = g.rng.range(3, 6) as usize;
@@ -386,7 +349,7 @@ fn public(region: &str) -> Vec<(String, String)> {
 
 fn public_param(region: &str, name: &str, value: String, started: f64) -> Param {
     Param {
-        versions: vec![Version {
+        versions: vec![ParamVersion {
             version: 1 + (fnv64(&[name.as_bytes()]) % 90) as i64,
             value,
             kind: "String",
@@ -408,8 +371,8 @@ fn public_param(region: &str, name: &str, value: String, started: f64) -> Param 
 }
 
 /// Runs `f` on the caller's store, generating it on first use.
-fn with_store<T>(ctx: &Ctx<'_>, f: impl FnOnce(&mut Store) -> T) -> T {
-    let (_, scope) = caller_scope(ctx);
+fn with_store<T>(ctx: &Ctx<'_>, f: impl FnOnce(&mut ParameterStore) -> T) -> T {
+    let (_, scope) = ctx.scope();
     let mut st = state(&scope);
     let acct = &ctx.estate.accounts[ctx.account];
     let store = st.parameters.get_or_insert_with(|| {
@@ -437,7 +400,7 @@ fn arn(ctx: &Ctx<'_>, name: &str) -> String {
     format!("arn:aws:ssm:{}:{account}:parameter{sep}{name}", ctx.region)
 }
 
-fn shown_value(seed: u64, name: &str, v: &Version, decrypt: bool) -> String {
+fn shown_value(seed: u64, name: &str, v: &ParamVersion, decrypt: bool) -> String {
     if v.kind == "SecureString" && !decrypt {
         ciphertext(seed, name, v.version)
     } else {
@@ -448,7 +411,7 @@ fn shown_value(seed: u64, name: &str, v: &Version, decrypt: bool) -> String {
 fn parameter_json(
     ctx: &Ctx<'_>,
     name: &str,
-    v: &Version,
+    v: &ParamVersion,
     decrypt: bool,
     selector: Option<&str>,
 ) -> Value {
@@ -469,7 +432,7 @@ fn parameter_json(
     Value::Object(o)
 }
 
-fn metadata_json(ctx: &Ctx<'_>, name: &str, v: &Version) -> Value {
+fn metadata_json(ctx: &Ctx<'_>, name: &str, v: &ParamVersion) -> Value {
     let mut o = Map::new();
     o.insert("Name".into(), name.into());
     o.insert("ARN".into(), arn(ctx, name).into());
@@ -492,7 +455,7 @@ fn metadata_json(ctx: &Ctx<'_>, name: &str, v: &Version) -> Value {
     Value::Object(o)
 }
 
-fn history_json(ctx: &Ctx<'_>, name: &str, v: &Version, decrypt: bool) -> Value {
+fn history_json(ctx: &Ctx<'_>, name: &str, v: &ParamVersion, decrypt: bool) -> Value {
     let mut o = Map::new();
     o.insert("Name".into(), name.into());
     o.insert("Type".into(), v.kind.into());
@@ -571,7 +534,7 @@ fn split_selector(raw: &str) -> (String, Option<String>) {
 }
 
 /// The version a selector picks, if any.
-fn select<'a>(p: &'a Param, selector: Option<&str>) -> Option<&'a Version> {
+fn select<'a>(p: &'a Param, selector: Option<&str>) -> Option<&'a ParamVersion> {
     match selector {
         None => Some(p.current()),
         Some(s) => match s.parse::<i64>() {
@@ -582,7 +545,7 @@ fn select<'a>(p: &'a Param, selector: Option<&str>) -> Option<&'a Version> {
 }
 
 /// Looks a name up in the store, then among the public parameters.
-fn lookup(ctx: &Ctx<'_>, store: &Store, name: &str) -> Option<Param> {
+fn lookup(ctx: &Ctx<'_>, store: &ParameterStore, name: &str) -> Option<Param> {
     if let Some(p) = store.params.get(name) {
         return Some(p.clone());
     }
@@ -780,7 +743,7 @@ fn text_match(option: &str, values: &[String], field: &str) -> bool {
     })
 }
 
-fn matches(name: &str, p: &Param, v: &Version, f: &StringFilter) -> bool {
+fn matches(name: &str, p: &Param, v: &ParamVersion, f: &StringFilter) -> bool {
     match f.key.as_str() {
         "Name" => {
             let bare = name.trim_start_matches('/');
@@ -1236,7 +1199,7 @@ pub(crate) fn put_parameter(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
                 ));
             }
         }
-        entry.versions.push(Version {
+        entry.versions.push(ParamVersion {
             version,
             value: value.to_string(),
             kind,

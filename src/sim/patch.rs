@@ -17,7 +17,6 @@ use super::request::{
     check_count, check_len, is_instance_id, max_results, missing, page, page_start, query_hash,
     required_str,
 };
-use super::store::caller_scope;
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
 struct Filter {
@@ -138,7 +137,7 @@ pub(crate) fn describe_instance_patch_states(
     let size = max_results(body, "maxResults", 10, 100, 10)?;
     let hash = query_hash(ctx, "DescribeInstancePatchStates", body);
     let start = page_start(body, hash)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let found: Vec<&Node> = ids
         .iter()
         .filter_map(|id| nodes.iter().find(|n| &n.instance_id == id))
@@ -179,7 +178,7 @@ pub(crate) fn describe_instance_patches(ctx: &Ctx<'_>, body: &Object) -> Result<
     let size = max_results(body, "maxResults", 10, 100, 10)?;
     let hash = query_hash(ctx, "DescribeInstancePatches", body);
     let start = page_start(body, hash)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let node = nodes.iter().find(|n| n.instance_id == id).ok_or_else(|| {
         ApiError::new(
             400,
@@ -301,7 +300,7 @@ pub(crate) fn describe_patch_baselines(ctx: &Ctx<'_>, body: &Object) -> Result<V
     let size = max_results(body, "maxResults", 1, 100, 100)?;
     let hash = query_hash(ctx, "DescribePatchBaselines", body);
     let start = page_start(body, hash)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let all = baselines(ctx, &scope_groups(&nodes));
     let list: Vec<&Baseline> = all
         .iter()
@@ -342,7 +341,7 @@ pub(crate) fn describe_patch_groups(ctx: &Ctx<'_>, body: &Object) -> Result<Valu
     let size = max_results(body, "maxResults", 1, 100, 100)?;
     let hash = query_hash(ctx, "DescribePatchGroups", body);
     let start = page_start(body, hash)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let groups = scope_groups(&nodes);
     let all = baselines(ctx, &groups);
     let account_id = &ctx.estate.accounts[ctx.account].id;

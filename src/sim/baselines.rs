@@ -9,7 +9,7 @@ use super::ctx::Ctx;
 use super::input::{self, Object};
 use super::ops_data::{custom_baseline_id, custom_baseline_os, iso};
 use super::patch::{Baseline, baselines, scope_groups};
-use super::request::{check_enum, check_len, required_str};
+use super::request::{check_enum, check_len, page_json, required_str};
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
 const OPERATING_SYSTEMS: &[&str] = &[
@@ -383,10 +383,5 @@ pub(crate) fn describe_effective_patches_for_patch_baseline(
         }));
     }
     let (s, e, next) = super::request::page(start, size, rows.len(), hash)?;
-    let mut out = serde_json::Map::new();
-    out.insert("EffectivePatches".into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("EffectivePatches", rows[s..e].to_vec(), next))
 }

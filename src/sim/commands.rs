@@ -26,8 +26,8 @@ use super::input::{self, Object};
 use super::knobs::SimKnobs;
 use super::records::{Command, InvState, Invocation, Outcome, Plugin, Work};
 use super::request::{
-    check_count, check_instance_id, check_len, check_rate, max_results, page, page_start,
-    parse_targets, parse_time, query_hash, required_str,
+    check_count, check_instance_id, check_len, check_rate, max_results, page, page_json,
+    page_start, parse_targets, parse_time, query_hash, required_str,
 };
 use super::store::{ScopeKey, Store, forget_oldest, lock, scope_list};
 use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs, params_json, targets_json};
@@ -243,14 +243,15 @@ fn command_json(c: &Command) -> Value {
     if let Some(n) = &c.notification {
         o.insert("NotificationConfig".into(), n.clone());
     }
-    o.insert(
-        "CloudWatchOutputConfig".into(),
-        c.cloudwatch
-            .clone()
-            .unwrap_or_else(|| json!({"CloudWatchOutputEnabled": false})),
-    );
+    o.insert("CloudWatchOutputConfig".into(), cloudwatch_json(c));
     o.insert("TimeoutSeconds".into(), c.timeout_seconds.into());
     Value::Object(o)
+}
+
+fn cloudwatch_json(c: &Command) -> Value {
+    c.cloudwatch
+        .clone()
+        .unwrap_or_else(|| json!({"CloudWatchOutputEnabled": false}))
 }
 
 fn plugin_output(p: &Plugin) -> String {
@@ -309,12 +310,7 @@ fn invocation_json(c: &Command, i: &Invocation, details: bool) -> Value {
     } else {
         o.insert("CommandPlugins".into(), json!([]));
     }
-    o.insert(
-        "CloudWatchOutputConfig".into(),
-        c.cloudwatch
-            .clone()
-            .unwrap_or_else(|| json!({"CloudWatchOutputEnabled": false})),
-    );
+    o.insert("CloudWatchOutputConfig".into(), cloudwatch_json(c));
     Value::Object(o)
 }
 
@@ -710,11 +706,7 @@ async fn drive(
         let mut spawns: Vec<Spawn> = Vec::new();
         let done = {
             let mut guard = lock(&store_arc);
-            let Some(cmd) = guard
-                .commands
-                .get_mut(&key)
-                .and_then(|l| l.iter_mut().find(|c| c.id == id))
-            else {
+            let Some(cmd) = command_mut(&mut guard, &key, &id) else {
                 return;
             };
             tick(cmd, now_secs(), pace, &mut spawns);
@@ -747,6 +739,11 @@ async fn drive(
             return;
         }
     }
+}
+
+/// The command `id` of the scope `key`, if the store still has it.
+fn command_mut<'s>(store: &'s mut Store, key: &ScopeKey, id: &str) -> Option<&'s mut Command> {
+    store.commands.get_mut(key)?.iter_mut().find(|c| c.id == id)
 }
 
 /// One step of a command: finish due invocations, time out undelivered ones, deliver to
@@ -880,11 +877,7 @@ async fn run_script(
         return;
     };
     let mut guard = lock(&store);
-    let Some(cmd) = guard
-        .commands
-        .get_mut(&key)
-        .and_then(|l| l.iter_mut().find(|c| c.id == id))
-    else {
+    let Some(cmd) = command_mut(&mut guard, &key, &id) else {
         return;
     };
     let now = now_secs();
@@ -981,34 +974,72 @@ fn filter_matches(f: &CmdFilter, requested: f64, status: &str, terminal: bool, d
     }
 }
 
+/// What ListCommands and ListCommandInvocations share: the page asked for, the command
+/// and instance they are narrowed to, and the filters.
+struct CommandQuery<'b> {
+    size: usize,
+    command_id: Option<&'b str>,
+    instance_id: Option<&'b str>,
+    filters: Vec<CmdFilter>,
+    hash: u64,
+    start: usize,
+}
+
+impl<'b> CommandQuery<'b> {
+    fn parse(ctx: &Ctx<'_>, op: &str, body: &'b Object) -> Result<Self, ApiError> {
+        let size = max_results(body, "maxResults", 1, 50, 50)?;
+        let command_id = input::opt_str(body, "CommandId")?;
+        if let Some(c) = command_id {
+            check_command_id(c, "commandId")?;
+        }
+        let instance_id = input::opt_str(body, "InstanceId")?;
+        if let Some(i) = instance_id {
+            check_instance_id(i, "instanceId")?;
+        }
+        let filters = parse_command_filters(body)?;
+        let hash = query_hash(ctx, op, body);
+        let start = page_start(body, hash)?;
+        Ok(CommandQuery {
+            size,
+            command_id,
+            instance_id,
+            filters,
+            hash,
+            start,
+        })
+    }
+
+    /// The commands of `commands` the query's `CommandId` names (all without one), newest
+    /// first; InvalidCommandId when it names none.
+    fn commands<'c>(
+        &self,
+        commands: &'c [Command],
+    ) -> Result<impl Iterator<Item = &'c Command> + use<'c, 'b>, ApiError> {
+        let id = self.command_id;
+        if let Some(c) = id
+            && !commands.iter().any(|x| x.id == c)
+        {
+            return Err(ApiError::new(400, "InvalidCommandId", ""));
+        }
+        Ok(commands
+            .iter()
+            .rev()
+            .filter(move |c| id.is_none_or(|id| c.id == id)))
+    }
+}
+
 pub(crate) fn list_commands(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
-    let size = max_results(body, "maxResults", 1, 50, 50)?;
-    let command_id = input::opt_str(body, "CommandId")?;
-    if let Some(c) = command_id {
-        check_command_id(c, "commandId")?;
-    }
-    let instance_id = input::opt_str(body, "InstanceId")?;
-    if let Some(i) = instance_id {
-        check_instance_id(i, "instanceId")?;
-    }
-    let filters = parse_command_filters(body)?;
-    let hash = query_hash(ctx, "ListCommands", body);
-    let start = page_start(body, hash)?;
+    let q = CommandQuery::parse(ctx, "ListCommands", body)?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let commands = scope_commands(&mut store, ctx);
-    if let Some(c) = command_id
-        && !commands.iter().any(|x| x.id == c)
-    {
-        return Err(ApiError::new(400, "InvalidCommandId", ""));
-    }
-    let matching: Vec<&Command> = commands
-        .iter()
-        .rev()
-        .filter(|c| command_id.is_none_or(|id| c.id == id))
-        .filter(|c| instance_id.is_none_or(|i| c.invocations.iter().any(|x| x.instance_id == i)))
+    let matching: Vec<&Command> = q
+        .commands(scope_commands(&mut store, ctx))?
+        .filter(|c| {
+            q.instance_id
+                .is_none_or(|i| c.invocations.iter().any(|x| x.instance_id == i))
+        })
         .filter(|c| {
             let (status, _) = c.status();
-            filters.iter().all(|f| {
+            q.filters.iter().all(|f| {
                 filter_matches(
                     f,
                     c.requested,
@@ -1019,64 +1050,35 @@ pub(crate) fn list_commands(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
             })
         })
         .collect();
-    let (start, end, next) = page(start, size, matching.len(), hash)?;
+    let (start, end, next) = page(q.start, q.size, matching.len(), q.hash)?;
     let items: Vec<Value> = matching[start..end]
         .iter()
         .map(|c| command_json(c))
         .collect();
-    let mut out = Map::new();
-    out.insert("Commands".into(), Value::Array(items));
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Commands", items, next))
 }
 
 pub(crate) fn list_command_invocations(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
-    let size = max_results(body, "maxResults", 1, 50, 50)?;
-    let command_id = input::opt_str(body, "CommandId")?;
-    if let Some(c) = command_id {
-        check_command_id(c, "commandId")?;
-    }
-    let instance_id = input::opt_str(body, "InstanceId")?;
-    if let Some(i) = instance_id {
-        check_instance_id(i, "instanceId")?;
-    }
+    let q = CommandQuery::parse(ctx, "ListCommandInvocations", body)?;
     let details = matches!(body.get("Details"), Some(Value::Bool(true)));
-    let filters = parse_command_filters(body)?;
-    let hash = query_hash(ctx, "ListCommandInvocations", body);
-    let start = page_start(body, hash)?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let commands = scope_commands(&mut store, ctx);
-    if let Some(c) = command_id
-        && !commands.iter().any(|x| x.id == c)
-    {
-        return Err(ApiError::new(400, "InvalidCommandId", ""));
-    }
-    let matching: Vec<(&Command, &Invocation)> = commands
-        .iter()
-        .rev()
-        .filter(|c| command_id.is_none_or(|id| c.id == id))
+    let matching: Vec<(&Command, &Invocation)> = q
+        .commands(scope_commands(&mut store, ctx))?
         .flat_map(|c| c.invocations.iter().map(move |i| (c, i)))
-        .filter(|(_, i)| instance_id.is_none_or(|x| i.instance_id == x))
+        .filter(|(_, i)| q.instance_id.is_none_or(|x| i.instance_id == x))
         .filter(|(c, i)| {
             let (status, _) = i.state.wire();
-            filters.iter().all(|f| {
+            q.filters.iter().all(|f| {
                 filter_matches(f, i.requested, status, i.state.terminal(), &c.document_name)
             })
         })
         .collect();
-    let (start, end, next) = page(start, size, matching.len(), hash)?;
+    let (start, end, next) = page(q.start, q.size, matching.len(), q.hash)?;
     let items: Vec<Value> = matching[start..end]
         .iter()
         .map(|(c, i)| invocation_json(c, i, details))
         .collect();
-    let mut out = Map::new();
-    out.insert("CommandInvocations".into(), Value::Array(items));
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("CommandInvocations", items, next))
 }
 
 fn iso_millis(secs: f64) -> String {

@@ -11,7 +11,7 @@ use super::ctx::Ctx;
 use super::estate::Estate;
 use super::input::{self, Object};
 use super::request::{
-    check_count, check_len, max_results, page, page_start, query_hash, required_str,
+    check_count, check_len, max_results, page, page_json, page_start, query_hash, required_str,
 };
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64};
 
@@ -1464,12 +1464,7 @@ pub(crate) fn list_documents(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiE
     docs.sort_by(|a, b| a.name.cmp(&b.name));
     let (start, end, next) = page(start, size, docs.len(), hash)?;
     let items: Vec<Value> = docs[start..end].iter().map(identifier_json).collect();
-    let mut out = Map::new();
-    out.insert("DocumentIdentifiers".into(), Value::Array(items));
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("DocumentIdentifiers", items, next))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1559,12 +1554,7 @@ pub(crate) fn list_document_versions(ctx: &Ctx<'_>, body: &Object) -> Result<Val
             Value::Object(o)
         })
         .collect();
-    let mut out = Map::new();
-    out.insert("DocumentVersions".into(), Value::Array(items));
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("DocumentVersions", items, next))
 }
 
 // ---------------------------------------------------------------------------------------

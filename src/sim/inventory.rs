@@ -14,8 +14,8 @@ use super::estate::{Node, Platform};
 use super::input::{self, Object};
 use super::ops_data::{iso, role};
 use super::request::{
-    check_count, check_instance_id, check_len, max_results, missing, page, page_start, query_hash,
-    required_str,
+    check_count, check_enum, check_instance_id, check_len, max_results, missing, page, page_json,
+    page_start, query_hash, required_str,
 };
 use super::request::{decode_token, invalid_token, page_token};
 use super::store::{PutInventoryItem, ScopeState, state};
@@ -49,7 +49,8 @@ struct Filter {
     op: String,
 }
 
-fn invalid_type(name: &str) -> ApiError {
+/// An unknown inventory type name (Inventory and Explorer answer it alike).
+pub(crate) fn invalid_type(name: &str) -> ApiError {
     ApiError::new(
         400,
         "InvalidTypeNameException",
@@ -716,16 +717,7 @@ fn parse_filters(list: &[Value], known: &BTreeSet<String>) -> Result<Vec<Filter>
             )));
         }
         let op = input::opt_str(obj, "Type")?.unwrap_or("Equal");
-        if !FILTER_TYPES.contains(&op) {
-            return Err(ApiError::validation(constraint_message(
-                &format!("'{op}'"),
-                &format!("{path}.type"),
-                &format!(
-                    "Member must satisfy enum value set: [{}]",
-                    FILTER_TYPES.join(", ")
-                ),
-            )));
-        }
+        check_enum(op, &format!("{path}.type"), FILTER_TYPES)?;
         let Some((type_name, attribute)) = key.rsplit_once('.') else {
             return Err(ApiError::new(
                 400,
@@ -1212,12 +1204,7 @@ pub(crate) fn get_inventory_schema(ctx: &Ctx<'_>, body: &Object) -> Result<Value
         schemas.push(Value::Object(o));
     }
     let (s, e, next) = page(start, size, schemas.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("Schemas".into(), schemas[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Schemas", schemas[s..e].to_vec(), next))
 }
 
 /// Custom inventory types an account may define.

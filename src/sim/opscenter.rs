@@ -10,8 +10,8 @@ use super::ctx::Ctx;
 use super::input::{self, Object};
 use super::records::{Event, OpsData, OpsItem, Related};
 use super::request::{
-    check_enum, check_len, max_results, missing, page, page_start, parse_time, query_hash,
-    required_str,
+    check_enum, check_len, filter_str, filter_values, max_results, page, page_json, page_start,
+    parse_time, query_hash, required_str,
 };
 use super::store::state;
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64};
@@ -441,13 +441,9 @@ fn parse_ops_filters(body: &Object) -> Result<Vec<OpsFilter>, ApiError> {
     for (i, v) in list.iter().enumerate() {
         let path = format!("opsItemFilters.{}.member", i + 1);
         let o = input::as_object(v, "OpsItemFilters")?;
-        let key = input::opt_str(o, "Key")?.ok_or_else(|| missing(&format!("{path}.key")))?;
-        let op =
-            input::opt_str(o, "Operator")?.ok_or_else(|| missing(&format!("{path}.operator")))?;
-        let values = input::string_list(
-            input::opt_array(o, "Values")?.ok_or_else(|| missing(&format!("{path}.values")))?,
-            "Values",
-        )?;
+        let key = filter_str(o, "Key", &path)?;
+        let op = filter_str(o, "Operator", &path)?;
+        let values = filter_values(o, &path)?;
         check_enum(key, &format!("{path}.key"), FILTER_KEYS)?;
         check_enum(op, &format!("{path}.operator"), OPERATORS)?;
         if !allowed_operators(key).contains(&op) {
@@ -544,19 +540,21 @@ pub(crate) fn describe_ops_items(ctx: &Ctx<'_>, body: &Object) -> Result<Value, 
     // Newest first; creation time does not change, so pages stay stable across updates.
     selected.sort_by(|a, b| b.created.total_cmp(&a.created).then(a.id.cmp(&b.id)));
     let (s, e, next) = page(start, size, selected.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(
-        "OpsItemSummaries".into(),
-        selected[s..e]
-            .iter()
-            .map(|i| summary_json(i))
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    let summaries = selected[s..e].iter().map(|i| summary_json(i)).collect();
+    Ok(page_json("OpsItemSummaries", summaries, next))
+}
+
+/// Filter `i` of `Filters` in ListOpsItemEvents and ListOpsItemRelatedItems: a `Key` of
+/// `keys`, the `Equal` operator, and its `Values`.
+fn equal_filter(v: &Value, i: usize, keys: &[&str]) -> Result<(String, Vec<String>), ApiError> {
+    let path = format!("filters.{}.member", i + 1);
+    let o = input::as_object(v, "Filters")?;
+    let key = filter_str(o, "Key", &path)?;
+    check_enum(key, &format!("{path}.key"), keys)?;
+    let op = filter_str(o, "Operator", &path)?;
+    check_enum(op, &format!("{path}.operator"), &["Equal"])?;
+    let values = filter_values(o, &path)?;
+    Ok((key.to_string(), values))
 }
 
 pub(crate) fn list_ops_item_events(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
@@ -564,17 +562,7 @@ pub(crate) fn list_ops_item_events(ctx: &Ctx<'_>, body: &Object) -> Result<Value
     let mut ids: Option<Vec<String>> = None;
     if let Some(list) = input::opt_array(body, "Filters")? {
         for (i, v) in list.iter().enumerate() {
-            let path = format!("filters.{}.member", i + 1);
-            let o = input::as_object(v, "Filters")?;
-            let key = input::opt_str(o, "Key")?.ok_or_else(|| missing(&format!("{path}.key")))?;
-            check_enum(key, &format!("{path}.key"), &["OpsItemId"])?;
-            let op = input::opt_str(o, "Operator")?
-                .ok_or_else(|| missing(&format!("{path}.operator")))?;
-            check_enum(op, &format!("{path}.operator"), &["Equal"])?;
-            let values = input::string_list(
-                input::opt_array(o, "Values")?.ok_or_else(|| missing(&format!("{path}.values")))?,
-                "Values",
-            )?;
+            let (_, values) = equal_filter(v, i, &["OpsItemId"])?;
             for v in &values {
                 if !valid_id(v) {
                     return Err(invalid_parameter(format!(
@@ -622,12 +610,7 @@ pub(crate) fn list_ops_item_events(ctx: &Ctx<'_>, body: &Object) -> Result<Value
             })
         })
         .collect();
-    let mut out = Map::new();
-    out.insert("Summaries".into(), summaries.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Summaries", summaries, next))
 }
 
 pub(crate) fn list_ops_item_related_items(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
@@ -639,22 +622,11 @@ pub(crate) fn list_ops_item_related_items(ctx: &Ctx<'_>, body: &Object) -> Resul
     let mut filters: Vec<(String, Vec<String>)> = Vec::new();
     if let Some(list) = input::opt_array(body, "Filters")? {
         for (i, v) in list.iter().enumerate() {
-            let path = format!("filters.{}.member", i + 1);
-            let o = input::as_object(v, "Filters")?;
-            let key = input::opt_str(o, "Key")?.ok_or_else(|| missing(&format!("{path}.key")))?;
-            check_enum(
-                key,
-                &format!("{path}.key"),
+            filters.push(equal_filter(
+                v,
+                i,
                 &["ResourceType", "AssociationId", "ResourceUri"],
-            )?;
-            let op = input::opt_str(o, "Operator")?
-                .ok_or_else(|| missing(&format!("{path}.operator")))?;
-            check_enum(op, &format!("{path}.operator"), &["Equal"])?;
-            let values = input::string_list(
-                input::opt_array(o, "Values")?.ok_or_else(|| missing(&format!("{path}.values")))?,
-                "Values",
-            )?;
-            filters.push((key.to_string(), values));
+            )?);
         }
     }
     let hash = query_hash(ctx, "ListOpsItemRelatedItems", body);
@@ -694,10 +666,5 @@ pub(crate) fn list_ops_item_related_items(ctx: &Ctx<'_>, body: &Object) -> Resul
             })
         })
         .collect();
-    let mut out = Map::new();
-    out.insert("Summaries".into(), summaries.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Summaries", summaries, next))
 }

@@ -13,7 +13,8 @@ use super::ctx::Ctx;
 use super::input::{self, Object};
 use super::records::{Param, ParamVersion, ParameterStore};
 use super::request::{
-    check_count, check_enum, check_len, max_results, page, page_start, query_hash, required_str,
+    check_count, check_enum, check_len, filter_values, max_results, page, page_json, page_start,
+    query_hash, read_filters, required_str,
 };
 use super::store::state;
 use super::wire::{ApiError, SplitMix, b64_encode, constraint_message, epoch_json, fnv64};
@@ -695,27 +696,17 @@ fn parse_string_filters(body: &Object, by_path: bool) -> Result<Vec<StringFilter
 
 /// The legacy `Filters` (`ParametersFilter`: Name, Type, KeyId; Equals).
 fn parse_legacy_filters(body: &Object) -> Result<Vec<StringFilter>, ApiError> {
-    let Some(list) = input::opt_array(body, "Filters")? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for (i, v) in list.iter().enumerate() {
-        let path = format!("filters.{}.member", i + 1);
-        let o = input::as_object(v, "Filters")?;
+    read_filters(body, (0, usize::MAX), |o, path| {
         let key = required_str(o, "Key", &format!("{path}.key"))?;
         check_enum(key, &format!("{path}.key"), &["Name", "Type", "KeyId"])?;
-        let values = match input::opt_array(o, "Values")? {
-            Some(a) => input::string_list(a, "Values")?,
-            None => return Err(super::request::missing(&format!("{path}.values"))),
-        };
+        let values = filter_values(o, path)?;
         check_count(values.len(), &format!("{path}.values"), 1, 50)?;
-        out.push(StringFilter {
+        Ok(StringFilter {
             key: key.to_string(),
             option: "Equals".into(),
             values,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 fn in_path(name: &str, path: &str, recursive: bool) -> bool {
@@ -813,12 +804,7 @@ pub(crate) fn describe_parameters(ctx: &Ctx<'_>, body: &Object) -> Result<Value,
             .collect()
     });
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("Parameters".into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Parameters", rows[s..e].to_vec(), next))
 }
 
 fn check_path(path: &str) -> Result<(), ApiError> {
@@ -899,12 +885,7 @@ pub(crate) fn get_parameters_by_path(ctx: &Ctx<'_>, body: &Object) -> Result<Val
         })
         .collect();
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("Parameters".into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Parameters", rows[s..e].to_vec(), next))
 }
 
 /// The parameter a (possibly selected) name asks for.
@@ -966,12 +947,7 @@ pub(crate) fn get_parameter_history(ctx: &Ctx<'_>, body: &Object) -> Result<Valu
         .iter()
         .map(|v| history_json(ctx, &lookup_name, v, decrypt))
         .collect();
-    let mut out = Map::new();
-    out.insert("Parameters".into(), rows.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Parameters", rows, next))
 }
 
 fn check_name(name: &str) -> Result<(), ApiError> {

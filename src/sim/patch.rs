@@ -14,8 +14,8 @@ use super::ops_data::{
     patches,
 };
 use super::request::{
-    check_count, check_len, is_instance_id, max_results, missing, page, page_start, query_hash,
-    required_str,
+    check_count, check_len, is_instance_id, max_results, missing, page, page_json, page_start,
+    query_hash, read_filters, required_str,
 };
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
@@ -30,14 +30,7 @@ fn parse_filters(
     keys: &[&str],
     bad_key: fn(&str) -> ApiError,
 ) -> Result<Vec<Filter>, ApiError> {
-    let Some(list) = input::opt_array(body, "Filters")? else {
-        return Ok(Vec::new());
-    };
-    check_count(list.len(), "filters", 0, 5)?;
-    let mut out = Vec::new();
-    for (i, v) in list.iter().enumerate() {
-        let path = format!("filters.{}.member", i + 1);
-        let o = input::as_object(v, "Filters")?;
+    read_filters(body, (0, 5), |o, path| {
         let key = input::opt_str(o, "Key")?.unwrap_or("");
         check_len(key, &format!("{path}.key"), 1, 128)?;
         let values = input::string_list(
@@ -53,12 +46,11 @@ fn parse_filters(
         if !keys.contains(&key) {
             return Err(bad_key(key));
         }
-        out.push(Filter {
+        Ok(Filter {
             key: key.to_string(),
             values,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 fn invalid_filter(key: &str) -> ApiError {
@@ -221,12 +213,7 @@ pub(crate) fn describe_instance_patches(ctx: &Ctx<'_>, body: &Object) -> Result<
             Value::Object(o)
         })
         .collect();
-    let mut out = Map::new();
-    out.insert("Patches".into(), rows.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Patches", rows, next))
 }
 
 pub(crate) struct Baseline {
@@ -372,10 +359,5 @@ pub(crate) fn describe_patch_groups(ctx: &Ctx<'_>, body: &Object) -> Result<Valu
         .iter()
         .map(|(g, b)| json!({ "PatchGroup": g, "BaselineIdentity": identity_json(b) }))
         .collect();
-    let mut out = Map::new();
-    out.insert("Mappings".into(), rows.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Mappings", rows, next))
 }

@@ -43,6 +43,45 @@ pub(crate) fn required_str<'a>(
 }
 
 /// Length of a string member within `[min, max]` characters.
+/// Reads each member of the `Filters` list of `body` (none without one; between `min` and
+/// `max` of them) with `read`, given the member and its path (`filters.N.member`).
+pub(crate) fn read_filters<T>(
+    body: &Object,
+    (min, max): (usize, usize),
+    mut read: impl FnMut(&Object, &str) -> Result<T, ApiError>,
+) -> Result<Vec<T>, ApiError> {
+    let Some(list) = input::opt_array(body, "Filters")? else {
+        return Ok(Vec::new());
+    };
+    check_count(list.len(), "filters", min, max)?;
+    list.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let path = format!("filters.{}.member", i + 1);
+            read(input::as_object(v, "Filters")?, &path)
+        })
+        .collect()
+}
+
+/// The required string `name` of a filter `o` at `path` (its member is `path.name` in
+/// lower camel case: `Key` is `path.key`).
+pub(crate) fn filter_str<'a>(o: &'a Object, name: &str, path: &str) -> Result<&'a str, ApiError> {
+    input::opt_str(o, name)?.ok_or_else(|| missing(&format!("{path}.{}", lower_first(name))))
+}
+
+/// The required `Values` of a filter `o` at `path`.
+pub(crate) fn filter_values(o: &Object, path: &str) -> Result<Vec<String>, ApiError> {
+    let list = input::opt_array(o, "Values")?.ok_or_else(|| missing(&format!("{path}.values")))?;
+    input::string_list(list, "Values")
+}
+
+fn lower_first(name: &str) -> String {
+    let mut c = name.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 pub(crate) fn check_len(value: &str, member: &str, min: usize, max: usize) -> Result<(), ApiError> {
     let n = value.chars().count();
     if n < min {
@@ -127,6 +166,16 @@ pub(crate) fn page(
     let end = start.saturating_add(size.max(1)).min(total);
     let next = (end < total).then(|| page_token(end, hash));
     Ok((start, end, next))
+}
+
+/// A page of a list answer: the `items` under `key`, and `NextToken` when more follow.
+pub(crate) fn page_json(key: &str, items: Vec<Value>, next: Option<String>) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert(key.into(), Value::Array(items));
+    if let Some(t) = next {
+        out.insert("NextToken".into(), t.into());
+    }
+    Value::Object(out)
 }
 
 /// Epoch seconds from an RFC 3339 time or a number of epoch seconds.

@@ -15,7 +15,7 @@ use super::ctx::Ctx;
 use super::estate::{Estate, Node, Platform};
 use super::input::{self, Object};
 use super::request::{
-    check_count, check_len, max_results, page, page_start, query_hash, required_str,
+    check_count, check_len, max_results, page, page_start, query_hash, read_filters, required_str,
 };
 use super::schedule::{Schedule, iso_in};
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64, targets_json};
@@ -514,14 +514,7 @@ fn find<'a>(windows: &'a [Window], id: &str) -> Result<&'a Window, ApiError> {
 
 /// `MaintenanceWindowFilter` list (`Key`, `Values`), keys from `keys`.
 fn parse_filters(body: &Object, keys: &[&str]) -> Result<Vec<(String, Vec<String>)>, ApiError> {
-    let Some(list) = input::opt_array(body, "Filters")? else {
-        return Ok(Vec::new());
-    };
-    check_count(list.len(), "filters", 0, 5)?;
-    let mut out = Vec::new();
-    for (i, f) in list.iter().enumerate() {
-        let path = format!("filters.{}.member", i + 1);
-        let o = input::as_object(f, "Filters")?;
+    read_filters(body, (0, 5), |o, path| {
         let key = required_str(o, "Key", &format!("{path}.key"))?;
         check_len(key, &format!("{path}.key"), 1, 128)?;
         let values = match input::opt_array(o, "Values")? {
@@ -534,9 +527,8 @@ fn parse_filters(body: &Object, keys: &[&str]) -> Result<Vec<(String, Vec<String
                 keys.join(", ")
             )));
         }
-        out.push((key.to_string(), values));
-    }
-    Ok(out)
+        Ok((key.to_string(), values))
+    })
 }
 
 fn paged(

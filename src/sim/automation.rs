@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::commands::{parse_parameters, validate_parameters};
+use super::commands::{limit, node_in_target, parse_parameters, validate_parameters};
 use super::ctx::Ctx;
-use super::documents::{self, Document};
+use super::documents::{self, Document, step_str};
 use super::estate::{Node, Ping, Platform};
 use super::input::{self, Object};
 use super::records::{Execution, Step};
@@ -496,16 +496,8 @@ fn plan_steps(
     let mut i = 0;
     while i < steps.len() && out.len() <= steps.len() * 2 {
         let s = &steps[i];
-        let name = s
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("step")
-            .to_string();
-        let action = s
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or("aws:sleep")
-            .to_string();
+        let name = step_str(s, "name", "step");
+        let action = step_str(s, "action", "aws:sleep");
         let inputs = substitute(s.get("inputs").unwrap_or(&Value::Null), params, exec_id)
             .as_object()
             .cloned()
@@ -810,22 +802,14 @@ fn target_values(
     let mut out = Vec::new();
     for n in nodes {
         let all = targets.iter().all(|(k, values)| {
-            let any = |x: &str| values.iter().any(|v| v == x);
-            if k == "InstanceIds" {
-                any(&n.instance_id)
-            } else if k == "tag-key" {
-                n.tags.iter().any(|(tk, _)| any(tk))
-            } else if let Some(t) = k.strip_prefix("tag:") {
-                n.tag(t).is_some_and(any)
-            } else if k == "ResourceGroup" {
-                any(&format!(
-                    "{}-{}",
-                    n.tag("Team").unwrap_or("product"),
-                    n.tag("Environment").unwrap_or("prod")
-                ))
-            } else {
-                false
-            }
+            node_in_target(n, k, values).unwrap_or_else(|| {
+                k == "ResourceGroup"
+                    && values.contains(&format!(
+                        "{}-{}",
+                        n.tag("Team").unwrap_or("product"),
+                        n.tag("Environment").unwrap_or("prod")
+                    ))
+            })
         });
         if all {
             out.push(n.instance_id.clone());
@@ -1094,17 +1078,9 @@ fn spawn(
     ));
 }
 
-fn limit(value: Option<&str>, total: usize, default: usize) -> usize {
-    let Some(value) = value else {
-        return default;
-    };
-    match value.strip_suffix('%') {
-        Some(p) => p
-            .parse::<usize>()
-            .map(|p| (total * p).div_ceil(100))
-            .unwrap_or(default),
-        None => value.parse().unwrap_or(default),
-    }
+/// [`limit`] of a MaxConcurrency / MaxErrors that may be missing.
+fn limit_or(value: Option<&str>, total: usize, default: usize) -> usize {
+    value.map_or(default, |v| limit(v, total, default))
 }
 
 async fn drive(
@@ -1156,8 +1132,8 @@ async fn drive(
         let running = states.iter().filter(|s| !is_terminal(s)).count();
         let parent = &automations[pos];
         let total = parent.resolved.len();
-        let concurrency = limit(parent.max_concurrency.as_deref(), total, 10).max(1);
-        let errors_allowed = limit(parent.max_errors.as_deref(), total, 0);
+        let concurrency = limit_or(parent.max_concurrency.as_deref(), total, 10).max(1);
+        let errors_allowed = limit_or(parent.max_errors.as_deref(), total, 0);
         let stop = parent.stop;
         let stopped_sending = failed > errors_allowed || stop.is_some();
         let mut new_children = Vec::new();
@@ -1474,9 +1450,6 @@ pub(crate) fn stop_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result<
     Ok(json!({}))
 }
 
-// ---------------------------------------------------------------------------------------
-// History
-
 /// The caller's executions, with a few past ones made on first use.
 fn scope_executions<'a>(store: &'a mut Store, ctx: &Ctx<'_>) -> &'a mut Vec<Execution> {
     scope_list(
@@ -1487,6 +1460,9 @@ fn scope_executions<'a>(store: &'a mut Store, ctx: &Ctx<'_>) -> &'a mut Vec<Exec
         |nodes| history(ctx, nodes),
     )
 }
+
+// ---------------------------------------------------------------------------------------
+// History
 
 /// A few finished executions of the last days, so history panes have content.
 pub(crate) fn history(ctx: &Ctx<'_>, nodes: &[Node]) -> Vec<Execution> {

@@ -183,7 +183,7 @@ impl Command {
 }
 
 /// A MaxConcurrency / MaxErrors value (`10` or `10%`) for `total` targets.
-fn limit(value: &str, total: usize, default: usize) -> usize {
+pub(crate) fn limit(value: &str, total: usize, default: usize) -> usize {
     match value.strip_suffix('%') {
         Some(p) => p
             .parse::<usize>()
@@ -325,6 +325,20 @@ fn resource_group(node: &Node) -> String {
     )
 }
 
+/// Whether target `key` with `values` selects node `n`, for the keys Run Command and
+/// Automation share (`InstanceIds`, `tag-key`, `tag:NAME`); `None` for other keys.
+pub(crate) fn node_in_target(n: &Node, key: &str, values: &[String]) -> Option<bool> {
+    let any = |x: &str| values.iter().any(|v| v == x);
+    if key == "InstanceIds" {
+        Some(any(&n.instance_id))
+    } else if key == "tag-key" {
+        Some(n.tags.iter().any(|(tk, _)| any(tk)))
+    } else {
+        let t = key.strip_prefix("tag:")?;
+        Some(n.tag(t).is_some_and(any))
+    }
+}
+
 /// The nodes `Targets` select (resource groups are named `<Team>-<Environment>`).
 fn resolve_targets<'a>(
     nodes: &'a [Node],
@@ -333,22 +347,17 @@ fn resolve_targets<'a>(
     let mut out: Vec<&Node> = Vec::new();
     for n in nodes {
         let all = targets.iter().all(|(k, values)| {
-            let any = |x: &str| values.iter().any(|v| v == x);
-            if k == "InstanceIds" {
-                any(&n.instance_id)
-            } else if k == "tag-key" {
-                n.tags.iter().any(|(tk, _)| any(tk))
-            } else if let Some(t) = k.strip_prefix("tag:") {
-                n.tag(t).is_some_and(any)
-            } else if k == "resource-groups:Name" {
-                any(&resource_group(n))
-            } else {
-                // resource-groups:ResourceTypeFilters
-                values.iter().any(|v| {
-                    v == "AWS::EC2::Instance" && !n.hybrid
-                        || v == "AWS::SSM::ManagedInstance" && n.hybrid
-                })
-            }
+            node_in_target(n, k, values).unwrap_or_else(|| {
+                if k == "resource-groups:Name" {
+                    values.contains(&resource_group(n))
+                } else {
+                    // resource-groups:ResourceTypeFilters
+                    values.iter().any(|v| {
+                        v == "AWS::EC2::Instance" && !n.hybrid
+                            || v == "AWS::SSM::ManagedInstance" && n.hybrid
+                    })
+                }
+            })
         });
         if all {
             out.push(n);
@@ -1243,9 +1252,6 @@ pub(crate) fn cancel_command(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiE
     Ok(json!({}))
 }
 
-// ---------------------------------------------------------------------------------------
-// History
-
 /// The caller's commands, with a few past ones made on first use.
 fn scope_commands<'a>(store: &'a mut Store, ctx: &Ctx<'_>) -> &'a mut Vec<Command> {
     scope_list(
@@ -1256,6 +1262,9 @@ fn scope_commands<'a>(store: &'a mut Store, ctx: &Ctx<'_>) -> &'a mut Vec<Comman
         |nodes| history(ctx.estate, ctx.account, ctx.region, nodes),
     )
 }
+
+// ---------------------------------------------------------------------------------------
+// History
 
 /// A few finished commands of the last days, so history panes have content.
 pub(crate) fn history(

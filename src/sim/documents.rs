@@ -151,14 +151,23 @@ fn shell_params() -> Value {
 }
 
 fn run_shell_script() -> Value {
+    script_document(
+        "Run a shell script or specify the commands to run.",
+        shell_params(),
+        "aws:runShellScript",
+    )
+}
+
+/// A schema 1.2 document with one script plugin running `{{ commands }}`.
+fn script_document(description: &str, parameters: Value, plugin: &str) -> Value {
     json!({
         "schemaVersion": "1.2",
-        "description": "Run a shell script or specify the commands to run.",
-        "parameters": shell_params(),
+        "description": description,
+        "parameters": parameters,
         "runtimeConfig": {
-            "aws:runShellScript": {
+            plugin: {
                 "properties": [{
-                    "id": "0.aws:runShellScript",
+                    "id": format!("0.{plugin}"),
                     "runCommand": "{{ commands }}",
                     "workingDirectory": "{{ workingDirectory }}",
                     "timeoutSeconds": "{{ executionTimeout }}"
@@ -181,21 +190,11 @@ fn run_powershell_script() -> Value {
             "textarea".into(),
         );
     }
-    json!({
-        "schemaVersion": "1.2",
-        "description": "Run a PowerShell script or specify the paths to scripts to run.",
-        "parameters": params,
-        "runtimeConfig": {
-            "aws:runPowerShellScript": {
-                "properties": [{
-                    "id": "0.aws:runPowerShellScript",
-                    "runCommand": "{{ commands }}",
-                    "workingDirectory": "{{ workingDirectory }}",
-                    "timeoutSeconds": "{{ executionTimeout }}"
-                }]
-            }
-        }
-    })
+    script_document(
+        "Run a PowerShell script or specify the paths to scripts to run.",
+        params,
+        "aws:runPowerShellScript",
+    )
 }
 
 fn run_patch_baseline() -> Value {
@@ -1069,6 +1068,14 @@ fn ical_time(secs: f64) -> String {
 }
 
 /// Every document visible in a scope: AWS-owned first, then the account's and shared.
+/// The string `key` of a document step (`mainSteps` member), or `default`.
+pub(crate) fn step_str(step: &Value, key: &str, default: &str) -> String {
+    step.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or(default)
+        .to_string()
+}
+
 pub(crate) fn catalog(estate: &Estate, account: usize, region: &str) -> Vec<Document> {
     let mut docs = aws_documents(region);
     if account < estate.accounts.len() {
@@ -1475,23 +1482,24 @@ fn named_document(ctx: &Ctx<'_>, body: &Object) -> Result<Document, ApiError> {
     find(ctx, name).ok_or_else(|| invalid_document(name))
 }
 
-pub(crate) fn describe_document(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
+/// The document `Name` names and the version `DocumentVersion` or `VersionName` picks.
+fn named_version(ctx: &Ctx<'_>, body: &Object) -> Result<(Document, usize), ApiError> {
     let doc = named_document(ctx, body)?;
     let n = resolve_version(
         &doc,
         input::opt_str(body, "DocumentVersion")?,
         input::opt_str(body, "VersionName")?,
     )?;
+    Ok((doc, n))
+}
+
+pub(crate) fn describe_document(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
+    let (doc, n) = named_version(ctx, body)?;
     Ok(json!({ "Document": description_json(&doc, n, ctx.region) }))
 }
 
 pub(crate) fn get_document(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
-    let doc = named_document(ctx, body)?;
-    let n = resolve_version(
-        &doc,
-        input::opt_str(body, "DocumentVersion")?,
-        input::opt_str(body, "VersionName")?,
-    )?;
+    let (doc, n) = named_version(ctx, body)?;
     let format = match input::opt_str(body, "DocumentFormat")? {
         None => doc.format,
         Some(f) => {

@@ -775,15 +775,11 @@ pub(crate) fn describe_association_execution_targets(
         })
         .collect();
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(
-        "AssociationExecutionTargets".into(),
-        rows[s..e].to_vec().into(),
-    );
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json(
+        "AssociationExecutionTargets",
+        rows[s..e].to_vec(),
+        next,
+    ))
 }
 
 fn summary(status: &str) -> &'static str {
@@ -831,15 +827,11 @@ pub(crate) fn describe_instance_associations_status(
         })
         .collect();
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(
-        "InstanceAssociationStatusInfos".into(),
-        rows[s..e].to_vec().into(),
-    );
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json(
+        "InstanceAssociationStatusInfos",
+        rows[s..e].to_vec(),
+        next,
+    ))
 }
 
 pub(crate) fn start_associations_once(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {

@@ -1317,17 +1317,7 @@ pub(crate) fn history(
         let requested = started - (5 - i) as f64 * 14_400.0 - rng.range(0, 3600) as f64;
         let count = (2 + rng.range(0, 8) as usize).min(nodes.len());
         let first = rng.range(0, nodes.len() as u64) as usize;
-        let id = {
-            let h = rng.hex(32);
-            format!(
-                "{}-{}-{}-{}-{}",
-                &h[..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..32]
-            )
-        };
+        let id = rng.uuid();
         let mut invocations = Vec::new();
         for k in 0..count {
             let node = &nodes[(first + k) % nodes.len()];

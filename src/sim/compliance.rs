@@ -440,15 +440,8 @@ pub(crate) fn put_compliance_items(ctx: &Ctx<'_>, body: &Object) -> Result<Value
 // ---------------------------------------------------------------------------------------
 // Compliance of a node: generated items overlaid with what PutComplianceItems stored
 
-/// All compliance items of a node, generated ones overlaid with what was put.
-pub(crate) fn compliance_items(
-    ctx: &Ctx<'_>,
-    state: &ScopeState,
-    node: &Node,
-) -> Vec<ComplianceItem> {
-    let seed = ctx.estate.seed;
-    let account_id = &ctx.estate.accounts[ctx.account].id;
-    let baseline = baseline_for(ctx.region, account_id, seed, node);
+/// The compliance types a node reports: the generated ones, then the ones put for it.
+fn compliance_types(seed: u64, state: &ScopeState, node: &Node) -> Vec<String> {
     let mut types: Vec<String> = generated_types(seed, node)
         .into_iter()
         .map(String::from)
@@ -458,6 +451,19 @@ pub(crate) fn compliance_items(
             types.push(t.clone());
         }
     }
+    types
+}
+
+/// All compliance items of a node, generated ones overlaid with what was put.
+pub(crate) fn compliance_items(
+    ctx: &Ctx<'_>,
+    state: &ScopeState,
+    node: &Node,
+) -> Vec<ComplianceItem> {
+    let seed = ctx.estate.seed;
+    let account_id = &ctx.estate.accounts[ctx.account].id;
+    let baseline = baseline_for(ctx.region, account_id, seed, node);
+    let types = compliance_types(seed, state, node);
     let mut out = Vec::new();
     for t in types {
         match state.compliance.get(&(node.instance_id.clone(), t.clone())) {
@@ -526,15 +532,7 @@ pub(crate) fn summaries(
     state: &ScopeState,
     node: &Node,
 ) -> Vec<TypeSummary> {
-    let mut types: Vec<String> = generated_types(seed, node)
-        .into_iter()
-        .map(String::from)
-        .collect();
-    for (rid, t) in state.compliance.keys() {
-        if rid == &node.instance_id && !types.contains(t) {
-            types.push(t.clone());
-        }
-    }
+    let mut types = compliance_types(seed, state, node);
     types.sort();
     let mut out = Vec::with_capacity(types.len());
     for t in types {

@@ -14,8 +14,8 @@ use super::estate::{Node, Platform};
 use super::input::{self, Object};
 use super::ops_data::{iso, role};
 use super::request::{
-    check_count, check_enum, check_instance_id, check_len, max_results, missing, page, page_json,
-    page_start, query_hash, required_str,
+    check_count, check_enum, check_instance_id, check_len, max_results, missing, optional_values,
+    page, page_json, page_start, query_hash, required_str,
 };
 use super::request::{decode_token, invalid_token, page_token};
 use super::store::{PutInventoryItem, ScopeState, state};
@@ -699,12 +699,7 @@ fn parse_filters(list: &[Value], known: &BTreeSet<String>) -> Result<Vec<Filter>
                 "Member must not be null",
             ))
         })?;
-        let values = input::string_list(
-            input::opt_array(obj, "Values")?
-                .map(Vec::as_slice)
-                .unwrap_or_default(),
-            "Values",
-        )?;
+        let values = optional_values(obj)?;
         if values.is_empty() || values.len() > 40 {
             return Err(ApiError::validation(constraint_message(
                 &format!("'[{}]'", values.join(", ")),

@@ -339,14 +339,7 @@ pub(crate) fn generate(
         let mut related = Vec::new();
         if rng.unit() < 0.6 {
             related.push(Related {
-                association_id: format!(
-                    "{}-{}-{}-{}-{}",
-                    rng.hex(8),
-                    rng.hex(4),
-                    rng.hex(4),
-                    rng.hex(4),
-                    rng.hex(12)
-                ),
+                association_id: rng.uuid(),
                 resource_type: "AWS::SSM::Document".into(),
                 association_type: "RelatesTo".into(),
                 resource_uri: runbook_arn(region, &acct.id, &runbook),

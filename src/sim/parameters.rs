@@ -433,10 +433,10 @@ fn parameter_json(
     Value::Object(o)
 }
 
-fn metadata_json(ctx: &Ctx<'_>, name: &str, v: &ParamVersion) -> Value {
+/// What DescribeParameters and GetParameterHistory both say of a version.
+fn version_fields(name: &str, v: &ParamVersion) -> Map<String, Value> {
     let mut o = Map::new();
     o.insert("Name".into(), name.into());
-    o.insert("ARN".into(), arn(ctx, name).into());
     o.insert("Type".into(), v.kind.into());
     if let Some(k) = &v.key_id {
         o.insert("KeyId".into(), k.clone().into());
@@ -453,33 +453,22 @@ fn metadata_json(ctx: &Ctx<'_>, name: &str, v: &ParamVersion) -> Value {
     o.insert("Tier".into(), v.tier.into());
     o.insert("Policies".into(), Value::Array(Vec::new()));
     o.insert("DataType".into(), v.data_type.into());
+    o
+}
+
+fn metadata_json(ctx: &Ctx<'_>, name: &str, v: &ParamVersion) -> Value {
+    let mut o = version_fields(name, v);
+    o.insert("ARN".into(), arn(ctx, name).into());
     Value::Object(o)
 }
 
 fn history_json(ctx: &Ctx<'_>, name: &str, v: &ParamVersion, decrypt: bool) -> Value {
-    let mut o = Map::new();
-    o.insert("Name".into(), name.into());
-    o.insert("Type".into(), v.kind.into());
-    if let Some(k) = &v.key_id {
-        o.insert("KeyId".into(), k.clone().into());
-    }
-    o.insert("LastModifiedDate".into(), epoch_json(v.modified));
-    o.insert("LastModifiedUser".into(), v.user.clone().into());
-    if !v.description.is_empty() {
-        o.insert("Description".into(), v.description.clone().into());
-    }
+    let mut o = version_fields(name, v);
     o.insert(
         "Value".into(),
         shown_value(ctx.estate.seed, name, v, decrypt).into(),
     );
-    if let Some(p) = &v.allowed_pattern {
-        o.insert("AllowedPattern".into(), p.clone().into());
-    }
-    o.insert("Version".into(), v.version.into());
     o.insert("Labels".into(), v.labels.clone().into());
-    o.insert("Tier".into(), v.tier.into());
-    o.insert("Policies".into(), Value::Array(Vec::new()));
-    o.insert("DataType".into(), v.data_type.into());
     Value::Object(o)
 }
 

@@ -14,8 +14,8 @@ use super::ops_data::{
     patches,
 };
 use super::request::{
-    check_count, check_len, is_instance_id, max_results, missing, page, page_json, page_start,
-    query_hash, read_filters, required_str,
+    check_count, check_len, is_instance_id, max_results, missing, optional_values, page, page_json,
+    page_start, query_hash, read_filters, required_str,
 };
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
@@ -33,12 +33,7 @@ fn parse_filters(
     read_filters(body, (0, 5), |o, path| {
         let key = input::opt_str(o, "Key")?.unwrap_or("");
         check_len(key, &format!("{path}.key"), 1, 128)?;
-        let values = input::string_list(
-            input::opt_array(o, "Values")?
-                .map(Vec::as_slice)
-                .unwrap_or_default(),
-            "Values",
-        )?;
+        let values = optional_values(o)?;
         check_count(values.len(), &format!("{path}.values"), 0, 20)?;
         for v in &values {
             check_len(v, &format!("{path}.values.member"), 1, 256)?;
@@ -135,19 +130,14 @@ pub(crate) fn describe_instance_patch_states(
         .filter_map(|id| nodes.iter().find(|n| &n.instance_id == id))
         .collect();
     let (s, e, next) = page(start, size, found.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(
-        "InstancePatchStates".into(),
+    Ok(page_json(
+        "InstancePatchStates",
         found[s..e]
             .iter()
             .map(|n| state_json(ctx, n))
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+            .collect::<Vec<_>>(),
+        next,
+    ))
 }
 
 fn norm(s: &str) -> String {
@@ -308,19 +298,14 @@ pub(crate) fn describe_patch_baselines(ctx: &Ctx<'_>, body: &Object) -> Result<V
         })
         .collect();
     let (s, e, next) = page(start, size, list.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(
-        "BaselineIdentities".into(),
+    Ok(page_json(
+        "BaselineIdentities",
         list[s..e]
             .iter()
             .map(|b| identity_json(b))
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+            .collect::<Vec<_>>(),
+        next,
+    ))
 }
 
 pub(crate) fn describe_patch_groups(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {

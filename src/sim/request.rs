@@ -75,6 +75,16 @@ pub(crate) fn filter_values(o: &Object, path: &str) -> Result<Vec<String>, ApiEr
     input::string_list(list, "Values")
 }
 
+/// The `Values` of a filter `o`, empty when absent.
+pub(crate) fn optional_values(o: &Object) -> Result<Vec<String>, ApiError> {
+    input::string_list(
+        input::opt_array(o, "Values")?
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+        "Values",
+    )
+}
+
 fn lower_first(name: &str) -> String {
     let mut c = name.chars();
     c.next()
@@ -82,7 +92,18 @@ fn lower_first(name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A string's length within `[min, max]`; a too-long value is shown cut to 64 characters.
 pub(crate) fn check_len(value: &str, member: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    check_len_shown(value, member, (min, max), 64)
+}
+
+/// [`check_len`] that shows at most `shown` characters of a too-long value.
+pub(crate) fn check_len_shown(
+    value: &str,
+    member: &str,
+    (min, max): (usize, usize),
+    shown: usize,
+) -> Result<(), ApiError> {
     let n = value.chars().count();
     if n < min {
         return Err(ApiError::validation(constraint_message(
@@ -93,7 +114,7 @@ pub(crate) fn check_len(value: &str, member: &str, min: usize, max: usize) -> Re
     }
     if n > max {
         return Err(ApiError::validation(constraint_message(
-            &format!("'{}'", value.chars().take(64).collect::<String>()),
+            &format!("'{}'", value.chars().take(shown).collect::<String>()),
             member,
             &format!("Member must have length less than or equal to {max}"),
         )));
@@ -147,10 +168,21 @@ pub(crate) fn query_hash(ctx: &Ctx<'_>, op: &str, body: &Object) -> u64 {
 
 /// Offset of the page a request asks for; `NextToken` must come from the same query.
 pub(crate) fn page_start(body: &Object, hash: u64) -> Result<usize, ApiError> {
-    match input::opt_str(body, "NextToken")? {
+    token_start(input::opt_str(body, "NextToken")?, hash)
+}
+
+/// Where the page `token` (of the query with `hash`) starts: 0 without one.
+pub(crate) fn token_start(token: Option<&str>, hash: u64) -> Result<usize, ApiError> {
+    match token {
         None => Ok(0),
         Some(t) => decode_token(t, hash).ok_or_else(invalid_token),
     }
+}
+
+/// A list member as text for a query's hash (empty when absent).
+pub(crate) fn list_text(list: Option<&Vec<Value>>) -> String {
+    list.map(|l| Value::Array(l.clone()).to_string())
+        .unwrap_or_default()
 }
 
 /// `[start, end)` of a page over `total` items and the token of the next page.

@@ -15,7 +15,8 @@ use super::ctx::Ctx;
 use super::estate::{Estate, Node, Platform};
 use super::input::{self, Object};
 use super::request::{
-    check_count, check_len, max_results, page, page_start, query_hash, read_filters, required_str,
+    check_count, check_len, max_results, optional_values, page, page_json, page_start, query_hash,
+    read_filters, required_str,
 };
 use super::schedule::{Schedule, iso_in};
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64, targets_json};
@@ -544,12 +545,7 @@ fn paged(
     let hash = query_hash(ctx, op, body);
     let start = page_start(body, hash)?;
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(key.into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json(key, rows[s..e].to_vec(), next))
 }
 
 fn identity_json(w: &Window, now: f64) -> Value {
@@ -642,12 +638,7 @@ pub(crate) fn describe_maintenance_window_schedule(
         for f in list {
             let o = input::as_object(f, "Filters")?;
             let key = required_str(o, "Key", "filters.member.key")?;
-            let values = input::string_list(
-                input::opt_array(o, "Values")?
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
-                "Values",
-            )?;
+            let values = optional_values(o)?;
             let t = values.first().and_then(|v| super::request::parse_time(v));
             match key {
                 "ScheduledBefore" => before = t,

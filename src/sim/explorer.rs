@@ -9,7 +9,7 @@ use super::compliance::summaries;
 use super::ctx::Ctx;
 use super::estate::{Node, Ping};
 use super::input::{self, Object};
-use super::inventory::invalid_type;
+use super::inventory::{FILTER_TYPES, invalid_type};
 use super::ops_data::{iso, role};
 use super::request::{
     check_count, check_enum, check_len, filter_str, filter_values, max_results, missing, page,
@@ -26,14 +26,6 @@ const TYPES: &[&str] = &[
     "AWS:EC2InstanceInformation",
     "AWS:ComplianceResourceSummary",
     "AWS:InstanceInformation",
-];
-const FILTER_TYPES: &[&str] = &[
-    "Equal",
-    "NotEqual",
-    "BeginWith",
-    "LessThan",
-    "GreaterThan",
-    "Exists",
 ];
 
 type Row = Map<String, Value>;

@@ -32,7 +32,9 @@ const TYPES: &[&str] = &[
     "AWS:WindowsUpdate",
     "Custom:ServerRole",
 ];
-const FILTER_TYPES: &[&str] = &[
+/// `Type` of an `InventoryFilter`, and of an `OpsFilter` (Explorer), whose values are the
+/// same.
+pub(crate) const FILTER_TYPES: &[&str] = &[
     "Equal",
     "NotEqual",
     "BeginWith",

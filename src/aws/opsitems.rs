@@ -36,43 +36,38 @@ fn operational_data(item: &mut OpsItem, data: Option<&OpsData>) {
     item.operational_data = pairs;
 }
 
+/// An `OpsItem` of the fields the SDK's `OpsItemSummary` and `OpsItem` share (two types
+/// with the same getters): id, title, status to last change, operational data.
+macro_rules! shared_item {
+    ($scope:expr, $s:expr) => {{
+        let s = $s;
+        let mut i = OpsItem::new($scope, text(s.ops_item_id()));
+        i.title = text(s.title());
+        i.status = s
+            .status()
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default();
+        i.severity = text(s.severity());
+        i.priority = s.priority();
+        i.source = text(s.source());
+        i.category = text(s.category());
+        i.ops_item_type = text(s.ops_item_type());
+        i.created_by = text(s.created_by());
+        i.created = time(s.created_time());
+        i.last_modified_by = text(s.last_modified_by());
+        i.last_modified = time(s.last_modified_time());
+        operational_data(&mut i, s.operational_data());
+        i
+    }};
+}
+
 fn summary_item(scope: ScopeId, s: &aws_sdk_ssm::types::OpsItemSummary) -> OpsItem {
-    let mut i = OpsItem::new(scope, text(s.ops_item_id()));
-    i.title = text(s.title());
-    i.status = s
-        .status()
-        .map(|v| v.as_str().to_string())
-        .unwrap_or_default();
-    i.severity = text(s.severity());
-    i.priority = s.priority();
-    i.source = text(s.source());
-    i.category = text(s.category());
-    i.ops_item_type = text(s.ops_item_type());
-    i.created_by = text(s.created_by());
-    i.created = time(s.created_time());
-    i.last_modified_by = text(s.last_modified_by());
-    i.last_modified = time(s.last_modified_time());
-    operational_data(&mut i, s.operational_data());
-    i
+    shared_item!(scope, s)
 }
 
 fn full_item(scope: ScopeId, s: &aws_sdk_ssm::types::OpsItem) -> OpsItem {
-    let mut i = OpsItem::new(scope, text(s.ops_item_id()));
-    i.title = text(s.title());
+    let mut i = shared_item!(scope, s);
     i.description = text(s.description());
-    i.status = s
-        .status()
-        .map(|v| v.as_str().to_string())
-        .unwrap_or_default();
-    i.severity = text(s.severity());
-    i.priority = s.priority();
-    i.source = text(s.source());
-    i.category = text(s.category());
-    i.ops_item_type = text(s.ops_item_type());
-    i.created_by = text(s.created_by());
-    i.created = time(s.created_time());
-    i.last_modified_by = text(s.last_modified_by());
-    i.last_modified = time(s.last_modified_time());
     i.version = text(s.version());
     i.arn = text(s.ops_item_arn());
     i.related_ops_items = s
@@ -80,7 +75,6 @@ fn full_item(scope: ScopeId, s: &aws_sdk_ssm::types::OpsItem) -> OpsItem {
         .iter()
         .map(|r| r.ops_item_id().to_string())
         .collect();
-    operational_data(&mut i, s.operational_data());
     i.detailed = true;
     i
 }

@@ -2,7 +2,7 @@ use aws_sdk_ssm::types::{OpsItemFilter, OpsItemFilterKey, OpsItemFilterOperator}
 
 use crate::model::{OpsItem, OpsItemEvent, OpsItemRelated, ScopeId};
 
-use super::convert::{next_token, parse_automations, parse_resources, text, time};
+use super::convert::{parse_automations, parse_resources, text, time};
 use super::error::{AwsError, ErrorKind};
 use super::nodes::{Page, SsmRead};
 
@@ -86,14 +86,6 @@ where
     build().map_err(|e| AwsError::new(ErrorKind::Validation, format!("{what}: {e}")))
 }
 
-/// A page of `items` mapped by `f`, with the token of the next.
-fn page<S, T>(items: &[S], next: Option<&str>, f: impl FnMut(&S) -> T) -> Page<T> {
-    Page {
-        items: items.iter().map(f).collect(),
-        next: next_token(next),
-    }
-}
-
 impl SsmRead {
     /// One page of DescribeOpsItems (every status), newest first.
     pub async fn ops_items_page(
@@ -120,7 +112,7 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:DescribeOpsItems", e))?;
-        Ok(page(out.ops_item_summaries(), out.next_token(), |s| {
+        Ok(Page::of(out.ops_item_summaries(), out.next_token(), |s| {
             summary_item(scope, s)
         }))
     }
@@ -164,13 +156,15 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:ListOpsItemEvents", e))?;
-        Ok(page(out.summaries(), out.next_token(), |e| OpsItemEvent {
-            event_id: text(e.event_id()),
-            source: text(e.source()),
-            detail_type: text(e.detail_type()),
-            detail: text(e.detail()),
-            created_by: text(e.created_by().and_then(|c| c.arn())),
-            created: time(e.created_time()),
+        Ok(Page::of(out.summaries(), out.next_token(), |e| {
+            OpsItemEvent {
+                event_id: text(e.event_id()),
+                source: text(e.source()),
+                detail_type: text(e.detail_type()),
+                detail: text(e.detail()),
+                created_by: text(e.created_by().and_then(|c| c.arn())),
+                created: time(e.created_time()),
+            }
         }))
     }
 
@@ -189,7 +183,7 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:ListOpsItemRelatedItems", e))?;
-        Ok(page(out.summaries(), out.next_token(), |r| {
+        Ok(Page::of(out.summaries(), out.next_token(), |r| {
             OpsItemRelated {
                 association_id: text(r.association_id()),
                 resource_type: text(r.resource_type()),

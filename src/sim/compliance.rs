@@ -59,9 +59,9 @@ fn invalid_filter(key: &str) -> ApiError {
 /// `ComplianceStringFilter` list; keys must be in `keys`.
 pub(crate) fn parse_filters(body: &Object, keys: &[&str]) -> Result<Vec<Filter>, ApiError> {
     read_filters(body, (0, usize::MAX), |o, path| {
-        let key = filter_str(o, "Key", &path)?;
+        let key = filter_str(o, "Key", path)?;
         check_len(key, &format!("{path}.key"), 1, 200)?;
-        let values = filter_values(o, &path)?;
+        let values = filter_values(o, path)?;
         check_count(values.len(), &format!("{path}.values"), 1, 20)?;
         let op = input::opt_str(o, "Type")?.unwrap_or("EQUAL");
         check_enum(op, &format!("{path}.type"), FILTER_TYPES)?;

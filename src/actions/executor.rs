@@ -149,6 +149,19 @@ struct Started {
     id: String,
 }
 
+impl Started {
+    /// Tells that reading this call's progress failed (the watch goes on).
+    async fn watch_error(&self, run: RunId, e: &AwsError, events: &mpsc::Sender<ActionEvent>) {
+        let _ = events
+            .send(ActionEvent::WatchError {
+                run,
+                scope: self.scope.clone(),
+                error: e.to_string(),
+            })
+            .await;
+    }
+}
+
 impl Executor {
     pub fn new(
         conn: Connector,
@@ -537,13 +550,7 @@ impl Executor {
                         }
                     }
                     (Err(e), _) | (_, Err(e)) => {
-                        let _ = events
-                            .send(ActionEvent::WatchError {
-                                run,
-                                scope: s.scope.clone(),
-                                error: e.to_string(),
-                            })
-                            .await;
+                        s.watch_error(run, &e, events).await;
                     }
                 }
             }
@@ -602,13 +609,7 @@ impl Executor {
                         }
                     }
                     Err(e) => {
-                        let _ = events
-                            .send(ActionEvent::WatchError {
-                                run,
-                                scope: s.scope.clone(),
-                                error: e.to_string(),
-                            })
-                            .await;
+                        s.watch_error(run, &e, events).await;
                     }
                 }
             }

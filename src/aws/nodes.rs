@@ -1,6 +1,6 @@
 use crate::model::{ManagedNode, PingStatus, PlatformType, ScopeId};
 
-use super::convert::{text, time};
+use super::convert::{next_token, text, time};
 use super::error::AwsError;
 
 /// Largest page DescribeInstanceInformation allows.
@@ -19,6 +19,16 @@ pub struct SsmRead {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of the SDK's `items` mapped by `f`, with the token of the next.
+    pub(crate) fn of<S>(items: &[S], next: Option<&str>, f: impl FnMut(&S) -> T) -> Page<T> {
+        Page {
+            items: items.iter().map(f).collect(),
+            next: next_token(next),
+        }
+    }
 }
 
 /// One page of managed nodes and the token of the next.

@@ -2,7 +2,7 @@ use aws_sdk_ssm::types::{OpsItemFilter, OpsItemFilterKey, OpsItemFilterOperator}
 
 use crate::model::{OpsItem, OpsItemEvent, OpsItemRelated, ScopeId};
 
-use super::convert::{next_token, parse_automations, parse_resources, text, time};
+use super::convert::{parse_automations, parse_resources, text, time};
 use super::error::{AwsError, ErrorKind};
 use super::nodes::{Page, SsmRead};
 
@@ -36,43 +36,38 @@ fn operational_data(item: &mut OpsItem, data: Option<&OpsData>) {
     item.operational_data = pairs;
 }
 
+/// An `OpsItem` of the fields the SDK's `OpsItemSummary` and `OpsItem` share (two types
+/// with the same getters): id, title, status to last change, operational data.
+macro_rules! shared_item {
+    ($scope:expr, $s:expr) => {{
+        let s = $s;
+        let mut i = OpsItem::new($scope, text(s.ops_item_id()));
+        i.title = text(s.title());
+        i.status = s
+            .status()
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default();
+        i.severity = text(s.severity());
+        i.priority = s.priority();
+        i.source = text(s.source());
+        i.category = text(s.category());
+        i.ops_item_type = text(s.ops_item_type());
+        i.created_by = text(s.created_by());
+        i.created = time(s.created_time());
+        i.last_modified_by = text(s.last_modified_by());
+        i.last_modified = time(s.last_modified_time());
+        operational_data(&mut i, s.operational_data());
+        i
+    }};
+}
+
 fn summary_item(scope: ScopeId, s: &aws_sdk_ssm::types::OpsItemSummary) -> OpsItem {
-    let mut i = OpsItem::new(scope, text(s.ops_item_id()));
-    i.title = text(s.title());
-    i.status = s
-        .status()
-        .map(|v| v.as_str().to_string())
-        .unwrap_or_default();
-    i.severity = text(s.severity());
-    i.priority = s.priority();
-    i.source = text(s.source());
-    i.category = text(s.category());
-    i.ops_item_type = text(s.ops_item_type());
-    i.created_by = text(s.created_by());
-    i.created = time(s.created_time());
-    i.last_modified_by = text(s.last_modified_by());
-    i.last_modified = time(s.last_modified_time());
-    operational_data(&mut i, s.operational_data());
-    i
+    shared_item!(scope, s)
 }
 
 fn full_item(scope: ScopeId, s: &aws_sdk_ssm::types::OpsItem) -> OpsItem {
-    let mut i = OpsItem::new(scope, text(s.ops_item_id()));
-    i.title = text(s.title());
+    let mut i = shared_item!(scope, s);
     i.description = text(s.description());
-    i.status = s
-        .status()
-        .map(|v| v.as_str().to_string())
-        .unwrap_or_default();
-    i.severity = text(s.severity());
-    i.priority = s.priority();
-    i.source = text(s.source());
-    i.category = text(s.category());
-    i.ops_item_type = text(s.ops_item_type());
-    i.created_by = text(s.created_by());
-    i.created = time(s.created_time());
-    i.last_modified_by = text(s.last_modified_by());
-    i.last_modified = time(s.last_modified_time());
     i.version = text(s.version());
     i.arn = text(s.ops_item_arn());
     i.related_ops_items = s
@@ -80,7 +75,6 @@ fn full_item(scope: ScopeId, s: &aws_sdk_ssm::types::OpsItem) -> OpsItem {
         .iter()
         .map(|r| r.ops_item_id().to_string())
         .collect();
-    operational_data(&mut i, s.operational_data());
     i.detailed = true;
     i
 }
@@ -90,14 +84,6 @@ where
     B: FnOnce() -> Result<K, aws_sdk_ssm::error::BuildError>,
 {
     build().map_err(|e| AwsError::new(ErrorKind::Validation, format!("{what}: {e}")))
-}
-
-/// A page of `items` mapped by `f`, with the token of the next.
-fn page<S, T>(items: &[S], next: Option<&str>, f: impl FnMut(&S) -> T) -> Page<T> {
-    Page {
-        items: items.iter().map(f).collect(),
-        next: next_token(next),
-    }
 }
 
 impl SsmRead {
@@ -126,7 +112,7 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:DescribeOpsItems", e))?;
-        Ok(page(out.ops_item_summaries(), out.next_token(), |s| {
+        Ok(Page::of(out.ops_item_summaries(), out.next_token(), |s| {
             summary_item(scope, s)
         }))
     }
@@ -170,13 +156,15 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:ListOpsItemEvents", e))?;
-        Ok(page(out.summaries(), out.next_token(), |e| OpsItemEvent {
-            event_id: text(e.event_id()),
-            source: text(e.source()),
-            detail_type: text(e.detail_type()),
-            detail: text(e.detail()),
-            created_by: text(e.created_by().and_then(|c| c.arn())),
-            created: time(e.created_time()),
+        Ok(Page::of(out.summaries(), out.next_token(), |e| {
+            OpsItemEvent {
+                event_id: text(e.event_id()),
+                source: text(e.source()),
+                detail_type: text(e.detail_type()),
+                detail: text(e.detail()),
+                created_by: text(e.created_by().and_then(|c| c.arn())),
+                created: time(e.created_time()),
+            }
         }))
     }
 
@@ -195,7 +183,7 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:ListOpsItemRelatedItems", e))?;
-        Ok(page(out.summaries(), out.next_token(), |r| {
+        Ok(Page::of(out.summaries(), out.next_token(), |r| {
             OpsItemRelated {
                 association_id: text(r.association_id()),
                 resource_type: text(r.resource_type()),

@@ -49,6 +49,24 @@ pub type WindowInFull = (
     Option<DateTime<Utc>>,
 );
 
+/// A `MaintenanceWindow` of the fields the SDK's `MaintenanceWindowIdentity` and
+/// `GetMaintenanceWindowOutput` share (two types with the same getters).
+macro_rules! window_of {
+    ($scope:expr, $w:expr) => {{
+        let w = $w;
+        let mut m = window($scope, text(w.window_id()));
+        m.name = text(w.name());
+        m.description = text(w.description());
+        m.enabled = w.enabled();
+        m.duration = hours(w.duration());
+        m.cutoff = hours(Some(w.cutoff()));
+        m.schedule = text(w.schedule());
+        m.timezone = text(w.schedule_timezone());
+        m.next_execution = w.next_execution_time().and_then(parse_window_time);
+        m
+    }};
+}
+
 impl SsmRead {
     /// One page of DescribeMaintenanceWindows (every window of the scope).
     pub async fn windows_page(
@@ -64,25 +82,9 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:DescribeMaintenanceWindows", e))?;
-        Ok(Page {
-            items: out
-                .window_identities()
-                .iter()
-                .map(|w| {
-                    let mut m = window(scope, text(w.window_id()));
-                    m.name = text(w.name());
-                    m.description = text(w.description());
-                    m.enabled = w.enabled();
-                    m.duration = hours(w.duration());
-                    m.cutoff = hours(Some(w.cutoff()));
-                    m.schedule = text(w.schedule());
-                    m.timezone = text(w.schedule_timezone());
-                    m.next_execution = w.next_execution_time().and_then(parse_window_time);
-                    m
-                })
-                .collect(),
-            next: next_token(out.next_token()),
-        })
+        Ok(Page::of(out.window_identities(), out.next_token(), |w| {
+            window_of!(scope, w)
+        }))
     }
 
     /// GetMaintenanceWindow.
@@ -94,16 +96,11 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:GetMaintenanceWindow", e))?;
-        let mut m = window(scope, text(w.window_id()));
-        m.name = text(w.name());
-        m.description = text(w.description());
-        m.enabled = w.enabled();
-        m.duration = hours(w.duration());
-        m.cutoff = hours(Some(w.cutoff()));
-        m.schedule = text(w.schedule());
-        m.timezone = text(w.schedule_timezone());
-        m.next_execution = w.next_execution_time().and_then(parse_window_time);
-        Ok((m, time(w.created_date()), time(w.modified_date())))
+        Ok((
+            window_of!(scope, &w),
+            time(w.created_date()),
+            time(w.modified_date()),
+        ))
     }
 
     /// One page of DescribeMaintenanceWindowSchedule of one window: upcoming run times.
@@ -146,20 +143,15 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:DescribeMaintenanceWindowTargets", e))?;
-        Ok(Page {
-            items: out
-                .targets()
-                .iter()
-                .map(|t| WindowTarget {
-                    target_id: text(t.window_target_id()),
-                    name: text(t.name()),
-                    resource_type: text(t.resource_type().map(|r| r.as_str())),
-                    targets: targets(t.targets()),
-                    owner: text(t.owner_information()),
-                })
-                .collect(),
-            next: next_token(out.next_token()),
-        })
+        Ok(Page::of(out.targets(), out.next_token(), |t| {
+            WindowTarget {
+                target_id: text(t.window_target_id()),
+                name: text(t.name()),
+                resource_type: text(t.resource_type().map(|r| r.as_str())),
+                targets: targets(t.targets()),
+                owner: text(t.owner_information()),
+            }
+        }))
     }
 
     /// One page of DescribeMaintenanceWindowTasks.
@@ -177,22 +169,15 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:DescribeMaintenanceWindowTasks", e))?;
-        Ok(Page {
-            items: out
-                .tasks()
-                .iter()
-                .map(|t| WindowTask {
-                    task_id: text(t.window_task_id()),
-                    name: text(t.name()),
-                    arn: text(t.task_arn()),
-                    task_type: text(t.r#type().map(|x| x.as_str())),
-                    priority: hours(Some(t.priority())),
-                    max_concurrency: text(t.max_concurrency()),
-                    max_errors: text(t.max_errors()),
-                })
-                .collect(),
-            next: next_token(out.next_token()),
-        })
+        Ok(Page::of(out.tasks(), out.next_token(), |t| WindowTask {
+            task_id: text(t.window_task_id()),
+            name: text(t.name()),
+            arn: text(t.task_arn()),
+            task_type: text(t.r#type().map(|x| x.as_str())),
+            priority: hours(Some(t.priority())),
+            max_concurrency: text(t.max_concurrency()),
+            max_errors: text(t.max_errors()),
+        }))
     }
 
     /// One page of DescribeMaintenanceWindowExecutions, newest first.
@@ -210,21 +195,16 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:DescribeMaintenanceWindowExecutions", e))?;
-        Ok(Page {
-            items: out
-                .window_executions()
-                .iter()
-                .map(|e| WindowExecution {
-                    execution_id: text(e.window_execution_id()),
-                    status: text(e.status().map(|s| s.as_str())),
-                    details: text(e.status_details()),
-                    start: time(e.start_time()),
-                    end: time(e.end_time()),
-                    tasks: Vec::new(),
-                })
-                .collect(),
-            next: next_token(out.next_token()),
-        })
+        Ok(Page::of(out.window_executions(), out.next_token(), |e| {
+            WindowExecution {
+                execution_id: text(e.window_execution_id()),
+                status: text(e.status().map(|s| s.as_str())),
+                details: text(e.status_details()),
+                start: time(e.start_time()),
+                end: time(e.end_time()),
+                tasks: Vec::new(),
+            }
+        }))
     }
 
     /// One page of DescribeMaintenanceWindowExecutionTasks of one execution.
@@ -242,23 +222,20 @@ impl SsmRead {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ssm:DescribeMaintenanceWindowExecutionTasks", e))?;
-        Ok(Page {
-            items: out
-                .window_execution_task_identities()
-                .iter()
-                .map(|t| WindowTaskRun {
-                    task_execution_id: text(t.task_execution_id()),
-                    arn: text(t.task_arn()),
-                    task_type: text(t.task_type().map(|x| x.as_str())),
-                    status: text(t.status().map(|s| s.as_str())),
-                    details: text(t.status_details()),
-                    start: time(t.start_time()),
-                    end: time(t.end_time()),
-                    invocations: Vec::new(),
-                })
-                .collect(),
-            next: next_token(out.next_token()),
-        })
+        Ok(Page::of(
+            out.window_execution_task_identities(),
+            out.next_token(),
+            |t| WindowTaskRun {
+                task_execution_id: text(t.task_execution_id()),
+                arn: text(t.task_arn()),
+                task_type: text(t.task_type().map(|x| x.as_str())),
+                status: text(t.status().map(|s| s.as_str())),
+                details: text(t.status_details()),
+                start: time(t.start_time()),
+                end: time(t.end_time()),
+                invocations: Vec::new(),
+            },
+        ))
     }
 
     /// One page of DescribeMaintenanceWindowExecutionTaskInvocations of one task run.
@@ -280,22 +257,19 @@ impl SsmRead {
             .map_err(|e| {
                 AwsError::from_sdk("ssm:DescribeMaintenanceWindowExecutionTaskInvocations", e)
             })?;
-        Ok(Page {
-            items: out
-                .window_execution_task_invocation_identities()
-                .iter()
-                .map(|i| WindowInvocation {
-                    invocation_id: text(i.invocation_id()),
-                    execution_id: text(i.execution_id()),
-                    status: text(i.status().map(|s| s.as_str())),
-                    details: text(i.status_details()),
-                    start: time(i.start_time()),
-                    end: time(i.end_time()),
-                    target_id: text(i.window_target_id()),
-                    owner: text(i.owner_information()),
-                })
-                .collect(),
-            next: next_token(out.next_token()),
-        })
+        Ok(Page::of(
+            out.window_execution_task_invocation_identities(),
+            out.next_token(),
+            |i| WindowInvocation {
+                invocation_id: text(i.invocation_id()),
+                execution_id: text(i.execution_id()),
+                status: text(i.status().map(|s| s.as_str())),
+                details: text(i.status_details()),
+                start: time(i.start_time()),
+                end: time(i.end_time()),
+                target_id: text(i.window_target_id()),
+                owner: text(i.owner_information()),
+            },
+        ))
     }
 }

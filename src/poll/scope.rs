@@ -94,7 +94,21 @@ impl ScopeFeed {
     }
 
     /// Every page of a list call: `page(token)` until no next token.
-    async fn all_pages<T, F, Fut>(&self, api: &'static str, mut page: F) -> Result<Vec<T>, AwsError>
+    async fn all_pages<T, F, Fut>(&self, api: &'static str, page: F) -> Result<Vec<T>, AwsError>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<Page<T>, AwsError>>,
+    {
+        self.pages_up_to(api, usize::MAX, page).await
+    }
+
+    /// Pages of a list call until no next token or `limit` items.
+    async fn pages_up_to<T, F, Fut>(
+        &self,
+        api: &'static str,
+        limit: usize,
+        mut page: F,
+    ) -> Result<Vec<T>, AwsError>
     where
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = Result<Page<T>, AwsError>>,
@@ -105,8 +119,11 @@ impl ScopeFeed {
             let p = self.paced(api, || page(token.clone())).await?;
             out.extend(p.items);
             match p.next {
-                Some(t) => token = Some(t),
-                None => return Ok(out),
+                Some(t) if out.len() < limit => token = Some(t),
+                _ => {
+                    out.truncate(limit);
+                    return Ok(out);
+                }
             }
         }
     }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::ctx::Ctx;
 use super::estate::Node;
 use super::input::{self, Object};
-use super::request::{max_results, page, page_start, query_hash};
+use super::request::{max_results, page, page_json, page_start, query_hash};
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64};
 
 const DAY: f64 = 86_400.0;
@@ -209,12 +209,7 @@ pub(crate) fn describe_activations(ctx: &Ctx<'_>, body: &Object) -> Result<Value
         .iter()
         .map(|a| activation_json(a, ctx.now))
         .collect();
-    let mut out = Map::new();
-    out.insert("ActivationList".into(), list.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("ActivationList", list, next))
 }
 
 /// Service settings the sim knows, with their default values.

@@ -31,7 +31,7 @@ use super::port_forward::{InputOutcome, PortEvent, PortForward};
 use super::session_store::{AgentCommand, AgentSpec, AgentStart, SessionKind, Status, Ws};
 use super::sessions::loopback_destination;
 use super::shell::{Shell, ShellEvent, ShellSpec};
-use super::wire::SplitMix;
+use super::wire::{SplitMix, base64_std};
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 const DRAIN_ON_EXIT: Duration = Duration::from_secs(2);
@@ -196,28 +196,6 @@ fn epoch_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(1, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .max(1)
-}
-
-/// Standard base64 with padding.
-fn base64_std(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(T[((n >> (18 - 6 * i)) & 0x3f) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// Dotted version at or above `min` (missing components count as 0; junk as below).

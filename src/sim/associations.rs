@@ -21,7 +21,7 @@ use super::input::{self, Object};
 use super::ops_data::{self};
 use super::request;
 use super::request::{
-    check_count, max_results, missing, page, page_start, query_hash, required_str,
+    check_count, max_results, missing, page, page_json, page_start, query_hash, required_str,
 };
 use super::store;
 use super::store::{PutCompliance, PutItem};
@@ -554,12 +554,7 @@ pub(crate) fn list_associations(ctx: &Ctx<'_>, body: &Object) -> Result<Value, A
         .map(|d| association_json(&v, d))
         .collect();
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("Associations".into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Associations", rows[s..e].to_vec(), next))
 }
 
 pub(crate) fn describe_association(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
@@ -706,12 +701,11 @@ pub(crate) fn describe_association_executions(
         })
         .collect();
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("AssociationExecutions".into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json(
+        "AssociationExecutions",
+        rows[s..e].to_vec(),
+        next,
+    ))
 }
 
 pub(crate) fn describe_association_execution_targets(
@@ -781,15 +775,11 @@ pub(crate) fn describe_association_execution_targets(
         })
         .collect();
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(
-        "AssociationExecutionTargets".into(),
-        rows[s..e].to_vec().into(),
-    );
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json(
+        "AssociationExecutionTargets",
+        rows[s..e].to_vec(),
+        next,
+    ))
 }
 
 fn summary(status: &str) -> &'static str {
@@ -837,15 +827,11 @@ pub(crate) fn describe_instance_associations_status(
         })
         .collect();
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(
-        "InstanceAssociationStatusInfos".into(),
-        rows[s..e].to_vec().into(),
-    );
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json(
+        "InstanceAssociationStatusInfos",
+        rows[s..e].to_vec(),
+        next,
+    ))
 }
 
 pub(crate) fn start_associations_once(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {

@@ -533,8 +533,11 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap()
     }
 
+    const ROOT_KEY: &str = "AKIAUNITTESTROOT0001";
+    const ROOT_SECRET: &str = "unit/test+secret";
+
     fn root() -> SimCredentials {
-        SimCredentials::new("AKIAUNITTESTROOT0001", "unit/test+secret").unwrap()
+        SimCredentials::new(ROOT_KEY, ROOT_SECRET).unwrap()
     }
 
     /// A request signed here with `secret`, the way a client signs it.
@@ -592,6 +595,25 @@ mod tests {
         h
     }
 
+    /// A request to ssm signed now with `key`, `secret` and `token`.
+    fn ssm_signed(key: &str, secret: &str, token: Option<&str>, body: &[u8]) -> HeaderMap {
+        signed(key, secret, token, "ssm", now(), body)
+    }
+
+    /// A request to ssm signed at `at` with the root pair.
+    fn root_signed_at(at: DateTime<Utc>, body: &[u8]) -> HeaderMap {
+        signed(ROOT_KEY, ROOT_SECRET, None, "ssm", at, body)
+    }
+
+    /// A request to ssm signed now with the root pair.
+    fn root_signed(body: &[u8]) -> HeaderMap {
+        root_signed_at(now(), body)
+    }
+
+    fn assert_invalid_token(ring: &Keyring, h: &HeaderMap, body: &[u8]) {
+        assert_eq!(check(ring, h, body).unwrap_err(), AuthError::InvalidToken);
+    }
+
     fn check(ring: &Keyring, h: &HeaderMap, body: &[u8]) -> Result<Caller, AuthError> {
         ring.authenticate(
             &Incoming {
@@ -610,27 +632,13 @@ mod tests {
     fn the_root_pair_signs_and_nothing_else_does() {
         let ring = Keyring::new(root(), 42, 4);
         let body = b"{}";
-        let ok = signed(
-            "AKIAUNITTESTROOT0001",
-            "unit/test+secret",
-            None,
-            "ssm",
-            now(),
-            body,
-        );
+        let ok = root_signed(body);
         let caller = check(&ring, &ok, body).unwrap();
         assert_eq!(caller.account, 0);
         assert_eq!(caller.region, "us-east-1");
         assert!(caller.session.is_none());
 
-        let wrong = signed(
-            "AKIAUNITTESTROOT0001",
-            "not-the-secret",
-            None,
-            "ssm",
-            now(),
-            body,
-        );
+        let wrong = ssm_signed(ROOT_KEY, "not-the-secret", None, body);
         let err = check(&ring, &wrong, body).unwrap_err();
         assert!(
             matches!(&err, AuthError::Signature { message, detail: Some(_) } if message.starts_with("The request signature we calculated")),
@@ -640,18 +648,8 @@ mod tests {
         assert_eq!(err.query().code, "SignatureDoesNotMatch");
         assert_eq!(err.query().status, 403);
 
-        let unknown = signed(
-            "AKIAUNKNOWNKEY000001",
-            "unit/test+secret",
-            None,
-            "ssm",
-            now(),
-            body,
-        );
-        assert_eq!(
-            check(&ring, &unknown, body).unwrap_err(),
-            AuthError::InvalidToken
-        );
+        let unknown = ssm_signed("AKIAUNKNOWNKEY000001", ROOT_SECRET, None, body);
+        assert_invalid_token(&ring, &unknown, body);
 
         // The body is signed.
         assert!(matches!(
@@ -659,14 +657,7 @@ mod tests {
             Err(AuthError::Signature { .. })
         ));
         // So is the scope's service.
-        let other = signed(
-            "AKIAUNITTESTROOT0001",
-            "unit/test+secret",
-            None,
-            "sts",
-            now(),
-            body,
-        );
+        let other = signed(ROOT_KEY, ROOT_SECRET, None, "sts", now(), body);
         let err = check(&ring, &other, body).unwrap_err();
         assert!(
             format!("{err:?}").contains("scoped to correct service: 'ssm'"),
@@ -684,14 +675,7 @@ mod tests {
         let ring = Keyring::new(root(), 42, 4);
         let body = b"";
         for minutes in [-16i64, 16, -60 * 24] {
-            let h = signed(
-                "AKIAUNITTESTROOT0001",
-                "unit/test+secret",
-                None,
-                "ssm",
-                now() + Duration::minutes(minutes),
-                body,
-            );
+            let h = root_signed_at(now() + Duration::minutes(minutes), body);
             let err = check(&ring, &h, body).unwrap_err();
             let text = err.json().message;
             if minutes < 0 {
@@ -703,24 +687,10 @@ mod tests {
             assert_eq!(err.query().code, "SignatureDoesNotMatch");
         }
         for minutes in [-14i64, 14] {
-            let h = signed(
-                "AKIAUNITTESTROOT0001",
-                "unit/test+secret",
-                None,
-                "ssm",
-                now() + Duration::minutes(minutes),
-                body,
-            );
+            let h = root_signed_at(now() + Duration::minutes(minutes), body);
             assert!(check(&ring, &h, body).is_ok());
         }
-        let mut h = signed(
-            "AKIAUNITTESTROOT0001",
-            "unit/test+secret",
-            None,
-            "ssm",
-            now(),
-            body,
-        );
+        let mut h = root_signed(body);
         h.remove("x-amz-date");
         let err = check(&ring, &h, body).unwrap_err();
         assert_eq!(err.json().code, "IncompleteSignatureException");
@@ -753,12 +723,10 @@ mod tests {
         assert!(issued.access_key.starts_with("ASIA") && issued.access_key.len() == 20);
         assert_eq!(issued.secret.len(), 40);
         let body = b"{}";
-        let h = signed(
+        let h = ssm_signed(
             &issued.access_key,
             &issued.secret,
             Some(&issued.token),
-            "ssm",
-            now(),
             body,
         );
         let caller = check(&ring, &h, body).unwrap();
@@ -773,110 +741,56 @@ mod tests {
         );
 
         // No token, or another session's token, or a token with changed claims.
-        let none = signed(&issued.access_key, &issued.secret, None, "ssm", now(), body);
-        assert_eq!(
-            check(&ring, &none, body).unwrap_err(),
-            AuthError::InvalidToken
-        );
+        let none = ssm_signed(&issued.access_key, &issued.secret, None, body);
+        assert_invalid_token(&ring, &none, body);
         let other = ring.issue(2, 8, "210987654321", "Admin", "me", expires);
-        let swapped = signed(
-            &issued.access_key,
-            &issued.secret,
-            Some(&other.token),
-            "ssm",
-            now(),
-            body,
-        );
-        assert_eq!(
-            check(&ring, &swapped, body).unwrap_err(),
-            AuthError::InvalidToken
-        );
+        let swapped = ssm_signed(&issued.access_key, &issued.secret, Some(&other.token), body);
+        assert_invalid_token(&ring, &swapped, body);
         let (_, seal) = issued.token.split_once('.').unwrap();
         let forged_claims =
             b64_encode(format!("simv2|2|210987654321|Admin|me|{}", expires + 99_999).as_bytes());
-        let forged = signed(
+        let forged = ssm_signed(
             &issued.access_key,
             &issued.secret,
             Some(&format!("{forged_claims}.{seal}")),
-            "ssm",
-            now(),
             body,
         );
-        assert_eq!(
-            check(&ring, &forged, body).unwrap_err(),
-            AuthError::InvalidToken
-        );
+        assert_invalid_token(&ring, &forged, body);
         // The right token, the wrong secret.
-        let bad = signed(
-            &issued.access_key,
-            "x",
-            Some(&issued.token),
-            "ssm",
-            now(),
-            body,
-        );
+        let bad = ssm_signed(&issued.access_key, "x", Some(&issued.token), body);
         assert!(matches!(
             check(&ring, &bad, body),
             Err(AuthError::Signature { .. })
         ));
         // Another process (another master key) issued it.
         let elsewhere = Keyring::new(root(), 42, 4);
-        assert_eq!(
-            check(&elsewhere, &h, body).unwrap_err(),
-            AuthError::InvalidToken
-        );
+        assert_invalid_token(&elsewhere, &h, body);
         // A root key with a token.
-        let rooted = signed(
-            "AKIAUNITTESTROOT0001",
-            "unit/test+secret",
-            Some(&issued.token),
-            "ssm",
-            now(),
-            body,
-        );
-        assert_eq!(
-            check(&ring, &rooted, body).unwrap_err(),
-            AuthError::InvalidToken
-        );
+        let rooted = ssm_signed(ROOT_KEY, ROOT_SECRET, Some(&issued.token), body);
+        assert_invalid_token(&ring, &rooted, body);
         // Expired.
         let old = ring.issue(1, 9, "111111111111", "Admin", "me", now().timestamp() - 1);
-        let h = signed(
-            &old.access_key,
-            &old.secret,
-            Some(&old.token),
-            "ssm",
-            now(),
-            body,
-        );
+        let h = ssm_signed(&old.access_key, &old.secret, Some(&old.token), body);
         let err = check(&ring, &h, body).unwrap_err();
         assert_eq!(err, AuthError::ExpiredToken);
         assert_eq!(err.json().code, "ExpiredTokenException");
         assert_eq!(err.query().code, "ExpiredToken");
         // An account outside the organization.
         let outside = ring.issue(9, 1, "999999999999", "Admin", "me", expires);
-        let h = signed(
+        let h = ssm_signed(
             &outside.access_key,
             &outside.secret,
             Some(&outside.token),
-            "ssm",
-            now(),
             body,
         );
-        assert_eq!(check(&ring, &h, body).unwrap_err(), AuthError::InvalidToken);
+        assert_invalid_token(&ring, &h, body);
     }
 
     #[test]
     fn content_sha256_must_match_the_body() {
         let ring = Keyring::new(root(), 42, 4);
         let body = b"{}";
-        let mut h = signed(
-            "AKIAUNITTESTROOT0001",
-            "unit/test+secret",
-            None,
-            "ssm",
-            now(),
-            body,
-        );
+        let mut h = root_signed(body);
         h.insert(
             "x-amz-content-sha256",
             HeaderValue::from_str(&sigv4::sha256_hex(body)).unwrap(),

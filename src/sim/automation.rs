@@ -17,76 +17,23 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::commands::{parse_parameters, validate_parameters};
+use super::commands::{limit, node_in_target, parse_parameters, validate_parameters};
 use super::ctx::Ctx;
-use super::documents::{self, Document};
+use super::documents::{self, Document, step_str};
 use super::estate::{Node, Ping, Platform};
 use super::input::{self, Object};
+use super::records::{Execution, Step};
 use super::request::{
     check_count, check_enum, check_len, check_rate, max_results, page, page_start, parse_targets,
     parse_time, query_hash, required_str,
 };
-use super::store::{ActionSim, ScopeKey, Store, forget_oldest, lock, scope_actions};
+use super::store::{ActionSim, ScopeKey, Store, forget_oldest, lock, scope_list};
 use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs, params_json, targets_json};
 
 /// Paces a step takes.
 const STEP_PACES: u32 = 2;
 /// Executions in progress allowed per scope.
 const MAX_RUNNING: usize = 100;
-
-#[derive(Debug, Clone)]
-pub(crate) struct Step {
-    pub id: String,
-    pub name: String,
-    pub action: String,
-    pub on_failure: String,
-    pub timeout: i64,
-    pub max_attempts: i64,
-    pub inputs: Map<String, Value>,
-    pub status: &'static str,
-    pub start: Option<f64>,
-    pub end: Option<f64>,
-    pub due: Option<f64>,
-    pub outputs: BTreeMap<String, Vec<String>>,
-    pub failure: Option<String>,
-    /// (FailureStage, FailureType).
-    pub failure_details: Option<(&'static str, &'static str)>,
-    pub response: Option<String>,
-    /// What the step will do, decided at start.
-    plan: Result<BTreeMap<String, Vec<String>>, (String, &'static str, &'static str)>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Execution {
-    pub id: String,
-    pub document_name: String,
-    pub document_version: String,
-    pub parameters: BTreeMap<String, Vec<String>>,
-    pub mode: String,
-    pub start: f64,
-    pub end: Option<f64>,
-    pub status: &'static str,
-    pub failure: Option<String>,
-    pub steps: Vec<Step>,
-    /// `step.Output` names the runbook declares as outputs.
-    pub doc_outputs: Vec<String>,
-    pub executed_by: String,
-    pub parent: Option<String>,
-    pub target_parameter_name: Option<String>,
-    pub targets: Vec<(String, Vec<String>)>,
-    pub max_concurrency: Option<String>,
-    pub max_errors: Option<String>,
-    /// Target values a rate-controlled parent resolved.
-    pub resolved: Vec<String>,
-    /// Children started so far (rate-controlled parent).
-    pub children: Vec<String>,
-    /// The value of the target parameter (child of a rate-controlled execution).
-    pub target: Option<String>,
-    pub client_token: Option<(String, u64)>,
-    /// A stop was asked for: `Cancel` or `Complete`.
-    pub stop: Option<&'static str>,
-    pub tags: Vec<(String, String)>,
-}
 
 impl Execution {
     fn terminal(&self) -> bool {
@@ -549,16 +496,8 @@ fn plan_steps(
     let mut i = 0;
     while i < steps.len() && out.len() <= steps.len() * 2 {
         let s = &steps[i];
-        let name = s
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("step")
-            .to_string();
-        let action = s
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or("aws:sleep")
-            .to_string();
+        let name = step_str(s, "name", "step");
+        let action = step_str(s, "action", "aws:sleep");
         let inputs = substitute(s.get("inputs").unwrap_or(&Value::Null), params, exec_id)
             .as_object()
             .cloned()
@@ -863,22 +802,14 @@ fn target_values(
     let mut out = Vec::new();
     for n in nodes {
         let all = targets.iter().all(|(k, values)| {
-            let any = |x: &str| values.iter().any(|v| v == x);
-            if k == "InstanceIds" {
-                any(&n.instance_id)
-            } else if k == "tag-key" {
-                n.tags.iter().any(|(tk, _)| any(tk))
-            } else if let Some(t) = k.strip_prefix("tag:") {
-                n.tag(t).is_some_and(any)
-            } else if k == "ResourceGroup" {
-                any(&format!(
-                    "{}-{}",
-                    n.tag("Team").unwrap_or("product"),
-                    n.tag("Environment").unwrap_or("prod")
-                ))
-            } else {
-                false
-            }
+            node_in_target(n, k, values).unwrap_or_else(|| {
+                k == "ResourceGroup"
+                    && values.contains(&format!(
+                        "{}-{}",
+                        n.tag("Team").unwrap_or("product"),
+                        n.tag("Environment").unwrap_or("prod")
+                    ))
+            })
         });
         if all {
             out.push(n.instance_id.clone());
@@ -1039,7 +970,7 @@ pub(crate) fn start_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result
         target_parameter.unwrap_or_default().as_bytes(),
     ]);
     let nodes = ctx.estate.nodes(ctx.account, ctx.region);
-    let dbs = Arc::new(super::opscenter::db_instances(
+    let dbs = Arc::new(super::ops_items::db_instances(
         ctx.estate,
         ctx.account,
         ctx.region,
@@ -1047,10 +978,9 @@ pub(crate) fn start_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result
     ));
     let key: ScopeKey = (ctx.account, ctx.region.to_string());
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
+    let automations = scope_executions(&mut store, ctx);
     if let Some(t) = client_token
-        && let Some(e) = scope
-            .automations
+        && let Some(e) = automations
             .iter()
             .find(|e| e.client_token.as_ref().is_some_and(|(tok, _)| tok == t))
     {
@@ -1066,7 +996,7 @@ pub(crate) fn start_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result
             "Error while processing request: the client token was used with different parameters.",
         ));
     }
-    let running = scope.automations.iter().filter(|e| !e.terminal()).count();
+    let running = automations.iter().filter(|e| !e.terminal()).count();
     if running >= MAX_RUNNING {
         return Err(ApiError::new(
             400,
@@ -1112,8 +1042,8 @@ pub(crate) fn start_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result
     }
     exec.client_token = client_token.map(|t| (t.to_string(), request_hash));
     exec.tags = tags;
-    scope.automations.push(exec);
-    forget_oldest(&mut scope.automations, Execution::terminal);
+    automations.push(exec);
+    forget_oldest(automations, Execution::terminal);
     drop(store);
     spawn(
         &ctx.knobs.actions,
@@ -1148,17 +1078,9 @@ fn spawn(
     ));
 }
 
-fn limit(value: Option<&str>, total: usize, default: usize) -> usize {
-    let Some(value) = value else {
-        return default;
-    };
-    match value.strip_suffix('%') {
-        Some(p) => p
-            .parse::<usize>()
-            .map(|p| (total * p).div_ceil(100))
-            .unwrap_or(default),
-        None => value.parse().unwrap_or(default),
-    }
+/// [`limit`] of a MaxConcurrency / MaxErrors that may be missing.
+fn limit_or(value: Option<&str>, total: usize, default: usize) -> usize {
+    value.map_or(default, |v| limit(v, total, default))
 }
 
 async fn drive(
@@ -1178,14 +1100,14 @@ async fn drive(
         };
         let now = now_secs();
         let mut guard = lock(&store);
-        let Some(scope) = guard.scopes.get_mut(&key) else {
+        let Some(automations) = guard.automations.get_mut(&key) else {
             return;
         };
-        let Some(pos) = scope.automations.iter().position(|e| e.id == id) else {
+        let Some(pos) = automations.iter().position(|e| e.id == id) else {
             return;
         };
-        if scope.automations[pos].target_parameter_name.is_none() {
-            let e = &mut scope.automations[pos];
+        if automations[pos].target_parameter_name.is_none() {
+            let e = &mut automations[pos];
             advance(e, now, step.as_secs_f64());
             if e.terminal() {
                 return;
@@ -1193,31 +1115,25 @@ async fn drive(
             continue;
         }
         // A rate-controlled parent: advance its children, start more, settle.
-        let children: Vec<String> = scope.automations[pos].children.clone();
+        let children: Vec<String> = automations[pos].children.clone();
         for child in &children {
-            if let Some(c) = scope.automations.iter_mut().find(|e| &e.id == child) {
+            if let Some(c) = automations.iter_mut().find(|e| &e.id == child) {
                 advance(c, now, step.as_secs_f64());
             }
         }
         let states: Vec<&'static str> = children
             .iter()
-            .filter_map(|c| {
-                scope
-                    .automations
-                    .iter()
-                    .find(|e| &e.id == c)
-                    .map(|e| e.status)
-            })
+            .filter_map(|c| automations.iter().find(|e| &e.id == c).map(|e| e.status))
             .collect();
         let failed = states
             .iter()
             .filter(|s| matches!(**s, "Failed" | "TimedOut" | "Cancelled"))
             .count();
         let running = states.iter().filter(|s| !is_terminal(s)).count();
-        let parent = &scope.automations[pos];
+        let parent = &automations[pos];
         let total = parent.resolved.len();
-        let concurrency = limit(parent.max_concurrency.as_deref(), total, 10).max(1);
-        let errors_allowed = limit(parent.max_errors.as_deref(), total, 0);
+        let concurrency = limit_or(parent.max_concurrency.as_deref(), total, 10).max(1);
+        let errors_allowed = limit_or(parent.max_errors.as_deref(), total, 0);
         let stop = parent.stop;
         let stopped_sending = failed > errors_allowed || stop.is_some();
         let mut new_children = Vec::new();
@@ -1252,7 +1168,7 @@ async fn drive(
         }
         if stop.is_some() {
             for child in &children {
-                if let Some(c) = scope.automations.iter_mut().find(|e| &e.id == child)
+                if let Some(c) = automations.iter_mut().find(|e| &e.id == child)
                     && !c.terminal()
                 {
                     c.stop = stop;
@@ -1260,7 +1176,7 @@ async fn drive(
             }
         }
         let started_all = children.len() + new_children.len() >= total;
-        let parent = &mut scope.automations[pos];
+        let parent = &mut automations[pos];
         parent
             .children
             .extend(new_children.iter().map(|c| c.id.clone()));
@@ -1287,7 +1203,7 @@ async fn drive(
                 ));
             }
         }
-        scope.automations.extend(new_children);
+        automations.extend(new_children);
         if done {
             return;
         }
@@ -1317,8 +1233,8 @@ pub(crate) fn get_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result<V
     let id = required_str(body, "AutomationExecutionId", "automationExecutionId")?;
     check_len(id, "automationExecutionId", 36, 36)?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
-    let e = find_execution(&scope.automations, id)?;
+    let automations = scope_executions(&mut store, ctx);
+    let e = find_execution(automations, id)?;
     Ok(json!({ "AutomationExecution": execution_json(e) }))
 }
 
@@ -1418,9 +1334,8 @@ pub(crate) fn describe_automation_executions(
     let hash = query_hash(ctx, "DescribeAutomationExecutions", body);
     let start = page_start(body, hash)?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
-    let mut matching: Vec<&Execution> = scope
-        .automations
+    let automations = scope_executions(&mut store, ctx);
+    let mut matching: Vec<&Execution> = automations
         .iter()
         .filter(|e| filters.iter().all(|f| exec_matches(e, f)))
         .collect();
@@ -1483,8 +1398,8 @@ pub(crate) fn describe_automation_step_executions(
     let hash = query_hash(ctx, "DescribeAutomationStepExecutions", body);
     let start = page_start(body, hash)?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
-    let e = find_execution(&scope.automations, id)?;
+    let automations = scope_executions(&mut store, ctx);
+    let e = find_execution(automations, id)?;
     let mut steps: Vec<&Step> = e
         .steps
         .iter()
@@ -1512,9 +1427,8 @@ pub(crate) fn stop_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result<
     let kind = input::opt_str(body, "Type")?.unwrap_or("Cancel");
     check_enum(kind, "type", &["Complete", "Cancel"])?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
-    let e = scope
-        .automations
+    let automations = scope_executions(&mut store, ctx);
+    let e = automations
         .iter_mut()
         .find(|e| e.id == id)
         .ok_or_else(|| not_found(id))?;
@@ -1534,6 +1448,17 @@ pub(crate) fn stop_automation_execution(ctx: &Ctx<'_>, body: &Object) -> Result<
         e.status = "Cancelling";
     }
     Ok(json!({}))
+}
+
+/// The caller's executions, with a few past ones made on first use.
+fn scope_executions<'a>(store: &'a mut Store, ctx: &Ctx<'_>) -> &'a mut Vec<Execution> {
+    scope_list(
+        &mut store.automations,
+        ctx.estate,
+        ctx.account,
+        ctx.region,
+        |nodes| history(ctx, nodes),
+    )
 }
 
 // ---------------------------------------------------------------------------------------

@@ -9,8 +9,7 @@ use super::ctx::Ctx;
 use super::input::{self, Object};
 use super::ops_data::{custom_baseline_id, custom_baseline_os, iso};
 use super::patch::{Baseline, baselines, scope_groups};
-use super::request::{check_enum, check_len, required_str};
-use super::store::caller_scope;
+use super::request::{check_enum, check_len, page_json, required_str};
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
 const OPERATING_SYSTEMS: &[&str] = &[
@@ -218,7 +217,7 @@ fn find_baseline<'a>(all: &'a [Baseline], id: &str) -> Result<&'a Baseline, ApiE
 pub(crate) fn get_patch_baseline(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
     let id = required_str(body, "BaselineId", "baselineId")?;
     check_baseline_id(id)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let groups = scope_groups(&nodes);
     let all = baselines(ctx, &groups);
     let b = find_baseline(&all, id)?;
@@ -253,7 +252,7 @@ pub(crate) fn get_patch_baseline_for_patch_group(
     check_len(group, "patchGroup", 1, 256)?;
     let os = input::opt_str(body, "OperatingSystem")?.unwrap_or("WINDOWS");
     check_enum(os, "operatingSystem", OPERATING_SYSTEMS)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let groups = scope_groups(&nodes);
     let account_id = &ctx.estate.accounts[ctx.account].id;
     let registered = groups.contains(group) && custom_baseline_os(group) == Some(os);
@@ -304,7 +303,7 @@ pub(crate) fn describe_effective_patches_for_patch_baseline(
     let size = super::request::max_results(body, "maxResults", 1, 100, 100)?;
     let hash = super::request::query_hash(ctx, "DescribeEffectivePatchesForPatchBaseline", body);
     let start = super::request::page_start(body, hash)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let groups = scope_groups(&nodes);
     let all = baselines(ctx, &groups);
     let b = find_baseline(&all, id)?;
@@ -384,10 +383,5 @@ pub(crate) fn describe_effective_patches_for_patch_baseline(
         }));
     }
     let (s, e, next) = super::request::page(start, size, rows.len(), hash)?;
-    let mut out = serde_json::Map::new();
-    out.insert("EffectivePatches".into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("EffectivePatches", rows[s..e].to_vec(), next))
 }

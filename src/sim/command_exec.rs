@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::command_work::failed;
-use super::commands::{InvState, Outcome};
+use super::records::{InvState, Outcome};
 use super::sandbox::{self, Layout};
 
 /// The node a script runs on.

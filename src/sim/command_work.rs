@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::commands::{InvState, Outcome, Plugin, Work};
-use super::documents::Document;
+use super::documents::{Document, step_str};
 use super::estate::{Estate, Node, Platform};
 use super::ops_data::patch_facts;
+use super::records::{InvState, Outcome, Plugin, Work};
 use super::wire::SplitMix;
 
 fn step_applies(step: &Value, platform: Platform) -> bool {
@@ -39,16 +39,8 @@ fn plugins_of(doc: &Document, version: usize, platform: Platform) -> Vec<(String
             steps
                 .iter()
                 .map(|s| {
-                    let name = s
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("step")
-                        .to_string();
-                    let action = s
-                        .get("action")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
+                    let name = step_str(s, "name", "step");
+                    let action = step_str(s, "action", "");
                     (name, action, step_applies(s, platform))
                 })
                 .collect()

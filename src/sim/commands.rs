@@ -1,5 +1,5 @@
 //! Run Command: SendCommand, ListCommands, ListCommandInvocations, GetCommandInvocation
-//! and CancelCommand, plus the per-sim state Run Command and Automation share.
+//! and CancelCommand.
 //!
 //! Every command gets a driver task that ticks at the sim's action pace: it delivers the
 //! command to at most MaxConcurrency nodes at a time, stops sending once the errors
@@ -24,11 +24,12 @@ use super::documents::{self, Document};
 use super::estate::{Estate, Node, Ping, Platform};
 use super::input::{self, Object};
 use super::knobs::SimKnobs;
+use super::records::{Command, InvState, Invocation, Outcome, Plugin, Work};
 use super::request::{
-    check_count, check_instance_id, check_len, check_rate, max_results, page, page_start,
-    parse_targets, parse_time, query_hash, required_str,
+    check_count, check_instance_id, check_len, check_rate, max_results, page, page_json,
+    page_start, parse_targets, parse_time, query_hash, required_str,
 };
-use super::store::{ScopeKey, Store, forget_oldest, lock, scope_actions};
+use super::store::{ScopeKey, Store, forget_oldest, lock, scope_list};
 use super::wire::{ApiError, SplitMix, epoch_json, fnv64, now_secs, params_json, targets_json};
 
 /// `StandardOutputContent`/`StandardErrorContent` of GetCommandInvocation keep this many
@@ -40,95 +41,6 @@ const TRUNCATED: &str = "\n---Output truncated---";
 
 // ---------------------------------------------------------------------------------------
 // Commands
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum InvState {
-    Pending,
-    InProgress,
-    Success,
-    Failed,
-    ExecutionTimedOut,
-    DeliveryTimedOut,
-    Undeliverable,
-    Cancelling,
-    Cancelled,
-}
-
-impl InvState {
-    pub fn terminal(self) -> bool {
-        !matches!(
-            self,
-            InvState::Pending | InvState::InProgress | InvState::Cancelling
-        )
-    }
-
-    /// (Status, StatusDetails).
-    pub fn wire(self) -> (&'static str, &'static str) {
-        match self {
-            InvState::Pending => ("Pending", "Pending"),
-            InvState::InProgress => ("InProgress", "InProgress"),
-            InvState::Success => ("Success", "Success"),
-            InvState::Failed => ("Failed", "Failed"),
-            InvState::ExecutionTimedOut => ("TimedOut", "ExecutionTimedOut"),
-            InvState::DeliveryTimedOut => ("TimedOut", "DeliveryTimedOut"),
-            InvState::Undeliverable => ("Failed", "Undeliverable"),
-            InvState::Cancelling => ("Cancelling", "Cancelling"),
-            InvState::Cancelled => ("Cancelled", "Cancelled"),
-        }
-    }
-}
-
-/// What running a plugin produced.
-#[derive(Debug, Clone)]
-pub(crate) struct Outcome {
-    pub state: InvState,
-    pub code: i64,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Plugin {
-    pub name: String,
-    pub state: InvState,
-    pub code: i64,
-    pub start: Option<f64>,
-    pub end: Option<f64>,
-    pub stdout: String,
-    pub stderr: String,
-    /// Skipped for an unsatisfied precondition (not part of the invocation's output).
-    pub skipped: bool,
-}
-
-/// How an invocation is carried out.
-#[derive(Debug, Clone)]
-pub(crate) enum Work {
-    /// A bash script, with its timeout in seconds, on the node named `host`.
-    Script {
-        script: String,
-        timeout: f64,
-        host: String,
-    },
-    /// A precomputed outcome per plugin, revealed after `paces` steps.
-    Simulated { outcomes: Vec<Outcome>, paces: u32 },
-}
-
-#[derive(Debug)]
-pub(crate) struct Invocation {
-    pub instance_id: String,
-    pub instance_name: String,
-    pub ping: Ping,
-    pub state: InvState,
-    pub requested: f64,
-    pub start: Option<f64>,
-    pub end: Option<f64>,
-    /// When a simulated invocation completes.
-    pub due: Option<f64>,
-    pub plugins: Vec<Plugin>,
-    pub work: Work,
-    /// Set to true to stop a running script.
-    pub kill: Option<watch::Sender<bool>>,
-}
 
 impl Invocation {
     fn stdout(&self) -> String {
@@ -204,34 +116,6 @@ impl Invocation {
     }
 }
 
-#[derive(Debug)]
-pub(crate) struct Command {
-    pub id: String,
-    pub document_name: String,
-    pub document_version: String,
-    pub comment: String,
-    /// The parameters as sent (defaults are not filled in).
-    pub parameters: BTreeMap<String, Vec<String>>,
-    pub instance_ids: Vec<String>,
-    pub targets: Vec<(String, Vec<String>)>,
-    pub requested: f64,
-    pub expires_after: f64,
-    pub max_concurrency: String,
-    pub max_errors: String,
-    pub timeout_seconds: i64,
-    pub service_role: Option<String>,
-    pub output_s3: (Option<String>, Option<String>, Option<String>),
-    pub cloudwatch: Option<Value>,
-    pub notification: Option<Value>,
-    pub invocations: Vec<Invocation>,
-    /// (Status, StatusDetails) once settled.
-    pub settled: Option<(&'static str, &'static str)>,
-    /// Errors went over MaxErrors: nothing more is sent.
-    pub stopped: bool,
-    pub cancelled: bool,
-    pub max_in_flight: usize,
-}
-
 impl Command {
     fn concurrency(&self) -> usize {
         limit(&self.max_concurrency, self.invocations.len(), 50).max(1)
@@ -299,7 +183,7 @@ impl Command {
 }
 
 /// A MaxConcurrency / MaxErrors value (`10` or `10%`) for `total` targets.
-fn limit(value: &str, total: usize, default: usize) -> usize {
+pub(crate) fn limit(value: &str, total: usize, default: usize) -> usize {
     match value.strip_suffix('%') {
         Some(p) => p
             .parse::<usize>()
@@ -359,14 +243,15 @@ fn command_json(c: &Command) -> Value {
     if let Some(n) = &c.notification {
         o.insert("NotificationConfig".into(), n.clone());
     }
-    o.insert(
-        "CloudWatchOutputConfig".into(),
-        c.cloudwatch
-            .clone()
-            .unwrap_or_else(|| json!({"CloudWatchOutputEnabled": false})),
-    );
+    o.insert("CloudWatchOutputConfig".into(), cloudwatch_json(c));
     o.insert("TimeoutSeconds".into(), c.timeout_seconds.into());
     Value::Object(o)
+}
+
+fn cloudwatch_json(c: &Command) -> Value {
+    c.cloudwatch
+        .clone()
+        .unwrap_or_else(|| json!({"CloudWatchOutputEnabled": false}))
 }
 
 fn plugin_output(p: &Plugin) -> String {
@@ -425,12 +310,7 @@ fn invocation_json(c: &Command, i: &Invocation, details: bool) -> Value {
     } else {
         o.insert("CommandPlugins".into(), json!([]));
     }
-    o.insert(
-        "CloudWatchOutputConfig".into(),
-        c.cloudwatch
-            .clone()
-            .unwrap_or_else(|| json!({"CloudWatchOutputEnabled": false})),
-    );
+    o.insert("CloudWatchOutputConfig".into(), cloudwatch_json(c));
     Value::Object(o)
 }
 
@@ -445,6 +325,20 @@ fn resource_group(node: &Node) -> String {
     )
 }
 
+/// Whether target `key` with `values` selects node `n`, for the keys Run Command and
+/// Automation share (`InstanceIds`, `tag-key`, `tag:NAME`); `None` for other keys.
+pub(crate) fn node_in_target(n: &Node, key: &str, values: &[String]) -> Option<bool> {
+    let any = |x: &str| values.iter().any(|v| v == x);
+    if key == "InstanceIds" {
+        Some(any(&n.instance_id))
+    } else if key == "tag-key" {
+        Some(n.tags.iter().any(|(tk, _)| any(tk)))
+    } else {
+        let t = key.strip_prefix("tag:")?;
+        Some(n.tag(t).is_some_and(any))
+    }
+}
+
 /// The nodes `Targets` select (resource groups are named `<Team>-<Environment>`).
 fn resolve_targets<'a>(
     nodes: &'a [Node],
@@ -453,22 +347,17 @@ fn resolve_targets<'a>(
     let mut out: Vec<&Node> = Vec::new();
     for n in nodes {
         let all = targets.iter().all(|(k, values)| {
-            let any = |x: &str| values.iter().any(|v| v == x);
-            if k == "InstanceIds" {
-                any(&n.instance_id)
-            } else if k == "tag-key" {
-                n.tags.iter().any(|(tk, _)| any(tk))
-            } else if let Some(t) = k.strip_prefix("tag:") {
-                n.tag(t).is_some_and(any)
-            } else if k == "resource-groups:Name" {
-                any(&resource_group(n))
-            } else {
-                // resource-groups:ResourceTypeFilters
-                values.iter().any(|v| {
-                    v == "AWS::EC2::Instance" && !n.hybrid
-                        || v == "AWS::SSM::ManagedInstance" && n.hybrid
-                })
-            }
+            node_in_target(n, k, values).unwrap_or_else(|| {
+                if k == "resource-groups:Name" {
+                    values.contains(&resource_group(n))
+                } else {
+                    // resource-groups:ResourceTypeFilters
+                    values.iter().any(|v| {
+                        v == "AWS::EC2::Instance" && !n.hybrid
+                            || v == "AWS::SSM::ManagedInstance" && n.hybrid
+                    })
+                }
+            })
         });
         if all {
             out.push(n);
@@ -768,7 +657,7 @@ pub(crate) fn send_command(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiErr
     let key = (ctx.account, ctx.region.to_string());
     {
         let mut store = lock(&ctx.knobs.actions.store);
-        let commands = &mut scope_actions(&mut store, ctx).commands;
+        let commands = scope_commands(&mut store, ctx);
         commands.push(command);
         forget_oldest(commands, |c| c.settled.is_some());
     }
@@ -826,11 +715,7 @@ async fn drive(
         let mut spawns: Vec<Spawn> = Vec::new();
         let done = {
             let mut guard = lock(&store_arc);
-            let Some(cmd) = guard
-                .scopes
-                .get_mut(&key)
-                .and_then(|s| s.commands.iter_mut().find(|c| c.id == id))
-            else {
+            let Some(cmd) = command_mut(&mut guard, &key, &id) else {
                 return;
             };
             tick(cmd, now_secs(), pace, &mut spawns);
@@ -863,6 +748,11 @@ async fn drive(
             return;
         }
     }
+}
+
+/// The command `id` of the scope `key`, if the store still has it.
+fn command_mut<'s>(store: &'s mut Store, key: &ScopeKey, id: &str) -> Option<&'s mut Command> {
+    store.commands.get_mut(key)?.iter_mut().find(|c| c.id == id)
 }
 
 /// One step of a command: finish due invocations, time out undelivered ones, deliver to
@@ -996,11 +886,7 @@ async fn run_script(
         return;
     };
     let mut guard = lock(&store);
-    let Some(cmd) = guard
-        .scopes
-        .get_mut(&key)
-        .and_then(|s| s.commands.iter_mut().find(|c| c.id == id))
-    else {
+    let Some(cmd) = command_mut(&mut guard, &key, &id) else {
         return;
     };
     let now = now_secs();
@@ -1097,35 +983,72 @@ fn filter_matches(f: &CmdFilter, requested: f64, status: &str, terminal: bool, d
     }
 }
 
+/// What ListCommands and ListCommandInvocations share: the page asked for, the command
+/// and instance they are narrowed to, and the filters.
+struct CommandQuery<'b> {
+    size: usize,
+    command_id: Option<&'b str>,
+    instance_id: Option<&'b str>,
+    filters: Vec<CmdFilter>,
+    hash: u64,
+    start: usize,
+}
+
+impl<'b> CommandQuery<'b> {
+    fn parse(ctx: &Ctx<'_>, op: &str, body: &'b Object) -> Result<Self, ApiError> {
+        let size = max_results(body, "maxResults", 1, 50, 50)?;
+        let command_id = input::opt_str(body, "CommandId")?;
+        if let Some(c) = command_id {
+            check_command_id(c, "commandId")?;
+        }
+        let instance_id = input::opt_str(body, "InstanceId")?;
+        if let Some(i) = instance_id {
+            check_instance_id(i, "instanceId")?;
+        }
+        let filters = parse_command_filters(body)?;
+        let hash = query_hash(ctx, op, body);
+        let start = page_start(body, hash)?;
+        Ok(CommandQuery {
+            size,
+            command_id,
+            instance_id,
+            filters,
+            hash,
+            start,
+        })
+    }
+
+    /// The commands of `commands` the query's `CommandId` names (all without one), newest
+    /// first; InvalidCommandId when it names none.
+    fn commands<'c>(
+        &self,
+        commands: &'c [Command],
+    ) -> Result<impl Iterator<Item = &'c Command> + use<'c, 'b>, ApiError> {
+        let id = self.command_id;
+        if let Some(c) = id
+            && !commands.iter().any(|x| x.id == c)
+        {
+            return Err(ApiError::new(400, "InvalidCommandId", ""));
+        }
+        Ok(commands
+            .iter()
+            .rev()
+            .filter(move |c| id.is_none_or(|id| c.id == id)))
+    }
+}
+
 pub(crate) fn list_commands(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
-    let size = max_results(body, "maxResults", 1, 50, 50)?;
-    let command_id = input::opt_str(body, "CommandId")?;
-    if let Some(c) = command_id {
-        check_command_id(c, "commandId")?;
-    }
-    let instance_id = input::opt_str(body, "InstanceId")?;
-    if let Some(i) = instance_id {
-        check_instance_id(i, "instanceId")?;
-    }
-    let filters = parse_command_filters(body)?;
-    let hash = query_hash(ctx, "ListCommands", body);
-    let start = page_start(body, hash)?;
+    let q = CommandQuery::parse(ctx, "ListCommands", body)?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
-    if let Some(c) = command_id
-        && !scope.commands.iter().any(|x| x.id == c)
-    {
-        return Err(ApiError::new(400, "InvalidCommandId", ""));
-    }
-    let matching: Vec<&Command> = scope
-        .commands
-        .iter()
-        .rev()
-        .filter(|c| command_id.is_none_or(|id| c.id == id))
-        .filter(|c| instance_id.is_none_or(|i| c.invocations.iter().any(|x| x.instance_id == i)))
+    let matching: Vec<&Command> = q
+        .commands(scope_commands(&mut store, ctx))?
+        .filter(|c| {
+            q.instance_id
+                .is_none_or(|i| c.invocations.iter().any(|x| x.instance_id == i))
+        })
         .filter(|c| {
             let (status, _) = c.status();
-            filters.iter().all(|f| {
+            q.filters.iter().all(|f| {
                 filter_matches(
                     f,
                     c.requested,
@@ -1136,65 +1059,35 @@ pub(crate) fn list_commands(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
             })
         })
         .collect();
-    let (start, end, next) = page(start, size, matching.len(), hash)?;
+    let (start, end, next) = page(q.start, q.size, matching.len(), q.hash)?;
     let items: Vec<Value> = matching[start..end]
         .iter()
         .map(|c| command_json(c))
         .collect();
-    let mut out = Map::new();
-    out.insert("Commands".into(), Value::Array(items));
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Commands", items, next))
 }
 
 pub(crate) fn list_command_invocations(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
-    let size = max_results(body, "maxResults", 1, 50, 50)?;
-    let command_id = input::opt_str(body, "CommandId")?;
-    if let Some(c) = command_id {
-        check_command_id(c, "commandId")?;
-    }
-    let instance_id = input::opt_str(body, "InstanceId")?;
-    if let Some(i) = instance_id {
-        check_instance_id(i, "instanceId")?;
-    }
+    let q = CommandQuery::parse(ctx, "ListCommandInvocations", body)?;
     let details = matches!(body.get("Details"), Some(Value::Bool(true)));
-    let filters = parse_command_filters(body)?;
-    let hash = query_hash(ctx, "ListCommandInvocations", body);
-    let start = page_start(body, hash)?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
-    if let Some(c) = command_id
-        && !scope.commands.iter().any(|x| x.id == c)
-    {
-        return Err(ApiError::new(400, "InvalidCommandId", ""));
-    }
-    let matching: Vec<(&Command, &Invocation)> = scope
-        .commands
-        .iter()
-        .rev()
-        .filter(|c| command_id.is_none_or(|id| c.id == id))
+    let matching: Vec<(&Command, &Invocation)> = q
+        .commands(scope_commands(&mut store, ctx))?
         .flat_map(|c| c.invocations.iter().map(move |i| (c, i)))
-        .filter(|(_, i)| instance_id.is_none_or(|x| i.instance_id == x))
+        .filter(|(_, i)| q.instance_id.is_none_or(|x| i.instance_id == x))
         .filter(|(c, i)| {
             let (status, _) = i.state.wire();
-            filters.iter().all(|f| {
+            q.filters.iter().all(|f| {
                 filter_matches(f, i.requested, status, i.state.terminal(), &c.document_name)
             })
         })
         .collect();
-    let (start, end, next) = page(start, size, matching.len(), hash)?;
+    let (start, end, next) = page(q.start, q.size, matching.len(), q.hash)?;
     let items: Vec<Value> = matching[start..end]
         .iter()
         .map(|(c, i)| invocation_json(c, i, details))
         .collect();
-    let mut out = Map::new();
-    out.insert("CommandInvocations".into(), Value::Array(items));
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("CommandInvocations", items, next))
 }
 
 fn iso_millis(secs: f64) -> String {
@@ -1210,10 +1103,9 @@ pub(crate) fn get_command_invocation(ctx: &Ctx<'_>, body: &Object) -> Result<Val
     check_instance_id(instance_id, "instanceId")?;
     let plugin_name = input::opt_str(body, "PluginName")?;
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
+    let commands = scope_commands(&mut store, ctx);
     let not_found = || ApiError::new(400, "InvocationDoesNotExist", "");
-    let cmd = scope
-        .commands
+    let cmd = commands
         .iter()
         .find(|c| c.id == command_id)
         .ok_or_else(not_found)?;
@@ -1318,9 +1210,8 @@ pub(crate) fn cancel_command(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiE
         }
     }
     let mut store = lock(&ctx.knobs.actions.store);
-    let scope = scope_actions(&mut store, ctx);
-    let cmd = scope
-        .commands
+    let commands = scope_commands(&mut store, ctx);
+    let cmd = commands
         .iter_mut()
         .find(|c| c.id == command_id)
         .ok_or_else(|| ApiError::new(400, "InvalidCommandId", ""))?;
@@ -1359,6 +1250,17 @@ pub(crate) fn cancel_command(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiE
         }
     }
     Ok(json!({}))
+}
+
+/// The caller's commands, with a few past ones made on first use.
+fn scope_commands<'a>(store: &'a mut Store, ctx: &Ctx<'_>) -> &'a mut Vec<Command> {
+    scope_list(
+        &mut store.commands,
+        ctx.estate,
+        ctx.account,
+        ctx.region,
+        |nodes| history(ctx.estate, ctx.account, ctx.region, nodes),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1415,17 +1317,7 @@ pub(crate) fn history(
         let requested = started - (5 - i) as f64 * 14_400.0 - rng.range(0, 3600) as f64;
         let count = (2 + rng.range(0, 8) as usize).min(nodes.len());
         let first = rng.range(0, nodes.len() as u64) as usize;
-        let id = {
-            let h = rng.hex(32);
-            format!(
-                "{}-{}-{}-{}-{}",
-                &h[..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..32]
-            )
-        };
+        let id = rng.uuid();
         let mut invocations = Vec::new();
         for k in 0..count {
             let node = &nodes[(first + k) % nodes.len()];

@@ -15,10 +15,10 @@ use super::ops_data::{
     generated_types, installed_severity, patch_facts, sev_index,
 };
 use super::request::{
-    check_count, check_enum, check_len, max_results, missing, page, page_start, query_hash,
-    required_str,
+    check_count, check_enum, check_len, filter_str, filter_values, max_results, missing, page,
+    page_json, page_start, query_hash, read_filters, required_str,
 };
-use super::store::{PutCompliance, PutItem, ScopeState, caller_scope, state};
+use super::store::{PutCompliance, PutItem, ScopeState, state};
 use super::wire::{ApiError, constraint_message, epoch_json};
 
 const FILTER_TYPES: &[&str] = &[
@@ -58,32 +58,22 @@ fn invalid_filter(key: &str) -> ApiError {
 
 /// `ComplianceStringFilter` list; keys must be in `keys`.
 pub(crate) fn parse_filters(body: &Object, keys: &[&str]) -> Result<Vec<Filter>, ApiError> {
-    let Some(list) = input::opt_array(body, "Filters")? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for (i, v) in list.iter().enumerate() {
-        let path = format!("filters.{}.member", i + 1);
-        let o = input::as_object(v, "Filters")?;
-        let key = input::opt_str(o, "Key")?.ok_or_else(|| missing(&format!("{path}.key")))?;
+    read_filters(body, (0, usize::MAX), |o, path| {
+        let key = filter_str(o, "Key", path)?;
         check_len(key, &format!("{path}.key"), 1, 200)?;
-        let values = input::string_list(
-            input::opt_array(o, "Values")?.ok_or_else(|| missing(&format!("{path}.values")))?,
-            "Values",
-        )?;
+        let values = filter_values(o, path)?;
         check_count(values.len(), &format!("{path}.values"), 1, 20)?;
         let op = input::opt_str(o, "Type")?.unwrap_or("EQUAL");
         check_enum(op, &format!("{path}.type"), FILTER_TYPES)?;
         if !keys.contains(&key) {
             return Err(invalid_filter(key));
         }
-        out.push(Filter {
+        Ok(Filter {
             key: key.to_string(),
             values,
             op: op.to_string(),
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 fn severity_summary(counts: &[u32; 6]) -> Value {
@@ -135,7 +125,7 @@ const SUMMARY_KEYS: &[&str] = &[
 
 /// Every (node, type summary) of the caller's scope that passes `filters`.
 fn scoped_summaries(ctx: &Ctx<'_>, filters: &[Filter]) -> Vec<(Node, TypeSummary)> {
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     let st = state(&st);
     let mut out = Vec::new();
     for n in nodes.iter() {
@@ -177,12 +167,11 @@ pub(crate) fn list_compliance_summaries(ctx: &Ctx<'_>, body: &Object) -> Result<
         })
         .collect();
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("ComplianceSummaryItems".into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json(
+        "ComplianceSummaryItems",
+        rows[s..e].to_vec(),
+        next,
+    ))
 }
 
 pub(crate) fn list_resource_compliance_summaries(
@@ -210,12 +199,7 @@ pub(crate) fn list_resource_compliance_summaries(
             })
         })
         .collect();
-    let mut out = Map::new();
-    out.insert("ResourceComplianceSummaryItems".into(), rows.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("ResourceComplianceSummaryItems", rows, next))
 }
 
 const ITEM_KEYS: &[&str] = &[
@@ -278,7 +262,7 @@ pub(crate) fn list_compliance_items(ctx: &Ctx<'_>, body: &Object) -> Result<Valu
     }
     let hash = query_hash(ctx, "ListComplianceItems", body);
     let start = page_start(body, hash)?;
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     let st = state(&st);
     let selected: Vec<&Node> = match &ids {
         Some(ids) => {
@@ -320,12 +304,7 @@ pub(crate) fn list_compliance_items(ctx: &Ctx<'_>, body: &Object) -> Result<Valu
             })
         })
         .collect();
-    let mut out = Map::new();
-    out.insert("ComplianceItems".into(), rows.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("ComplianceItems", rows, next))
 }
 
 fn valid_compliance_type(t: &str) -> bool {
@@ -419,7 +398,7 @@ pub(crate) fn put_compliance_items(ctx: &Ctx<'_>, body: &Object) -> Result<Value
     if resource_type != RESOURCE_TYPE {
         return Err(invalid_resource_type());
     }
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     let node = nodes
         .iter()
         .find(|n| n.instance_id == resource_id)
@@ -461,15 +440,8 @@ pub(crate) fn put_compliance_items(ctx: &Ctx<'_>, body: &Object) -> Result<Value
 // ---------------------------------------------------------------------------------------
 // Compliance of a node: generated items overlaid with what PutComplianceItems stored
 
-/// All compliance items of a node, generated ones overlaid with what was put.
-pub(crate) fn compliance_items(
-    ctx: &Ctx<'_>,
-    state: &ScopeState,
-    node: &Node,
-) -> Vec<ComplianceItem> {
-    let seed = ctx.estate.seed;
-    let account_id = &ctx.estate.accounts[ctx.account].id;
-    let baseline = baseline_for(ctx.region, account_id, seed, node);
+/// The compliance types a node reports: the generated ones, then the ones put for it.
+fn compliance_types(seed: u64, state: &ScopeState, node: &Node) -> Vec<String> {
     let mut types: Vec<String> = generated_types(seed, node)
         .into_iter()
         .map(String::from)
@@ -479,6 +451,19 @@ pub(crate) fn compliance_items(
             types.push(t.clone());
         }
     }
+    types
+}
+
+/// All compliance items of a node, generated ones overlaid with what was put.
+pub(crate) fn compliance_items(
+    ctx: &Ctx<'_>,
+    state: &ScopeState,
+    node: &Node,
+) -> Vec<ComplianceItem> {
+    let seed = ctx.estate.seed;
+    let account_id = &ctx.estate.accounts[ctx.account].id;
+    let baseline = baseline_for(ctx.region, account_id, seed, node);
+    let types = compliance_types(seed, state, node);
     let mut out = Vec::new();
     for t in types {
         match state.compliance.get(&(node.instance_id.clone(), t.clone())) {
@@ -547,15 +532,7 @@ pub(crate) fn summaries(
     state: &ScopeState,
     node: &Node,
 ) -> Vec<TypeSummary> {
-    let mut types: Vec<String> = generated_types(seed, node)
-        .into_iter()
-        .map(String::from)
-        .collect();
-    for (rid, t) in state.compliance.keys() {
-        if rid == &node.instance_id && !types.contains(t) {
-            types.push(t.clone());
-        }
-    }
+    let mut types = compliance_types(seed, state, node);
     types.sort();
     let mut out = Vec::with_capacity(types.len());
     for t in types {

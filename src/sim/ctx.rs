@@ -11,6 +11,7 @@ use super::knobs::SimKnobs;
 use super::limits::RateLimiter;
 use super::session_store::Sessions;
 use super::stats::Recorder;
+use super::store::{Scope, scope_or_empty};
 use super::wire::SplitMix;
 
 /// What an operation sees of the world: the estate and the caller's scope.
@@ -21,6 +22,13 @@ pub(crate) struct Ctx<'a> {
     pub now: f64,
     pub sessions: &'a Sessions,
     pub knobs: &'a SimKnobs,
+}
+
+impl Ctx<'_> {
+    /// The caller's scope: its nodes and its state (empty for a region the estate lacks).
+    pub fn scope(&self) -> Scope {
+        scope_or_empty(self.estate, self.account, self.region)
+    }
 }
 
 pub(crate) struct State {

@@ -11,7 +11,7 @@ use super::ctx::Ctx;
 use super::estate::Estate;
 use super::input::{self, Object};
 use super::request::{
-    check_count, check_len, max_results, page, page_start, query_hash, required_str,
+    check_count, check_len, max_results, page, page_json, page_start, query_hash, required_str,
 };
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64};
 
@@ -151,14 +151,23 @@ fn shell_params() -> Value {
 }
 
 fn run_shell_script() -> Value {
+    script_document(
+        "Run a shell script or specify the commands to run.",
+        shell_params(),
+        "aws:runShellScript",
+    )
+}
+
+/// A schema 1.2 document with one script plugin running `{{ commands }}`.
+fn script_document(description: &str, parameters: Value, plugin: &str) -> Value {
     json!({
         "schemaVersion": "1.2",
-        "description": "Run a shell script or specify the commands to run.",
-        "parameters": shell_params(),
+        "description": description,
+        "parameters": parameters,
         "runtimeConfig": {
-            "aws:runShellScript": {
+            plugin: {
                 "properties": [{
-                    "id": "0.aws:runShellScript",
+                    "id": format!("0.{plugin}"),
                     "runCommand": "{{ commands }}",
                     "workingDirectory": "{{ workingDirectory }}",
                     "timeoutSeconds": "{{ executionTimeout }}"
@@ -181,21 +190,11 @@ fn run_powershell_script() -> Value {
             "textarea".into(),
         );
     }
-    json!({
-        "schemaVersion": "1.2",
-        "description": "Run a PowerShell script or specify the paths to scripts to run.",
-        "parameters": params,
-        "runtimeConfig": {
-            "aws:runPowerShellScript": {
-                "properties": [{
-                    "id": "0.aws:runPowerShellScript",
-                    "runCommand": "{{ commands }}",
-                    "workingDirectory": "{{ workingDirectory }}",
-                    "timeoutSeconds": "{{ executionTimeout }}"
-                }]
-            }
-        }
-    })
+    script_document(
+        "Run a PowerShell script or specify the paths to scripts to run.",
+        params,
+        "aws:runPowerShellScript",
+    )
 }
 
 fn run_patch_baseline() -> Value {
@@ -769,21 +768,6 @@ fn package_manifest(name: &str, version: &str, seed_text: &str, windows_arm: boo
     })
 }
 
-pub(crate) fn org_name(estate: &Estate) -> String {
-    let base = estate
-        .management()
-        .name
-        .split('-')
-        .next()
-        .unwrap_or("acme")
-        .to_string();
-    let mut c = base.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => "Acme".into(),
-    }
-}
-
 fn rotate_logs(retention: u32) -> Value {
     json!({
         "schemaVersion": "2.2",
@@ -845,7 +829,7 @@ const EDGE_AGENT_VERSIONS: &[&str] = &["2.3.0", "2.4.1", "2.5.0"];
 
 fn account_documents(estate: &Estate, account: usize, region: &str, started: f64) -> Vec<Document> {
     let acct = &estate.accounts[account];
-    let org = org_name(estate);
+    let org = estate.org_name();
     let mut rng =
         SplitMix::new(estate.seed ^ fnv64(&[acct.id.as_bytes(), region.as_bytes(), b"documents"]));
     let base = acct.joined as f64 + rng.range(30, 200) as f64 * 86_400.0;
@@ -1084,6 +1068,14 @@ fn ical_time(secs: f64) -> String {
 }
 
 /// Every document visible in a scope: AWS-owned first, then the account's and shared.
+/// The string `key` of a document step (`mainSteps` member), or `default`.
+pub(crate) fn step_str(step: &Value, key: &str, default: &str) -> String {
+    step.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or(default)
+        .to_string()
+}
+
 pub(crate) fn catalog(estate: &Estate, account: usize, region: &str) -> Vec<Document> {
     let mut docs = aws_documents(region);
     if account < estate.accounts.len() {
@@ -1479,12 +1471,7 @@ pub(crate) fn list_documents(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiE
     docs.sort_by(|a, b| a.name.cmp(&b.name));
     let (start, end, next) = page(start, size, docs.len(), hash)?;
     let items: Vec<Value> = docs[start..end].iter().map(identifier_json).collect();
-    let mut out = Map::new();
-    out.insert("DocumentIdentifiers".into(), Value::Array(items));
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("DocumentIdentifiers", items, next))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1495,23 +1482,24 @@ fn named_document(ctx: &Ctx<'_>, body: &Object) -> Result<Document, ApiError> {
     find(ctx, name).ok_or_else(|| invalid_document(name))
 }
 
-pub(crate) fn describe_document(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
+/// The document `Name` names and the version `DocumentVersion` or `VersionName` picks.
+fn named_version(ctx: &Ctx<'_>, body: &Object) -> Result<(Document, usize), ApiError> {
     let doc = named_document(ctx, body)?;
     let n = resolve_version(
         &doc,
         input::opt_str(body, "DocumentVersion")?,
         input::opt_str(body, "VersionName")?,
     )?;
+    Ok((doc, n))
+}
+
+pub(crate) fn describe_document(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
+    let (doc, n) = named_version(ctx, body)?;
     Ok(json!({ "Document": description_json(&doc, n, ctx.region) }))
 }
 
 pub(crate) fn get_document(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
-    let doc = named_document(ctx, body)?;
-    let n = resolve_version(
-        &doc,
-        input::opt_str(body, "DocumentVersion")?,
-        input::opt_str(body, "VersionName")?,
-    )?;
+    let (doc, n) = named_version(ctx, body)?;
     let format = match input::opt_str(body, "DocumentFormat")? {
         None => doc.format,
         Some(f) => {
@@ -1574,12 +1562,7 @@ pub(crate) fn list_document_versions(ctx: &Ctx<'_>, body: &Object) -> Result<Val
             Value::Object(o)
         })
         .collect();
-    let mut out = Map::new();
-    out.insert("DocumentVersions".into(), Value::Array(items));
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("DocumentVersions", items, next))
 }
 
 // ---------------------------------------------------------------------------------------

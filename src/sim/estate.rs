@@ -292,6 +292,23 @@ impl Estate {
         &self.accounts[0]
     }
 
+    /// The organization's name, capitalized, from the management account's name
+    /// (`acme-management` -> `Acme`): the prefix of the documents the accounts own.
+    pub fn org_name(&self) -> String {
+        let base = self
+            .management()
+            .name
+            .split('-')
+            .next()
+            .unwrap_or("acme")
+            .to_string();
+        let mut c = base.chars();
+        match c.next() {
+            Some(f) => f.to_uppercase().chain(c).collect(),
+            None => "Acme".into(),
+        }
+    }
+
     pub fn account_index(&self, id: &str) -> Option<usize> {
         self.accounts.iter().position(|a| a.id == id)
     }

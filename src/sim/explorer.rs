@@ -9,8 +9,12 @@ use super::compliance::summaries;
 use super::ctx::Ctx;
 use super::estate::{Node, Ping};
 use super::input::{self, Object};
+use super::inventory::{FILTER_TYPES, invalid_type};
 use super::ops_data::{iso, role};
-use super::request::{check_count, check_len, max_results, missing, page, page_start, query_hash};
+use super::request::{
+    check_count, check_enum, check_len, filter_str, filter_values, max_results, missing, page,
+    page_json, page_start, query_hash,
+};
 use super::store::{ScopeState, scope, state};
 use super::wire::{ApiError, constraint_message, epoch_json};
 
@@ -22,14 +26,6 @@ const TYPES: &[&str] = &[
     "AWS:EC2InstanceInformation",
     "AWS:ComplianceResourceSummary",
     "AWS:InstanceInformation",
-];
-const FILTER_TYPES: &[&str] = &[
-    "Equal",
-    "NotEqual",
-    "BeginWith",
-    "LessThan",
-    "GreaterThan",
-    "Exists",
 ];
 
 type Row = Map<String, Value>;
@@ -43,14 +39,6 @@ fn sync_not_found(name: &str) -> ApiError {
         400,
         "ResourceDataSyncNotFoundException",
         format!("Resource data sync {name} not found."),
-    )
-}
-
-fn invalid_type(name: &str) -> ApiError {
-    ApiError::new(
-        400,
-        "InvalidTypeNameException",
-        format!("The parameter type name {name} is not valid."),
     )
 }
 
@@ -233,24 +221,12 @@ fn parse_filters(list: &[Value], member: &str) -> Result<Vec<Filter>, ApiError> 
     for (i, v) in list.iter().enumerate() {
         let path = format!("{member}.{}.member", i + 1);
         let o = input::as_object(v, "Filters")?;
-        let key = input::opt_str(o, "Key")?.ok_or_else(|| missing(&format!("{path}.key")))?;
+        let key = filter_str(o, "Key", &path)?;
         check_len(key, &format!("{path}.key"), 1, 200)?;
-        let values = input::string_list(
-            input::opt_array(o, "Values")?.ok_or_else(|| missing(&format!("{path}.values")))?,
-            "Values",
-        )?;
+        let values = filter_values(o, &path)?;
         check_count(values.len(), &format!("{path}.values"), 1, 40)?;
         let op = input::opt_str(o, "Type")?.unwrap_or("Equal");
-        if !FILTER_TYPES.contains(&op) {
-            return Err(ApiError::validation(constraint_message(
-                &format!("'{op}'"),
-                &format!("{path}.type"),
-                &format!(
-                    "Member must satisfy enum value set: [{}]",
-                    FILTER_TYPES.join(", ")
-                ),
-            )));
-        }
+        check_enum(op, &format!("{path}.type"), FILTER_TYPES)?;
         let (type_name, attribute) = match key.rsplit_once('.') {
             Some((t, a)) if TYPES.contains(&t) && !a.is_empty() => (Some(t.to_string()), a),
             Some((t, _)) if t.contains(':') => {
@@ -464,12 +440,7 @@ pub(crate) fn get_ops_summary(ctx: &Ctx<'_>, body: &Object) -> Result<Value, Api
         }
     }
     let (s, e, next) = page(start, size, entities.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("Entities".into(), entities[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Entities", entities[s..e].to_vec(), next))
 }
 
 pub(crate) fn list_resource_data_sync(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
@@ -512,10 +483,9 @@ pub(crate) fn list_resource_data_sync(ctx: &Ctx<'_>, body: &Object) -> Result<Va
         }));
     }
     let (s, e, next) = page(start, size, items.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("ResourceDataSyncItems".into(), items[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json(
+        "ResourceDataSyncItems",
+        items[s..e].to_vec(),
+        next,
+    ))
 }

@@ -14,11 +14,11 @@ use super::estate::{Node, Platform};
 use super::input::{self, Object};
 use super::ops_data::{iso, role};
 use super::request::{
-    check_count, check_instance_id, check_len, max_results, missing, page, page_start, query_hash,
-    required_str,
+    check_count, check_enum, check_instance_id, check_len, max_results, missing, optional_values,
+    page, page_json, page_start, query_hash, required_str,
 };
 use super::request::{decode_token, invalid_token, page_token};
-use super::store::{PutInventoryItem, ScopeState, caller_scope, state};
+use super::store::{PutInventoryItem, ScopeState, state};
 use super::wire::{ApiError, SplitMix, constraint_message, fnv64};
 
 const TYPES: &[&str] = &[
@@ -32,7 +32,9 @@ const TYPES: &[&str] = &[
     "AWS:WindowsUpdate",
     "Custom:ServerRole",
 ];
-const FILTER_TYPES: &[&str] = &[
+/// `Type` of an `InventoryFilter`, and of an `OpsFilter` (Explorer), whose values are the
+/// same.
+pub(crate) const FILTER_TYPES: &[&str] = &[
     "Equal",
     "NotEqual",
     "BeginWith",
@@ -49,7 +51,8 @@ struct Filter {
     op: String,
 }
 
-fn invalid_type(name: &str) -> ApiError {
+/// An unknown inventory type name (Inventory and Explorer answer it alike).
+pub(crate) fn invalid_type(name: &str) -> ApiError {
     ApiError::new(
         400,
         "InvalidTypeNameException",
@@ -698,12 +701,7 @@ fn parse_filters(list: &[Value], known: &BTreeSet<String>) -> Result<Vec<Filter>
                 "Member must not be null",
             ))
         })?;
-        let values = input::string_list(
-            input::opt_array(obj, "Values")?
-                .map(Vec::as_slice)
-                .unwrap_or_default(),
-            "Values",
-        )?;
+        let values = optional_values(obj)?;
         if values.is_empty() || values.len() > 40 {
             return Err(ApiError::validation(constraint_message(
                 &format!("'[{}]'", values.join(", ")),
@@ -716,16 +714,7 @@ fn parse_filters(list: &[Value], known: &BTreeSet<String>) -> Result<Vec<Filter>
             )));
         }
         let op = input::opt_str(obj, "Type")?.unwrap_or("Equal");
-        if !FILTER_TYPES.contains(&op) {
-            return Err(ApiError::validation(constraint_message(
-                &format!("'{op}'"),
-                &format!("{path}.type"),
-                &format!(
-                    "Member must satisfy enum value set: [{}]",
-                    FILTER_TYPES.join(", ")
-                ),
-            )));
-        }
+        check_enum(op, &format!("{path}.type"), FILTER_TYPES)?;
         let Some((type_name, attribute)) = key.rsplit_once('.') else {
             return Err(ApiError::new(
                 400,
@@ -905,7 +894,7 @@ pub(crate) fn get_inventory(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
     if let Some(m) = max_results {
         input::check_range(m, "maxResults", 1, 50)?;
     }
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     let st = state(&st);
     let known = known_types(&st);
     let raw_filters = input::opt_array(body, "Filters")?;
@@ -1074,7 +1063,7 @@ pub(crate) fn list_inventory_entries(ctx: &Ctx<'_>, body: &Object) -> Result<Val
     let type_name = required_str(body, "TypeName", "typeName")?;
     check_type_name(type_name, "typeName")?;
     let size = max_results(body, "maxResults", 1, 50, 50)?;
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     let st = state(&st);
     let known = known_types(&st);
     if !known.contains(type_name) {
@@ -1157,7 +1146,7 @@ pub(crate) fn get_inventory_schema(ctx: &Ctx<'_>, body: &Object) -> Result<Value
     let aggregator = matches!(body.get("Aggregator"), Some(Value::Bool(true)));
     let hash = query_hash(ctx, "GetInventorySchema", body);
     let start = page_start(body, hash)?;
-    let (_, st) = caller_scope(ctx);
+    let (_, st) = ctx.scope();
     let st = state(&st);
     let known = known_types(&st);
     if let Some(t) = type_name
@@ -1212,12 +1201,7 @@ pub(crate) fn get_inventory_schema(ctx: &Ctx<'_>, body: &Object) -> Result<Value
         schemas.push(Value::Object(o));
     }
     let (s, e, next) = page(start, size, schemas.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("Schemas".into(), schemas[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Schemas", schemas[s..e].to_vec(), next))
 }
 
 /// Custom inventory types an account may define.
@@ -1318,7 +1302,7 @@ pub(crate) fn put_inventory(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
             },
         ));
     }
-    let (nodes, st) = caller_scope(ctx);
+    let (nodes, st) = ctx.scope();
     if !nodes.iter().any(|n| n.instance_id == id) {
         return Err(unknown_instance(id));
     }

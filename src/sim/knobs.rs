@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::session_faults::{SessionFaults, nanos, probability};
-use super::store::{ActionSim, lock as lock_store};
+use super::store::{ActionSim, lock};
 
 /// Runtime-changeable faults: latency, rate limit, error rate, denied accounts,
 /// throttled regions.
@@ -31,13 +31,6 @@ pub struct SimKnobs {
     bad_answers: Mutex<Vec<BadAnswerRule>>,
     /// Body bytes written by bad answers so far.
     pub(crate) bad_answer_bytes: Arc<AtomicU64>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
 }
 
 impl SimKnobs {
@@ -274,11 +267,11 @@ impl SimKnobs {
     /// The most invocations of one command that were in progress at the same time
     /// (`None` for an unknown command id).
     pub fn command_max_in_flight(&self, command_id: &str) -> Option<usize> {
-        let store = lock_store(&self.actions.store);
+        let store = lock(&self.actions.store);
         store
-            .scopes
+            .commands
             .values()
-            .flat_map(|s| &s.commands)
+            .flatten()
             .find(|c| c.id == command_id)
             .map(|c| c.max_in_flight)
     }

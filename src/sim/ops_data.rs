@@ -462,14 +462,7 @@ pub(crate) fn generated_items(
             (0..a.count as usize)
                 .map(|i| {
                     let (doc, name) = ASSOCIATIONS[i % ASSOCIATIONS.len()];
-                    let id = format!(
-                        "{}-{}-{}-{}-{}",
-                        rng.hex(8),
-                        rng.hex(4),
-                        rng.hex(4),
-                        rng.hex(4),
-                        rng.hex(12)
-                    );
+                    let id = rng.uuid();
                     let severity =
                         *rng.pick(&["UNSPECIFIED", "UNSPECIFIED", "HIGH", "MEDIUM", "CRITICAL"]);
                     let mut details = BTreeMap::new();

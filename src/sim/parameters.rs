@@ -7,16 +7,16 @@
 //! `/aws/service/...` parameters answer every account. Writes persist for the life of the
 //! sim. SecureString values are returned as an opaque ciphertext unless decrypted.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value, json};
 
 use super::ctx::Ctx;
 use super::input::{self, Object};
+use super::records::{Param, ParamVersion, ParameterStore};
 use super::request::{
-    check_count, check_enum, check_len, max_results, page, page_start, query_hash, required_str,
+    check_count, check_enum, check_len, filter_values, max_results, page, page_json, page_start,
+    query_hash, read_filters, required_str,
 };
-use super::store::{caller_scope, state};
+use super::store::state;
 use super::wire::{ApiError, SplitMix, b64_encode, constraint_message, epoch_json, fnv64};
 
 const TYPES: &[&str] = &["String", "StringList", "SecureString"];
@@ -33,42 +33,6 @@ const MAX_LEVELS: usize = 15;
 const STANDARD_LIMIT: usize = 10_000;
 const LABELS_PER_VERSION: usize = 10;
 const DEFAULT_KEY: &str = "alias/aws/ssm";
-
-/// One version of a parameter.
-#[derive(Debug, Clone)]
-pub(crate) struct Version {
-    pub version: i64,
-    pub value: String,
-    pub kind: &'static str,
-    pub tier: &'static str,
-    pub description: String,
-    pub key_id: Option<String>,
-    pub allowed_pattern: Option<String>,
-    pub data_type: &'static str,
-    pub modified: f64,
-    pub user: String,
-    pub labels: Vec<String>,
-}
-
-/// A parameter: its versions, oldest first (the last one is current), and tags.
-#[derive(Debug, Clone)]
-pub(crate) struct Param {
-    pub versions: Vec<Version>,
-    pub tags: Vec<(String, String)>,
-}
-
-impl Param {
-    fn current(&self) -> &Version {
-        // A parameter always has at least one version.
-        &self.versions[self.versions.len() - 1]
-    }
-}
-
-/// The parameters of one (account, region), by name.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Store {
-    pub params: BTreeMap<String, Param>,
-}
 
 // ---------------------------------------------------------------------------------------
 // Generated hierarchy
@@ -110,7 +74,7 @@ struct Gen<'a> {
     rng: SplitMix,
     started: f64,
     account: &'a str,
-    store: Store,
+    store: ParameterStore,
 }
 
 impl Gen<'_> {
@@ -141,7 +105,7 @@ impl Gen<'_> {
         for (i, v) in values.iter().enumerate() {
             t += self.rng.range(3, 60) as f64 * 86_400.0 + self.rng.range(0, 86_400) as f64;
             let t = t.min(self.started - 3_600.0 * (values.len() - i) as f64);
-            versions.push(Version {
+            versions.push(ParamVersion {
                 version: i as i64 + 1,
                 value: v.clone(),
                 kind,
@@ -180,7 +144,7 @@ pub(crate) fn generate(
     account_name: &str,
     region: &str,
     started: f64,
-) -> Store {
+) -> ParameterStore {
     let env = env_of(account_name);
     let mut g = Gen {
         rng: SplitMix::new(
@@ -188,7 +152,7 @@ pub(crate) fn generate(
         ),
         started,
         account: account_id,
-        store: Store::default(),
+        store: ParameterStore::default(),
     };
     let first = g.rng.range(0, SERVICES.len() as u64) as usize;
     let count = g.rng.range(3, 6) as usize;
@@ -386,7 +350,7 @@ fn public(region: &str) -> Vec<(String, String)> {
 
 fn public_param(region: &str, name: &str, value: String, started: f64) -> Param {
     Param {
-        versions: vec![Version {
+        versions: vec![ParamVersion {
             version: 1 + (fnv64(&[name.as_bytes()]) % 90) as i64,
             value,
             kind: "String",
@@ -408,8 +372,8 @@ fn public_param(region: &str, name: &str, value: String, started: f64) -> Param 
 }
 
 /// Runs `f` on the caller's store, generating it on first use.
-fn with_store<T>(ctx: &Ctx<'_>, f: impl FnOnce(&mut Store) -> T) -> T {
-    let (_, scope) = caller_scope(ctx);
+fn with_store<T>(ctx: &Ctx<'_>, f: impl FnOnce(&mut ParameterStore) -> T) -> T {
+    let (_, scope) = ctx.scope();
     let mut st = state(&scope);
     let acct = &ctx.estate.accounts[ctx.account];
     let store = st.parameters.get_or_insert_with(|| {
@@ -437,7 +401,7 @@ fn arn(ctx: &Ctx<'_>, name: &str) -> String {
     format!("arn:aws:ssm:{}:{account}:parameter{sep}{name}", ctx.region)
 }
 
-fn shown_value(seed: u64, name: &str, v: &Version, decrypt: bool) -> String {
+fn shown_value(seed: u64, name: &str, v: &ParamVersion, decrypt: bool) -> String {
     if v.kind == "SecureString" && !decrypt {
         ciphertext(seed, name, v.version)
     } else {
@@ -448,7 +412,7 @@ fn shown_value(seed: u64, name: &str, v: &Version, decrypt: bool) -> String {
 fn parameter_json(
     ctx: &Ctx<'_>,
     name: &str,
-    v: &Version,
+    v: &ParamVersion,
     decrypt: bool,
     selector: Option<&str>,
 ) -> Value {
@@ -469,10 +433,10 @@ fn parameter_json(
     Value::Object(o)
 }
 
-fn metadata_json(ctx: &Ctx<'_>, name: &str, v: &Version) -> Value {
+/// What DescribeParameters and GetParameterHistory both say of a version.
+fn version_fields(name: &str, v: &ParamVersion) -> Map<String, Value> {
     let mut o = Map::new();
     o.insert("Name".into(), name.into());
-    o.insert("ARN".into(), arn(ctx, name).into());
     o.insert("Type".into(), v.kind.into());
     if let Some(k) = &v.key_id {
         o.insert("KeyId".into(), k.clone().into());
@@ -489,33 +453,22 @@ fn metadata_json(ctx: &Ctx<'_>, name: &str, v: &Version) -> Value {
     o.insert("Tier".into(), v.tier.into());
     o.insert("Policies".into(), Value::Array(Vec::new()));
     o.insert("DataType".into(), v.data_type.into());
+    o
+}
+
+fn metadata_json(ctx: &Ctx<'_>, name: &str, v: &ParamVersion) -> Value {
+    let mut o = version_fields(name, v);
+    o.insert("ARN".into(), arn(ctx, name).into());
     Value::Object(o)
 }
 
-fn history_json(ctx: &Ctx<'_>, name: &str, v: &Version, decrypt: bool) -> Value {
-    let mut o = Map::new();
-    o.insert("Name".into(), name.into());
-    o.insert("Type".into(), v.kind.into());
-    if let Some(k) = &v.key_id {
-        o.insert("KeyId".into(), k.clone().into());
-    }
-    o.insert("LastModifiedDate".into(), epoch_json(v.modified));
-    o.insert("LastModifiedUser".into(), v.user.clone().into());
-    if !v.description.is_empty() {
-        o.insert("Description".into(), v.description.clone().into());
-    }
+fn history_json(ctx: &Ctx<'_>, name: &str, v: &ParamVersion, decrypt: bool) -> Value {
+    let mut o = version_fields(name, v);
     o.insert(
         "Value".into(),
         shown_value(ctx.estate.seed, name, v, decrypt).into(),
     );
-    if let Some(p) = &v.allowed_pattern {
-        o.insert("AllowedPattern".into(), p.clone().into());
-    }
-    o.insert("Version".into(), v.version.into());
     o.insert("Labels".into(), v.labels.clone().into());
-    o.insert("Tier".into(), v.tier.into());
-    o.insert("Policies".into(), Value::Array(Vec::new()));
-    o.insert("DataType".into(), v.data_type.into());
     Value::Object(o)
 }
 
@@ -571,7 +524,7 @@ fn split_selector(raw: &str) -> (String, Option<String>) {
 }
 
 /// The version a selector picks, if any.
-fn select<'a>(p: &'a Param, selector: Option<&str>) -> Option<&'a Version> {
+fn select<'a>(p: &'a Param, selector: Option<&str>) -> Option<&'a ParamVersion> {
     match selector {
         None => Some(p.current()),
         Some(s) => match s.parse::<i64>() {
@@ -582,7 +535,7 @@ fn select<'a>(p: &'a Param, selector: Option<&str>) -> Option<&'a Version> {
 }
 
 /// Looks a name up in the store, then among the public parameters.
-fn lookup(ctx: &Ctx<'_>, store: &Store, name: &str) -> Option<Param> {
+fn lookup(ctx: &Ctx<'_>, store: &ParameterStore, name: &str) -> Option<Param> {
     if let Some(p) = store.params.get(name) {
         return Some(p.clone());
     }
@@ -732,27 +685,17 @@ fn parse_string_filters(body: &Object, by_path: bool) -> Result<Vec<StringFilter
 
 /// The legacy `Filters` (`ParametersFilter`: Name, Type, KeyId; Equals).
 fn parse_legacy_filters(body: &Object) -> Result<Vec<StringFilter>, ApiError> {
-    let Some(list) = input::opt_array(body, "Filters")? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for (i, v) in list.iter().enumerate() {
-        let path = format!("filters.{}.member", i + 1);
-        let o = input::as_object(v, "Filters")?;
+    read_filters(body, (0, usize::MAX), |o, path| {
         let key = required_str(o, "Key", &format!("{path}.key"))?;
         check_enum(key, &format!("{path}.key"), &["Name", "Type", "KeyId"])?;
-        let values = match input::opt_array(o, "Values")? {
-            Some(a) => input::string_list(a, "Values")?,
-            None => return Err(super::request::missing(&format!("{path}.values"))),
-        };
+        let values = filter_values(o, path)?;
         check_count(values.len(), &format!("{path}.values"), 1, 50)?;
-        out.push(StringFilter {
+        Ok(StringFilter {
             key: key.to_string(),
             option: "Equals".into(),
             values,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 fn in_path(name: &str, path: &str, recursive: bool) -> bool {
@@ -780,7 +723,7 @@ fn text_match(option: &str, values: &[String], field: &str) -> bool {
     })
 }
 
-fn matches(name: &str, p: &Param, v: &Version, f: &StringFilter) -> bool {
+fn matches(name: &str, p: &Param, v: &ParamVersion, f: &StringFilter) -> bool {
     match f.key.as_str() {
         "Name" => {
             let bare = name.trim_start_matches('/');
@@ -850,12 +793,7 @@ pub(crate) fn describe_parameters(ctx: &Ctx<'_>, body: &Object) -> Result<Value,
             .collect()
     });
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("Parameters".into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Parameters", rows[s..e].to_vec(), next))
 }
 
 fn check_path(path: &str) -> Result<(), ApiError> {
@@ -936,12 +874,7 @@ pub(crate) fn get_parameters_by_path(ctx: &Ctx<'_>, body: &Object) -> Result<Val
         })
         .collect();
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert("Parameters".into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Parameters", rows[s..e].to_vec(), next))
 }
 
 /// The parameter a (possibly selected) name asks for.
@@ -1003,12 +936,7 @@ pub(crate) fn get_parameter_history(ctx: &Ctx<'_>, body: &Object) -> Result<Valu
         .iter()
         .map(|v| history_json(ctx, &lookup_name, v, decrypt))
         .collect();
-    let mut out = Map::new();
-    out.insert("Parameters".into(), rows.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Parameters", rows, next))
 }
 
 fn check_name(name: &str) -> Result<(), ApiError> {
@@ -1236,7 +1164,7 @@ pub(crate) fn put_parameter(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiEr
                 ));
             }
         }
-        entry.versions.push(Version {
+        entry.versions.push(ParamVersion {
             version,
             value: value.to_string(),
             kind,

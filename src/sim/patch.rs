@@ -14,10 +14,9 @@ use super::ops_data::{
     patches,
 };
 use super::request::{
-    check_count, check_len, is_instance_id, max_results, missing, page, page_start, query_hash,
-    required_str,
+    check_count, check_len, is_instance_id, max_results, missing, optional_values, page, page_json,
+    page_start, query_hash, read_filters, required_str,
 };
-use super::store::caller_scope;
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
 struct Filter {
@@ -31,22 +30,10 @@ fn parse_filters(
     keys: &[&str],
     bad_key: fn(&str) -> ApiError,
 ) -> Result<Vec<Filter>, ApiError> {
-    let Some(list) = input::opt_array(body, "Filters")? else {
-        return Ok(Vec::new());
-    };
-    check_count(list.len(), "filters", 0, 5)?;
-    let mut out = Vec::new();
-    for (i, v) in list.iter().enumerate() {
-        let path = format!("filters.{}.member", i + 1);
-        let o = input::as_object(v, "Filters")?;
+    read_filters(body, (0, 5), |o, path| {
         let key = input::opt_str(o, "Key")?.unwrap_or("");
         check_len(key, &format!("{path}.key"), 1, 128)?;
-        let values = input::string_list(
-            input::opt_array(o, "Values")?
-                .map(Vec::as_slice)
-                .unwrap_or_default(),
-            "Values",
-        )?;
+        let values = optional_values(o)?;
         check_count(values.len(), &format!("{path}.values"), 0, 20)?;
         for v in &values {
             check_len(v, &format!("{path}.values.member"), 1, 256)?;
@@ -54,12 +41,11 @@ fn parse_filters(
         if !keys.contains(&key) {
             return Err(bad_key(key));
         }
-        out.push(Filter {
+        Ok(Filter {
             key: key.to_string(),
             values,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 fn invalid_filter(key: &str) -> ApiError {
@@ -138,25 +124,20 @@ pub(crate) fn describe_instance_patch_states(
     let size = max_results(body, "maxResults", 10, 100, 10)?;
     let hash = query_hash(ctx, "DescribeInstancePatchStates", body);
     let start = page_start(body, hash)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let found: Vec<&Node> = ids
         .iter()
         .filter_map(|id| nodes.iter().find(|n| &n.instance_id == id))
         .collect();
     let (s, e, next) = page(start, size, found.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(
-        "InstancePatchStates".into(),
+    Ok(page_json(
+        "InstancePatchStates",
         found[s..e]
             .iter()
             .map(|n| state_json(ctx, n))
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+            .collect::<Vec<_>>(),
+        next,
+    ))
 }
 
 fn norm(s: &str) -> String {
@@ -179,7 +160,7 @@ pub(crate) fn describe_instance_patches(ctx: &Ctx<'_>, body: &Object) -> Result<
     let size = max_results(body, "maxResults", 10, 100, 10)?;
     let hash = query_hash(ctx, "DescribeInstancePatches", body);
     let start = page_start(body, hash)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let node = nodes.iter().find(|n| n.instance_id == id).ok_or_else(|| {
         ApiError::new(
             400,
@@ -222,12 +203,7 @@ pub(crate) fn describe_instance_patches(ctx: &Ctx<'_>, body: &Object) -> Result<
             Value::Object(o)
         })
         .collect();
-    let mut out = Map::new();
-    out.insert("Patches".into(), rows.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Patches", rows, next))
 }
 
 pub(crate) struct Baseline {
@@ -301,7 +277,7 @@ pub(crate) fn describe_patch_baselines(ctx: &Ctx<'_>, body: &Object) -> Result<V
     let size = max_results(body, "maxResults", 1, 100, 100)?;
     let hash = query_hash(ctx, "DescribePatchBaselines", body);
     let start = page_start(body, hash)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let all = baselines(ctx, &scope_groups(&nodes));
     let list: Vec<&Baseline> = all
         .iter()
@@ -322,19 +298,14 @@ pub(crate) fn describe_patch_baselines(ctx: &Ctx<'_>, body: &Object) -> Result<V
         })
         .collect();
     let (s, e, next) = page(start, size, list.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(
-        "BaselineIdentities".into(),
+    Ok(page_json(
+        "BaselineIdentities",
         list[s..e]
             .iter()
             .map(|b| identity_json(b))
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+            .collect::<Vec<_>>(),
+        next,
+    ))
 }
 
 pub(crate) fn describe_patch_groups(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
@@ -342,7 +313,7 @@ pub(crate) fn describe_patch_groups(ctx: &Ctx<'_>, body: &Object) -> Result<Valu
     let size = max_results(body, "maxResults", 1, 100, 100)?;
     let hash = query_hash(ctx, "DescribePatchGroups", body);
     let start = page_start(body, hash)?;
-    let (nodes, _) = caller_scope(ctx);
+    let (nodes, _) = ctx.scope();
     let groups = scope_groups(&nodes);
     let all = baselines(ctx, &groups);
     let account_id = &ctx.estate.accounts[ctx.account].id;
@@ -373,10 +344,5 @@ pub(crate) fn describe_patch_groups(ctx: &Ctx<'_>, body: &Object) -> Result<Valu
         .iter()
         .map(|(g, b)| json!({ "PatchGroup": g, "BaselineIdentity": identity_json(b) }))
         .collect();
-    let mut out = Map::new();
-    out.insert("Mappings".into(), rows.into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("Mappings", rows, next))
 }

@@ -43,7 +43,67 @@ pub(crate) fn required_str<'a>(
 }
 
 /// Length of a string member within `[min, max]` characters.
+/// Reads each member of the `Filters` list of `body` (none without one; between `min` and
+/// `max` of them) with `read`, given the member and its path (`filters.N.member`).
+pub(crate) fn read_filters<T>(
+    body: &Object,
+    (min, max): (usize, usize),
+    mut read: impl FnMut(&Object, &str) -> Result<T, ApiError>,
+) -> Result<Vec<T>, ApiError> {
+    let Some(list) = input::opt_array(body, "Filters")? else {
+        return Ok(Vec::new());
+    };
+    check_count(list.len(), "filters", min, max)?;
+    list.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let path = format!("filters.{}.member", i + 1);
+            read(input::as_object(v, "Filters")?, &path)
+        })
+        .collect()
+}
+
+/// The required string `name` of a filter `o` at `path` (its member is `path.name` in
+/// lower camel case: `Key` is `path.key`).
+pub(crate) fn filter_str<'a>(o: &'a Object, name: &str, path: &str) -> Result<&'a str, ApiError> {
+    input::opt_str(o, name)?.ok_or_else(|| missing(&format!("{path}.{}", lower_first(name))))
+}
+
+/// The required `Values` of a filter `o` at `path`.
+pub(crate) fn filter_values(o: &Object, path: &str) -> Result<Vec<String>, ApiError> {
+    let list = input::opt_array(o, "Values")?.ok_or_else(|| missing(&format!("{path}.values")))?;
+    input::string_list(list, "Values")
+}
+
+/// The `Values` of a filter `o`, empty when absent.
+pub(crate) fn optional_values(o: &Object) -> Result<Vec<String>, ApiError> {
+    input::string_list(
+        input::opt_array(o, "Values")?
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+        "Values",
+    )
+}
+
+fn lower_first(name: &str) -> String {
+    let mut c = name.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// A string's length within `[min, max]`; a too-long value is shown cut to 64 characters.
 pub(crate) fn check_len(value: &str, member: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    check_len_shown(value, member, (min, max), 64)
+}
+
+/// [`check_len`] that shows at most `shown` characters of a too-long value.
+pub(crate) fn check_len_shown(
+    value: &str,
+    member: &str,
+    (min, max): (usize, usize),
+    shown: usize,
+) -> Result<(), ApiError> {
     let n = value.chars().count();
     if n < min {
         return Err(ApiError::validation(constraint_message(
@@ -54,7 +114,7 @@ pub(crate) fn check_len(value: &str, member: &str, min: usize, max: usize) -> Re
     }
     if n > max {
         return Err(ApiError::validation(constraint_message(
-            &format!("'{}'", value.chars().take(64).collect::<String>()),
+            &format!("'{}'", value.chars().take(shown).collect::<String>()),
             member,
             &format!("Member must have length less than or equal to {max}"),
         )));
@@ -108,10 +168,21 @@ pub(crate) fn query_hash(ctx: &Ctx<'_>, op: &str, body: &Object) -> u64 {
 
 /// Offset of the page a request asks for; `NextToken` must come from the same query.
 pub(crate) fn page_start(body: &Object, hash: u64) -> Result<usize, ApiError> {
-    match input::opt_str(body, "NextToken")? {
+    token_start(input::opt_str(body, "NextToken")?, hash)
+}
+
+/// Where the page `token` (of the query with `hash`) starts: 0 without one.
+pub(crate) fn token_start(token: Option<&str>, hash: u64) -> Result<usize, ApiError> {
+    match token {
         None => Ok(0),
         Some(t) => decode_token(t, hash).ok_or_else(invalid_token),
     }
+}
+
+/// A list member as text for a query's hash (empty when absent).
+pub(crate) fn list_text(list: Option<&Vec<Value>>) -> String {
+    list.map(|l| Value::Array(l.clone()).to_string())
+        .unwrap_or_default()
 }
 
 /// `[start, end)` of a page over `total` items and the token of the next page.
@@ -127,6 +198,16 @@ pub(crate) fn page(
     let end = start.saturating_add(size.max(1)).min(total);
     let next = (end < total).then(|| page_token(end, hash));
     Ok((start, end, next))
+}
+
+/// A page of a list answer: the `items` under `key`, and `NextToken` when more follow.
+pub(crate) fn page_json(key: &str, items: Vec<Value>, next: Option<String>) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert(key.into(), Value::Array(items));
+    if let Some(t) = next {
+        out.insert("NextToken".into(), t.into());
+    }
+    Value::Object(out)
 }
 
 /// Epoch seconds from an RFC 3339 time or a number of epoch seconds.

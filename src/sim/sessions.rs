@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::ctx::Ctx;
 use super::estate::Ping;
 use super::input::{self, Object};
-use super::request::{decode_token, invalid_token, page_token};
+use super::request::{self, check_len_shown, list_text, page_json, token_start};
 use super::session_store::{AgentCommand, Inner, Session, SessionKind, Status};
 use super::wire::{ApiError, b64_encode, constraint_message, epoch_json, fnv64, now_secs};
 
@@ -55,23 +55,9 @@ fn required_str<'a>(body: &'a Object, key: &str, member: &str) -> Result<&'a str
     })
 }
 
+/// A string's length within `[min, max]`, the whole value shown when it is too long.
 fn check_len(value: &str, member: &str, min: usize, max: usize) -> Result<(), ApiError> {
-    let n = value.chars().count();
-    if n < min {
-        return Err(ApiError::validation(constraint_message(
-            &format!("'{value}'"),
-            member,
-            &format!("Member must have length greater than or equal to {min}"),
-        )));
-    }
-    if n > max {
-        return Err(ApiError::validation(constraint_message(
-            &format!("'{value}'"),
-            member,
-            &format!("Member must have length less than or equal to {max}"),
-        )));
-    }
-    Ok(())
+    check_len_shown(value, member, (min, max), usize::MAX)
 }
 
 fn session_id_param(body: &Object) -> Result<&str, ApiError> {
@@ -475,15 +461,9 @@ pub(crate) fn describe_sessions(ctx: &Ctx<'_>, body: &Object) -> Result<Value, A
         ctx.estate.accounts[ctx.account].id.as_bytes(),
         ctx.region.as_bytes(),
         state.as_bytes(),
-        raw_filters
-            .map(|l| Value::Array(l.clone()).to_string())
-            .unwrap_or_default()
-            .as_bytes(),
+        list_text(raw_filters).as_bytes(),
     ]);
-    let offset = match next_token {
-        None => 0,
-        Some(t) => decode_token(t, query_hash).ok_or_else(invalid_token)?,
-    };
+    let offset = token_start(next_token, query_hash)?;
     let page = max_results
         .and_then(|m| usize::try_from(m).ok())
         .unwrap_or(DEFAULT_PAGE);
@@ -498,17 +478,9 @@ pub(crate) fn describe_sessions(ctx: &Ctx<'_>, body: &Object) -> Result<Value, A
         .filter(|s| s.status.is_active() == active)
         .filter(|s| filters.iter().all(|f| filter_matches(s, f)))
         .collect();
-    if offset > all.len() {
-        return Err(invalid_token());
-    }
-    let end = (offset + page).min(all.len());
-    let items: Vec<Value> = all[offset..end].iter().map(|s| session_json(s)).collect();
-    let mut out = serde_json::Map::new();
-    out.insert("Sessions".into(), Value::Array(items));
-    if end < all.len() {
-        out.insert("NextToken".into(), page_token(end, query_hash).into());
-    }
-    Ok(Value::Object(out))
+    let (start, end, next) = request::page(offset, page, all.len(), query_hash)?;
+    let items: Vec<Value> = all[start..end].iter().map(|s| session_json(s)).collect();
+    Ok(page_json("Sessions", items, next))
 }
 
 #[cfg(test)]

@@ -419,6 +419,21 @@ mod tests {
         )
     }
 
+    /// A request for `/` without a query.
+    fn root_request<'a>(
+        method: &'a str,
+        headers: &'a HeaderMap,
+        payload_hash: &'a str,
+    ) -> SignedRequest<'a> {
+        SignedRequest {
+            method,
+            path: "/",
+            query: "",
+            headers,
+            payload_hash,
+        }
+    }
+
     const VANILLA_SIGNATURE: &str =
         "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
 
@@ -426,13 +441,8 @@ mod tests {
     fn get_vanilla_matches_the_published_test_suite() {
         let headers = vanilla_headers();
         let auth = parse_authorization(&vanilla_auth(VANILLA_SIGNATURE), true).unwrap();
-        let req = SignedRequest {
-            method: "GET",
-            path: "/",
-            query: "",
-            headers: &headers,
-            payload_hash: &sha256_hex(b""),
-        };
+        let empty_hash = sha256_hex(b"");
+        let req = root_request("GET", &headers, &empty_hash);
         let creq = canonical_request(&req, &auth.signed_headers);
         assert_eq!(
             String::from_utf8(creq.clone()).unwrap(),
@@ -456,13 +466,7 @@ mod tests {
     fn a_different_secret_byte_or_signature_byte_fails() {
         let headers = vanilla_headers();
         let auth = parse_authorization(&vanilla_auth(VANILLA_SIGNATURE), true).unwrap();
-        let req = SignedRequest {
-            method: "GET",
-            path: "/",
-            query: "",
-            headers: &headers,
-            payload_hash: EMPTY,
-        };
+        let req = root_request("GET", &headers, EMPTY);
         let sts = string_to_sign(
             DATE,
             &auth.credential.scope(),
@@ -496,13 +500,7 @@ mod tests {
         h.insert("host", HeaderValue::from_static("h"));
         h.append("my-header", HeaderValue::from_static("  value1   a  "));
         h.append("my-header", HeaderValue::from_static("value2"));
-        let req = SignedRequest {
-            method: "POST",
-            path: "/",
-            query: "",
-            headers: &h,
-            payload_hash: EMPTY,
-        };
+        let req = root_request("POST", &h, EMPTY);
         let creq = canonical_request(
             &req,
             &["host".into(), "my-header".into(), "x-absent".into()],

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::ctx::Ctx;
 use super::estate::Node;
 use super::input::{self, Object};
-use super::request::{decode_token, invalid_token, is_instance_id, page_token};
+use super::request::{self, is_instance_id, list_text, page_json, token_start};
 use super::wire::{ApiError, constraint_message, epoch_json, fnv64};
 
 pub(crate) const OPERATIONS: &[&str] = &[
@@ -380,40 +380,23 @@ fn describe_instance_information(ctx: &Ctx<'_>, body: &Object) -> Result<Value, 
     let query_hash = fnv64(&[
         ctx.estate.accounts[ctx.account].id.as_bytes(),
         ctx.region.as_bytes(),
-        legacy
-            .map(|l| Value::Array(l.clone()).to_string())
-            .unwrap_or_default()
-            .as_bytes(),
-        string_filters
-            .map(|l| Value::Array(l.clone()).to_string())
-            .unwrap_or_default()
-            .as_bytes(),
+        list_text(legacy).as_bytes(),
+        list_text(string_filters).as_bytes(),
     ]);
-    let offset = match next_token {
-        None => 0,
-        Some(t) => decode_token(t, query_hash).ok_or_else(invalid_token)?,
-    };
+    let offset = token_start(next_token, query_hash)?;
     let page = usize::try_from(max_results.unwrap_or(DEFAULT_PAGE)).unwrap_or(10);
     let all: Vec<&Node> = nodes
         .iter()
         .filter(|n| legacy_filters.iter().chain(&filters).all(|f| matches(n, f)))
         .collect();
-    if offset > all.len() {
-        return Err(invalid_token());
-    }
-    let end = (offset + page).min(all.len());
-    let items: Vec<Value> = all[offset..end]
+    let (start, end, next) = request::page(offset, page, all.len(), query_hash)?;
+    let items: Vec<Value> = all[start..end]
         .iter()
         .map(|n| {
             super::associations::overlay_instance(ctx, n, node_json(n, ctx.now, ctx.estate.started))
         })
         .collect();
-    let mut out = serde_json::Map::new();
-    out.insert("InstanceInformationList".into(), Value::Array(items));
-    if end < all.len() {
-        out.insert("NextToken".into(), page_token(end, query_hash).into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json("InstanceInformationList", items, next))
 }
 
 fn node_json(n: &Node, now: f64, started: f64) -> Value {

@@ -19,12 +19,9 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use super::automation::{self, Execution};
-use super::commands::{self, Command};
-use super::ctx::Ctx;
 use super::estate::{Estate, Node};
-use super::opscenter::{self, OpsItem};
-use super::parameters::Store as ParameterStore;
+use super::ops_items;
+use super::records::{Command, Execution, OpsItem, ParameterStore};
 
 /// Default time between two steps of a command or an automation.
 pub(crate) const DEFAULT_PACE: Duration = Duration::from_millis(150);
@@ -102,16 +99,17 @@ pub(crate) fn scope(estate: &Estate, account: usize, region: &str) -> Option<Sco
     }
     map.retain(|_, (w, _)| w.strong_count() > 0);
     let state = Arc::new(Mutex::new(ScopeState {
-        ops_items: opscenter::generate(estate, account, region, &nodes),
+        ops_items: ops_items::generate(estate, account, region, &nodes),
         ..ScopeState::default()
     }));
     map.insert(key, (Arc::downgrade(&nodes), state.clone()));
     Some((nodes, state))
 }
 
-/// The caller's scope; an estate region always has one, others get an empty scope.
-pub(crate) fn caller_scope(ctx: &Ctx<'_>) -> Scope {
-    scope(ctx.estate, ctx.account, ctx.region).unwrap_or_else(|| {
+/// The scope of `account` and `region`; an estate region always has one, others get an
+/// empty scope.
+pub(crate) fn scope_or_empty(estate: &Estate, account: usize, region: &str) -> Scope {
+    scope(estate, account, region).unwrap_or_else(|| {
         (
             Arc::new(Vec::new()),
             Arc::new(Mutex::new(ScopeState::default())),
@@ -152,30 +150,26 @@ impl Default for ActionSim {
 /// (account index, region).
 pub(crate) type ScopeKey = (usize, String);
 
+/// Commands and automation executions of each (account, region), newest last. Each
+/// list starts with a little past history, made by its operations on first use.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    pub scopes: HashMap<ScopeKey, ScopeActions>,
+    pub commands: HashMap<ScopeKey, Vec<Command>>,
+    pub automations: HashMap<ScopeKey, Vec<Execution>>,
 }
 
-/// Commands and automation executions of one (account, region), newest last.
-#[derive(Debug, Default)]
-pub(crate) struct ScopeActions {
-    pub commands: Vec<Command>,
-    pub automations: Vec<Execution>,
-}
-
-/// The scope's actions, created with a little past history on first use.
-pub(crate) fn scope_actions<'a>(store: &'a mut Store, ctx: &Ctx<'_>) -> &'a mut ScopeActions {
-    store
-        .scopes
-        .entry((ctx.account, ctx.region.to_string()))
-        .or_insert_with(|| {
-            let nodes = ctx.estate.nodes(ctx.account, ctx.region);
-            ScopeActions {
-                commands: commands::history(ctx.estate, ctx.account, ctx.region, &nodes),
-                automations: automation::history(ctx, &nodes),
-            }
-        })
+/// The list of `account` and `region` in `lists`, made by `history` (from the scope's
+/// nodes) on first use.
+pub(crate) fn scope_list<'a, T>(
+    lists: &'a mut HashMap<ScopeKey, Vec<T>>,
+    estate: &Estate,
+    account: usize,
+    region: &str,
+    history: impl FnOnce(&[Node]) -> Vec<T>,
+) -> &'a mut Vec<T> {
+    lists
+        .entry((account, region.to_string()))
+        .or_insert_with(|| history(&estate.nodes(account, region)))
 }
 
 /// Commands or executions kept per scope; the oldest finished ones go first.

@@ -15,7 +15,8 @@ use super::ctx::Ctx;
 use super::estate::{Estate, Node, Platform};
 use super::input::{self, Object};
 use super::request::{
-    check_count, check_len, max_results, page, page_start, query_hash, required_str,
+    check_count, check_len, max_results, optional_values, page, page_json, page_start, query_hash,
+    read_filters, required_str,
 };
 use super::schedule::{Schedule, iso_in};
 use super::wire::{ApiError, SplitMix, constraint_message, epoch_json, fnv64, targets_json};
@@ -514,14 +515,7 @@ fn find<'a>(windows: &'a [Window], id: &str) -> Result<&'a Window, ApiError> {
 
 /// `MaintenanceWindowFilter` list (`Key`, `Values`), keys from `keys`.
 fn parse_filters(body: &Object, keys: &[&str]) -> Result<Vec<(String, Vec<String>)>, ApiError> {
-    let Some(list) = input::opt_array(body, "Filters")? else {
-        return Ok(Vec::new());
-    };
-    check_count(list.len(), "filters", 0, 5)?;
-    let mut out = Vec::new();
-    for (i, f) in list.iter().enumerate() {
-        let path = format!("filters.{}.member", i + 1);
-        let o = input::as_object(f, "Filters")?;
+    read_filters(body, (0, 5), |o, path| {
         let key = required_str(o, "Key", &format!("{path}.key"))?;
         check_len(key, &format!("{path}.key"), 1, 128)?;
         let values = match input::opt_array(o, "Values")? {
@@ -534,9 +528,8 @@ fn parse_filters(body: &Object, keys: &[&str]) -> Result<Vec<(String, Vec<String
                 keys.join(", ")
             )));
         }
-        out.push((key.to_string(), values));
-    }
-    Ok(out)
+        Ok((key.to_string(), values))
+    })
 }
 
 fn paged(
@@ -552,12 +545,7 @@ fn paged(
     let hash = query_hash(ctx, op, body);
     let start = page_start(body, hash)?;
     let (s, e, next) = page(start, size, rows.len(), hash)?;
-    let mut out = Map::new();
-    out.insert(key.into(), rows[s..e].to_vec().into());
-    if let Some(t) = next {
-        out.insert("NextToken".into(), t.into());
-    }
-    Ok(Value::Object(out))
+    Ok(page_json(key, rows[s..e].to_vec(), next))
 }
 
 fn identity_json(w: &Window, now: f64) -> Value {
@@ -650,12 +638,7 @@ pub(crate) fn describe_maintenance_window_schedule(
         for f in list {
             let o = input::as_object(f, "Filters")?;
             let key = required_str(o, "Key", "filters.member.key")?;
-            let values = input::string_list(
-                input::opt_array(o, "Values")?
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
-                "Values",
-            )?;
+            let values = optional_values(o)?;
             let t = values.first().and_then(|v| super::request::parse_time(v));
             match key {
                 "ScheduledBefore" => before = t,

@@ -184,8 +184,22 @@ pub(crate) fn fnv64(parts: &[&[u8]]) -> u64 {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/// Standard base64 (`+/`) with padding.
+pub(crate) fn base64_std(data: &[u8]) -> String {
+    base64_with(
+        data,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        true,
+    )
+}
+
 /// URL-safe base64 without padding.
 pub(crate) fn b64_encode(data: &[u8]) -> String {
+    base64_with(data, B64, false)
+}
+
+/// Base64 of `data` with the 64 characters of `alphabet`, padded with `=` or not.
+fn base64_with(data: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [
@@ -197,7 +211,10 @@ pub(crate) fn b64_encode(data: &[u8]) -> String {
         let chars = chunk.len() + 1;
         for i in 0..chars {
             let idx = (n >> (18 - 6 * i)) & 0x3f;
-            out.push(char::from(B64[idx as usize]));
+            out.push(char::from(alphabet[idx as usize]));
+        }
+        if pad {
+            out.extend(std::iter::repeat_n('=', 4 - chars));
         }
     }
     out

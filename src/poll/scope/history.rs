@@ -1,38 +1,10 @@
 //! Fetches of the history feeds (recent commands, automation executions) and of the
 //! activations feed, for one scope.
 
-use crate::aws::{AwsError, HISTORY_LIMIT, Page};
+use crate::aws::{AwsError, HISTORY_LIMIT};
 use crate::model::{Activation, RecentAutomation, RecentCommand};
 
 use super::ScopeFeed;
-
-impl ScopeFeed {
-    /// Pages of a list call until no next token or `limit` items.
-    async fn pages_up_to<T, F, Fut>(
-        &self,
-        api: &'static str,
-        limit: usize,
-        mut page: F,
-    ) -> Result<Vec<T>, AwsError>
-    where
-        F: FnMut(Option<String>) -> Fut,
-        Fut: Future<Output = Result<Page<T>, AwsError>>,
-    {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let p = self.paced(api, || page(token.clone())).await?;
-            out.extend(p.items);
-            match p.next {
-                Some(t) if out.len() < limit => token = Some(t),
-                _ => {
-                    out.truncate(limit);
-                    return Ok(out);
-                }
-            }
-        }
-    }
-}
 
 /// The most recent commands of the scope, newest first ([`HISTORY_LIMIT`] at most).
 pub async fn fetch_commands(feed: &ScopeFeed) -> Result<Vec<RecentCommand>, AwsError> {

@@ -273,13 +273,9 @@ fn incoming_buffer_full_drops_without_acknowledgement() {
     assert_eq!(acked(&drain(&mut ch, t0)), vec![2]);
 }
 
-#[test]
-fn pause_stops_sending_and_the_give_up_clock() {
-    let t0 = Instant::now();
-    let mut ch = running_client(t0);
-    ch.send_data(b"a").unwrap();
-    assert!(ch.poll_transmit(t0).is_some());
-    let pause = Frame::new(
+/// The agent's PausePublication, written as a plain frame.
+fn pause_frame() -> Frame {
+    Frame::new(
         MessageType::PausePublication,
         EPOCH_MS,
         0,
@@ -288,8 +284,15 @@ fn pause_stops_sending_and_the_give_up_clock() {
         PayloadType::Unset,
         Bytes::new(),
     )
-    .encode()
-    .unwrap();
+}
+
+#[test]
+fn pause_stops_sending_and_the_give_up_clock() {
+    let t0 = Instant::now();
+    let mut ch = running_client(t0);
+    ch.send_data(b"a").unwrap();
+    assert!(ch.poll_transmit(t0).is_some());
+    let pause = pause_frame().encode().unwrap();
     ch.handle_frame(&pause, t0 + ms(10)).unwrap();
     assert_eq!(events(&mut ch), vec![Event::Paused]);
     assert!(ch.is_paused());
@@ -319,15 +322,7 @@ fn pause_stops_sending_and_the_give_up_clock() {
 fn incoming_stream_data_also_resumes() {
     let t0 = Instant::now();
     let mut ch = running_client(t0);
-    let pause = Frame::new(
-        MessageType::PausePublication,
-        EPOCH_MS,
-        0,
-        0,
-        Uuid::nil(),
-        PayloadType::Unset,
-        Bytes::new(),
-    );
+    let pause = pause_frame();
     ch.handle_frame(&pause.encode().unwrap(), t0).unwrap();
     ch.handle_frame(&agent_frame(1, PayloadType::Output, b"x"), t0)
         .unwrap();

@@ -242,14 +242,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(cli));
+    // A panic of the event loop itself unwinds to here (the terminal is restored on the
+    // way); one of any other task ends the loop (`Ended::InternalError`).
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(run(cli))));
     // Pollers may be mid-call: do not wait for them.
     runtime.shutdown_timeout(Duration::from_millis(200));
     match result {
-        Ok(code) => code,
-        Err(message) => {
+        Ok(Ok(code)) => code,
+        Ok(Err(message)) => {
             eprintln!("ssm-cockpit: {message}");
             ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!("ssm-cockpit: {}", ssm_cockpit::tui::panic::report());
+            ExitCode::from(ssm_cockpit::tui::panic::EXIT_STATUS)
         }
     }
 }
@@ -299,7 +306,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     let g = &cli.global;
     let (config, config_path) = Config::load(g.config.as_deref()).map_err(|e| e.to_string())?;
     let tui = cli.command.is_none();
-    let _log_guard = init_logging(g, &config, tui)?;
+    let (_log_guard, log_path) = init_logging(g, &config, tui)?;
+    ssm_cockpit::tui::panic::install(log_path);
     tracing::info!(config = ?config_path, "starting");
 
     // The demo estate lives as long as this function.
@@ -438,6 +446,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 demo_unsandboxed,
             });
             app.set_keys(KeyMap::from_config(&config.keys).unwrap_or_default());
+            app.set_cadences(ssm_cockpit::model::Cadences::new(|feed| {
+                poll_opts.interval(feed)
+            }));
             if let Some(cache) = &poll_opts.cache {
                 app.set_disk_cache(cache.path.clone(), cache.min_interval);
             }
@@ -495,6 +506,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     .await;
             pollers.abort();
             let ended = result.map_err(|e| format!("terminal: {e}"))?;
+            if ended == ssm_cockpit::tui::Ended::InternalError {
+                eprintln!("ssm-cockpit: {}", ssm_cockpit::tui::panic::report());
+            }
             Ok(ExitCode::from(ended.exit_status()))
         }
     }
@@ -544,12 +558,18 @@ fn title_first(page: &str) -> String {
 }
 
 /// Logs go to a file, never to the screen under the TUI. Headless commands log warnings to
-/// stderr when no file is named.
+/// stderr when no file is named. Returns the writer's guard and the log file's path.
 fn init_logging(
     g: &Global,
     config: &Config,
     tui: bool,
-) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>, String> {
+) -> Result<
+    (
+        Option<tracing_appender::non_blocking::WorkerGuard>,
+        Option<PathBuf>,
+    ),
+    String,
+> {
     use tracing_subscriber::EnvFilter;
     let level = g
         .log_level
@@ -582,7 +602,7 @@ fn init_logging(
                 .with_writer(writer)
                 .with_ansi(false)
                 .init();
-            Ok(Some(guard))
+            Ok((Some(guard), Some(path)))
         }
         None => {
             let filter = cap_secrets(
@@ -593,7 +613,7 @@ fn init_logging(
                 .with_env_filter(filter)
                 .with_writer(std::io::stderr)
                 .init();
-            Ok(None)
+            Ok((None, None))
         }
     }
 }

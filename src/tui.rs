@@ -16,6 +16,8 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+pub mod panic;
+
 use crate::app::{App, Effect, Msg};
 use crate::aws::SharedConnector;
 use crate::model::{DetailRequest, FeedEvent, Snapshot};
@@ -178,6 +180,7 @@ struct TerminalGuard;
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
+        panic::set_tui_active(false);
     }
 }
 
@@ -214,13 +217,11 @@ pub async fn run_with_actions(
     poll: Option<PollHandle>,
     actions: Option<crate::actions::ActionSetup>,
 ) -> std::io::Result<Ended> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore();
-        previous(info);
-    }));
+    // A panic in any task ends the loop below (main installs the hook with the log's path).
+    panic::install(None);
     let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
+    panic::set_tui_active(true);
     execute!(stdout(), EnableMouseCapture, EnableBracketedPaste)?;
 
     let (tx, mut rx) = mpsc::channel(MSG_ROOM);
@@ -261,9 +262,14 @@ pub async fn run_with_actions(
 
     draw_frame(&mut terminal, &mut app)?;
     runner.execute(app.take_effects());
+    panic::test_hook();
     loop {
         let first = tokio::select! {
             biased;
+            () = panic::raised() => {
+                ended = Ended::InternalError;
+                break;
+            }
             _ = term.recv() => {
                 ended = Ended::Signal(SIGTERM);
                 break;
@@ -351,14 +357,17 @@ pub async fn run_with_actions(
     Ok(ended)
 }
 
-/// How the cockpit ended: the operator quit, or a signal ended it (terminal restored and
-/// sessions terminated either way).
+/// How the cockpit ended: the operator quit, a signal ended it, or a task panicked
+/// (terminal restored and sessions terminated in every case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
     Quit,
     /// The signal's number: the process exits with 128 + it, as a shell reports a
     /// process a signal ended, so that a supervisor can tell it from a quit.
     Signal(i32),
+    /// A thread or task panicked: the process exits with [`panic::EXIT_STATUS`] (70) after
+    /// printing [`panic::report`].
+    InternalError,
 }
 
 impl Ended {
@@ -367,6 +376,7 @@ impl Ended {
         match self {
             Ended::Quit => 0,
             Ended::Signal(n) => u8::try_from(128 + n).unwrap_or(u8::MAX),
+            Ended::InternalError => panic::EXIT_STATUS,
         }
     }
 }

@@ -382,3 +382,39 @@ async fn a_region_named_twice_is_polled_once() {
         "one scope polled once"
     );
 }
+
+/// An estate where every call hangs: the export gives up in well under a minute and says
+/// which call, how many attempts it made and the limits that ended them.
+#[test]
+fn a_hanging_estate_fails_the_export_within_the_call_timeout_naming_the_attempts() {
+    let (mut sim, endpoint, creds) = common::spawn_sim(&["--latency-ms", "600000"]);
+    let started = std::time::Instant::now();
+    let out = cockpit(&endpoint, &creds, &["export", "nodes"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    let limit = ssm_cockpit::aws::OPERATION_TIMEOUT;
+    assert!(
+        elapsed < limit + std::time::Duration::from_secs(10),
+        "took {elapsed:?}: {stderr}"
+    );
+    assert!(
+        elapsed >= limit,
+        "gave up after {elapsed:?}, before its limit"
+    );
+    // Attempts of 10 s each and the backoff between them: the third is cut at 30 s.
+    assert!(
+        stderr.contains("sts:GetCallerIdentity: no answer: timed out after 3 attempts in 30 s"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("per-attempt timeout 10 s, per-call timeout 30 s"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("single attempt"), "{stderr}");
+}

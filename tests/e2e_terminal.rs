@@ -579,7 +579,8 @@ fn demo_reaches_history_audit_and_activations_read_only() {
         s.contains("Automations ·") && s.contains("Runbook")
     });
     t.keys(&["Enter"]);
-    t.wait_for("execution detail", 10, |s| s.contains("Executed by"));
+    // (The table's header says "Executed by" too: wait for a field only the popup has.)
+    t.wait_for("execution detail", 10, |s| s.contains("Current action"));
     t.keys(&["Escape"]);
     t.wait_for("detail closed", 5, |s| !s.contains("Current action"));
 
@@ -729,4 +730,47 @@ fn process_with_arg(arg: &str) -> Option<u32> {
         let bin = args.next()?;
         (bin.ends_with(b"ssm-cockpit") && args.any(|a| a == arg.as_bytes())).then_some(pid)
     })
+}
+
+/// A task that panics ends the cockpit cleanly: the terminal restored, the panic's message
+/// and the log file named, the details in the log, exit status 70.
+#[test]
+fn a_panicking_task_restores_the_terminal_names_the_log_and_exits_70() {
+    if no_tmux() {
+        return;
+    }
+    let dir = fresh_dir("ssm-cockpit-e2e-panic");
+    let status_file = dir.join("exit-status");
+    let cmd = then_stay(
+        format!("env SSM_COCKPIT_TEST_PANIC=1 {}", demo_cmd(&dir, "")),
+        &status_file,
+    );
+    let t = Tmux::start(&cmd, 150, 40).expect("tmux session");
+    let s = t.wait_for("the shell after the panic", 30, |s| {
+        s.contains("cockpit-exited")
+    });
+    let status = std::fs::read_to_string(&status_file).unwrap_or_default();
+    assert_eq!(status.trim(), "70", "screen:\n{s}");
+    assert_eq!(t.pane_var("#{alternate_on}"), "0");
+    let log = dir.join("cockpit.log");
+    // The line may wrap on the screen: read it joined.
+    let joined: String = s.lines().map(str::trim_end).collect();
+    assert!(
+        joined.contains(&format!(
+            "ssm-cockpit: internal error: test panic requested by SSM_COCKPIT_TEST_PANIC \
+             (details in {})",
+            log.display()
+        )),
+        "{s}"
+    );
+    assert!(
+        !s.contains("panicked at"),
+        "no raw panic text on the screen:\n{s}"
+    );
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        logged.contains("panic: test panic requested by SSM_COCKPIT_TEST_PANIC"),
+        "{logged}"
+    );
+    assert!(logged.contains("src/tui/panic.rs"), "the place is logged");
 }

@@ -239,3 +239,68 @@ async fn explicit_accounts_from_the_config_are_used() {
     assert_eq!(estate.node_count(), 2 * 3);
     assert_eq!(handle.stats().count("ListAccounts"), 0);
 }
+
+/// Every call starts hanging after the scopes answered: fed the pollers' events, the app
+/// stops calling the scopes fresh within about twice the cadence, by the same definition
+/// every view draws.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_every_call_hanging_the_scopes_go_stale_within_twice_the_cadence() {
+    use ssm_cockpit::app::{App, AppOptions, Msg};
+    use ssm_cockpit::model::{Cadences, Feed};
+
+    let handle = sim(1, 2).await;
+    let cadence = Duration::from_secs(1);
+    let o = PollOptions {
+        nodes_interval: cadence,
+        ..opts(false)
+    };
+    let (tx, mut rx) = mpsc::channel(256);
+    let task = tokio::spawn(run_estate(
+        aws(&handle),
+        AccountsConfig::default(),
+        o.clone(),
+        tx,
+        Default::default(),
+    ));
+    let mut app = App::new(AppOptions::default());
+    app.set_cadences(Cadences::new(|f| o.interval(f)));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let c = app.freshness_counts(Feed::Nodes);
+        if c.total == 2 && c.fresh == 2 {
+            break;
+        }
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(ev)) => {
+                app.update(Msg::Feed(ev));
+            }
+            other => panic!("no fresh scopes: {other:?}, {c:?}"),
+        }
+    }
+    handle.knobs().set_latency(Duration::from_secs(600));
+    let hung = tokio::time::Instant::now();
+    let deadline = hung + Duration::from_secs(10);
+    loop {
+        let c = app.freshness_counts(Feed::Nodes);
+        if c.fresh == 0 && c.stale == 2 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still {c:?} 10 s after every call hung"
+        );
+        // No event for a while is fine: time alone makes them stale.
+        match tokio::time::timeout(Duration::from_millis(50), rx.recv()).await {
+            Ok(Some(ev)) => {
+                app.update(Msg::Feed(ev));
+            }
+            Ok(None) => panic!("the pollers ended"),
+            Err(_) => {}
+        }
+        app.update(Msg::Tick);
+    }
+    let took = hung.elapsed();
+    // A poll starts within a cadence and is stale a cadence later (plus jitter).
+    assert!(took <= cadence * 3, "stale after {took:?}");
+    task.abort();
+}

@@ -485,3 +485,69 @@ async fn the_cache_is_shown_at_start_up_until_fresh_data_replaces_it() {
     task.abort();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The estate is down when the cockpit starts: the start is retried with backoff, each
+/// failure sent with the retry's attempt and time, until the estate comes up and the
+/// scopes are discovered and polled.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_start_is_retried_until_the_estate_answers() {
+    // A free port, closed again: nothing listens there until the sim starts on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let creds = SimCredentials::random();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let o = PollOptions {
+        start_retry_base: Duration::from_millis(100),
+        start_retry_cap: Duration::from_millis(400),
+        ..opts(Duration::from_secs(60))
+    };
+    let (tx, mut rx) = mpsc::channel(1024);
+    let task = tokio::spawn(run_estate(
+        common::sim_aws(&endpoint, &["us-east-1"], &creds, 1),
+        AccountsConfig::default(),
+        o,
+        tx,
+        Default::default(),
+    ));
+    let mut estate = Estate::new();
+    let mut attempts = Vec::new();
+    while attempts.len() < 2 {
+        let ev = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .expect("an event")
+            .expect("the poller keeps trying");
+        if let FeedEvent::DiscoveryRetrying { attempt, next } = &ev {
+            attempts.push(*attempt);
+            assert!(*next > chrono::Utc::now() - chrono::TimeDelta::seconds(1));
+        }
+        estate.apply(ev);
+    }
+    assert_eq!(attempts, vec![2, 3]);
+    assert!(estate.discovery_error.is_some());
+    assert!(estate.discovery_retry.is_some());
+
+    let handle = sim::start(SimConfig {
+        listen: ([127, 0, 0, 1], port).into(),
+        accounts: 1,
+        regions: vec!["us-east-1".into()],
+        nodes_per_scope: 3,
+        credentials: Some(creds.clone()),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the sim starts on the port");
+    run_until(
+        &mut rx,
+        &mut estate,
+        Duration::from_secs(30),
+        "the nodes",
+        |e| e.node_count() == 3,
+    )
+    .await;
+    assert!(estate.discovery_error.is_none());
+    assert!(estate.discovery_retry.is_none());
+    task.abort();
+    drop(handle);
+}

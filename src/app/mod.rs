@@ -23,6 +23,7 @@ mod command;
 mod documents;
 mod effect;
 mod filter;
+mod fresh;
 mod history;
 mod keymap;
 mod keys;
@@ -274,8 +275,18 @@ pub struct App {
     wallboard: Option<wallboard::Wallboard>,
     /// Work queued for the event loop (see [`App::take_effects`]).
     effects: Vec<Effect>,
+    /// The poll cadence of every feed (see [`App::set_cadences`]).
+    cadences: crate::model::Cadences,
+    /// The first message seen: feeds that never answered are waited for since then.
+    started: Option<DateTime<Utc>>,
     /// The disk cache written from the estate (see [`App::set_disk_cache`]).
     disk_cache: Option<cache::DiskCache>,
+}
+
+/// The poll options' cadences, until [`App::set_cadences`] says otherwise.
+fn default_cadences() -> crate::model::Cadences {
+    let poll = crate::poll::PollOptions::default();
+    crate::model::Cadences::new(|feed| poll.interval(feed))
 }
 
 impl App {
@@ -307,6 +318,8 @@ impl App {
             wanted: Pane::Nodes.feeds(),
             wallboard: None,
             effects: Vec::new(),
+            cadences: default_cadences(),
+            started: None,
             disk_cache: None,
         }
     }
@@ -314,6 +327,9 @@ impl App {
     /// Applies a message; true when the screen needs a redraw. The indexes and the
     /// selection are brought up to date here, never while drawing.
     pub fn update(&mut self, msg: Msg) -> bool {
+        if self.started.is_none() {
+            self.started = Some(self.now());
+        }
         if let Msg::Tick = msg {
             self.cache_tick();
         }

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::{App, Msg, Pane};
-use crate::model::{Feed, FeedSet, FeedState, ScopeId};
+use crate::model::{Feed, FeedSet, FeedState, Freshness, ScopeId};
 
 /// How the wallboard rotates and what counts as stale.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,8 @@ impl WallboardOptions {
         self.cadence[feed.index()]
     }
 
-    /// A feed is stale when it has not succeeded for this long: twice its cadence.
+    /// A feed is stale when it has not succeeded for this long: twice its cadence (see
+    /// [`Freshness`], which also counts a poll in flight for longer than its cadence).
     pub fn stale_after(&self, feed: Feed) -> TimeDelta {
         TimeDelta::from_std(self.cadence(feed).saturating_mul(2)).unwrap_or(TimeDelta::MAX)
     }
@@ -67,13 +68,12 @@ pub(super) struct Wallboard {
     index: usize,
     paused: bool,
     next_rotation: Option<DateTime<Utc>>,
-    /// First message seen: feeds that never answered are stale from here on.
-    started: Option<DateTime<Utc>>,
     /// The timed texts of the last tick; a tick redraws only when they change.
     shown: Option<String>,
 }
 
-/// One feed of one scope without a success within twice its cadence.
+/// One feed of one scope stale by [`Freshness`]: no success within twice its cadence, or
+/// a poll in flight for longer than its cadence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaleFeed {
     pub scope: ScopeId,
@@ -86,13 +86,13 @@ impl App {
     /// Turns the app into a wallboard: read-only, showing `opts.panes` in turn.
     pub fn set_wallboard(&mut self, opts: WallboardOptions) {
         self.options.read_only = true;
+        self.cadences = crate::model::Cadences::new(|feed| opts.cadence(feed));
         let first = opts.panes.first().copied().unwrap_or(Pane::Nodes);
         self.wallboard = Some(Wallboard {
             opts,
             index: 0,
             paused: false,
             next_rotation: None,
-            started: None,
             shown: None,
         });
         self.show_pane(first);
@@ -122,9 +122,6 @@ impl App {
 
     pub(super) fn wallboard_update(&mut self, msg: Msg) -> bool {
         let now = self.now();
-        if let Some(w) = &mut self.wallboard {
-            w.started.get_or_insert(now);
-        }
         match msg {
             Msg::Key(key) => self.wallboard_key(key),
             Msg::Tick => self.wallboard_tick(now),
@@ -220,10 +217,9 @@ impl App {
                 if !counted(feed, f) {
                     continue;
                 }
-                let Some(since) = f.last_success.or(w.started) else {
-                    continue;
-                };
-                if now.signed_duration_since(since) > w.opts.stale_after(feed) {
+                // By the age of the data: failing scopes are counted on their own.
+                let fresh = Freshness::of_data(f, now, w.opts.cadence(feed), self.started);
+                if fresh.is_stale() {
                     out.push(StaleFeed {
                         scope: i as ScopeId,
                         feed,

@@ -1,10 +1,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
-use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -13,6 +10,7 @@ use super::bucket::TokenBucket;
 use super::counter::{CallCounter, CountCalls};
 use super::credentials::SharedAssumedRole;
 use super::error::{AwsError, ErrorKind};
+use super::limits::{TimeoutReport, call_limits};
 use super::nodes::SsmRead;
 use super::session::SessionClient;
 
@@ -68,19 +66,10 @@ impl std::fmt::Debug for Connector {
 impl Connector {
     /// Loads the credential chain and asks STS who we are.
     pub async fn connect(opts: &AwsOptions) -> Result<Connector, AwsError> {
+        let (retry, timeout) = call_limits(opts.max_attempts);
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(opts.max_attempts.max(1))
-                    .with_initial_backoff(Duration::from_millis(200))
-                    .with_max_backoff(Duration::from_secs(10)),
-            )
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(Duration::from_secs(30))
-                    .build(),
-            );
+            .retry_config(retry)
+            .timeout_config(timeout);
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }
@@ -114,7 +103,11 @@ impl Connector {
         } else {
             opts.regions.clone()
         };
-        let sts = aws_sdk_sts::Client::new(&base);
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&base)
+                .interceptor(TimeoutReport)
+                .build(),
+        );
         let who = sts
             .get_caller_identity()
             .send()
@@ -169,6 +162,7 @@ impl Connector {
         let conf = aws_sdk_organizations::config::Builder::from(&self.base)
             .region(Region::new("us-east-1"))
             .interceptor(self.count_calls())
+            .interceptor(TimeoutReport)
             .build();
         aws_sdk_organizations::Client::from_conf(conf)
     }
@@ -216,6 +210,7 @@ impl Connector {
                 "ssm-{account}-{region}"
             )))
             .interceptor(self.count_calls())
+            .interceptor(TimeoutReport)
             .build();
         SsmRead::new(aws_sdk_ssm::Client::from_conf(ssm))
     }
@@ -231,6 +226,7 @@ impl Connector {
         let conf = self.account_config(account, role_name).await;
         let ssm = aws_sdk_ssm::config::Builder::from(&conf)
             .region(Region::new(region.to_string()))
+            .interceptor(TimeoutReport)
             .build();
         SessionClient::new(aws_sdk_ssm::Client::from_conf(ssm))
     }

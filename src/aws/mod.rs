@@ -22,6 +22,7 @@ mod error;
 mod explorer;
 mod history;
 mod inventory;
+mod limits;
 mod nodes;
 pub mod operations;
 mod opsitems;
@@ -46,6 +47,7 @@ pub use explorer::{DataSync, MAX_AGGREGATORS};
 pub use history::{
     AUTOMATIONS_PAGE_SIZE, COMMANDS_PAGE_SIZE, HISTORY_LIMIT, automation_from, command_from,
 };
+pub use limits::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, OPERATION_TIMEOUT, TimedOut};
 pub use nodes::{INVENTORY_PAGE_SIZE, NODES_PAGE_SIZE, NodesPage, Page, SsmRead};
 pub use opsitems::OPS_PAGE_SIZE;
 pub use parameters::{HISTORY_PAGE_SIZE, PARAMETERS_PAGE_SIZE};

@@ -275,6 +275,7 @@ impl Connector {
             .interceptor(CountCalls {
                 counter: self.calls().clone(),
             })
+            .interceptor(super::limits::TimeoutReport)
             .build();
         SsmWrite {
             client: aws_sdk_ssm::Client::from_conf(ssm),
@@ -288,7 +289,11 @@ impl Connector {
             return Ok(self.caller().arn.clone());
         }
         let conf = self.account_config(account, role_name).await;
-        let sts = aws_sdk_sts::Client::new(&conf);
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&conf)
+                .interceptor(super::limits::TimeoutReport)
+                .build(),
+        );
         let who = sts
             .get_caller_identity()
             .send()

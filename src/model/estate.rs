@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Activation, ApplicationQuery, Association, AssociationDetail, ChangeCalendar, ComplianceItem,
-    ComplianceSeverity, ComplianceSummary, ExplorerSource, Feed, FeedSet, FeedState, InventoryRows,
-    MaintenanceWindow, ManagedNode, OpsAggregate, OpsItem, OpsItemDetail, PatchState,
-    RecentAutomation, RecentCommand, ResourceCompliance, Scope, ScopeHealth, ScopeId,
+    ComplianceSeverity, ComplianceSummary, ExplorerSource, Feed, FeedSet, FeedState, Freshness,
+    InventoryRows, MaintenanceWindow, ManagedNode, OpsAggregate, OpsItem, OpsItemDetail,
+    PatchState, RecentAutomation, RecentCommand, ResourceCompliance, Scope, ScopeHealth, ScopeId,
     SeverityCounts, WindowDetail,
 };
 
@@ -129,8 +129,11 @@ pub enum FeedEvent {
         scopes: Vec<Scope>,
         note: Option<String>,
     },
-    /// Discovery itself failed: nothing can be polled.
+    /// Discovery itself failed: nothing can be polled (until a `DiscoveryRetrying`).
     DiscoveryFailed { error: String },
+    /// The failure just sent may pass: the start is tried again at `next`, as its
+    /// `attempt`th attempt.
+    DiscoveryRetrying { attempt: u32, next: DateTime<Utc> },
     /// The failure just sent (discovery or any poll) was a credentials error: expired
     /// or missing credentials. Cleared by the next successful poll.
     CredentialsFailed { error: String },
@@ -417,6 +420,8 @@ pub struct Estate {
     pub discovery_note: Option<String>,
     /// Set when discovery failed.
     pub discovery_error: Option<String>,
+    /// Set when the failed discovery is tried again: (the attempt it will be, when).
+    pub discovery_retry: Option<(u32, DateTime<Utc>)>,
     /// The last credentials error, until a poll succeeds again.
     pub credentials_error: Option<String>,
     /// API calls made so far, by operation (e.g. `ssm:DescribeOpsItems`).
@@ -446,6 +451,9 @@ pub struct HealthCounts {
     pub fresh: usize,
     pub failed: usize,
     pub pending: usize,
+    /// Answered, but too long ago or with a poll stuck ([`Freshness`]; only counted by
+    /// [`Estate::freshness_counts`]).
+    pub stale: usize,
 }
 
 fn scope_key(s: &Scope) -> (String, String) {
@@ -793,6 +801,32 @@ impl Estate {
         c
     }
 
+    /// [`Freshness`] of one feed over the scopes where it is polled or has data, at `now`
+    /// for a feed polled every `cadence` and waited for since `since`.
+    pub fn freshness_counts(
+        &self,
+        feed: Feed,
+        now: DateTime<Utc>,
+        cadence: std::time::Duration,
+        since: Option<DateTime<Utc>>,
+    ) -> HealthCounts {
+        let mut c = HealthCounts::default();
+        for s in &self.scopes {
+            let f = s.feed(feed);
+            if feed != Feed::Nodes && !f.active && !f.has_data() && f.error.is_none() {
+                continue;
+            }
+            c.total += 1;
+            match Freshness::of(f, now, cadence, since) {
+                Freshness::Fresh => c.fresh += 1,
+                Freshness::Never => c.pending += 1,
+                Freshness::Stale | Freshness::InFlightTooLong => c.stale += 1,
+                Freshness::Failed => c.failed += 1,
+            }
+        }
+        c
+    }
+
     /// First-load progress for the nodes feed and `feeds`; a feed other than nodes
     /// counts in a scope only where it is polled or has answered.
     pub fn load_progress(&self, feeds: FeedSet) -> LoadProgress {
@@ -971,11 +1005,17 @@ impl Estate {
                 self.set_scopes(scopes);
                 self.discovery_note = note;
                 self.discovery_error = None;
+                self.discovery_retry = None;
                 self.credentials_error = None;
                 true
             }
             FeedEvent::DiscoveryFailed { error } => {
                 self.discovery_error = Some(error);
+                self.discovery_retry = None;
+                true
+            }
+            FeedEvent::DiscoveryRetrying { attempt, next } => {
+                self.discovery_retry = Some((attempt, next));
                 true
             }
             FeedEvent::CredentialsFailed { error } => {

@@ -224,3 +224,177 @@ impl FeedState {
         self.last_success.is_some() || self.cached
     }
 }
+
+/// How often each feed is polled, indexed by [`Feed::index`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cadences([std::time::Duration; Feed::COUNT]);
+
+impl Cadences {
+    /// `cadence` gives each feed's poll interval.
+    pub fn new(cadence: impl Fn(Feed) -> std::time::Duration) -> Cadences {
+        Cadences(Feed::ALL.map(cadence))
+    }
+
+    pub fn get(&self, feed: Feed) -> std::time::Duration {
+        self.0[feed.index()]
+    }
+}
+
+/// How one feed of one scope stands now. The one definition of "fresh" every view uses:
+/// a feed is stale once its data is older than twice its cadence, or once a poll has been
+/// in flight for longer than its cadence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Freshness {
+    /// Answered within twice its cadence, and no poll is stuck.
+    Fresh,
+    /// No answer yet, for less than twice its cadence.
+    Never,
+    /// Its data is older than twice its cadence (or it never answered in that long).
+    Stale,
+    /// A poll has been in flight for longer than its cadence.
+    InFlightTooLong,
+    /// The last poll failed (the last good data, if any, is kept).
+    Failed,
+}
+
+impl Freshness {
+    /// How `f` stands at `now`, polled every `cadence`; `since` is when the cockpit began
+    /// waiting for it (a feed that never answered is stale twice its cadence after that).
+    /// A failed last poll is [`Freshness::Failed`], whatever the age of the data.
+    pub fn of(
+        f: &FeedState,
+        now: DateTime<Utc>,
+        cadence: std::time::Duration,
+        since: Option<DateTime<Utc>>,
+    ) -> Freshness {
+        if f.health == ScopeHealth::Failed {
+            return Freshness::Failed;
+        }
+        Freshness::of_data(f, now, cadence, since)
+    }
+
+    /// [`Freshness::of`] by age alone: a failed poll counts by the age of the data kept.
+    pub fn of_data(
+        f: &FeedState,
+        now: DateTime<Utc>,
+        cadence: std::time::Duration,
+        since: Option<DateTime<Utc>>,
+    ) -> Freshness {
+        let limit = chrono::TimeDelta::from_std(cadence).unwrap_or(chrono::TimeDelta::MAX);
+        let older_than = |t: DateTime<Utc>, d: chrono::TimeDelta| now.signed_duration_since(t) > d;
+        let twice = limit.checked_mul(2).unwrap_or(chrono::TimeDelta::MAX);
+        if f.in_flight && f.last_attempt.is_some_and(|t| older_than(t, limit)) {
+            return Freshness::InFlightTooLong;
+        }
+        match f.last_success {
+            Some(t) if older_than(t, twice) => Freshness::Stale,
+            // Data from the disk cache stands for no answer until a poll replaces it.
+            Some(_) if f.cached => Freshness::Never,
+            Some(_) => Freshness::Fresh,
+            None if since.is_some_and(|t| older_than(t, twice)) => Freshness::Stale,
+            None => Freshness::Never,
+        }
+    }
+
+    pub fn is_fresh(self) -> bool {
+        self == Freshness::Fresh
+    }
+
+    /// Stale by age or by a poll in flight too long.
+    pub fn is_stale(self) -> bool {
+        matches!(self, Freshness::Stale | Freshness::InFlightTooLong)
+    }
+}
+
+#[cfg(test)]
+mod freshness_tests {
+    use std::time::Duration;
+
+    use chrono::TimeDelta;
+
+    use super::*;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_740_830_400, 0).expect("valid")
+    }
+
+    const CADENCE: Duration = Duration::from_secs(15);
+
+    fn answered(ago: i64) -> FeedState {
+        FeedState {
+            health: ScopeHealth::Fresh,
+            last_success: Some(t0() - TimeDelta::seconds(ago)),
+            last_attempt: Some(t0() - TimeDelta::seconds(ago)),
+            ..FeedState::default()
+        }
+    }
+
+    fn of(f: &FeedState) -> Freshness {
+        Freshness::of(f, t0(), CADENCE, Some(t0() - TimeDelta::seconds(60)))
+    }
+
+    #[test]
+    fn data_is_fresh_up_to_twice_the_cadence_and_stale_after() {
+        assert_eq!(of(&answered(0)), Freshness::Fresh);
+        assert_eq!(of(&answered(30)), Freshness::Fresh, "exactly twice");
+        assert_eq!(of(&answered(31)), Freshness::Stale);
+        assert!(of(&answered(31)).is_stale());
+        assert!(!of(&answered(31)).is_fresh());
+    }
+
+    #[test]
+    fn a_poll_in_flight_longer_than_the_cadence_is_stale_even_with_young_data() {
+        let mut f = answered(10);
+        f.in_flight = true;
+        f.last_attempt = Some(t0() - TimeDelta::seconds(15));
+        assert_eq!(of(&f), Freshness::Fresh, "in flight for one cadence");
+        f.last_attempt = Some(t0() - TimeDelta::seconds(16));
+        assert_eq!(of(&f), Freshness::InFlightTooLong);
+        assert!(of(&f).is_stale());
+    }
+
+    #[test]
+    fn no_answer_is_pending_then_stale_twice_the_cadence_after_the_wait_began() {
+        let f = FeedState::default();
+        let at =
+            |waited: i64| Freshness::of(&f, t0(), CADENCE, Some(t0() - TimeDelta::seconds(waited)));
+        assert_eq!(at(30), Freshness::Never);
+        assert_eq!(at(31), Freshness::Stale);
+        assert_eq!(Freshness::of(&f, t0(), CADENCE, None), Freshness::Never);
+    }
+
+    #[test]
+    fn a_failed_poll_is_failed_and_counts_by_its_data_age_alone() {
+        let mut f = answered(20);
+        f.health = ScopeHealth::Failed;
+        assert_eq!(of(&f), Freshness::Failed);
+        assert_eq!(
+            Freshness::of_data(&f, t0(), CADENCE, None),
+            Freshness::Fresh
+        );
+        f.last_success = Some(t0() - TimeDelta::seconds(40));
+        assert_eq!(
+            Freshness::of_data(&f, t0(), CADENCE, None),
+            Freshness::Stale
+        );
+    }
+
+    #[test]
+    fn cached_data_waits_for_a_poll_unless_it_is_already_old() {
+        let mut f = FeedState {
+            cached: true,
+            last_success: Some(t0() - TimeDelta::seconds(10)),
+            ..FeedState::default()
+        };
+        assert_eq!(of(&f), Freshness::Never);
+        f.last_success = Some(t0() - TimeDelta::hours(3));
+        assert_eq!(of(&f), Freshness::Stale);
+    }
+
+    #[test]
+    fn cadences_are_kept_per_feed() {
+        let c = Cadences::new(|f| Duration::from_secs(10 + f.index() as u64));
+        assert_eq!(c.get(Feed::Nodes), Duration::from_secs(10));
+        assert_eq!(c.get(Feed::Documents), Duration::from_secs(24));
+    }
+}

@@ -49,7 +49,7 @@ pub use estate::{
     LoadProgress, ScopeData, ScopeSnapshot, ScopeState, Snapshot, worst_severity,
 };
 pub use explorer::{ExplorerSource, OpsAggregate};
-pub use feed::{Feed, FeedSet, FeedState, ScopeHealth};
+pub use feed::{Cadences, Feed, FeedSet, FeedState, Freshness, ScopeHealth};
 pub use history::{
     Activation, ActivationState, EXPIRING_SOON_DAYS, HistoryTarget, RecentAutomation,
     RecentCommand, targets_label,

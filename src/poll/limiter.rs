@@ -47,6 +47,16 @@ pub fn full_jitter(attempt: u32, base: Duration, cap: Duration) -> Duration {
     Duration::from_millis(rand::rng().random_range(0..=ms))
 }
 
+/// Exponential backoff with equal jitter: a random wait in [c/2, c] for
+/// c = min(cap, base·2^attempt), so that a retry never follows at once.
+pub fn equal_jitter(attempt: u32, base: Duration, cap: Duration) -> Duration {
+    let ceiling = base
+        .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))
+        .min(cap);
+    let ms = ceiling.as_millis().min(u64::MAX as u128) as u64;
+    Duration::from_millis(rand::rng().random_range(ms / 2..=ms))
+}
+
 /// `interval` moved by up to ±10%, so that scopes drift apart.
 pub fn jittered(interval: Duration) -> Duration {
     let ms = interval.as_millis().min(u64::MAX as u128) as f64;
@@ -57,6 +67,23 @@ pub fn jittered(interval: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equal_jitter_doubles_within_half_and_whole_up_to_the_cap() {
+        let base = Duration::from_secs(1);
+        let cap = Duration::from_secs(30);
+        for _ in 0..200 {
+            let first = equal_jitter(0, base, cap);
+            assert!(
+                (Duration::from_millis(500)..=base).contains(&first),
+                "{first:?}"
+            );
+            let third = equal_jitter(2, base, cap);
+            assert!((Duration::from_secs(2)..=Duration::from_secs(4)).contains(&third));
+            let late = equal_jitter(30, base, cap);
+            assert!((Duration::from_secs(15)..=cap).contains(&late), "{late:?}");
+        }
+    }
 
     #[test]
     fn jitter_stays_under_the_cap() {

@@ -17,13 +17,15 @@ use chrono::Utc;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::aws::{AwsOptions, CallCounter, Connector, SharedConnector, discover};
+use crate::aws::{
+    AwsOptions, CallCounter, Connector, Discovery, ErrorKind, SharedConnector, discover,
+};
 use crate::config::{AccountsConfig, Config};
 use crate::model::{DetailRequest, ExplorerSource, Feed, FeedEvent, FeedSet};
 
 pub use cache::{cache_path, load as load_cache, save as save_cache};
 pub use details::application_query;
-pub use limiter::{Buckets, full_jitter, jittered};
+pub use limiter::{Buckets, equal_jitter, full_jitter, jittered};
 pub use scope::{
     Backoff, ScopeFeed, fetch_applications, fetch_association_detail, fetch_associations,
     fetch_calendars, fetch_compliance, fetch_compliance_items, fetch_explorer, fetch_inventory,
@@ -64,6 +66,10 @@ pub struct PollOptions {
     /// or the feed's cadence, whichever is shorter.
     pub retry_base: Duration,
     pub retry_cap: Duration,
+    /// First wait before retrying a failed start (credentials, STS, account discovery);
+    /// doubles (equal jitter) up to `start_retry_cap`.
+    pub start_retry_base: Duration,
+    pub start_retry_cap: Duration,
     /// How long an on-demand answer is reused.
     pub detail_ttl: Duration,
     /// Which feeds are wanted, and the on-demand requests. None: every feed, no requests.
@@ -100,6 +106,8 @@ impl PollOptions {
             backoff: Backoff::default(),
             retry_base: Duration::from_secs(2),
             retry_cap: Duration::from_secs(300),
+            start_retry_base: Duration::from_secs(1),
+            start_retry_cap: Duration::from_secs(30),
             detail_ttl: Duration::from_secs(60),
             control: None,
             cache: None,
@@ -221,12 +229,8 @@ pub async fn run_estate(
     {
         return;
     }
-    let conn = match Connector::connect(&aws).await {
-        Ok(c) => c,
-        Err(e) => {
-            send_discovery_failed(&tx, e).await;
-            return;
-        }
+    let Some((conn, discovery)) = start(&aws, &accounts, &opts, &tx).await else {
+        return;
     };
     conn.pace_assume_role(opts.rate_per_second);
     let _ = shared.set(conn.clone());
@@ -237,24 +241,79 @@ pub async fn run_estate(
         conn.calls().clone(),
         opts.api_calls_every,
     ));
-    poll_estate(&conn, &accounts, opts, itx).await;
+    poll_estate(&conn, discovery, opts, itx).await;
     let _ = forwarder.await;
 }
 
+/// Connects and discovers the scopes. A failure that may pass (the endpoint down, the
+/// network not up yet, throttling, a timeout, a server error) is sent as
+/// `DiscoveryFailed` followed by `DiscoveryRetrying`, and tried again after a backoff
+/// with jitter; one that will not (no region, access denied) ends the start. None when
+/// the start ended or the receiver is gone.
+async fn start(
+    aws: &AwsOptions,
+    accounts: &AccountsConfig,
+    opts: &PollOptions,
+    tx: &mpsc::Sender<FeedEvent>,
+) -> Option<(Connector, Discovery)> {
+    let mut attempt: u32 = 1;
+    loop {
+        let result = match Connector::connect(aws).await {
+            Ok(conn) => discover(&conn, accounts).await.map(|d| (conn, d)),
+            Err(e) => Err(e),
+        };
+        let error = match result {
+            Ok(started) => return Some(started),
+            Err(e) => e,
+        };
+        let again = start_may_pass(error.kind);
+        tracing::warn!(attempt, retry = again, "start failed: {error}");
+        if !send_discovery_failed(tx, error).await || !again {
+            return None;
+        }
+        let wait = equal_jitter(attempt - 1, opts.start_retry_base, opts.start_retry_cap);
+        attempt = attempt.saturating_add(1);
+        let next = Utc::now() + chrono::TimeDelta::from_std(wait).unwrap_or_default();
+        if tx
+            .send(FeedEvent::DiscoveryRetrying { attempt, next })
+            .await
+            .is_err()
+        {
+            return None;
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Whether a failed start may succeed if tried again.
+fn start_may_pass(kind: ErrorKind) -> bool {
+    match kind {
+        ErrorKind::Network | ErrorKind::Throttled | ErrorKind::Server | ErrorKind::Other => true,
+        // Missing or expired credentials come back once the user signs in again.
+        ErrorKind::Credentials => true,
+        ErrorKind::AccessDenied | ErrorKind::Validation => false,
+    }
+}
+
 /// DiscoveryFailed, then CredentialsFailed when that is the cause.
-async fn send_discovery_failed(tx: &mpsc::Sender<FeedEvent>, e: crate::aws::AwsError) {
-    let credentials = e.kind == crate::aws::ErrorKind::Credentials;
+/// False when the receiver is gone.
+async fn send_discovery_failed(tx: &mpsc::Sender<FeedEvent>, e: crate::aws::AwsError) -> bool {
+    let credentials = e.kind == ErrorKind::Credentials;
     let error = e.to_string();
     if tx
         .send(FeedEvent::DiscoveryFailed {
             error: error.clone(),
         })
         .await
-        .is_ok()
-        && credentials
+        .is_err()
     {
-        let _ = tx.send(FeedEvent::CredentialsFailed { error }).await;
+        return false;
     }
+    !credentials
+        || tx
+            .send(FeedEvent::CredentialsFailed { error })
+            .await
+            .is_ok()
 }
 
 /// Passes events on; sends the API call counts when they changed.
@@ -291,17 +350,10 @@ async fn forward(
 /// Discovery, then the feed tasks and the request server.
 async fn poll_estate(
     conn: &Connector,
-    accounts: &AccountsConfig,
+    discovery: Discovery,
     opts: PollOptions,
     tx: mpsc::Sender<FeedEvent>,
 ) {
-    let discovery = match discover(conn, accounts).await {
-        Ok(d) => d,
-        Err(e) => {
-            send_discovery_failed(&tx, e).await;
-            return;
-        }
-    };
     let note = format!("{} · as {}", discovery.note, conn.caller().arn);
     if tx
         .send(FeedEvent::ScopesDiscovered {
@@ -393,4 +445,24 @@ async fn poll_estate(
     }
     drop(tx);
     while tasks.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_start_is_tried_again_unless_the_failure_cannot_pass() {
+        for kind in [
+            ErrorKind::Network,
+            ErrorKind::Throttled,
+            ErrorKind::Server,
+            ErrorKind::Other,
+            ErrorKind::Credentials,
+        ] {
+            assert!(start_may_pass(kind), "{kind:?}");
+        }
+        assert!(!start_may_pass(ErrorKind::AccessDenied));
+        assert!(!start_may_pass(ErrorKind::Validation));
+    }
 }

@@ -304,10 +304,16 @@ fn draw_empty(buf: &mut Buffer, body: Rect, app: &App, theme: &Theme) {
     let estate = &app.estate;
     let counts = estate.health_counts();
     let (text, style) = if let Some(err) = &estate.discovery_error {
-        (
-            format!("Discovery failed: {err}"),
-            Style::default().fg(theme.error),
-        )
+        match super::status::discovery_retry(app) {
+            Some(retry) => (
+                format!("Discovery failed, {retry}: {err}"),
+                Style::default().fg(theme.warn),
+            ),
+            None => (
+                format!("Discovery failed: {err}"),
+                Style::default().fg(theme.error),
+            ),
+        }
     } else if counts.total == 0 {
         (
             "Discovering accounts…".to_string(),

@@ -8,10 +8,9 @@ use ratatui::style::{Modifier, Style};
 use super::table::{TableDraw, col, draw_message, draw_table, draw_title, fit, grow, record_rows};
 use super::text::{age, put, thousands};
 use crate::app::{App, Drawn};
-use crate::model::{Feed, FeedState, ScopeHealth, ScopeId};
+use crate::model::{Feed, FeedState, Freshness, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
-/// A feed's state in one cell: `✓ 12s`, `◷ 5m` (cached), `✗ 3m`, `…`, `-` (not polled).
 /// Whether a feed has been asked for in the scope (wanted, answered or tried).
 fn polled(f: &FeedState) -> bool {
     f.active || f.has_data() || f.in_flight || f.health != ScopeHealth::Pending
@@ -21,25 +20,37 @@ fn polled(f: &FeedState) -> bool {
 /// on screen) only once some shown scope has polled them, so the table stays readable.
 const ALWAYS_SHOWN: usize = 6;
 
-fn feed_cell(f: &FeedState, now: chrono::DateTime<chrono::Utc>, theme: &Theme) -> (String, Style) {
+/// A feed's state in one cell by [`Freshness`]: `✓ 12s`, `◷ 5m` (cached), `⚠ 2m` (stale,
+/// or a poll in flight too long), `✗ 3m`, `…`, `-` (not polled).
+fn feed_cell(
+    f: &FeedState,
+    fresh: Freshness,
+    now: chrono::DateTime<chrono::Utc>,
+    theme: &Theme,
+) -> (String, Style) {
     if !polled(f) {
         return ("-".into(), Style::default().fg(theme.muted));
     }
     let spin = if f.in_flight { "↻" } else { "" };
-    match f.health {
+    match fresh {
+        Freshness::Failed => (
+            format!("✗ {}{spin}", age(now, f.last_success)),
+            Style::default().fg(theme.error),
+        ),
+        // Too old (or a poll stuck): the age of what is shown, marked.
+        Freshness::Stale | Freshness::InFlightTooLong => (
+            format!("⚠ {}{spin}", age(now, f.last_success)),
+            Style::default().fg(theme.warn),
+        ),
         _ if f.cached => (
             format!("◷ {}{spin}", age(now, f.last_success)),
             Style::default().fg(theme.warn),
         ),
-        ScopeHealth::Fresh => (
+        Freshness::Fresh => (
             format!("✓ {}{spin}", age(now, f.last_success)),
             Style::default().fg(theme.ok),
         ),
-        ScopeHealth::Failed => (
-            format!("✗ {}{spin}", age(now, f.last_success)),
-            Style::default().fg(theme.error),
-        ),
-        ScopeHealth::Pending => (format!("…{spin}"), Style::default().fg(theme.muted)),
+        Freshness::Never => (format!("…{spin}"), Style::default().fg(theme.muted)),
     }
 }
 
@@ -126,7 +137,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
                 Style::default(),
             ),
             1 => (s.scope.region.clone(), Style::default()),
-            c if c < 2 + nf => feed_cell(s.feed(feeds[c - 2]), now, &theme),
+            c if c < 2 + nf => {
+                let feed = feeds[c - 2];
+                let f = s.feed(feed);
+                feed_cell(f, app.freshness_of(feed, f), now, &theme)
+            }
             c if c == 2 + nf => match s.next_poll() {
                 Some(t) if t > now => (
                     format!("in {}", age(t, Some(now))),
@@ -149,12 +164,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         }
     });
     if shown.is_empty() {
-        let msg = if estate.scopes().is_empty() {
-            "Discovering accounts…"
+        let (msg, fg) = if let Some((text, retrying)) = super::status::discovery_news(app) {
+            (text, if retrying { theme.warn } else { theme.error })
+        } else if estate.scopes().is_empty() {
+            ("Discovering accounts…".to_string(), theme.muted)
         } else {
-            "No scope matches the scope filter (:* shows every scope)"
+            (
+                "No scope matches the scope filter (:* shows every scope)".to_string(),
+                theme.muted,
+            )
         };
-        draw_message(buf, body, msg, Style::default().fg(theme.muted));
+        draw_message(buf, body, &msg, Style::default().fg(fg));
     }
     let calls_area = Rect {
         y: table.bottom(),

@@ -4,17 +4,21 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::text::{put, put_right, thousands, width};
+use super::text::{age, put, put_right, thousands, width};
 use crate::app::App;
-use crate::model::ScopeHealth;
+use crate::model::{Feed, Freshness, ScopeHealth};
 
-/// `38/40 scopes fresh, 2 failed · 10,000 nodes · 1,234 shown`.
+/// `38/40 scopes fresh, 2 failed · 10,000 nodes · 1,234 shown`: the nodes feed of every
+/// scope by [`Freshness`](crate::model::Freshness).
 pub fn summary(app: &App) -> String {
-    let c = app.estate.health_counts();
+    let c = app.freshness_counts(Feed::Nodes);
     if c.total == 0 {
         return "discovering scopes…".to_string();
     }
     let mut s = format!("{}/{} scopes fresh", c.fresh, c.total);
+    if c.stale > 0 {
+        s.push_str(&format!(", {} stale", c.stale));
+    }
     if c.failed > 0 {
         s.push_str(&format!(", {} failed", c.failed));
     }
@@ -71,8 +75,8 @@ fn draw_summary_and_hints(buf: &mut Buffer, area: Rect, app: &App, base: Style) 
         .find(|n| width(&summary) + hints_w(*n) + 2 <= usize::from(area.width))
         .unwrap_or(0);
     let mut x = area.right().saturating_sub(hints_w(shown) as u16);
-    let counts = app.estate.health_counts();
-    let summary_style = if counts.failed > 0 {
+    let counts = app.freshness_counts(Feed::Nodes);
+    let summary_style = if counts.failed > 0 || counts.stale > 0 {
         base.fg(theme.warn)
     } else {
         base
@@ -99,11 +103,12 @@ fn draw_summary_and_hints(buf: &mut Buffer, area: Rect, app: &App, base: Style) 
     }
 }
 
-/// The second line `line2`: the latest notice, else a discovery error, the loading
-/// progress, a failed scope or that every scope answered; the discovery note on the right.
+/// The second line `line2`: the latest notice, else a discovery error, a stale scope, the
+/// loading progress, a failed scope or that every scope is fresh; the discovery note on
+/// the right.
 fn draw_news(buf: &mut Buffer, line2: Rect, app: &App, base: Style) {
     let theme = app.theme();
-    let counts = app.estate.health_counts();
+    let counts = app.freshness_counts(Feed::Nodes);
     let note_x = match &app.estate.discovery_note {
         // The question before an unsandboxed demo's first shell needs the whole line.
         Some(note) if app.estate.discovery_error.is_none() && !app.asks_unsandboxed() => {
@@ -133,15 +138,11 @@ fn draw_news(buf: &mut Buffer, line2: Rect, app: &App, base: Style) {
             room,
             style,
         );
-    } else if let Some(err) = &app.estate.discovery_error {
-        put(
-            buf,
-            line2.x + 1,
-            line2.y,
-            &format!("✗ discovery: {}", one_line(err)),
-            room,
-            base.fg(theme.error),
-        );
+    } else if let Some((text, retrying)) = discovery_news(app) {
+        let fg = if retrying { theme.warn } else { theme.error };
+        put(buf, line2.x + 1, line2.y, &text, room, base.fg(fg));
+    } else if let Some(stale) = stale_news(app, counts.stale) {
+        put(buf, line2.x + 1, line2.y, &stale, room, base.fg(theme.warn));
     } else if let Some(p) = super::progress::loading(app) {
         super::progress::draw_gauge(
             buf,
@@ -177,7 +178,7 @@ fn draw_news(buf: &mut Buffer, line2: Rect, app: &App, base: Style) {
             room,
             base.fg(theme.error),
         );
-    } else if counts.total > 0 && counts.pending == 0 {
+    } else if counts.total > 0 && counts.fresh == counts.total {
         put(
             buf,
             line2.x + 1,
@@ -187,6 +188,55 @@ fn draw_news(buf: &mut Buffer, line2: Rect, app: &App, base: Style) {
             base.fg(theme.ok),
         );
     }
+}
+
+/// `⚠ 6 stale: acme-prod/eu-west-1: poll in flight 45s (cadence 15s)`: the first scope
+/// whose nodes feed is stale and why; None when `stale` is 0.
+fn stale_news(app: &App, stale: usize) -> Option<String> {
+    if stale == 0 {
+        return None;
+    }
+    let now = app.now();
+    let cadence = app.cadence(Feed::Nodes);
+    let (scope, why) = app.estate.scopes().iter().find_map(|s| {
+        let f = s.feed(Feed::Nodes);
+        let why = match app.freshness_of(Feed::Nodes, f) {
+            Freshness::InFlightTooLong => {
+                format!("poll in flight {}", age(now, f.last_attempt))
+            }
+            Freshness::Stale if f.last_success.is_some() => {
+                format!("last answer {} ago", age(now, f.last_success))
+            }
+            Freshness::Stale => format!("no answer in {}", age(now, app.watching_since())),
+            _ => return None,
+        };
+        Some((s.scope.label(), why))
+    })?;
+    Some(format!(
+        "⚠ {stale} stale: {scope}: {why} (polled every {}s)",
+        cadence.as_secs()
+    ))
+}
+
+/// A failed discovery: `↻ discovery: retrying in 4s (attempt 2): <error>` while it is
+/// tried again (true), else `✗ discovery: <error>` (false).
+pub fn discovery_news(app: &App) -> Option<(String, bool)> {
+    let err = one_line(app.estate.discovery_error.as_deref()?);
+    Some(match discovery_retry(app) {
+        Some(retry) => (format!("↻ discovery: {retry}: {err}"), true),
+        None => (format!("✗ discovery: {err}"), false),
+    })
+}
+
+/// `retrying in 4s (attempt 2)` while a failed discovery waits to be tried again.
+pub fn discovery_retry(app: &App) -> Option<String> {
+    let (attempt, next) = app.estate.discovery_retry?;
+    let wait = (next - app.now()).num_seconds().max(0);
+    Some(if wait == 0 {
+        format!("retrying now (attempt {attempt})")
+    } else {
+        format!("retrying in {wait}s (attempt {attempt})")
+    })
 }
 
 fn one_line(s: &str) -> String {

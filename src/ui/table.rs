@@ -10,7 +10,7 @@ use ratatui::style::{Modifier, Style};
 
 use super::text::{put, put_right, thousands, width};
 use crate::app::{App, Drawn, HitSpans, TableArea, TableColumn, TableView};
-use crate::model::{Feed, ScopeHealth, ScopeId};
+use crate::model::{Feed, Freshness, ScopeHealth, ScopeId};
 use crate::ui::theme::Theme;
 
 /// A column to fit: it never gets less than `min` unless dropped; `grow` takes the spare.
@@ -351,6 +351,8 @@ pub struct FeedSummary {
     pub fresh: usize,
     pub failed: usize,
     pub pending: usize,
+    /// Answered too long ago, or a poll stuck ([`Freshness`]).
+    pub stale: usize,
     /// Some data shown came from the disk cache.
     pub cached: bool,
     /// The first failure: (scope label, error).
@@ -377,9 +379,10 @@ pub fn feed_summary(app: &App, feed: Feed) -> FeedSummary {
         s.total += 1;
         s.cached |= f.cached;
         s.last_success = s.last_success.max(f.last_success);
-        match f.health {
-            ScopeHealth::Fresh => s.fresh += 1,
-            ScopeHealth::Failed => {
+        match app.freshness_of(feed, f) {
+            Freshness::Fresh => s.fresh += 1,
+            Freshness::Stale | Freshness::InFlightTooLong => s.stale += 1,
+            Freshness::Failed => {
                 s.failed += 1;
                 if s.first_error.is_none() {
                     s.first_error = Some((
@@ -388,7 +391,7 @@ pub fn feed_summary(app: &App, feed: Feed) -> FeedSummary {
                     ));
                 }
             }
-            ScopeHealth::Pending => s.pending += 1,
+            Freshness::Never => s.pending += 1,
         }
     }
     s
@@ -408,6 +411,10 @@ impl FeedSummary {
             text.push_str(&format!(" · {} pending", self.pending));
             fg = theme.muted;
         }
+        if self.stale > 0 {
+            text.push_str(&format!(" · ⚠ {} stale", self.stale));
+            fg = theme.warn;
+        }
         if self.failed > 0 {
             text.push_str(&format!(" · ✗ {} failed", self.failed));
             fg = theme.warn;
@@ -425,7 +432,13 @@ impl FeedSummary {
         let muted = Style::default().fg(theme.muted);
         let err = Style::default().fg(theme.error);
         if let Some(e) = &app.estate.discovery_error {
-            return (format!("Discovery failed: {e}"), err);
+            return match super::status::discovery_retry(app) {
+                Some(retry) => (
+                    format!("Discovery failed, {retry}: {e}"),
+                    Style::default().fg(theme.warn),
+                ),
+                None => (format!("Discovery failed: {e}"), err),
+            };
         }
         if app.estate.scopes().is_empty() {
             return ("Discovering accounts…".into(), muted);
@@ -471,6 +484,7 @@ pub fn draw_title(buf: &mut Buffer, area: Rect, app: &App, left: &str, feeds: &[
         sum.fresh += s.fresh;
         sum.failed += s.failed;
         sum.pending += s.pending;
+        sum.stale += s.stale;
         sum.cached |= s.cached;
         if sum.first_error.is_none() {
             sum.first_error = s.first_error;

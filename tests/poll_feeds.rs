@@ -5,13 +5,13 @@ mod common;
 
 use std::time::Duration;
 
-use ssm_cockpit::app::{App, AppOptions, Effect, Msg};
+use ssm_cockpit::app::{App, AppOptions, Effect, Msg, Pane};
 use ssm_cockpit::aws::AwsOptions;
 use ssm_cockpit::config::AccountsConfig;
 use ssm_cockpit::model::{
     DetailRequest, Estate, ExplorerSource, Feed, FeedEvent, FeedSet, ScopeHealth,
 };
-use ssm_cockpit::poll::{Backoff, CacheOptions, PollOptions, poll_control, run_estate};
+use ssm_cockpit::poll::{Backoff, CacheOptions, PollHandle, PollOptions, poll_control, run_estate};
 use ssm_cockpit::sim::{self, SimConfig, SimCredentials, SimHandle};
 use tokio::sync::mpsc;
 
@@ -258,6 +258,94 @@ async fn only_wanted_feeds_are_polled_and_more_start_when_asked() {
     })
     .await;
     assert_eq!(handle.stats().count("DescribeOpsItems"), 0);
+    task.abort();
+}
+
+/// Carries out the app's poll effects the way the event loop does, then applies what the
+/// pollers sent.
+fn pump(app: &mut App, poll: &PollHandle, rx: &mut mpsc::Receiver<FeedEvent>) {
+    for effect in app.take_effects() {
+        match effect {
+            Effect::WantFeeds(feeds) => poll.set_feeds(feeds),
+            Effect::Request(request) => {
+                poll.request(request);
+            }
+            _ => {}
+        }
+    }
+    while let Ok(ev) = rx.try_recv() {
+        app.update(Msg::Feed(ev));
+    }
+}
+
+#[tokio::test]
+async fn switching_panes_does_not_re_poll_data_younger_than_its_cadence() {
+    let handle = sim(2, 4).await;
+    let mut app = App::new(AppOptions::default());
+    let (poll, control) = poll_control(app.wanted_feeds());
+    let mut o = opts(Duration::from_secs(3600));
+    o.control = Some(control);
+    let (tx, mut rx) = mpsc::channel(4096);
+    let task = tokio::spawn(run_estate(
+        aws(&handle, 3),
+        AccountsConfig::default(),
+        o,
+        tx,
+        Default::default(),
+    ));
+    // Every pane once, until the feeds it wants have loaded in every scope.
+    for pane in Pane::ALL {
+        app.show_pane(pane);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while !app.estate.complete(app.wanted_feeds()) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{pane:?}: feeds not loaded; {:#?}",
+                summary(&app.estate)
+            );
+            pump(&mut app, &poll, &mut rx);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    pump(&mut app, &poll, &mut rx);
+    let before = handle.stats().by_operation;
+
+    // 20 switches in 2 s, among panes with different feeds: all of it is minutes younger
+    // than its cadence, so none of it is asked for again.
+    let panes = [
+        Pane::OpsCenter,
+        Pane::Activations,
+        Pane::Compliance,
+        Pane::Commands,
+        Pane::Windows,
+    ];
+    let mut wanted = std::collections::BTreeSet::new();
+    for i in 0..20 {
+        app.show_pane(panes[i % panes.len()]);
+        wanted.insert(format!("{:?}", app.wanted_feeds()));
+        pump(&mut app, &poll, &mut rx);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        wanted.len(),
+        panes.len(),
+        "the panes want the same feeds: {wanted:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    pump(&mut app, &poll, &mut rx);
+    let after = handle.stats().by_operation;
+    let extra: Vec<String> = after
+        .iter()
+        .filter_map(|(op, n)| {
+            let was = before.get(op).copied().unwrap_or(0);
+            (*n > was).then(|| format!("{op} +{}", n - was))
+        })
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "pane switches re-polled fresh data: {extra:?}"
+    );
     task.abort();
 }
 

@@ -10,6 +10,7 @@ use super::bucket::TokenBucket;
 use super::counter::{CallCounter, CountCalls};
 use super::credentials::SharedAssumedRole;
 use super::error::{AwsError, ErrorKind};
+use super::guard::GuardedClient;
 use super::limits::{TimeoutReport, call_limits};
 use super::nodes::SsmRead;
 use super::session::SessionClient;
@@ -68,6 +69,7 @@ impl Connector {
     pub async fn connect(opts: &AwsOptions) -> Result<Connector, AwsError> {
         let (retry, timeout) = call_limits(opts.max_attempts);
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(GuardedClient::default_https())
             .retry_config(retry)
             .timeout_config(timeout);
         if let Some(p) = &opts.profile {

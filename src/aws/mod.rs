@@ -20,6 +20,7 @@ mod discovery;
 mod documents;
 mod error;
 mod explorer;
+mod guard;
 mod history;
 mod inventory;
 mod limits;
@@ -44,6 +45,7 @@ pub use discovery::{Discovery, discover};
 pub use documents::DOCUMENTS_PAGE_SIZE;
 pub use error::{AwsError, ErrorKind};
 pub use explorer::{DataSync, MAX_AGGREGATORS};
+pub use guard::{AnswerFrom, GuardedClient, MAX_ANSWER_BYTES, Refused};
 pub use history::{
     AUTOMATIONS_PAGE_SIZE, COMMANDS_PAGE_SIZE, HISTORY_LIMIT, automation_from, command_from,
 };

@@ -63,6 +63,15 @@ pub(crate) struct FeedTask {
     pub node_ids: watch::Sender<NodeIds>,
 }
 
+/// How a wait for the next poll ended.
+enum Waited {
+    Due,
+    /// The panes no longer want the feed.
+    Inactive,
+    /// The receiver is gone.
+    Closed,
+}
+
 /// Per-feed memory between polls.
 #[derive(Default)]
 struct Memory {
@@ -83,10 +92,13 @@ impl FeedTask {
         self.tx.send(ev).await.is_ok()
     }
 
-    /// Runs until the receiver is gone.
+    /// Runs until the receiver is gone. A feed that stops being wanted keeps the time its
+    /// next poll was due: wanted again before then (a pane switch and back), it waits for
+    /// that time instead of polling data younger than its cadence once more.
     pub async fn run(mut self) {
         let mut failures: u32 = 0;
         let mut memory = Memory::default();
+        let mut due: Option<Instant> = None;
         loop {
             if !self.active() {
                 let idle = FeedEvent::FeedScheduled {
@@ -110,6 +122,16 @@ impl FeedTask {
                         // The sync may come or go.
                         _ = tokio::time::sleep(Duration::from_secs(2)) => {}
                         _ = self.tx.closed() => return,
+                    }
+                }
+                if let Some(at) = due.filter(|d| *d > Instant::now()) {
+                    if !self.send(self.scheduled(at)).await {
+                        return;
+                    }
+                    match self.wait_until(at).await {
+                        Waited::Due => {}
+                        Waited::Inactive => continue,
+                        Waited::Closed => return,
                     }
                 }
             }
@@ -174,27 +196,39 @@ impl FeedTask {
                 let cap = self.opts.retry_cap.min(cadence);
                 full_jitter(failures - 1, self.opts.retry_base, cap).max(self.opts.retry_base / 2)
             };
-            let due = Instant::now() + delay;
-            let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-            let scheduled = FeedEvent::FeedScheduled {
-                scope: self.scope.id,
-                feed: self.feed,
-                next: Some(next),
-                active: true,
-            };
-            if !self.send(scheduled).await {
+            let at = Instant::now() + delay;
+            due = Some(at);
+            if !self.send(self.scheduled(at)).await {
                 return;
             }
-            loop {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(due) => break,
-                    r = self.wanted.changed(), if self.wanted.has_changed().is_ok() => {
-                        if r.is_ok() && !self.active() {
-                            break;
-                        }
+            if let Waited::Closed = self.wait_until(at).await {
+                return;
+            }
+        }
+    }
+
+    /// The next poll of this feed is at `at`.
+    fn scheduled(&self, at: Instant) -> FeedEvent {
+        let wait = at.saturating_duration_since(Instant::now());
+        FeedEvent::FeedScheduled {
+            scope: self.scope.id,
+            feed: self.feed,
+            next: Some(Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default()),
+            active: true,
+        }
+    }
+
+    /// Waits until `at`, or until the feed is no longer wanted.
+    async fn wait_until(&mut self, at: Instant) -> Waited {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(at) => return Waited::Due,
+                r = self.wanted.changed(), if self.wanted.has_changed().is_ok() => {
+                    if r.is_ok() && !self.active() {
+                        return Waited::Inactive;
                     }
-                    _ = self.tx.closed() => return,
                 }
+                _ = self.tx.closed() => return Waited::Closed,
             }
         }
     }

@@ -1,8 +1,8 @@
 //! Faults that can be changed while the sim serves.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::session_faults::{SessionFaults, nanos, probability};
@@ -25,6 +25,10 @@ pub struct SimKnobs {
     pub(crate) actions: ActionSim,
     /// Whether the nodes' commands run sandboxed; decided once when the sim starts.
     pub(crate) isolation: super::sandbox::Isolation,
+    /// Answers no AWS service sends, for the calls they match.
+    bad_answers: Mutex<Vec<BadAnswerRule>>,
+    /// Body bytes written by bad answers so far.
+    pub(crate) bad_answer_bytes: Arc<AtomicU64>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -244,5 +248,80 @@ impl SimKnobs {
     /// The most scripts (AWS-RunShellScript) that ran at once in this sim.
     pub fn peak_script_processes(&self) -> usize {
         self.actions.peak_processes.load(Ordering::Relaxed)
+    }
+}
+
+/// An answer no AWS service sends: what a client meets behind a proxy, a gateway or a
+/// wrong `--endpoint-url`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadAnswer {
+    /// A gateway's HTML error page: 502, `text/html`.
+    Html,
+    /// A proxy's own XML error: 503, `application/xml`, an `<Error>` root.
+    ProxyXml,
+    /// A 200 of the wrong content type: `text/plain`, a load balancer's "OK".
+    WrongType,
+    /// A 200 of the service's content type whose members have the wrong types (a
+    /// number where a paging token goes), or, for AWS Query, the wrong root element.
+    WrongShape,
+    /// The service's headers and content type, a `Content-Length` of 4096, then the
+    /// connection closes after the first 64 bytes of the body.
+    Truncated,
+    /// A 200 with the service's content type and `bytes` bytes of body, its length
+    /// announced in `Content-Length` or not (then sent chunked, as it is produced).
+    Oversized { bytes: u64, announced: bool },
+}
+
+/// Which calls get a bad answer: every call, or only those of one operation and/or one
+/// region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadAnswerRule {
+    pub answer: BadAnswer,
+    /// Operation name, e.g. `DescribeActivations`; `None`: any.
+    pub operation: Option<String>,
+    /// Region, e.g. `eu-west-1`; `None`: any.
+    pub region: Option<String>,
+}
+
+impl BadAnswerRule {
+    /// `answer` to every call.
+    pub fn all(answer: BadAnswer) -> BadAnswerRule {
+        BadAnswerRule {
+            answer,
+            operation: None,
+            region: None,
+        }
+    }
+
+    fn matches(&self, operation: &str, region: &str) -> bool {
+        self.operation.as_deref().is_none_or(|o| o == operation)
+            && self.region.as_deref().is_none_or(|r| r == region)
+    }
+}
+
+/// Answers that are not AWS's.
+impl SimKnobs {
+    /// Answers the calls `rule` matches with its bad answer (the first matching rule
+    /// wins). Those calls are counted, authenticated and delayed like the others.
+    pub fn add_bad_answer(&self, rule: BadAnswerRule) {
+        lock(&self.bad_answers).push(rule);
+    }
+
+    /// Back to good answers.
+    pub fn clear_bad_answers(&self) {
+        lock(&self.bad_answers).clear();
+    }
+
+    /// Body bytes the bad answers have written so far (an oversized answer is produced
+    /// as it is sent: this says how much of it a client read).
+    pub fn bad_answer_bytes(&self) -> u64 {
+        self.bad_answer_bytes.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn bad_answer(&self, operation: &str, region: &str) -> Option<BadAnswer> {
+        lock(&self.bad_answers)
+            .iter()
+            .find(|r| r.matches(operation, region))
+            .map(|r| r.answer)
     }
 }

@@ -11,6 +11,7 @@ mod agent;
 mod associations;
 mod auth;
 mod automation;
+mod bad_answer;
 mod baselines;
 mod calendar;
 mod command_exec;
@@ -59,8 +60,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use auth::SimCredentials;
-pub use knobs::ForcedCalendar;
 pub use knobs::SimKnobs;
+pub use knobs::{BadAnswer, BadAnswerRule, ForcedCalendar};
 pub use sandbox::{Isolation, SANDBOX_ENV, SandboxMode};
 pub use stats::SimStats;
 

@@ -21,7 +21,7 @@ use super::ctx::{Ctx, State};
 use super::stats::ANONYMOUS;
 use super::sts::StsRequest;
 use super::wire::{self, ApiError, Resp};
-use super::{input, organizations, ssm, sts};
+use super::{bad_answer, input, organizations, ssm, sts};
 
 /// Request bodies above this are refused.
 const MAX_BODY: usize = 1 << 20;
@@ -259,6 +259,9 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    if let Some(bad) = state.knobs.bad_answer(&op, &caller.region) {
+        return bad_answer::marked(bad, service.is_json(), &state.knobs);
+    }
 
     match respond(&state, service, &op, &caller, &body, &params, &request_id) {
         Ok(resp) => resp,
@@ -373,7 +376,7 @@ pub(crate) async fn serve(
         tokio::spawn(async move {
             let svc = service_fn(move |req| {
                 let state = state.clone();
-                async move { Ok::<_, Infallible>(handle(state, req).await) }
+                async move { Ok::<_, Infallible>(bad_answer::finish(handle(state, req).await)) }
             });
             let conn = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), svc)

@@ -214,6 +214,69 @@ struct SimArgs {
     /// (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials), keeping its other profiles.
     #[arg(long, value_name = "PROFILE")]
     write_profile: Option<String>,
+    #[command(flatten)]
+    faults: SimFaultArgs,
+}
+
+/// Faults from the start; `/_sim/knobs` changes them while the sim serves
+/// (docs/sim-faults.md).
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Faults")]
+struct SimFaultArgs {
+    /// Fraction of calls (0 to 1) answered with a 500 internal error.
+    #[arg(long, value_name = "FRACTION")]
+    error_rate: Option<f64>,
+    /// Accounts (12-digit ids) whose every call is denied; repeat or separate with commas.
+    #[arg(long, value_delimiter = ',', value_name = "ACCOUNT")]
+    deny_accounts: Vec<String>,
+    /// Regions whose every call is throttled; repeat or separate with commas.
+    #[arg(long, value_delimiter = ',', value_name = "REGION")]
+    throttle_regions: Vec<String>,
+    /// Extra latency of every --spike-every-th call, in milliseconds.
+    #[arg(long, value_name = "MS", requires = "spike_every")]
+    latency_spike_ms: Option<u64>,
+    /// The period of latency spikes, in calls (counted over all calls).
+    #[arg(long, value_name = "CALLS", requires = "latency_spike_ms")]
+    spike_every: Option<u64>,
+    /// Every call hangs: no answer until lifted through /_sim/knobs.
+    #[arg(long)]
+    hang: bool,
+    /// These operations hang (e.g. DescribeInstanceInformation); repeat or separate with
+    /// commas.
+    #[arg(long, value_delimiter = ',', value_name = "OPERATION")]
+    hang_ops: Vec<String>,
+    /// Drops the session WebSocket carrying every N-th output frame (all sessions counted).
+    #[arg(long, value_name = "N")]
+    drop_sockets_every: Option<u64>,
+    /// Delay of every frame the session agents write, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    frame_delay_ms: Option<u64>,
+    /// Probability (0 to 1) that a session agent frame is swapped with the next one.
+    #[arg(long, value_name = "FRACTION")]
+    reorder: Option<f64>,
+    /// Probability (0 to 1) that a session agent frame is written twice.
+    #[arg(long, value_name = "FRACTION")]
+    duplicate: Option<f64>,
+}
+
+impl SimFaultArgs {
+    fn settings(&self) -> sim::KnobSettings {
+        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        sim::KnobSettings {
+            error_rate: self.error_rate,
+            deny_accounts: list(&self.deny_accounts),
+            throttle_regions: list(&self.throttle_regions),
+            latency_spike_ms: self.latency_spike_ms,
+            spike_every: self.spike_every,
+            hang: self.hang.then_some(true),
+            hang_ops: list(&self.hang_ops),
+            drop_sockets_every: self.drop_sockets_every,
+            frame_delay_ms: self.frame_delay_ms,
+            reorder: self.reorder,
+            duplicate: self.duplicate,
+            ..sim::KnobSettings::default()
+        }
+    }
 }
 
 /// The demo estate: small enough to read, large enough to need the cockpit.
@@ -230,8 +293,55 @@ fn demo_sim_config() -> SimConfig {
     }
 }
 
+/// The command line, with the cockpit's options (global to the other subcommands) left
+/// out of `sim --help`: the sim takes only its own.
+fn cli_command() -> clap::Command {
+    let mut cmd = Cli::command();
+    cmd.build();
+    cmd.mut_subcommand("sim", |sim| {
+        sim.mut_args(|a| if a.is_global_set() { a.hide(true) } else { a })
+    })
+}
+
+/// The cockpit's options given to `sim`, which takes none of them.
+fn cockpit_options_given(matches: &clap::ArgMatches) -> Vec<String> {
+    let Some(("sim", sub)) = matches.subcommand() else {
+        return Vec::new();
+    };
+    let cli = Cli::command();
+    // The sim's own options (its --regions shares the cockpit's id).
+    let own: Vec<String> = cli
+        .find_subcommand("sim")
+        .map(|sim| {
+            sim.get_arguments()
+                .map(|a| a.get_id().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    cli.get_arguments()
+        .filter(|a| a.is_global_set() && !own.iter().any(|id| id == a.get_id().as_str()))
+        .filter(|a| {
+            sub.value_source(a.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .map(|a| format!("--{}", a.get_long().unwrap_or(a.get_id().as_str())))
+        .collect()
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::FromArgMatches;
+    let matches = cli_command().get_matches();
+    let foreign = cockpit_options_given(&matches);
+    if !foreign.is_empty() {
+        eprintln!(
+            "ssm-cockpit: {} not an option of `ssm-cockpit sim` (ssm-cockpit sim --help lists its options)",
+            foreign.join(", ") + if foreign.len() == 1 { " is" } else { " are" }
+        );
+        return ExitCode::from(2);
+    }
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -297,7 +407,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             credentials,
             sandbox: sim::SandboxMode::Auto,
         };
-        sim::run_cli(cfg, args.write_profile.as_deref())
+        let faults = args.faults.settings();
+        // The settings' messages name their JSON fields: name the flags instead.
+        faults.check().map_err(|e| match e.split_once(' ') {
+            Some((field, rest)) => format!("--{} {rest}", field.replace('_', "-")),
+            None => e,
+        })?;
+        sim::run_cli(cfg, args.write_profile.as_deref(), &faults)
             .await
             .map_err(|e| format!("sim: {e}"))?;
         return Ok(ExitCode::SUCCESS);

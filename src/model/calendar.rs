@@ -103,9 +103,14 @@ impl CalendarContent {
 /// Occurrences of a recurring event kept at most.
 const MAX_OCCURRENCES: usize = 400;
 
+/// Occurrences of a whole calendar kept at most (the events first in the document first):
+/// a change calendar document holds at most 64 KB, yet could expand to 250,000.
+const MAX_TOTAL_OCCURRENCES: usize = 20_000;
+
 /// Parses iCalendar text (RFC 5545, the subset change calendars use): `X-CALENDAR-TYPE`,
 /// `X-WR-CALDESC`, and `VEVENT`s with `UID`, `SUMMARY`, `DESCRIPTION`, `DTSTART`, `DTEND`
-/// and a `RRULE` with `FREQ=DAILY|WEEKLY`, `INTERVAL`, `COUNT`, `UNTIL`. Times with a
+/// and a `RRULE` with `FREQ=DAILY|WEEKLY`, `INTERVAL`, `COUNT`, `UNTIL` (at most 400
+/// occurrences an event, 20,000 in all). Times with a
 /// `TZID` or without a zone are read as UTC. Unreadable events are skipped; nothing fails.
 pub fn parse_icalendar(text: &str) -> CalendarContent {
     let mut default = CalendarDefault::DefaultOpen;
@@ -194,18 +199,22 @@ impl RawEvent {
         }
         let mut at = start;
         for _ in 0..count {
-            if until.is_some_and(|u| at > u) {
+            if until.is_some_and(|u| at > u) || out.len() >= MAX_TOTAL_OCCURRENCES {
                 break;
             }
+            // Past the last representable time: no more occurrences.
+            let Some(end) = at.checked_add_signed(length) else {
+                break;
+            };
             out.push(CalendarEvent {
                 uid: self.uid.clone(),
                 summary: self.summary.clone(),
                 description: self.description.clone(),
                 start: at,
-                end: at + length,
+                end,
             });
-            match step {
-                Some(s) => at += s,
+            match step.and_then(|s| at.checked_add_signed(s)) {
+                Some(next) => at = next,
                 None => break,
             }
         }
@@ -270,6 +279,19 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn recurrences_stop_at_the_end_of_time_and_at_the_total_cap() {
+        // Found by tests/fuzz.rs: the second occurrence is past the last representable
+        // time, which used to panic.
+        let c = parse_icalendar(
+            "BEGIN:VEVENT\r\nDTSTART:20260101T000000Z\r\nDTEND:20260102T000000Z\r\nRRULE:FREQ=DAILY;INTERVAL=2147483647;COUNT=3\r\nEND:VEVENT\r\n",
+        );
+        assert_eq!(c.events.len(), 1);
+        let event = "BEGIN:VEVENT\r\nDTSTART:20260101T000000Z\r\nDTEND:20260101T010000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n";
+        let c = parse_icalendar(&event.repeat(60));
+        assert_eq!(c.events.len(), MAX_TOTAL_OCCURRENCES);
     }
 
     #[test]

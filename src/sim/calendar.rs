@@ -18,6 +18,9 @@ struct Parsed {
 }
 
 const MAX_OCCURRENCES: usize = 400;
+/// Occurrences of a whole calendar kept at most, as the cockpit keeps them (a 64 KB
+/// document could expand to 250,000).
+const MAX_TOTAL_OCCURRENCES: usize = 20_000;
 
 fn ical_secs(v: &str) -> Option<f64> {
     let v = v.trim().trim_end_matches('Z');
@@ -106,7 +109,7 @@ fn expand(start: f64, end: f64, rule: Option<&str>, out: &mut Vec<(f64, f64)>) -
     let step = step? * interval;
     let mut at = start;
     for _ in 0..count {
-        if until.is_some_and(|u| at > u) {
+        if until.is_some_and(|u| at > u) || out.len() >= MAX_TOTAL_OCCURRENCES {
             break;
         }
         out.push((at, at + end - start));
@@ -186,6 +189,30 @@ fn at_time(t: &str) -> Option<f64> {
     Some(naive.and_utc().timestamp() as f64)
 }
 
+/// Whether every calendar is open at `at`, and the first time after it when that changes.
+fn state_and_next(calendars: &[Eval], at: f64) -> (bool, Option<f64>) {
+    let open_at = |t: f64| calendars.iter().all(|c| c.open_at(t));
+    let open = open_at(at);
+    let mut boundaries: Vec<f64> = calendars
+        .iter()
+        .filter_map(|c| match c {
+            Eval::Events(p) => Some(p.boundaries_after(at)),
+            Eval::Forced(_) => None,
+        })
+        .flatten()
+        .collect();
+    boundaries.sort_by(f64::total_cmp);
+    let next = boundaries.into_iter().find(|b| open_at(*b) != open);
+    (open, next)
+}
+
+/// GetCalendarState of one calendar's iCalendar `text` at `at` (epoch seconds): `None`
+/// when the content is not supported, else (open, next transition).
+pub(crate) fn state_of(text: &str, at: f64) -> Option<(bool, Option<f64>)> {
+    let calendar = Eval::Events(parse(text)?);
+    Some(state_and_next(std::slice::from_ref(&calendar), at))
+}
+
 pub(crate) fn get_calendar_state(ctx: &Ctx<'_>, body: &Object) -> Result<Value, ApiError> {
     let names = input::opt_array(body, "CalendarNames")?.ok_or_else(|| missing("calendarNames"))?;
     let names = input::string_list(names, "CalendarNames")?;
@@ -203,18 +230,7 @@ pub(crate) fn get_calendar_state(ctx: &Ctx<'_>, body: &Object) -> Result<Value, 
         .iter()
         .map(|n| evaluate(ctx, n))
         .collect::<Result<Vec<_>, _>>()?;
-    let open_at = |t: f64| calendars.iter().all(|c| c.open_at(t));
-    let open = open_at(at);
-    let mut boundaries: Vec<f64> = calendars
-        .iter()
-        .filter_map(|c| match c {
-            Eval::Events(p) => Some(p.boundaries_after(at)),
-            Eval::Forced(_) => None,
-        })
-        .flatten()
-        .collect();
-    boundaries.sort_by(f64::total_cmp);
-    let next = boundaries.into_iter().find(|b| open_at(*b) != open);
+    let (open, next) = state_and_next(&calendars, at);
     let mut out = Map::new();
     out.insert("State".into(), if open { "OPEN" } else { "CLOSED" }.into());
     out.insert(
@@ -233,6 +249,17 @@ pub(crate) fn get_calendar_state(ctx: &Ctx<'_>, body: &Object) -> Result<Value, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_calendar_expands_to_at_most_the_total_cap() {
+        let event = "BEGIN:VEVENT\r\nDTSTART:20260101T000000Z\r\nDTEND:20260101T010000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n";
+        let p = parse(&format!(
+            "BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n",
+            event.repeat(60)
+        ))
+        .expect("parses");
+        assert_eq!(p.periods.len(), MAX_TOTAL_OCCURRENCES);
+    }
 
     #[test]
     fn default_closed_with_weekly_window() {

@@ -19,6 +19,8 @@ pub struct SimKnobs {
     denied: Mutex<HashSet<String>>,
     throttled: Mutex<HashSet<String>>,
     pub(crate) session: SessionFaults,
+    /// Latency spikes and hung operations.
+    pub(crate) calls: super::call_faults::CallFaults,
     /// Change calendars forced OPEN or CLOSED.
     pub(crate) calendars: CalendarKnobs,
     /// The pace of Run Command and Automation, and their commands and executions.
@@ -89,6 +91,30 @@ impl SimKnobs {
         } else {
             set.remove(region);
         }
+    }
+
+    /// The accounts denied, sorted.
+    pub fn denied_accounts(&self) -> Vec<String> {
+        let mut v: Vec<String> = lock(&self.denied).iter().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// The regions throttled, sorted.
+    pub fn throttled_regions(&self) -> Vec<String> {
+        let mut v: Vec<String> = lock(&self.throttled).iter().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Denies exactly these accounts (and no others).
+    pub fn set_denied_accounts(&self, accounts: &[String]) {
+        *lock(&self.denied) = accounts.iter().cloned().collect();
+    }
+
+    /// Throttles exactly these regions (and no others).
+    pub fn set_throttled_regions(&self, regions: &[String]) {
+        *lock(&self.throttled) = regions.iter().cloned().collect();
     }
 
     pub(crate) fn latency(&self) -> Duration {
@@ -171,6 +197,18 @@ impl SimKnobs {
             i64::try_from(n).unwrap_or(i64::MAX)
         };
         self.session.drop_after.store(v, Ordering::Relaxed);
+    }
+
+    /// Drops the socket that carries every `n`-th output frame (counted over all
+    /// sessions), again and again; `n` 0 stops.
+    pub fn drop_session_socket_every(&self, n: u64) {
+        self.session.drop_every.store(n, Ordering::Relaxed);
+        self.drop_session_socket_after(n);
+    }
+
+    /// The period set by [`SimKnobs::drop_session_socket_every`] (0: none).
+    pub fn session_socket_drop_every(&self) -> u64 {
+        self.session.drop_every.load(Ordering::Relaxed)
     }
 
     /// Delays every frame the agents write by `d`.

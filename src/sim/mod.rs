@@ -14,14 +14,18 @@ mod automation;
 mod bad_answer;
 mod baselines;
 mod calendar;
+mod call_faults;
 mod command_exec;
 mod command_work;
 mod commands;
 mod compliance;
+mod control;
 mod ctx;
 mod documents;
 mod estate;
 mod explorer;
+#[doc(hidden)]
+pub mod fuzz;
 mod input;
 mod inventory;
 mod knobs;
@@ -60,6 +64,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use auth::SimCredentials;
+pub use call_faults::Hang;
+pub use control::KnobSettings;
 pub use knobs::SimKnobs;
 pub use knobs::{BadAnswer, BadAnswerRule, ForcedCalendar};
 pub use sandbox::{Isolation, SANDBOX_ENV, SandboxMode};
@@ -219,11 +225,22 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
 /// (the key pair every request must be signed with). With `write_profile`, the pair is
 /// also written as that profile of the shared credentials file before anything is printed.
 /// When the nodes cannot be sandboxed, a `warning:` line on stderr follows the stdout lines.
-pub async fn run_cli(config: SimConfig, write_profile: Option<&str>) -> std::io::Result<()> {
+/// `faults` are applied before the first line is printed.
+pub async fn run_cli(
+    config: SimConfig,
+    write_profile: Option<&str>,
+    faults: &KnobSettings,
+) -> std::io::Result<()> {
     if let Some(name) = write_profile {
         profile::check_name(name)?;
     }
+    faults
+        .check()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let handle = start(config.clone()).await?;
+    faults
+        .apply(handle.knobs())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let creds = handle.credentials().clone();
     let profile = match write_profile {
         Some(name) => {
@@ -309,6 +326,10 @@ fn write_banner(
         out,
         "stats: curl --aws-sigv4 aws:amz:{region}:sim --user {}:{} {endpoint}/_sim/stats",
         creds.access_key_id, creds.secret_access_key
+    )?;
+    writeln!(
+        out,
+        "faults: the same curl on {endpoint}/_sim/knobs reads them; with --data '{{\"error_rate\":0.2}}' (a POST) changes them"
     )?;
     out.flush()?;
     Ok(())

@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::auth;
+use super::control::KnobSettings;
 use super::ctx::{Ctx, State};
 use super::stats::ANONYMOUS;
 use super::sts::StsRequest;
@@ -148,9 +149,11 @@ fn authenticate(
     )
 }
 
-/// `GET /_sim/stats`: the call counts, for the holder of the sim's root key pair only
-/// (signed like any AWS call, with any region and service name).
-async fn control_stats(state: &State, req: Request<Incoming>, request_id: &str) -> Resp {
+/// A `/_sim/` control endpoint, for the holder of the sim's root key pair only (signed like
+/// any AWS call, with any region and service name): `GET /_sim/stats` (the call counts),
+/// `GET /_sim/knobs` (the fault settings) and `POST /_sim/knobs` (changes them; the body
+/// is a [`KnobSettings`] document, the answer the settings after the change).
+async fn control(state: &State, req: Request<Incoming>, request_id: &str) -> Resp {
     let (parts, body) = req.into_parts();
     let body = match read_body(body).await {
         Ok(b) => b,
@@ -166,26 +169,50 @@ async fn control_stats(state: &State, req: Request<Incoming>, request_id: &str) 
             ),
             request_id,
         ),
-        Ok(_) => {
-            let stats = serde_json::to_value(state.stats.snapshot()).unwrap_or_default();
-            wire::plain_json(200, &stats, request_id)
-        }
+        Ok(_) => match (parts.method.clone(), parts.uri.path()) {
+            (Method::GET, "/_sim/stats") => {
+                let stats = serde_json::to_value(state.stats.snapshot()).unwrap_or_default();
+                wire::plain_json(200, &stats, request_id)
+            }
+            (Method::GET, "/_sim/knobs") => knobs_answer(state, request_id),
+            (Method::POST, "/_sim/knobs") => {
+                let set = match serde_json::from_slice::<KnobSettings>(&body) {
+                    Ok(set) => set,
+                    Err(e) => {
+                        let err = ApiError::serialization(format!(
+                            "The body must be a JSON object of knob settings (docs/sim-faults.md): {e}"
+                        ));
+                        return wire::json_error(&err, request_id);
+                    }
+                };
+                match set.apply(&state.knobs) {
+                    Ok(()) => knobs_answer(state, request_id),
+                    Err(e) => wire::json_error(&ApiError::validation(e), request_id),
+                }
+            }
+            _ => wire::json_error(
+                &ApiError::new(
+                    404,
+                    "UnknownOperationException",
+                    "The sim's control endpoints are GET /_sim/stats, GET /_sim/knobs and POST /_sim/knobs.",
+                ),
+                request_id,
+            ),
+        },
     }
 }
 
-pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
-    if super::websocket::is_data_channel(&req) {
-        return super::websocket::upgrade(state, req);
-    }
-    let request_id = wire::request_id();
-    if req.uri().path() == "/_sim/stats" && req.method() == Method::GET {
-        return control_stats(&state, req, &request_id).await;
-    }
+fn knobs_answer(state: &State, request_id: &str) -> Resp {
+    let now = serde_json::to_value(KnobSettings::current(&state.knobs)).unwrap_or_default();
+    wire::plain_json(200, &now, request_id)
+}
 
-    let target = header(&req, "x-amz-target").map(str::to_string);
-    let (service, json_op) = match &target {
+/// The service and, for the JSON protocol, the operation an `X-Amz-Target` header names
+/// (no header: the Query protocol of STS).
+fn classify(target: Option<&str>) -> (Service, Option<String>) {
+    match target {
         Some(t) => {
-            let (prefix, op) = t.split_once('.').unwrap_or((t.as_str(), ""));
+            let (prefix, op) = t.split_once('.').unwrap_or((t, ""));
             let service = match prefix {
                 "AmazonSSM" => Service::Ssm,
                 "AWSOrganizationsV20161128" => Service::Organizations,
@@ -194,7 +221,70 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
             (service, Some(op.to_string()))
         }
         None => (Service::Sts, None),
+    }
+}
+
+/// The parameters of a Query protocol request: the URL's query, then the form body.
+fn query_params(query: Option<&str>, body: &[u8]) -> Vec<(String, String)> {
+    let mut params = Vec::new();
+    if let Some(q) = query {
+        params.extend(form_urlencoded::parse(q.as_bytes()).into_owned());
+    }
+    params.extend(form_urlencoded::parse(body).into_owned());
+    params
+}
+
+fn action(params: &[(String, String)]) -> Option<String> {
+    params
+        .iter()
+        .find(|(k, _)| k == "Action")
+        .map(|(_, a)| a.clone())
+}
+
+/// What the sim reads of a request before its signature and the operation itself: the
+/// service, the operation, whether it is known, and (JSON) the body's members or (Query)
+/// the parameters; or the error it would answer. For the fuzz tests.
+pub(crate) fn read_request(
+    target: Option<&str>,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<String, String> {
+    let (service, json_op) = classify(target);
+    let mut params = Vec::new();
+    let op = match json_op {
+        Some(op) => op,
+        None => {
+            params = query_params(query, body);
+            action(&params).ok_or("MissingAction")?
+        }
     };
+    let name = stats_name(&op);
+    if !service.known(&op) {
+        return Err(service.unknown_op(&op).code);
+    }
+    if service.is_json() {
+        let obj = input::parse_body(body).map_err(|e| e.code)?;
+        Ok(format!("{service:?} {name} {} members", obj.len()))
+    } else {
+        if let Some((_, v)) = params.iter().find(|(k, _)| k == "Version")
+            && v != sts::VERSION
+        {
+            return Err(sts::invalid_action(&op).code);
+        }
+        Ok(format!("{service:?} {name} {} params", params.len()))
+    }
+}
+
+pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
+    if super::websocket::is_data_channel(&req) {
+        return super::websocket::upgrade(state, req);
+    }
+    let request_id = wire::request_id();
+    if req.uri().path().starts_with("/_sim/") {
+        return control(&state, req, &request_id).await;
+    }
+
+    let (service, json_op) = classify(header(&req, "x-amz-target"));
     if req.method() != Method::POST {
         let err = ApiError::new(
             404,
@@ -221,14 +311,8 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
     let op = match json_op {
         Some(op) => Some(op),
         None => {
-            if let Some(q) = parts.uri.query() {
-                params.extend(form_urlencoded::parse(q.as_bytes()).into_owned());
-            }
-            params.extend(form_urlencoded::parse(&body).into_owned());
-            params
-                .iter()
-                .find(|(k, _)| k == "Action")
-                .map(|(_, a)| a.clone())
+            params = query_params(parts.uri.query(), &body);
+            action(&params)
         }
     };
 
@@ -255,9 +339,13 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Resp {
 
     state.stats.record(stats_name(&op), &account_label);
 
-    let latency = state.knobs.latency();
+    let latency = state.knobs.latency() + state.knobs.calls.next_spike();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
+    }
+    if !state.knobs.calls.wait_unhung(&op).await {
+        // The sim is stopping: a hung call stays unanswered.
+        return wire::json_error(&service.internal_error(), &request_id);
     }
     if let Some(bad) = state.knobs.bad_answer(&op, &caller.region) {
         return bad_answer::marked(bad, service.is_json(), &state.knobs);
@@ -395,6 +483,7 @@ pub(crate) async fn serve(
             }
         });
     }
+    state.knobs.calls.stop();
     // Session agents stop on the same signal: wait until their shells are gone.
     state.sessions.join_all().await;
 }

@@ -15,6 +15,8 @@ pub(crate) struct SessionFaults {
     /// Output frames still allowed before the socket carrying the last one is dropped;
     /// negative when disarmed.
     pub(crate) drop_after: AtomicI64,
+    /// Rearms `drop_after` with this after each drop; 0 leaves it disarmed.
+    pub(crate) drop_every: AtomicU64,
     pub(crate) delay_nanos: AtomicU64,
     pub(crate) reorder: AtomicU64,
     pub(crate) duplicate: AtomicU64,
@@ -29,6 +31,7 @@ impl Default for SessionFaults {
         SessionFaults {
             drops: watch::Sender::new(0),
             drop_after: AtomicI64::new(-1),
+            drop_every: AtomicU64::new(0),
             delay_nanos: AtomicU64::new(0),
             reorder: AtomicU64::new(0f64.to_bits()),
             duplicate: AtomicU64::new(0f64.to_bits()),
@@ -77,7 +80,14 @@ impl SessionFaults {
             if current < 0 {
                 return false;
             }
-            let next = if current <= 1 { -1 } else { current - 1 };
+            let next = if current <= 1 {
+                match self.drop_every.load(Ordering::Relaxed) {
+                    0 => -1,
+                    every => i64::try_from(every).unwrap_or(i64::MAX),
+                }
+            } else {
+                current - 1
+            };
             match self.drop_after.compare_exchange(
                 current,
                 next,

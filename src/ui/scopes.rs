@@ -164,17 +164,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         }
     });
     if shown.is_empty() {
-        let (msg, fg) = if let Some((text, retrying)) = super::status::discovery_news(app) {
-            (text, if retrying { theme.warn } else { theme.error })
-        } else if estate.scopes().is_empty() {
-            ("Discovering accounts…".to_string(), theme.muted)
-        } else {
-            (
-                "No scope matches the scope filter (:* shows every scope)".to_string(),
-                theme.muted,
-            )
-        };
-        draw_message(buf, body, &msg, Style::default().fg(fg));
+        let (msg, style) = empty_message(app, &theme);
+        draw_message(buf, body, &msg, style);
     }
     let calls_area = Rect {
         y: table.bottom(),
@@ -182,6 +173,22 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, out: &mut Drawn) {
         ..area
     };
     draw_api_calls(buf, calls_area, &ops, per_line, &theme);
+}
+
+/// Why no scope is listed: discovery failed (and when it is tried again), is under way,
+/// or the scope filter hides every scope.
+fn empty_message(app: &App, theme: &Theme) -> (String, Style) {
+    let (msg, fg) = if let Some((text, retrying)) = super::status::discovery_news(app) {
+        (text, if retrying { theme.warn } else { theme.error })
+    } else if app.estate.scopes().is_empty() {
+        ("Discovering accounts…".to_string(), theme.muted)
+    } else {
+        (
+            "No scope matches the scope filter (:* shows every scope)".to_string(),
+            theme.muted,
+        )
+    };
+    (msg, Style::default().fg(fg))
 }
 
 /// The API calls made, by operation (`ops`), `per_line` columns of `CELL_W` a line, under

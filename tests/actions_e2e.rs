@@ -597,6 +597,55 @@ async fn the_cli_runs_a_command_and_prints_each_node() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_cli_checks_parameters_against_the_document_before_anything_is_sent() {
+    let h = start_sim(1, &["us-east-1", "eu-west-1"], 2).await;
+    let (audit, config) = cli_config(&scratch("cli-params"), "");
+    let run = |timeout: &str| {
+        let timeout = format!("executionTimeout={timeout}");
+        cockpit(
+            h.endpoint(),
+            h.credentials(),
+            &config,
+            &[
+                "run",
+                "--document",
+                "AWS-RunShellScript",
+                "--target",
+                "tag:Environment=prod",
+                "--param",
+                "commands=echo hi",
+                "--param",
+                &timeout,
+                "--yes",
+            ],
+        )
+        .output()
+        .unwrap()
+    };
+    for bad in ["172801", "ten", "0"] {
+        let out = run(bad);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bad}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "parameter executionTimeout: `{bad}` is not allowed: it takes a whole number of seconds from 1 to 172800 (48 hours)"
+            )),
+            "{bad}: {stderr}"
+        );
+    }
+    assert_eq!(h.stats().count("SendCommand"), 0);
+    assert!(
+        read_log(&audit).map_or(true, |l| l.entries.is_empty()),
+        "nothing audited"
+    );
+    // In range, it runs: one SendCommand per scope (one account, two regions).
+    let out = run("600");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 2)), "{stderr}");
+    assert_eq!(h.stats().count("SendCommand"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_cli_is_refused_at_a_closed_calendar_unless_overridden() {
     let h = start_sim(1, &["us-east-1", "eu-west-1"], 4).await;
     let (audit, config) = cli_config(

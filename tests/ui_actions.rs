@@ -440,6 +440,7 @@ fn the_form_shows_the_parameters_aws_describes() {
             description,
             content,
             versions: Vec::new(),
+            parameter_rules: Vec::new(),
         }),
     }));
     // Document → Targets → version → dbPassword.
@@ -976,4 +977,183 @@ fn rebound_dialog_and_live_view_keys_work_and_the_old_ones_do_not() {
         panic!("K did not ask to cancel: {:?}", app.actions.dialog);
     };
     assert!(matches!(c.request, ActionRequest::CancelCommand(_)));
+}
+
+/// Moves the form's focus to the field labelled `label`.
+fn focus_field(app: &mut App, label: &str) {
+    for _ in 0..20 {
+        if let Some(ActionDialog::Form(f)) = &app.actions.dialog
+            && f.fields[f.focus].label == label
+        {
+            return;
+        }
+        key(app, KeyCode::Tab);
+    }
+    panic!("no field {label}");
+}
+
+/// Replaces the focused field's text.
+fn retype(app: &mut App, text: &str) {
+    key(app, KeyCode::End);
+    ctrl(app, 'u');
+    typed(app, text);
+}
+
+#[test]
+fn a_timeout_outside_the_documents_range_stops_at_the_form() {
+    let mut app = form_with_two_nodes();
+    focus_field(&mut app, "executionTimeout");
+    for bad in ["172801", "1h", "0"] {
+        retype(&mut app, bad);
+        ctrl(&mut app, 's');
+        assert_eq!(
+            form_error(&app).as_deref(),
+            Some(
+                format!(
+                    "parameter executionTimeout: `{bad}` is not allowed: it takes a whole number of seconds from 1 to 172800 (48 hours)"
+                )
+                .as_str()
+            ),
+            "{bad}"
+        );
+        assert!(actions(&mut app).is_empty());
+    }
+    let text = draw(&mut app, 120, 36);
+    assert!(
+        text.contains("it takes a whole number of seconds"),
+        "{text}"
+    );
+    retype(&mut app, "172800");
+    ctrl(&mut app, 's');
+    assert!(matches!(app.actions.dialog, Some(ActionDialog::Confirm(_))));
+}
+
+#[test]
+fn a_described_document_s_own_rules_are_checked() {
+    use ssm_cockpit::model::{DetailRequest, DocumentContent, DocumentDetail, parameter_rules};
+    let mut app = app(false);
+    command(&mut app, "run Custom-Deploy");
+    let (scope, _) = app
+        .take_effects()
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Request(DetailRequest::Document { scope, name, .. }) => Some((scope, name)),
+            _ => None,
+        })
+        .expect("the document asked for");
+    let json = r#"{"schemaVersion": "2.2", "parameters": {
+        "strategy": {"type": "String", "default": "rolling", "allowedValues": ["rolling", "blue-green"]},
+        "batch": {"type": "Integer", "default": 1}
+    }}"#;
+    let description = serde_json::from_value(serde_json::json!({
+        "name": "Custom-Deploy", "display_name": "", "description": "Deploys the app",
+        "owner": "123456789012", "status": "Active", "status_information": "",
+        "document_version": "1", "version_name": "", "latest_version": "1",
+        "default_version": "1", "document_type": "Command", "document_format": "JSON",
+        "schema_version": "2.2", "target_type": "", "platform_types": ["Linux"],
+        "parameters": [
+            {"name": "strategy", "param_type": "String", "description": "How", "default_value": "rolling"},
+            {"name": "batch", "param_type": "Integer", "description": "Nodes at a time", "default_value": "1"}
+        ],
+        "hash": "", "hash_type": "", "author": "", "created": null, "tags": []
+    }))
+    .unwrap();
+    let content: DocumentContent = serde_json::from_value(serde_json::json!({
+        "name": "Custom-Deploy", "display_name": "", "document_version": "1",
+        "version_name": "", "status": "Active", "document_type": "Command",
+        "document_format": "JSON", "content": json
+    }))
+    .unwrap();
+    app.update(Msg::Feed(FeedEvent::DocumentLoaded {
+        scope,
+        detail: Box::new(DocumentDetail {
+            scope,
+            description,
+            content,
+            versions: Vec::new(),
+            parameter_rules: parameter_rules(json).expect("rules"),
+        }),
+    }));
+    focus_field(&mut app, "Targets");
+    typed(&mut app, "tag:Env=prod");
+    focus_field(&mut app, "strategy");
+    retype(&mut app, "big-bang");
+    ctrl(&mut app, 's');
+    assert_eq!(
+        form_error(&app).as_deref(),
+        Some("parameter strategy: `big-bang` is not one of rolling, blue-green")
+    );
+    retype(&mut app, "blue-green");
+    focus_field(&mut app, "batch");
+    retype(&mut app, "two");
+    ctrl(&mut app, 's');
+    assert_eq!(
+        form_error(&app).as_deref(),
+        Some("parameter batch: `two` is not a whole number")
+    );
+    retype(&mut app, "2");
+    ctrl(&mut app, 's');
+    assert!(
+        matches!(app.actions.dialog, Some(ActionDialog::Confirm(_))),
+        "{:?}",
+        form_error(&app)
+    );
+}
+
+#[test]
+fn a_runbook_s_parameters_are_checked_too() {
+    use ssm_cockpit::actions::AutomationSpec;
+    use ssm_cockpit::model::{DocumentContent, DocumentDetail, parameter_rules};
+    let mut app = app(false);
+    let json = r#"{"schemaVersion": "0.3", "parameters": {
+        "SleepWait": {"type": "String", "default": "PT5S", "allowedPattern": "^PT([0-9]{1,6}S|[0-9]{1,5}M|[0-9]{1,3}H)$|^PD[0-7]$"}
+    }}"#;
+    let description = serde_json::from_value(serde_json::json!({
+        "name": "Custom-Restart", "display_name": "", "description": "Restarts",
+        "owner": "123456789012", "status": "Active", "status_information": "",
+        "document_version": "1", "version_name": "", "latest_version": "1",
+        "default_version": "1", "document_type": "Automation", "document_format": "JSON",
+        "schema_version": "0.3", "target_type": "", "platform_types": [],
+        "parameters": [
+            {"name": "SleepWait", "param_type": "String", "description": "Wait", "default_value": "PT5S"}
+        ],
+        "hash": "", "hash_type": "", "author": "", "created": null, "tags": []
+    }))
+    .unwrap();
+    let content: DocumentContent = serde_json::from_value(serde_json::json!({
+        "name": "Custom-Restart", "display_name": "", "document_version": "1",
+        "version_name": "", "status": "Active", "document_type": "Automation",
+        "document_format": "JSON", "content": json
+    }))
+    .unwrap();
+    app.update(Msg::Feed(FeedEvent::DocumentLoaded {
+        scope: 0,
+        detail: Box::new(DocumentDetail {
+            scope: 0,
+            description,
+            content,
+            versions: Vec::new(),
+            parameter_rules: parameter_rules(json).expect("rules"),
+        }),
+    }));
+    let spec = AutomationSpec {
+        parameters: vec![("SleepWait".into(), vec!["5 seconds".into()])],
+        ..AutomationSpec::new(two_scopes()[0].clone(), "Custom-Restart")
+    };
+    app.open_automation(spec);
+    ctrl(&mut app, 's');
+    assert_eq!(
+        form_error(&app).as_deref(),
+        Some(
+            "parameter SleepWait: `5 seconds` is not allowed: it takes a value matching ^PT([0-9]{1,6}S|[0-9]{1,5}M|[0-9]{1,3}H)$|^PD[0-7]$"
+        )
+    );
+    focus_field(&mut app, "SleepWait");
+    retype(&mut app, "PT30S");
+    ctrl(&mut app, 's');
+    assert!(
+        matches!(app.actions.dialog, Some(ActionDialog::Confirm(_))),
+        "{:?}",
+        form_error(&app)
+    );
 }

@@ -298,6 +298,7 @@ fn package_detail() -> DocumentDetail {
                 status: "Active".into(),
             },
         ],
+        parameter_rules: Vec::new(),
     }
 }
 

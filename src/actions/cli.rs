@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use crate::aws::{AwsOptions, Connector, WriteAccess, discover};
 use crate::config::{AccountsConfig, Config};
-use crate::model::{CommandInvocation, InvocationTally, Scope};
+use crate::model::{CommandInvocation, InvocationTally, Scope, check_parameters, parameter_rules};
 
 use super::audit::{AuditLog, default_path};
 use super::executor::{ActionEvent, Executor};
@@ -230,7 +230,41 @@ pub async fn run_command(ctx: Context<'_>, args: RunArgs) -> Result<u8, String> 
     };
     let request = ActionRequest::RunCommand(spec);
     request.validate()?;
+    if let ActionRequest::RunCommand(spec) = &request
+        && let Some(first) = spec.targets.first()
+    {
+        let read = conn
+            .ssm_read(
+                &first.scope.account.id,
+                &first.scope.region,
+                &ctx.accounts.role_name,
+            )
+            .await;
+        check_document_parameters(
+            &read,
+            &spec.document,
+            spec.document_version.as_deref(),
+            &spec.parameters,
+        )
+        .await?;
+    }
     execute(&exec, request, &args.common).await
+}
+
+/// Checks typed parameters against what the document allows (its content, as AWS
+/// converts it to JSON), before anything is confirmed or sent.
+async fn check_document_parameters(
+    read: &crate::aws::SsmRead,
+    document: &str,
+    version: Option<&str>,
+    parameters: &[(String, Vec<String>)],
+) -> Result<(), String> {
+    let content = read
+        .get_document(document, version, Some("JSON"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let rules = parameter_rules(&content.content)?;
+    check_parameters(&rules, parameters)
 }
 
 /// `ssm-cockpit automation …`; returns the exit status.
@@ -247,6 +281,10 @@ pub async fn start_automation(ctx: Context<'_>, args: AutomationArgs) -> Result<
         .into_iter()
         .find(|s| matches_account(s, &wanted))
         .ok_or_else(|| format!("account {} is not watched", wanted[0]))?;
+    let read = conn
+        .ssm_read(&scope.account.id, &scope.region, &ctx.accounts.role_name)
+        .await;
+    check_document_parameters(&read, &args.document, None, &parameters).await?;
     let spec = AutomationSpec {
         parameters,
         ..AutomationSpec::new(scope, args.document.clone())

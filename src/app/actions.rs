@@ -21,7 +21,8 @@ use crate::actions::{
 };
 use crate::model::{
     AutomationExecution, CommandInvocation, CommandProgress, DetailRequest, DocumentParameter,
-    Feed, InvocationTally, OPS_ITEM_STATUSES, Scope, ScopeId,
+    EXECUTION_TIMEOUT_PATTERN, Feed, InvocationTally, OPS_ITEM_STATUSES, ParameterRule, Scope,
+    ScopeId, check_parameters,
 };
 
 use super::keymap::{Action, PaneAction, pane_keys};
@@ -565,6 +566,20 @@ fn builtin_parameters(document: &str) -> Vec<(&'static str, &'static str, bool, 
     }
 }
 
+/// Rules of common documents, used until their content is read: AWS-RunShellScript's and
+/// AWS-RunPowerShellScript's `executionTimeout`.
+fn builtin_rules(document: &str) -> Vec<ParameterRule> {
+    match document {
+        "AWS-RunShellScript" | "AWS-RunPowerShellScript" => vec![ParameterRule {
+            name: "executionTimeout".into(),
+            param_type: "String".into(),
+            allowed_pattern: Some(EXECUTION_TIMEOUT_PATTERN.into()),
+            ..ParameterRule::default()
+        }],
+        _ => Vec::new(),
+    }
+}
+
 /// The document a Run Command or runbook request runs (empty for other requests).
 fn request_document(request: &ActionRequest) -> String {
     match request {
@@ -945,6 +960,19 @@ impl App {
         true
     }
 
+    /// What the form's document allows of its parameters: from its content once it is
+    /// described, built in for the common documents meanwhile.
+    fn form_rules(&self, form: &ActionForm) -> Vec<ParameterRule> {
+        let document = form.document();
+        match self
+            .form_scope(form)
+            .and_then(|s| self.estate.document_detail(s, &document))
+        {
+            Some(d) => d.parameter_rules.clone(),
+            None => builtin_rules(&document),
+        }
+    }
+
     /// The request the form describes, or what is wrong with it.
     fn form_request(&self, form: &ActionForm) -> Result<ActionRequest, String> {
         let document = form.document();
@@ -955,6 +983,7 @@ impl App {
             return Err(e);
         }
         let parameters = form.param_values();
+        check_parameters(&self.form_rules(form), &parameters)?;
         let text = |k: FieldKey| {
             form.field(&k)
                 .map(|f| f.text().trim().to_string())

@@ -17,6 +17,7 @@ mod inventory;
 mod node;
 mod opsitem;
 mod parameter;
+mod parameter_rules;
 mod scope;
 mod session;
 mod version;
@@ -59,6 +60,9 @@ pub use node::{ManagedNode, PingStatus, PlatformType};
 pub use opsitem::{OPS_ITEM_STATUSES, OpsItem, OpsItemDetail, OpsItemEvent, OpsItemRelated};
 pub use parameter::{
     ParameterHistory, ParameterMeta, ParameterValue, ParameterVersion, SecretValue, parent_path,
+};
+pub use parameter_rules::{
+    EXECUTION_TIMEOUT_PATTERN, ParameterRule, check_parameters, parameter_rules,
 };
 pub use scope::{Account, Scope, ScopeId};
 pub use session::SessionState;

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 
 use super::super::{
     DocumentContent, DocumentDescription, DocumentSummary, DocumentVersion, Feed, NodePatch,
-    ParameterHistory, ParameterMeta, ParameterValue, PatchBaseline, PatchGroupMapping, ScopeId,
+    ParameterHistory, ParameterMeta, ParameterRule, ParameterValue, PatchBaseline,
+    PatchGroupMapping, ScopeId,
 };
 use super::{DetailRequest, Estate, FeedEvent, with_scope};
 
@@ -19,6 +20,8 @@ pub struct DocumentDetail {
     pub description: DocumentDescription,
     pub content: DocumentContent,
     pub versions: Vec<DocumentVersion>,
+    /// What the document allows of its parameters (from its content).
+    pub parameter_rules: Vec<ParameterRule>,
 }
 
 /// What was fetched on demand.

@@ -5,8 +5,9 @@ use chrono::Utc;
 
 use crate::aws::AwsError;
 use crate::model::{
-    DocumentDetail, DocumentQuery, DocumentSummary, NodePatch, ParameterHistory, ParameterMeta,
-    ParameterValue, PatchBaseline, PatchGroupMapping,
+    DocumentContent, DocumentDetail, DocumentQuery, DocumentSummary, NodePatch, ParameterHistory,
+    ParameterMeta, ParameterRule, ParameterValue, PatchBaseline, PatchGroupMapping,
+    parameter_rules,
 };
 
 use super::ScopeFeed;
@@ -118,10 +119,44 @@ pub async fn fetch_document(
         feed.read.list_document_versions(name, t)
     });
     let (description, content, versions) = tokio::join!(description, content, versions);
+    let content = content?;
+    let parameter_rules = document_rules(feed, name, version, &content).await;
     Ok(DocumentDetail {
         scope: feed.id,
         description: description?,
-        content: content?,
+        content,
         versions: versions?,
+        parameter_rules,
     })
+}
+
+/// What a document allows of its parameters, from its content: as it came when it is
+/// JSON, else as AWS converts it to JSON (one more GetDocument). A document whose rules
+/// cannot be read has none (AWS still checks what is sent), with a log line.
+pub async fn document_rules(
+    feed: &ScopeFeed,
+    name: &str,
+    version: Option<&str>,
+    content: &DocumentContent,
+) -> Vec<ParameterRule> {
+    let json = match content.document_format.as_str() {
+        "JSON" => Ok(content.content.clone()),
+        "TEXT" => return Vec::new(),
+        _ => feed
+            .paced("GetDocument", || {
+                feed.read.get_document(name, version, Some("JSON"))
+            })
+            .await
+            .map(|c| c.content),
+    };
+    match json
+        .map_err(|e| e.to_string())
+        .and_then(|j| parameter_rules(&j))
+    {
+        Ok(rules) => rules,
+        Err(e) => {
+            tracing::info!(document = name, "parameter rules not read: {e}");
+            Vec::new()
+        }
+    }
 }

@@ -433,13 +433,11 @@ impl Cockpit {
         for effect in self.app.take_effects() {
             match effect {
                 Effect::WantFeeds(feeds) => self.poll.set_feeds(feeds),
-                Effect::Request(r) => {
-                    if !self.poll.request(r.clone()) {
-                        self.app.update(Msg::Feed(FeedEvent::DetailFailed {
-                            request: r,
-                            error: "no poller answers requests here".into(),
-                        }));
-                    }
+                Effect::Request(r) if !self.poll.request(r.clone()) => {
+                    self.app.update(Msg::Feed(FeedEvent::DetailFailed {
+                        request: r,
+                        error: "no poller answers requests here".into(),
+                    }));
                 }
                 _ => {}
             }
@@ -697,9 +695,7 @@ async fn run(fault: Fault) -> Outcome {
                     if let Some(d) = debug_output(&why) {
                         fail(&mut out, format!("{d:?} in {}: {why}", s.scope.label()));
                     }
-                    if !retried_reason.contains_key(&i) {
-                        retried_reason.insert(i, why);
-                    }
+                    retried_reason.entry(i).or_insert(why);
                 }
                 // See `Fault::absorbed`.
                 let broken = if fault.absorbed() {

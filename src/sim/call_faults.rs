@@ -1,4 +1,4 @@
-//! Faults on AWS API calls beyond those of [`super::knobs`]: latency spikes and hung
+//! Faults on AWS API calls beyond those of `super::knobs`: latency spikes and hung
 //! operations. They live in `SimKnobs` and are changed through its methods (from the
 //! `ssm-cockpit sim` flags, or the `/_sim/knobs` control endpoint while it serves).
 
@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::knobs::SimKnobs;
 use super::session_faults::nanos;
 
 /// Which operations hang: the answer is held back until the hang is lifted (or the sim
@@ -89,33 +88,30 @@ impl CallFaults {
     }
 }
 
-/// Latency spikes and hangs.
-impl SimKnobs {
+/// Latency spikes and hangs, set through `SimKnobs`.
+impl CallFaults {
     /// Adds `spike` to every `every`-th call (counted over all calls from now on); `every`
     /// 0 turns spikes off.
-    pub fn set_latency_spike(&self, spike: Duration, every: u64) {
-        let f = &self.calls;
-        f.spike_nanos.store(nanos(spike), Ordering::Relaxed);
-        f.calls.store(0, Ordering::Relaxed);
-        f.spike_every.store(every, Ordering::Relaxed);
+    pub(crate) fn set_spike(&self, spike: Duration, every: u64) {
+        self.spike_nanos.store(nanos(spike), Ordering::Relaxed);
+        self.calls.store(0, Ordering::Relaxed);
+        self.spike_every.store(every, Ordering::Relaxed);
     }
 
     /// The latency spike and its period (`every` 0: none).
-    pub fn latency_spike(&self) -> (Duration, u64) {
-        let f = &self.calls;
+    pub(crate) fn spike(&self) -> (Duration, u64) {
         (
-            Duration::from_nanos(f.spike_nanos.load(Ordering::Relaxed)),
-            f.spike_every.load(Ordering::Relaxed),
+            Duration::from_nanos(self.spike_nanos.load(Ordering::Relaxed)),
+            self.spike_every.load(Ordering::Relaxed),
         )
     }
 
-    /// Holds back the answers of the operations `hang` names until it is lifted
-    /// (`Hang::default()` lifts every hang and releases the calls waiting).
-    pub fn set_hang(&self, hang: Hang) {
-        self.calls.hang.send_replace(hang);
+    /// Holds back the answers of the operations `hang` names until it is lifted.
+    pub(crate) fn set_hang(&self, hang: Hang) {
+        self.hang.send_replace(hang);
     }
 
-    pub fn hang(&self) -> Hang {
-        self.calls.hang.borrow().clone()
+    pub(crate) fn hang(&self) -> Hang {
+        self.hang.borrow().clone()
     }
 }

@@ -1,4 +1,4 @@
-//! Faults on AWS API calls beyond those of `super::knobs`: latency spikes and hung
+//! Faults on AWS API calls beyond those of [`super::knobs`]: latency spikes and hung
 //! operations. They live in `SimKnobs` and are changed through its methods (from the
 //! `ssm-cockpit sim` flags, or the `/_sim/knobs` control endpoint while it serves).
 
@@ -86,19 +86,13 @@ impl CallFaults {
     pub(crate) fn stop(&self) {
         self.stopping.send_replace(true);
     }
-}
 
-/// Latency spikes and hangs, set through `SimKnobs`.
-impl CallFaults {
-    /// Adds `spike` to every `every`-th call (counted over all calls from now on); `every`
-    /// 0 turns spikes off.
     pub(crate) fn set_spike(&self, spike: Duration, every: u64) {
         self.spike_nanos.store(nanos(spike), Ordering::Relaxed);
         self.calls.store(0, Ordering::Relaxed);
         self.spike_every.store(every, Ordering::Relaxed);
     }
 
-    /// The latency spike and its period (`every` 0: none).
     pub(crate) fn spike(&self) -> (Duration, u64) {
         (
             Duration::from_nanos(self.spike_nanos.load(Ordering::Relaxed)),
@@ -106,7 +100,6 @@ impl CallFaults {
         )
     }
 
-    /// Holds back the answers of the operations `hang` names until it is lifted.
     pub(crate) fn set_hang(&self, hang: Hang) {
         self.hang.send_replace(hang);
     }

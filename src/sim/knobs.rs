@@ -153,30 +153,6 @@ impl SimKnobs {
     }
 }
 
-/// Latency spikes and hangs (kept in `super::call_faults`).
-impl SimKnobs {
-    /// Adds `spike` to every `every`-th call (counted over all calls from now on); `every`
-    /// 0 turns spikes off.
-    pub fn set_latency_spike(&self, spike: Duration, every: u64) {
-        self.calls.set_spike(spike, every);
-    }
-
-    /// The latency spike and its period (`every` 0: none).
-    pub fn latency_spike(&self) -> (Duration, u64) {
-        self.calls.spike()
-    }
-
-    /// Holds back the answers of the operations `hang` names until it is lifted
-    /// (`Hang::default()` lifts every hang and releases the calls waiting).
-    pub fn set_hang(&self, hang: super::call_faults::Hang) {
-        self.calls.set_hang(hang);
-    }
-
-    pub fn hang(&self) -> super::call_faults::Hang {
-        self.calls.hang()
-    }
-}
-
 /// A state a calendar can be forced into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ForcedCalendar {
@@ -399,5 +375,29 @@ impl SimKnobs {
             .iter()
             .find(|r| r.matches(operation, region))
             .map(|r| r.answer)
+    }
+}
+
+/// Latency spikes and hangs.
+impl SimKnobs {
+    /// Adds `spike` to every `every`-th call (counted over all calls from now on); `every`
+    /// 0 turns spikes off.
+    pub fn set_latency_spike(&self, spike: Duration, every: u64) {
+        self.calls.set_spike(spike, every);
+    }
+
+    /// The latency spike and its period (`every` 0: none).
+    pub fn latency_spike(&self) -> (Duration, u64) {
+        self.calls.spike()
+    }
+
+    /// Holds back the answers of the operations `hang` names until it is lifted
+    /// (`Hang::default()` lifts every hang and releases the calls waiting).
+    pub fn set_hang(&self, hang: super::call_faults::Hang) {
+        self.calls.set_hang(hang);
+    }
+
+    pub fn hang(&self) -> super::call_faults::Hang {
+        self.calls.hang()
     }
 }

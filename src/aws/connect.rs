@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use aws_config::identity::IdentityCache;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -8,7 +9,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use super::bucket::TokenBucket;
 use super::counter::{CallCounter, CountCalls};
-use super::credentials::SharedAssumedRole;
+use super::credentials::{RenewRefused, SharedAssumedRole};
 use super::error::{AwsError, ErrorKind};
 use super::guard::GuardedClient;
 use super::limits::{TimeoutReport, call_limits};
@@ -41,6 +42,13 @@ pub struct CallerIdentity {
 /// actions). Empty until the credential chain answered.
 pub type SharedConnector = Arc<std::sync::OnceLock<Connector>>;
 
+/// An account's SDK config, and the role assumed in it (none in the caller's own).
+#[derive(Clone)]
+pub(super) struct AccountConfig {
+    pub(super) config: SdkConfig,
+    pub(super) role: Option<SharedAssumedRole>,
+}
+
 /// Base SDK config plus a cache of per-account credentials (assumed roles).
 #[derive(Clone)]
 pub struct Connector {
@@ -48,7 +56,7 @@ pub struct Connector {
     regions: Vec<String>,
     caller: CallerIdentity,
     /// account id -> SdkConfig whose credentials are that account's (shared by its regions).
-    accounts: Arc<Mutex<HashMap<String, SdkConfig>>>,
+    accounts: Arc<Mutex<HashMap<String, AccountConfig>>>,
     /// Calls sent by every client made here, by operation.
     calls: Arc<CallCounter>,
     /// Paces AssumeRole calls (they share the caller's STS bucket), once set.
@@ -172,11 +180,19 @@ impl Connector {
     /// The SDK config for `account`: base credentials for the caller's own account,
     /// else credentials of `role_name` assumed in it (cached, refreshed by the SDK).
     pub async fn account_config(&self, account: &str, role_name: &str) -> SdkConfig {
+        self.account(account, role_name).await.config
+    }
+
+    /// [`Connector::account_config`] and, in a member account, its assumed role.
+    pub(super) async fn account(&self, account: &str, role_name: &str) -> AccountConfig {
         if let Some(c) = self.lock_accounts().get(account) {
             return c.clone();
         }
-        let conf = if account == self.caller.account {
-            self.base.clone()
+        let made = if account == self.caller.account {
+            AccountConfig {
+                config: self.base.clone(),
+                role: None,
+            }
         } else {
             let arn = format!(
                 "arn:{}:iam::{account}:role/{role_name}",
@@ -187,34 +203,43 @@ impl Connector {
                 .configure(&self.base)
                 .build()
                 .await;
-            self.base
+            let role = SharedAssumedRole::new(provider, self.sts_pace.clone());
+            let config = self
+                .base
                 .clone()
                 .into_builder()
-                .credentials_provider(SharedCredentialsProvider::new(SharedAssumedRole::new(
-                    provider,
-                    self.sts_pace.clone(),
-                )))
-                .build()
+                .credentials_provider(SharedCredentialsProvider::new(role.clone()))
+                // The role keeps its credentials itself, and renews those AWS refuses;
+                // a cache in front of it would keep them until they expire.
+                .identity_cache(IdentityCache::no_cache())
+                .build();
+            AccountConfig {
+                config,
+                role: Some(role),
+            }
         };
         self.lock_accounts()
             .entry(account.to_string())
-            .or_insert(conf)
+            .or_insert(made)
             .clone()
     }
 
     /// The read-only SSM client for one scope. Its SDK retries draw on a quota of their
     /// own, so that a throttled scope does not use up the retries of the others.
     pub async fn ssm_read(&self, account: &str, region: &str, role_name: &str) -> SsmRead {
-        let conf = self.account_config(account, role_name).await;
-        let ssm = aws_sdk_ssm::config::Builder::from(&conf)
+        let conf = self.account(account, role_name).await;
+        let mut ssm = aws_sdk_ssm::config::Builder::from(&conf.config)
             .region(Region::new(region.to_string()))
             .retry_partition(aws_sdk_ssm::config::retry::RetryPartition::new(format!(
                 "ssm-{account}-{region}"
             )))
             .interceptor(self.count_calls())
-            .interceptor(TimeoutReport)
-            .build();
-        SsmRead::new(aws_sdk_ssm::Client::from_conf(ssm))
+            .interceptor(TimeoutReport);
+        if let Some(role) = conf.role {
+            let renew = RenewRefused { role };
+            ssm = ssm.interceptor(renew.clone()).retry_classifier(renew);
+        }
+        SsmRead::new(aws_sdk_ssm::Client::from_conf(ssm.build()))
     }
 
     /// The session-opening SSM client for one scope (StartSession and friends); never
@@ -225,15 +250,18 @@ impl Connector {
         region: &str,
         role_name: &str,
     ) -> SessionClient {
-        let conf = self.account_config(account, role_name).await;
-        let ssm = aws_sdk_ssm::config::Builder::from(&conf)
+        let conf = self.account(account, role_name).await;
+        let mut ssm = aws_sdk_ssm::config::Builder::from(&conf.config)
             .region(Region::new(region.to_string()))
-            .interceptor(TimeoutReport)
-            .build();
-        SessionClient::new(aws_sdk_ssm::Client::from_conf(ssm))
+            .interceptor(TimeoutReport);
+        if let Some(role) = conf.role {
+            let renew = RenewRefused { role };
+            ssm = ssm.interceptor(renew.clone()).retry_classifier(renew);
+        }
+        SessionClient::new(aws_sdk_ssm::Client::from_conf(ssm.build()))
     }
 
-    fn lock_accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, SdkConfig>> {
+    fn lock_accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, AccountConfig>> {
         self.accounts.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -269,16 +269,19 @@ impl Connector {
         region: &str,
         role_name: &str,
     ) -> SsmWrite {
-        let conf = self.account_config(account, role_name).await;
-        let ssm = aws_sdk_ssm::config::Builder::from(&conf)
+        let conf = self.account(account, role_name).await;
+        let mut ssm = aws_sdk_ssm::config::Builder::from(&conf.config)
             .region(Region::new(region.to_string()))
             .interceptor(CountCalls {
                 counter: self.calls().clone(),
             })
-            .interceptor(super::limits::TimeoutReport)
-            .build();
+            .interceptor(super::limits::TimeoutReport);
+        if let Some(role) = conf.role {
+            let renew = super::credentials::RenewRefused { role };
+            ssm = ssm.interceptor(renew.clone()).retry_classifier(renew);
+        }
         SsmWrite {
-            client: aws_sdk_ssm::Client::from_conf(ssm),
+            client: aws_sdk_ssm::Client::from_conf(ssm.build()),
         }
     }
 

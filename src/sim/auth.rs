@@ -294,6 +294,11 @@ impl Keyring {
         &self.root
     }
 
+    /// The nonce an issued key was made with (the STS call counter when it was issued).
+    pub(crate) fn issue_nonce(&self, access_key: &str) -> Option<u32> {
+        decode_key_parts(self.seed, access_key).map(|(_, nonce)| nonce)
+    }
+
     fn derived_secret(&self, access_key: &str) -> String {
         let mac = sigv4::hmac_sha256(&self.master, format!("secret\0{access_key}").as_bytes());
         b64_encode(&mac[..30])
@@ -508,6 +513,11 @@ pub(crate) fn issue_access_key(seed: u64, index: u16, nonce: u32) -> String {
 /// The account index an issued key carries, if the key has the shape of one this sim
 /// issues. The shape is no proof: the session token is.
 pub(crate) fn decode_access_key(seed: u64, key: &str) -> Option<usize> {
+    decode_key_parts(seed, key).map(|(index, _)| usize::from(index))
+}
+
+/// The account index and the nonce an issued key carries (see [`decode_access_key`]).
+fn decode_key_parts(seed: u64, key: &str) -> Option<(u16, u32)> {
     let body = key.strip_prefix("ASIA")?;
     if body.len() != 16 {
         return None;
@@ -521,7 +531,7 @@ pub(crate) fn decode_access_key(seed: u64, key: &str) -> Option<usize> {
     let m = mask(seed, sum);
     let index = (((payload >> 64) & 0xffff) as u16) ^ (m as u16);
     let nonce = (((payload >> 32) & 0xffff_ffff) as u32) ^ ((m >> 16) as u32);
-    (check(seed, index, nonce) == sum && (payload >> 80) == 0).then_some(usize::from(index))
+    (check(seed, index, nonce) == sum && (payload >> 80) == 0).then_some((index, nonce))
 }
 
 #[cfg(test)]

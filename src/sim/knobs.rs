@@ -31,6 +31,8 @@ pub struct SimKnobs {
     bad_answers: Mutex<Vec<BadAnswerRule>>,
     /// Body bytes written by bad answers so far.
     pub(crate) bad_answer_bytes: Arc<AtomicU64>,
+    /// AssumeRole sessions issued with a nonce below this are expired (0: none).
+    sessions_expired_below: AtomicU64,
 }
 
 impl SimKnobs {
@@ -108,6 +110,18 @@ impl SimKnobs {
     /// Throttles exactly these regions (and no others).
     pub fn set_throttled_regions(&self, regions: &[String]) {
         *lock(&self.throttled) = regions.iter().cloned().collect();
+    }
+
+    /// Every AssumeRole session issued with a nonce below `nonce` is answered
+    /// `ExpiredToken` from now on (see `SimHandle::expire_sessions`).
+    pub(crate) fn expire_sessions_below(&self, nonce: u32) {
+        self.sessions_expired_below
+            .fetch_max(u64::from(nonce), Ordering::Relaxed);
+    }
+
+    /// Whether the session issued with `nonce` was expired by `expire_sessions_below`.
+    pub(crate) fn session_expired(&self, nonce: u32) -> bool {
+        u64::from(nonce) < self.sessions_expired_below.load(Ordering::Relaxed)
     }
 
     pub(crate) fn latency(&self) -> Duration {

@@ -160,6 +160,14 @@ impl SimHandle {
             .collect()
     }
 
+    /// Expires every AssumeRole credential issued so far: from now on a call signed with
+    /// one is answered `ExpiredToken`, as AWS answers credentials whose time ran out.
+    /// Credentials issued later are valid.
+    pub fn expire_sessions(&self) {
+        let issued = self.state.nonce.load(std::sync::atomic::Ordering::Relaxed);
+        self.state.knobs.expire_sessions_below(issued);
+    }
+
     /// Stops accepting, lets in-flight requests finish, and waits for the server task.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);

@@ -136,7 +136,7 @@ fn authenticate(
     body: &[u8],
     service: Option<&str>,
 ) -> Result<auth::Caller, auth::AuthError> {
-    state.keys.authenticate(
+    let caller = state.keys.authenticate(
         &auth::Incoming {
             method: parts.method.as_str(),
             path: parts.uri.path(),
@@ -146,7 +146,17 @@ fn authenticate(
         },
         service,
         chrono::Utc::now(),
-    )
+    )?;
+    // Sessions issued before `SimHandle::expire_sessions` count as expired.
+    if caller.session.is_some()
+        && state
+            .keys
+            .issue_nonce(&caller.access_key)
+            .is_some_and(|n| state.knobs.session_expired(n))
+    {
+        return Err(auth::AuthError::ExpiredToken);
+    }
+    Ok(caller)
 }
 
 /// A `/_sim/` control endpoint, for the holder of the sim's root key pair only (signed like

@@ -270,6 +270,22 @@ pub fn read_log(path: &Path) -> Result<AuditRead, AuditError> {
     Ok(read)
 }
 
+/// A Run Command intent line of three nodes, for the tests of the log and its pane.
+#[cfg(test)]
+impl AuditEntry {
+    pub(crate) fn sample_intent(id: &str) -> AuditEntry {
+        AuditEntry::intent(
+            id,
+            "arn:aws:sts::111111111111:assumed-role/Ops/alice",
+            "SendCommand",
+            "111111111111",
+            "eu-west-1",
+            "AWS-RunShellScript on 3 nodes",
+            serde_json::json!({"document": "AWS-RunShellScript"}),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,15 +298,7 @@ mod tests {
     }
 
     fn entry() -> AuditEntry {
-        AuditEntry::intent(
-            "r-1",
-            "arn:aws:sts::111111111111:assumed-role/Ops/alice",
-            "SendCommand",
-            "111111111111",
-            "eu-west-1",
-            "AWS-RunShellScript on 3 nodes",
-            serde_json::json!({"document": "AWS-RunShellScript"}),
-        )
+        AuditEntry::sample_intent("r-1")
     }
 
     #[test]

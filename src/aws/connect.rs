@@ -113,16 +113,7 @@ impl Connector {
         } else {
             opts.regions.clone()
         };
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&base)
-                .interceptor(TimeoutReport)
-                .build(),
-        );
-        let who = sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", e))?;
+        let who = caller_identity(&base).await?;
         let caller = CallerIdentity {
             account: who.account().unwrap_or_default().to_string(),
             arn: who.arn().unwrap_or_default().to_string(),
@@ -267,6 +258,21 @@ impl Connector {
 }
 
 /// The ARN partition of a region.
+/// GetCallerIdentity with the credentials of `conf`.
+pub(crate) async fn caller_identity(
+    conf: &SdkConfig,
+) -> Result<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput, AwsError> {
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(conf)
+            .interceptor(TimeoutReport)
+            .build(),
+    );
+    sts.get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", e))
+}
+
 fn partition_of(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"

@@ -292,16 +292,7 @@ impl Connector {
             return Ok(self.caller().arn.clone());
         }
         let conf = self.account_config(account, role_name).await;
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&conf)
-                .interceptor(super::limits::TimeoutReport)
-                .build(),
-        );
-        let who = sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", e))?;
+        let who = super::connect::caller_identity(&conf).await?;
         who.arn()
             .filter(|a| !a.is_empty())
             .map(str::to_string)

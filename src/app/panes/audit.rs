@@ -450,15 +450,7 @@ mod tests {
     }
 
     fn intent(id: &str) -> AuditEntry {
-        AuditEntry::intent(
-            id,
-            "arn:aws:sts::111111111111:assumed-role/Ops/alice",
-            "SendCommand",
-            "111111111111",
-            "eu-west-1",
-            "AWS-RunShellScript on 3 nodes",
-            serde_json::json!({"document": "AWS-RunShellScript"}),
-        )
+        AuditEntry::sample_intent(id)
     }
 
     #[test]

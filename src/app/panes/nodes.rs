@@ -559,16 +559,41 @@ fn tag_position(node: Option<&ManagedNode>, key: &str) -> Option<usize> {
     })
 }
 
+/// Two rows of the index, each in its scope's columns.
+#[derive(Clone, Copy)]
+struct Pair<'s> {
+    ia: &'s ScopeIndex,
+    ib: &'s ScopeIndex,
+    ra: usize,
+    rb: usize,
+}
+
+impl<'s> Pair<'s> {
+    /// `None` when a row's scope is not in the index.
+    fn of(scopes: &'s [ScopeIndex], a: RowRef, b: RowRef) -> Option<Pair<'s>> {
+        Some(Pair {
+            ia: scopes.get(a.scope as usize)?,
+            ib: scopes.get(b.scope as usize)?,
+            ra: a.idx as usize,
+            rb: b.idx as usize,
+        })
+    }
+
+    /// The two rows' text in `c`, compared.
+    fn text(&self, c: Column) -> Ordering {
+        let slot = c.text_slot().unwrap_or(0);
+        self.ia
+            .field(self.ra, slot)
+            .cmp(self.ib.field(self.rb, slot))
+    }
+}
+
 /// Account, region, instance id; then position, so the order is total.
 fn compare_base(scopes: &[ScopeIndex], a: RowRef, b: RowRef) -> Ordering {
-    let (Some(ia), Some(ib)) = (scopes.get(a.scope as usize), scopes.get(b.scope as usize)) else {
+    let Some(p) = Pair::of(scopes, a, b) else {
         return a.cmp(&b);
     };
-    let (ra, rb) = (a.idx as usize, b.idx as usize);
-    let field = |c: Column| {
-        let slot = c.text_slot().unwrap_or(0);
-        ia.field(ra, slot).cmp(ib.field(rb, slot))
-    };
+    let field = |c| p.text(c);
     field(Column::Account)
         .then_with(|| field(Column::Region))
         .then_with(|| field(Column::InstanceId))
@@ -589,14 +614,11 @@ fn compare(
             .copied()
     };
     let tie = || rank_of(a).cmp(&rank_of(b)).then_with(|| a.cmp(&b));
-    let (Some(ia), Some(ib)) = (scopes.get(a.scope as usize), scopes.get(b.scope as usize)) else {
+    let Some(p) = Pair::of(scopes, a, b) else {
         return a.cmp(&b);
     };
-    let (ra, rb) = (a.idx as usize, b.idx as usize);
-    let field = |c: Column| {
-        let slot = c.text_slot().unwrap_or(0);
-        ia.field(ra, slot).cmp(ib.field(rb, slot))
-    };
+    let Pair { ia, ib, ra, rb } = p;
+    let field = |c| p.text(c);
     let primary = match col {
         Column::Account => Ordering::Equal,
         Column::Ping => ia.ping.get(ra).cmp(&ib.ping.get(rb)),

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::app::{
     ACTION_KEY_HELP, App, COMMAND_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP,
-    shown_entries,
+    help_lines,
 };
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
@@ -17,15 +17,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let key = base.fg(theme.key).add_modifier(Modifier::BOLD);
     let heading = base.fg(theme.accent).add_modifier(Modifier::BOLD);
 
-    let entry = |k: &str, what: &'static str| {
+    let entry = |k: &str, what: &str| {
         Line::from(vec![
             Span::styled(format!("  {k:<18} "), key),
-            Span::styled(what, base),
+            Span::styled(what.to_string(), base),
         ])
     };
     let mut lines = vec![Line::styled("Keys", heading)];
     let read_only = app.options.read_only;
-    for (k, what) in shown_entries(app.keys().help(KEY_HELP), read_only) {
+    let keys = app.keys();
+    for (k, what) in help_lines(KEY_HELP, keys, read_only) {
         lines.push(entry(&k, what));
     }
     // The right column (or the rest of one): sessions, pane keys, commands.
@@ -33,8 +34,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     // Sessions change AWS state: not offered in read-only mode.
     if !app.options.read_only {
         session_lines.push(Line::styled("Sessions", heading));
-        for (k, what) in SESSION_KEY_HELP {
-            session_lines.push(entry(k, what));
+        for (k, what) in help_lines(SESSION_KEY_HELP, keys, read_only) {
+            session_lines.push(entry(&k, what));
         }
         session_lines.push(Line::styled(
             "In a shell tab every key goes to it but:",
@@ -46,8 +47,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         session_lines.push(Line::default());
     }
     session_lines.push(Line::styled("Panes", heading));
-    for (k, what) in shown_entries(app.pane_help(), read_only) {
-        session_lines.push(entry(k, what));
+    for (k, what) in help_lines(&app.pane_help(), keys, read_only) {
+        session_lines.push(entry(&k, what));
     }
     session_lines.push(Line::default());
     session_lines.push(Line::styled("Commands", heading));
@@ -58,8 +59,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     if !read_only {
         lines.push(Line::default());
         lines.push(Line::styled("Actions", heading));
-        for (k, what) in shown_entries(ACTION_KEY_HELP.iter().copied(), read_only) {
-            lines.push(entry(k, what));
+        for (k, what) in help_lines(ACTION_KEY_HELP, keys, read_only) {
+            lines.push(entry(&k, what));
         }
     }
     lines.push(Line::default());

@@ -336,7 +336,12 @@ fn every_action_key_is_classified_mutating() {
     let sessions = &ssm_cockpit::app::SESSION_KEY_HELP[..2];
     for h in actions.iter().filter(|h| !h.is_fixed()) {
         let changes = |a: &PaneAction| a.mutating() || *a == PaneAction::FullOutput;
-        assert!(h.pane.iter().all(changes), "{} ({}) changes AWS", h.keys, h.what);
+        assert!(
+            h.pane.iter().all(changes),
+            "{} ({}) changes AWS",
+            h.keys,
+            h.what
+        );
     }
     let mut hidden = 0;
     for h in actions.iter().chain(sessions) {

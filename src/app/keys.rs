@@ -14,7 +14,11 @@ pub const KEY_HELP: &[KeyHint] = &[
     KeyHint::more("Commands Automations Audit"),
     KeyHint::fixed("Tab / Shift-Tab", "next / previous pane"),
     KeyHint::table(":", &[Action::Command], "command (see Commands)"),
-    KeyHint::table("j k / ↓ ↑", &[Action::Down, Action::Up], "next / previous row"),
+    KeyHint::table(
+        "j k / ↓ ↑",
+        &[Action::Down, Action::Up],
+        "next / previous row",
+    ),
     KeyHint::table(
         "g G / Home End",
         &[Action::Top, Action::Bottom],

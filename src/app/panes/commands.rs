@@ -138,7 +138,11 @@ impl FeedRow for RecentCommand {
     const HELP: &'static [KeyHint] = &[
         KeyHint::table("Enter", &[Action::Details], "commands, automations, audit,"),
         KeyHint::more("activations: the record in full"),
-        KeyHint::pane("n", &[PaneAction::GoToNode], "commands: go to its first node"),
+        KeyHint::pane(
+            "n",
+            &[PaneAction::GoToNode],
+            "commands: go to its first node",
+        ),
     ];
 
     fn record(&self) -> Option<Record> {

@@ -255,7 +255,11 @@ impl List for TimelineView {
 impl Component for TimelineView {
     fn help(&self) -> &'static [KeyHint] {
         const HELP: &[KeyHint] = &[
-            KeyHint::pane("w", &[PaneAction::Group], "timeline: per window / per scope"),
+            KeyHint::pane(
+                "w",
+                &[PaneAction::Group],
+                "timeline: per window / per scope",
+            ),
             KeyHint::pane(
                 "c",
                 &[PaneAction::Calendars],

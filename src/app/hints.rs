@@ -213,8 +213,7 @@ pub fn footer_entries(
 mod tests {
     use super::*;
     use crate::app::keymap::KeysConfig;
-    use crate::app::panes::{Pane, Panes};
-    use crate::app::{ACTION_KEY_HELP, DETAIL_KEY_HELP, KEY_HELP, SESSION_KEY_HELP};
+    use crate::app::{ACTION_KEY_HELP, DETAIL_KEY_HELP, KEY_HELP, Pane, Panes, SESSION_KEY_HELP};
 
     fn k(s: &str) -> KeySpec {
         match KeySpec::parse(s) {

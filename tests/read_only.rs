@@ -13,8 +13,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc;
 
 use ssm_cockpit::app::{
-    Action, App, AppOptions, Effect, KeyMap, KeySpec, KeysConfig, MUTATING_KEYS, Msg, PANE_ALIASES,
-    Pane, is_mutating_entry,
+    Action, App, AppOptions, Effect, KeyMap, KeySpec, KeysConfig, Msg, PANE_ALIASES, Pane,
+    PaneAction, help_lines,
 };
 use ssm_cockpit::aws::AwsOptions;
 use ssm_cockpit::aws::operations::{Access, access, is_mutating, operations};
@@ -321,21 +321,36 @@ fn classification_covers_every_mutating_operation_the_sim_knows() {
     for op in ["CreateOpsItem", "PutInventory", "PutComplianceItems"] {
         assert!(is_mutating(op), "{op}");
     }
-    // Mutating keys are named in the key map, so help and footers can leave them out.
-    assert!(!MUTATING_KEYS.is_empty());
-    assert!(is_mutating_entry("c", "shell on the selected node"));
+    // Mutating keys are known by their actions, so help and footers can leave them out.
+    assert!(PaneAction::ALL.iter().any(|a| a.mutating()));
     let _ = Feed::ALL;
 }
 
 #[test]
 fn every_action_key_is_classified_mutating() {
-    for (k, what) in ssm_cockpit::app::ACTION_KEY_HELP {
+    // The Actions section names the actions that change AWS (and the live view's full
+    // output, a view read-only mode never opens); read-only mode drops each hint of a
+    // mutating action by the action's flag, the one the key map strips keys by.
+    let keys = KeyMap::default();
+    let actions = ssm_cockpit::app::ACTION_KEY_HELP;
+    let sessions = &ssm_cockpit::app::SESSION_KEY_HELP[..2];
+    for h in actions.iter().filter(|h| !h.is_fixed()) {
+        let changes = |a: &PaneAction| a.mutating() || *a == PaneAction::FullOutput;
         assert!(
-            is_mutating_entry(k, what),
-            "{k} ({what}) changes AWS: list it in MUTATING_KEYS"
+            h.pane.iter().all(changes),
+            "{} ({}) changes AWS",
+            h.keys,
+            h.what
         );
     }
-    for (k, what) in ssm_cockpit::app::SESSION_KEY_HELP.iter().take(2) {
-        assert!(is_mutating_entry(k, what), "{k} ({what})");
+    let mut hidden = 0;
+    for h in actions.iter().chain(sessions) {
+        if h.mutating() {
+            hidden += 1;
+            assert!(help_lines([h], &keys, true).is_empty(), "{}", h.what);
+            assert_eq!(help_lines([h], &keys, false).len(), 1, "{}", h.what);
+        }
     }
+    assert!(sessions.iter().all(|h| h.mutating()));
+    assert!(hidden > sessions.len());
 }

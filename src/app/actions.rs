@@ -25,21 +25,47 @@ use crate::model::{
     ScopeId, check_parameters,
 };
 
+use super::hints::KeyHint;
 use super::keymap::{Action, PaneAction, pane_keys};
 use super::{App, Effect, Notice, Pane};
 
-/// Action keys, for the help overlay; absent in read-only mode (each is listed in
-/// `MUTATING_KEYS`). The forms, the confirmation and the live view show their own keys.
-pub const ACTION_KEY_HELP: &[(&str, &str)] = &[
-    ("r / R", "Run Command: selected / filtered"),
-    ("Space", "mark a node for Run Command"),
-    ("a / x", "runbook: on node / OpsItem's"),
-    ("u / e", "OpsItem: set status / add note"),
-    (":run :runbook", "the forms; :runs the live view"),
-    ("o", "live view: a node's full output"),
-    ("e", "parameter: put a new version"),
-    ("s / i", "baseline: patch scan / install"),
-    ("i / u", "package: install / uninstall"),
+/// Action keys, for the help overlay; absent in read-only mode, as are the hints of
+/// mutating actions anywhere. The forms, the confirmation and the live view show their
+/// own keys.
+pub const ACTION_KEY_HELP: &[KeyHint] = &[
+    KeyHint::pane(
+        "r / R",
+        &[PaneAction::RunCommand, PaneAction::RunOnFiltered],
+        "Run Command: selected / filtered",
+    ),
+    KeyHint::pane("Space", &[PaneAction::Mark], "mark a node for Run Command"),
+    KeyHint::pane(
+        "a / x",
+        &[PaneAction::Runbook, PaneAction::RunSuggested],
+        "runbook: on node / OpsItem's",
+    ),
+    KeyHint::pane(
+        "u / e",
+        &[PaneAction::SetStatus, PaneAction::AddNote],
+        "OpsItem: set status / add note",
+    ),
+    KeyHint::fixed(":run :runbook", "the forms; :runs the live view"),
+    KeyHint::pane(
+        "o",
+        &[PaneAction::FullOutput],
+        "live view: a node's full output",
+    ),
+    KeyHint::pane("e", &[PaneAction::Edit], "parameter: put a new version"),
+    KeyHint::pane(
+        "s / i",
+        &[PaneAction::Scan, PaneAction::Install],
+        "baseline: patch scan / install",
+    ),
+    KeyHint::pane(
+        "i / u",
+        &[PaneAction::Install, PaneAction::Uninstall],
+        "package: install / uninstall",
+    ),
 ];
 
 /// Which field of a form.

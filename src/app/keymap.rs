@@ -1,94 +1,10 @@
 //! The key map: which action each key does, built from the `[keys]` config section
-//! ([`crate::config::keys`]); and the keys that change AWS, hidden in read-only mode.
+//! ([`crate::config::keys`]). Read-only mode strips the actions that change AWS here, and
+//! the key hints ([`super::hints`]) leave them out by the same flag.
 
 use crossterm::event::KeyEvent;
 
 pub use crate::config::keys::{Action, KeySpec, KeysConfig, PaneAction, pane_keys};
-
-/// A key that changes AWS when pressed: runs a command or a runbook, cancels or stops
-/// one, edits an OpsItem or a parameter, applies an association, opens a session.
-/// Read-only mode ignores these keys, and the help overlay and the footers leave them out
-/// there. Whoever adds such a key lists it here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MutatingKey {
-    /// The key as the help overlay and footers write it (`a`, `Ctrl-x`).
-    pub key: &'static str,
-    /// A word of its help and footer text that tells it apart from other uses of the
-    /// same key (`apply` for `a` in the associations pane, not `a` = app query).
-    pub verb: &'static str,
-}
-
-/// Every mutating key of the panes.
-pub const MUTATING_KEYS: &[MutatingKey] = &[
-    MutatingKey {
-        key: "c",
-        verb: "shell",
-    },
-    MutatingKey {
-        key: "p",
-        verb: "forward",
-    },
-    MutatingKey {
-        key: "a",
-        verb: "apply",
-    },
-    MutatingKey {
-        key: "r / R",
-        verb: "Run Command",
-    },
-    MutatingKey {
-        key: "Space",
-        verb: "Run Command",
-    },
-    MutatingKey {
-        key: "a / x",
-        verb: "runbook",
-    },
-    MutatingKey {
-        key: "u / e",
-        verb: "OpsItem",
-    },
-    MutatingKey {
-        key: ":run :runbook",
-        verb: "forms",
-    },
-    // Not a change itself, but a key of the live view of runs, which read-only mode never
-    // opens: hidden there like the rest of it.
-    MutatingKey {
-        key: "o",
-        verb: "full output",
-    },
-    MutatingKey {
-        key: "e",
-        verb: "new version",
-    },
-    MutatingKey {
-        key: "s / i",
-        verb: "patch",
-    },
-    MutatingKey {
-        key: "i / u",
-        verb: "install",
-    },
-];
-
-/// Whether a help or footer entry (`key`, `what`) is one of [`MUTATING_KEYS`].
-pub fn is_mutating_entry(key: &str, what: &str) -> bool {
-    MUTATING_KEYS
-        .iter()
-        .any(|m| m.key == key && what.contains(m.verb))
-}
-
-/// The entries of a help or footer table to show: all of them, or in read-only mode
-/// those that change nothing.
-pub fn shown_entries<'a, T: AsRef<str>>(
-    entries: impl IntoIterator<Item = (T, &'a str)>,
-    read_only: bool,
-) -> impl Iterator<Item = (T, &'a str)> {
-    entries
-        .into_iter()
-        .filter(move |(k, what)| !(read_only && is_mutating_entry(k.as_ref(), what)))
-}
 
 /// Which action each bound key does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +59,14 @@ impl KeyMap {
         self.pane.iter().find(|(_, b)| *b == a).map(|(k, _)| *k)
     }
 
+    /// Every key bound to a pane action, in `[keys]` order.
+    pub fn pane_keys(&self, a: PaneAction) -> impl Iterator<Item = KeySpec> + '_ {
+        self.pane
+            .iter()
+            .filter(move |(_, b)| *b == a)
+            .map(|(k, _)| *k)
+    }
+
     /// The first key bound to a table action, as a footer writes it (`None`: unbound).
     pub fn first_key(&self, a: Action) -> Option<KeySpec> {
         self.keys(a).next()
@@ -158,49 +82,6 @@ impl KeyMap {
             .iter()
             .filter(move |(_, b)| *b == a)
             .map(|(k, _)| *k)
-    }
-
-    /// The keys of `a` for the help overlay, e.g. "j ↓".
-    pub fn label(&self, a: Action) -> String {
-        let keys: Vec<String> = self.keys(a).map(|k| k.to_string()).collect();
-        keys.join(" ")
-    }
-
-    fn is_default(&self, actions: &[Action]) -> bool {
-        let d = KeyMap::default();
-        actions.iter().all(|a| self.keys(*a).eq(d.keys(*a)))
-    }
-
-    /// `KEY_HELP` with the keys of rebound actions written out.
-    pub fn help(&self, base: &[(&'static str, &'static str)]) -> Vec<(String, &'static str)> {
-        base.iter()
-            .map(|(k, what)| {
-                let actions = help_actions(k);
-                if actions.is_empty() || self.is_default(actions) {
-                    return (k.to_string(), *what);
-                }
-                let text: Vec<String> = actions.iter().map(|a| self.label(*a)).collect();
-                (text.join(" / "), *what)
-            })
-            .collect()
-    }
-}
-
-/// The actions a `KEY_HELP` entry describes, by its default key text.
-fn help_actions(keys: &str) -> &'static [Action] {
-    match keys {
-        ":" => &[Action::Command],
-        "j k / ↓ ↑" => &[Action::Down, Action::Up],
-        "g G / Home End" => &[Action::Top, Action::Bottom],
-        "PgDn / PgUp" => &[Action::PageDown, Action::PageUp],
-        "Ctrl-d / Ctrl-u" => &[Action::HalfPageDown, Action::HalfPageUp],
-        "Enter" => &[Action::Details],
-        "/" => &[Action::Filter],
-        "s / S" => &[Action::SortNext, Action::SortReverse],
-        "> / <" => &[Action::SortNext, Action::SortPrev],
-        "?" => &[Action::Help],
-        "q / Ctrl-c" => &[Action::Quit],
-        _ => &[],
     }
 }
 
@@ -230,43 +111,11 @@ mod tests {
     }
 
     #[test]
-    fn mutating_entries_are_hidden_in_read_only_mode() {
-        let entries = [
-            ("a", "associations: apply now"),
-            ("a", "inventory: app query"),
-        ];
-        let shown: Vec<_> = shown_entries(entries, true).collect();
-        assert_eq!(shown, vec![("a", "inventory: app query")]);
-        assert_eq!(shown_entries(entries, false).count(), 2);
-        assert!(is_mutating_entry("c", "shell on the selected node"));
-        assert!(!is_mutating_entry("c", "compliance"));
-    }
-
-    #[test]
     fn defaults_have_no_conflicts() {
         assert_eq!(
             KeyMap::from_config(&KeysConfig::default()),
             Ok(KeyMap::default())
         );
-    }
-
-    #[test]
-    fn help_shows_rebound_keys_only() {
-        let base = [("j k / ↓ ↑", "rows"), ("?", "help"), ("z", "other")];
-        let d = KeyMap::default().help(&base);
-        assert_eq!(d[0].0, "j k / ↓ ↑");
-        let c = KeysConfig {
-            down: Some(vec![k("z"), k("Down")]),
-            help: Some(vec![k("F1")]),
-            ..KeysConfig::default()
-        };
-        let Ok(map) = KeyMap::from_config(&c) else {
-            panic!("conflict")
-        };
-        let h = map.help(&base);
-        assert_eq!(h[0].0, "z ↓ / k ↑");
-        assert_eq!(h[1].0, "F1");
-        assert_eq!(h[2].0, "z");
     }
 
     #[test]

@@ -2,41 +2,71 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::hints::KeyHint;
 use super::keymap::{Action, PaneAction, pane_keys};
 use super::sessions::is_leader;
 use super::{App, Focus, Overlay};
 
-/// Every key, for the help overlay: (keys, what they do).
-pub const KEY_HELP: &[(&str, &str)] = &[
-    ("1-9", "Nodes Explorer OpsCenter"),
-    ("", "Compliance Inventory Scopes"),
-    ("", "Commands Automations Audit"),
-    ("Tab / Shift-Tab", "next / previous pane"),
-    (":", "command (see Commands)"),
-    ("j k / ↓ ↑", "next / previous row"),
-    ("g G / Home End", "first / last row"),
-    ("PgDn / PgUp", "page down / up"),
-    ("Ctrl-d / Ctrl-u", "half page down / up"),
-    ("wheel", "scroll; click selects"),
-    ("Enter", "details"),
-    ("/", "filter (Enter keeps it)"),
-    ("Esc", "clear filter · close · back"),
-    ("s / S", "sort: next column / reverse"),
-    ("> / <", "sort column right / left"),
-    ("?", "this help"),
-    ("q / Ctrl-c", "quit"),
+/// Every key, for the help overlay.
+pub const KEY_HELP: &[KeyHint] = &[
+    KeyHint::fixed("1-9", "Nodes Explorer OpsCenter"),
+    KeyHint::more("Compliance Inventory Scopes"),
+    KeyHint::more("Commands Automations Audit"),
+    KeyHint::fixed("Tab / Shift-Tab", "next / previous pane"),
+    KeyHint::table(":", &[Action::Command], "command (see Commands)"),
+    KeyHint::table(
+        "j k / ↓ ↑",
+        &[Action::Down, Action::Up],
+        "next / previous row",
+    ),
+    KeyHint::table(
+        "g G / Home End",
+        &[Action::Top, Action::Bottom],
+        "first / last row",
+    ),
+    KeyHint::table(
+        "PgDn / PgUp",
+        &[Action::PageDown, Action::PageUp],
+        "page down / up",
+    ),
+    KeyHint::table(
+        "Ctrl-d / Ctrl-u",
+        &[Action::HalfPageDown, Action::HalfPageUp],
+        "half page down / up",
+    ),
+    KeyHint::fixed("wheel", "scroll; click selects"),
+    KeyHint::table("Enter", &[Action::Details], "details"),
+    KeyHint::table("/", &[Action::Filter], "filter (Enter keeps it)"),
+    KeyHint::fixed("Esc", "clear filter · close · back"),
+    KeyHint::table(
+        "s / S",
+        &[Action::SortNext, Action::SortReverse],
+        "sort: next column / reverse",
+    ),
+    KeyHint::table(
+        "> / <",
+        &[Action::SortNext, Action::SortPrev],
+        "sort column right / left",
+    ),
+    KeyHint::table("?", &[Action::Help], "this help"),
+    KeyHint::table("q / Ctrl-c", &[Action::Quit], "quit"),
 ];
 
 /// The line of the help overlay's Panes section after every pane's own lines: the
 /// detail popups' key.
-pub const DETAIL_KEY_HELP: (&str, &str) = ("r", "fetch the detail again");
+pub const DETAIL_KEY_HELP: KeyHint =
+    KeyHint::pane("r", &[PaneAction::Refresh], "fetch the detail again");
 
 /// Nodes-pane keys that open sessions; absent in read-only mode.
-pub const SESSION_KEY_HELP: &[(&str, &str)] = &[
-    ("c", "shell on the selected node"),
-    ("p", "port forward LOCAL:REMOTE[:HOST]"),
-    ("Ctrl-] 1-9", "tab N (also :sessions N)"),
-    ("Ctrl-] n / p", "next / previous tab"),
+pub const SESSION_KEY_HELP: &[KeyHint] = &[
+    KeyHint::pane("c", &[PaneAction::Shell], "shell on the selected node"),
+    KeyHint::pane(
+        "p",
+        &[PaneAction::Forward],
+        "port forward LOCAL:REMOTE[:HOST]",
+    ),
+    KeyHint::fixed("Ctrl-] 1-9", "tab N (also :sessions N)"),
+    KeyHint::fixed("Ctrl-] n / p", "next / previous tab"),
 ];
 
 /// Keys of a focused session tab: everything goes to the remote shell but these.
@@ -65,7 +95,7 @@ pub const FILTER_HELP: &[(&str, &str)] = &[
 
 impl App {
     /// The Panes section of the help overlay: every pane's lines, then the popups'.
-    pub fn pane_help(&self) -> Vec<(&'static str, &'static str)> {
+    pub fn pane_help(&self) -> Vec<KeyHint> {
         let mut lines = super::panes::pane_help(&self.panes);
         lines.push(DETAIL_KEY_HELP);
         lines

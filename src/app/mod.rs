@@ -24,6 +24,7 @@ mod documents;
 mod effect;
 mod filter;
 mod fresh;
+mod hints;
 mod history;
 mod keymap;
 mod keys;
@@ -52,10 +53,8 @@ pub use command::{COMMAND_HELP, Command, parse_command};
 pub use documents::{document_ref, owner_kind, package_platforms, readable_content};
 pub use effect::Effect;
 pub use filter::{Filter, FilterColumn, FilterError, Matcher, Term};
-pub use keymap::{
-    Action, KeyMap, KeySpec, KeysConfig, MUTATING_KEYS, MutatingKey, PaneAction, is_mutating_entry,
-    shown_entries,
-};
+pub use hints::{KeyHint, footer_entries, help_lines};
+pub use keymap::{Action, KeyMap, KeySpec, KeysConfig, PaneAction};
 pub use keys::{DETAIL_KEY_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP};
 pub use navigate::{Back, Request};
 pub use overlay::{CatalogDetail, CatalogItem, ForwardPrompt, Overlay, Record};
@@ -86,7 +85,7 @@ pub use panes::timeline::{
     shows_calendar, timeline_rows,
 };
 pub use panes::windows::{WinCol, WindowOpen, WindowRows, WindowsView};
-pub use panes::{Cmd, Component, Cx, KeyHint, PANE_ALIASES, Pane, PaneKind, Panes};
+pub use panes::{Cmd, Component, Cx, PANE_ALIASES, Pane, PaneKind, Panes};
 pub use scope_filter::ScopeFilter;
 pub use sessions::{Focus, LEADER_LABEL, SCROLLBACK_LINES, SessionTab, parse_forward};
 pub use table::{TableColumn, TableSource, TableView, Viewport};

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::app::{
-    ACTION_KEY_HELP, App, COMMAND_HELP, FILTER_HELP, KEY_HELP, SESSION_HELP, SESSION_KEY_HELP,
-    shown_entries,
+    ACTION_KEY_HELP, Action, App, COMMAND_HELP, FILTER_HELP, KEY_HELP, KeyHint, KeyMap,
+    SESSION_HELP, SESSION_KEY_HELP, help_lines,
 };
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
@@ -17,15 +17,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let key = base.fg(theme.key).add_modifier(Modifier::BOLD);
     let heading = base.fg(theme.accent).add_modifier(Modifier::BOLD);
 
-    let entry = |k: &str, what: &'static str| {
+    let entry = |k: &str, what: &str| {
         Line::from(vec![
             Span::styled(format!("  {k:<18} "), key),
-            Span::styled(what, base),
+            Span::styled(what.to_string(), base),
         ])
     };
     let mut lines = vec![Line::styled("Keys", heading)];
     let read_only = app.options.read_only;
-    for (k, what) in shown_entries(app.keys().help(KEY_HELP), read_only) {
+    let keys = app.keys();
+    for (k, what) in help_lines(KEY_HELP, keys, read_only) {
         lines.push(entry(&k, what));
     }
     // The right column (or the rest of one): sessions, pane keys, commands.
@@ -33,8 +34,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     // Sessions change AWS state: not offered in read-only mode.
     if !app.options.read_only {
         session_lines.push(Line::styled("Sessions", heading));
-        for (k, what) in SESSION_KEY_HELP {
-            session_lines.push(entry(k, what));
+        for (k, what) in help_lines(SESSION_KEY_HELP, keys, read_only) {
+            session_lines.push(entry(&k, what));
         }
         session_lines.push(Line::styled(
             "In a shell tab every key goes to it but:",
@@ -46,8 +47,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         session_lines.push(Line::default());
     }
     session_lines.push(Line::styled("Panes", heading));
-    for (k, what) in shown_entries(app.pane_help(), read_only) {
-        session_lines.push(entry(k, what));
+    for (k, what) in help_lines(&app.pane_help(), keys, read_only) {
+        session_lines.push(entry(&k, what));
     }
     session_lines.push(Line::default());
     session_lines.push(Line::styled("Commands", heading));
@@ -58,8 +59,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     if !read_only {
         lines.push(Line::default());
         lines.push(Line::styled("Actions", heading));
-        for (k, what) in shown_entries(ACTION_KEY_HELP.iter().copied(), read_only) {
-            lines.push(entry(k, what));
+        for (k, what) in help_lines(ACTION_KEY_HELP, keys, read_only) {
+            lines.push(entry(&k, what));
         }
     }
     lines.push(Line::default());
@@ -94,15 +95,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let room = usize::from(popup.height.saturating_sub(2));
     let max_scroll = u16::try_from(rows.saturating_sub(room)).unwrap_or(u16::MAX);
     let scroll = app.help_scroll().min(max_scroll);
-    let hint = if max_scroll == 0 {
-        " Esc or ? close ".to_string()
-    } else {
+    let hint = frame_hint(keys, max_scroll > 0, || {
         format!(
-            " lines {}-{} of {rows} · j/k PgDn/PgUp scroll · Esc or ? close ",
+            "lines {}-{} of {rows}",
             usize::from(scroll) + 1,
             (usize::from(scroll) + room).min(rows)
         )
-    };
+    });
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(base.fg(theme.popup_border))
@@ -130,4 +129,30 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     } else {
         Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
     }
+}
+
+/// The overlay's bottom line: its closing keys, and while it scrolls the lines shown and
+/// the scrolling keys, as the key map binds them.
+fn frame_hint(keys: &KeyMap, scrolls: bool, lines: impl FnOnce() -> String) -> String {
+    const CLOSE: KeyHint = KeyHint::table("?", &[Action::Help], "close");
+    const ROWS: KeyHint = KeyHint::table("j/k", &[Action::Down, Action::Up], "");
+    const PAGES: KeyHint = KeyHint::table("PgDn/PgUp", &[Action::PageDown, Action::PageUp], "");
+    let close = match CLOSE.footer_keys(keys) {
+        k if k.is_empty() => "Esc close".to_string(),
+        k => format!("Esc or {k} close"),
+    };
+    if !scrolls {
+        return format!(" {close} ");
+    }
+    let scroll: Vec<String> = [ROWS, PAGES]
+        .iter()
+        .map(|h| h.footer_keys(keys))
+        .filter(|k| !k.is_empty())
+        .collect();
+    let scroll = if scroll.is_empty() {
+        String::new()
+    } else {
+        format!("{} scroll · ", scroll.join(" "))
+    };
+    format!(" {} · {scroll}{close} ", lines())
 }

@@ -59,10 +59,9 @@ fn draw_summary_and_hints(buf: &mut Buffer, area: Rect, app: &App, base: Style) 
     let theme = app.theme();
     // Key hints on the right, the summary on the left.
     let summary = summary(app);
-    let hints = app.panes.get(app.pane()).footer(app.options.read_only);
-    // Read-only mode leaves out the keys that change AWS.
-    let hints: Vec<(&str, &str)> =
-        crate::app::shown_entries(hints.iter().copied(), app.options.read_only).collect();
+    let hints = app.panes.get(app.pane()).footer();
+    // The keys bound to the hints' actions; read-only mode leaves out those that change AWS.
+    let hints = crate::app::footer_entries(hints, app.keys(), app.options.read_only);
     let hints_w = |n: usize| -> usize {
         hints[..n]
             .iter()

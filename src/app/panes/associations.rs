@@ -165,9 +165,9 @@ impl FeedRow for Association {
 
     type Open = AssociationOpen;
     const HELP: &'static [KeyHint] = &[
-        ("Enter", "associations: executions and"),
-        ("", "failing nodes; j/k Enter: go to node"),
-        ("a", "associations: apply now"),
+        KeyHint::table("Enter", &[Action::Details], "associations: executions and"),
+        KeyHint::more("failing nodes; j/k Enter: go to node"),
+        KeyHint::pane("a", &[PaneAction::Apply], "associations: apply now"),
     ];
 
     fn on_key(

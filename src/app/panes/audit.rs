@@ -383,13 +383,14 @@ impl PaneKind for AuditView {
 
 impl Component for AuditView {
     fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("Enter", "commands, automations, audit,"),
-            ("", "activations: the record in full"),
-            ("r", "audit: read the log again"),
-        ]
+        const HELP: &[KeyHint] = &[
+            KeyHint::table("Enter", &[Action::Details], "commands, automations, audit,"),
+            KeyHint::more("activations: the record in full"),
+            KeyHint::pane("r", &[PaneAction::Refresh], "audit: read the log again"),
+        ];
+        HELP
     }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+    fn footer(&self) -> &'static [KeyHint] {
         hints::OPS
     }
     /// Reads the log once; the clock tick follows what is appended (see

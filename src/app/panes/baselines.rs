@@ -8,7 +8,7 @@ use crossterm::event::KeyEvent;
 
 use super::catalog::{self, CatalogList, columns};
 use super::{Cmd, Component, Cx, KeyHint, PaneKind, hints};
-use crate::app::keymap::{Action, pane_keys};
+use crate::app::keymap::{Action, PaneAction, pane_keys};
 use crate::app::overlay::CatalogItem;
 use crate::app::table::{TableSource, account_cell, region_cell};
 use crate::model::{Estate, Feed, PatchBaseline, ScopeId};
@@ -141,9 +141,15 @@ impl PaneKind for BaselinesView {
 
 impl Component for BaselinesView {
     fn help(&self) -> &'static [KeyHint] {
-        &[("Enter · n p", "baseline: rules, nodes' patches")]
+        const HELP: &[KeyHint] = &[KeyHint::both(
+            "Enter · n p",
+            &[Action::Details],
+            &[PaneAction::NextNode, PaneAction::PrevNode],
+            "baseline: rules, nodes' patches",
+        )];
+        HELP
     }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+    fn footer(&self) -> &'static [KeyHint] {
         hints::TABLE
     }
     fn sync(&mut self, cx: &Cx) {

@@ -136,9 +136,13 @@ impl FeedRow for RecentCommand {
 
     type Open = ();
     const HELP: &'static [KeyHint] = &[
-        ("Enter", "commands, automations, audit,"),
-        ("", "activations: the record in full"),
-        ("n", "commands: go to its first node"),
+        KeyHint::table("Enter", &[Action::Details], "commands, automations, audit,"),
+        KeyHint::more("activations: the record in full"),
+        KeyHint::pane(
+            "n",
+            &[PaneAction::GoToNode],
+            "commands: go to its first node",
+        ),
     ];
 
     fn record(&self) -> Option<Record> {

@@ -230,12 +230,13 @@ impl PaneKind for ComplianceView {
 
 impl Component for ComplianceView {
     fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("n", "ops, compliance: go to node"),
-            ("Enter", "OpsItem / compliance items"),
-        ]
+        const HELP: &[KeyHint] = &[
+            KeyHint::pane("n", &[PaneAction::GoToNode], "ops, compliance: go to node"),
+            KeyHint::table("Enter", &[Action::Details], "OpsItem / compliance items"),
+        ];
+        HELP
     }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+    fn footer(&self) -> &'static [KeyHint] {
         hints::OPS
     }
     fn sync(&mut self, cx: &Cx) {

@@ -157,9 +157,14 @@ impl<K: DocumentKind> PaneKind for DocumentTable<K> {
 
 impl<K: DocumentKind> Component for DocumentTable<K> {
     fn help(&self) -> &'static [KeyHint] {
-        &[("Enter", "documents, packages: content")]
+        const HELP: &[KeyHint] = &[KeyHint::table(
+            "Enter",
+            &[Action::Details],
+            "documents, packages: content",
+        )];
+        HELP
     }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+    fn footer(&self) -> &'static [KeyHint] {
         hints::TABLE
     }
     fn sync(&mut self, cx: &Cx) {

@@ -71,7 +71,7 @@ impl ListMut for Page<'_> {
 }
 
 impl Component for ExplorerView {
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+    fn footer(&self) -> &'static [KeyHint] {
         hints::VIEW
     }
     fn has_filter(&self) -> bool {

@@ -208,7 +208,7 @@ impl<R: FeedRow> Component for FeedTable<R> {
     fn help(&self) -> &'static [KeyHint] {
         R::HELP
     }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+    fn footer(&self) -> &'static [KeyHint] {
         hints::OPS
     }
     fn takes_keys(&self) -> bool {

@@ -545,23 +545,32 @@ impl PaneKind for InventoryView {
 
 /// The status bar's hints of the inventory pane.
 const FOOTER: &[KeyHint] = &[
-    ("?", "help"),
-    ("1-9", "panes"),
-    ("←→", "type"),
-    ("/", "filter"),
-    ("a", "app query"),
-    ("m", "view"),
-    ("q", "quit"),
+    KeyHint::table("?", &[Action::Help], "help"),
+    KeyHint::fixed("1-9", "panes"),
+    KeyHint::pane("←→", &[PaneAction::PrevKind, PaneAction::NextKind], "type"),
+    KeyHint::table("/", &[Action::Filter], "filter"),
+    KeyHint::pane("a", &[PaneAction::AppQuery], "app query"),
+    KeyHint::pane("m", &[PaneAction::ToggleView], "view"),
+    KeyHint::table("q", &[Action::Quit], "quit"),
 ];
 
 impl Component for InventoryView {
     fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("← → / [ ]", "inventory: other type"),
-            ("a / m", "inventory: app query / view"),
-        ]
+        const HELP: &[KeyHint] = &[
+            KeyHint::pane(
+                "← → / [ ]",
+                &[PaneAction::PrevKind, PaneAction::NextKind],
+                "inventory: other type",
+            ),
+            KeyHint::pane(
+                "a / m",
+                &[PaneAction::AppQuery, PaneAction::ToggleView],
+                "inventory: app query / view",
+            ),
+        ];
+        HELP
     }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+    fn footer(&self) -> &'static [KeyHint] {
         FOOTER
     }
     fn sync(&mut self, cx: &Cx) {

@@ -32,16 +32,24 @@ macro_rules! table_rows {
     };
 }
 
-/// The status bar's hints of a table: help, panes, command, filter, the keys given, quit.
+/// The status bar's hints of a table: help, panes, command, filter, the hints given, quit.
 macro_rules! table_hints {
     ($($hint:expr),* $(,)?) => {
         &[
-            ("?", "help"),
-            ("1-9", "panes"),
-            (":", "command"),
-            ("/", "filter"),
+            $crate::app::hints::KeyHint::table("?", &[$crate::app::keymap::Action::Help], "help"),
+            $crate::app::hints::KeyHint::fixed("1-9", "panes"),
+            $crate::app::hints::KeyHint::table(
+                ":",
+                &[$crate::app::keymap::Action::Command],
+                "command",
+            ),
+            $crate::app::hints::KeyHint::table(
+                "/",
+                &[$crate::app::keymap::Action::Filter],
+                "filter",
+            ),
             $($hint,)*
-            ("q", "quit"),
+            $crate::app::hints::KeyHint::table("q", &[$crate::app::keymap::Action::Quit], "quit"),
         ]
     };
 }
@@ -100,21 +108,32 @@ use windows::WindowsView;
 /// The status bar's key hint sets that several panes share.
 pub mod hints {
     use super::KeyHint;
+    use crate::app::keymap::{Action, PaneAction};
 
-    pub const TABLE: &[KeyHint] = table_hints![("s", "sort"), ("⏎", "details")];
+    const SORT: KeyHint = KeyHint::table("s", &[Action::SortNext], "sort");
+    const DETAILS: KeyHint = KeyHint::table("⏎", &[Action::Details], "details");
+
+    pub const TABLE: &[KeyHint] = table_hints![SORT, DETAILS];
 
     /// A table whose rows name a node.
-    pub const OPS: &[KeyHint] = table_hints![("s", "sort"), ("⏎", "details"), ("n", "node")];
+    pub const OPS: &[KeyHint] = table_hints![
+        SORT,
+        DETAILS,
+        KeyHint::pane("n", &[PaneAction::GoToNode], "node"),
+    ];
 
-    pub const PARAMETERS: &[KeyHint] = table_hints![("←→", "path"), ("⏎", "details")];
+    pub const PARAMETERS: &[KeyHint] = table_hints![
+        KeyHint::pane("←→", &[PaneAction::PathUp, PaneAction::PathDown], "path"),
+        DETAILS,
+    ];
 
     /// A page without rows.
     pub const VIEW: &[KeyHint] = &[
-        ("?", "help"),
-        ("1-9", "panes"),
-        (":", "command"),
-        ("j/k", "scroll"),
-        ("q", "quit"),
+        KeyHint::table("?", &[Action::Help], "help"),
+        KeyHint::fixed("1-9", "panes"),
+        KeyHint::table(":", &[Action::Command], "command"),
+        KeyHint::table("j/k", &[Action::Down, Action::Up], "scroll"),
+        KeyHint::table("q", &[Action::Quit], "quit"),
     ];
 }
 
@@ -129,9 +148,7 @@ pub trait PaneKind {
     const FEEDS: &'static [Feed];
 }
 
-/// One line of the help overlay or of the status bar's key hints: the keys as written
-/// and what they do. A continuation line has empty keys.
-pub type KeyHint = (&'static str, &'static str);
+pub use super::hints::KeyHint;
 
 /// What a pane reads of the shared state while it takes a key or syncs.
 pub struct Cx<'a> {
@@ -245,12 +262,13 @@ pub trait ListMut: List {
 /// A pane of the cockpit. Every method but the keys has a default, so a pane without a
 /// table or keys of its own stays short.
 pub trait Component {
-    /// Its lines in the help overlay's Panes section.
+    /// Its lines in the help overlay's Panes section. A hint names its actions; the
+    /// overlay writes the keys bound to them and leaves out what read-only mode strips.
     fn help(&self) -> &'static [KeyHint] {
         &[]
     }
-    /// The key hints of the status bar while it shows.
-    fn footer(&self, read_only: bool) -> &'static [KeyHint];
+    /// The key hints of the status bar while it shows, by action like [`Component::help`].
+    fn footer(&self) -> &'static [KeyHint];
     /// Whether `/` filters it.
     fn has_filter(&self) -> bool {
         true

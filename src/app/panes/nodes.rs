@@ -13,7 +13,7 @@ use memchr::memmem;
 
 use crossterm::event::KeyEvent;
 
-use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind};
 use crate::app::columns::Column;
 use crate::app::filter::{Filter, FilterError, Matcher, push_lower};
 use crate::app::keymap::{Action, PaneAction, pane_keys};
@@ -668,11 +668,12 @@ impl PaneKind for NodesView {
 }
 
 /// Nodes pane with sessions (not in read-only mode).
-const SESSION_FOOTER: &[KeyHint] = table_hints![
-    ("s", "sort"),
-    ("⏎", "details"),
-    ("c", "shell"),
-    ("p", "forward"),
+/// The nodes pane's status bar hints; read-only mode drops the sessions'.
+const FOOTER: &[KeyHint] = table_hints![
+    KeyHint::table("s", &[Action::SortNext], "sort"),
+    KeyHint::table("⏎", &[Action::Details], "details"),
+    KeyHint::pane("c", &[PaneAction::Shell], "shell"),
+    KeyHint::pane("p", &[PaneAction::Forward], "forward"),
 ];
 
 impl List for NodesView {
@@ -767,14 +768,15 @@ impl ListMut for Rows<'_> {
 
 impl Component for NodesView {
     fn help(&self) -> &'static [KeyHint] {
-        &[("i", "nodes: inventory of the node")]
+        const HELP: &[KeyHint] = &[KeyHint::pane(
+            "i",
+            &[PaneAction::Inventory],
+            "nodes: inventory of the node",
+        )];
+        HELP
     }
-    fn footer(&self, read_only: bool) -> &'static [KeyHint] {
-        if read_only {
-            hints::TABLE
-        } else {
-            SESSION_FOOTER
-        }
+    fn footer(&self) -> &'static [KeyHint] {
+        FOOTER
     }
     fn sync(&mut self, cx: &Cx) {
         NodesView::sync(self, cx.estate);

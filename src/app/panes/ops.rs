@@ -136,9 +136,14 @@ impl FeedRow for OpsItem {
 
     type Open = ();
     const HELP: &'static [KeyHint] = &[
-        ("n", "ops, compliance: go to node"),
-        ("Enter", "OpsItem / compliance items"),
-        ("n p / Enter", "OpsItem: pick node, go to it"),
+        KeyHint::pane("n", &[PaneAction::GoToNode], "ops, compliance: go to node"),
+        KeyHint::table("Enter", &[Action::Details], "OpsItem / compliance items"),
+        KeyHint::both(
+            "n p / Enter",
+            &[Action::Details],
+            &[PaneAction::NextNode, PaneAction::PrevNode],
+            "OpsItem: pick node, go to it",
+        ),
     ];
 
     fn on_key(

@@ -169,12 +169,22 @@ impl PaneKind for ParametersView {
 
 impl Component for ParametersView {
     fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("← → / h l", "parameters: path up / down"),
-            ("Enter · v", "parameter: history · reveal value"),
-        ]
+        const HELP: &[KeyHint] = &[
+            KeyHint::pane(
+                "← → / h l",
+                &[PaneAction::PathUp, PaneAction::PathDown],
+                "parameters: path up / down",
+            ),
+            KeyHint::both(
+                "Enter · v",
+                &[Action::Details],
+                &[PaneAction::Reveal],
+                "parameter: history · reveal value",
+            ),
+        ];
+        HELP
     }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+    fn footer(&self) -> &'static [KeyHint] {
         hints::PARAMETERS
     }
     fn sync(&mut self, cx: &Cx) {

@@ -11,8 +11,8 @@ use crate::model::RecentCommand;
 
 /// The help line every history pane shows for Enter.
 pub const RECORD_HELP: &[KeyHint] = &[
-    ("Enter", "commands, automations, audit,"),
-    ("", "activations: the record in full"),
+    KeyHint::table("Enter", &[Action::Details], "commands, automations, audit,"),
+    KeyHint::more("activations: the record in full"),
 ];
 
 impl Record {

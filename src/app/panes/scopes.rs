@@ -68,9 +68,14 @@ impl List for ScopesView {
 
 impl Component for ScopesView {
     fn help(&self) -> &'static [KeyHint] {
-        &[("Enter", "scopes: only that scope")]
+        const HELP: &[KeyHint] = &[KeyHint::table(
+            "Enter",
+            &[Action::Details],
+            "scopes: only that scope",
+        )];
+        HELP
     }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+    fn footer(&self) -> &'static [KeyHint] {
         hints::VIEW
     }
     fn has_filter(&self) -> bool {

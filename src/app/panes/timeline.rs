@@ -254,13 +254,22 @@ impl List for TimelineView {
 
 impl Component for TimelineView {
     fn help(&self) -> &'static [KeyHint] {
-        &[
-            ("w", "timeline: per window / per scope"),
-            ("c", "timeline: freezes / every calendar"),
-            ("Enter", "timeline: that line's windows"),
-        ]
+        const HELP: &[KeyHint] = &[
+            KeyHint::pane(
+                "w",
+                &[PaneAction::Group],
+                "timeline: per window / per scope",
+            ),
+            KeyHint::pane(
+                "c",
+                &[PaneAction::Calendars],
+                "timeline: freezes / every calendar",
+            ),
+            KeyHint::table("Enter", &[Action::Details], "timeline: that line's windows"),
+        ];
+        HELP
     }
-    fn footer(&self, _read_only: bool) -> &'static [KeyHint] {
+    fn footer(&self) -> &'static [KeyHint] {
         hints::VIEW
     }
     fn has_filter(&self) -> bool {

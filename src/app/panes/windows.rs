@@ -142,8 +142,8 @@ impl FeedRow for MaintenanceWindow {
 
     type Open = WindowOpen;
     const HELP: &'static [KeyHint] = &[
-        ("Enter", "windows: targets, tasks, runs"),
-        ("t", "windows: the 7-day timeline"),
+        KeyHint::table("Enter", &[Action::Details], "windows: targets, tasks, runs"),
+        KeyHint::pane("t", &[PaneAction::Timeline], "windows: the 7-day timeline"),
     ];
 
     fn on_key(

@@ -216,10 +216,7 @@ mod tests {
     use crate::app::{ACTION_KEY_HELP, DETAIL_KEY_HELP, KEY_HELP, Pane, Panes, SESSION_KEY_HELP};
 
     fn k(s: &str) -> KeySpec {
-        match KeySpec::parse(s) {
-            Ok(k) => k,
-            Err(e) => panic!("{e}"),
-        }
+        KeySpec::must(s)
     }
 
     fn map(c: KeysConfig) -> KeyMap {

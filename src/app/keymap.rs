@@ -92,10 +92,7 @@ mod tests {
     use super::*;
 
     fn k(s: &str) -> KeySpec {
-        match KeySpec::parse(s) {
-            Ok(k) => k,
-            Err(e) => panic!("{e}"),
-        }
+        KeySpec::must(s)
     }
 
     #[test]

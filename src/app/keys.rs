@@ -290,10 +290,7 @@ mod tests {
     use crate::app::{KeyMap, KeySpec, KeysConfig, Msg, Overlay};
 
     fn k(s: &str) -> KeySpec {
-        match KeySpec::parse(s) {
-            Ok(k) => k,
-            Err(e) => panic!("{e}"),
-        }
+        KeySpec::must(s)
     }
 
     #[test]

@@ -923,14 +923,22 @@ fn fixed_key(k: &KeySpec) -> Option<&'static str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn k(s: &str) -> KeySpec {
+impl KeySpec {
+    /// `s` parsed, for tests: a key spec they write must parse.
+    pub(crate) fn must(s: &str) -> KeySpec {
         match KeySpec::parse(s) {
             Ok(k) => k,
             Err(e) => panic!("{e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(s: &str) -> KeySpec {
+        KeySpec::must(s)
     }
 
     #[test]

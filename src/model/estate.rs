@@ -960,6 +960,23 @@ impl Estate {
         any
     }
 
+    /// Keeps what `fill` takes from an answer of `feed` for `scope` (when [`Self::loaded`]
+    /// takes it) and marks the feed changed.
+    fn store(
+        &mut self,
+        scope: ScopeId,
+        feed: Feed,
+        at: DateTime<Utc>,
+        fill: impl FnOnce(&mut ScopeData),
+    ) -> bool {
+        if !self.loaded(scope, feed, at) {
+            return false;
+        }
+        fill(&mut self.data[scope as usize]);
+        self.bump(feed);
+        true
+    }
+
     /// Marks a feed answered; returns false for an unknown scope.
     fn loaded(&mut self, scope: ScopeId, feed: Feed, at: DateTime<Utc>) -> bool {
         let Some(state) = self.scopes.get_mut(scope as usize) else {
@@ -1024,26 +1041,23 @@ impl Estate {
                 changed
             }
             FeedEvent::NodesLoaded { scope, nodes, at } => {
-                if !self.loaded(scope, Feed::Nodes, at) {
-                    return false;
-                }
-                let slot = &mut self.data[scope as usize].nodes;
-                let mut old: HashMap<String, Vec<(String, String)>> = std::mem::take(slot)
-                    .into_iter()
-                    .filter_map(|n| n.tags.map(|t| (n.instance_id, t)))
-                    .collect();
-                *slot = nodes
-                    .into_iter()
-                    .map(|mut n| {
-                        n.scope = scope;
-                        if n.tags.is_none() {
-                            n.tags = old.remove(&n.instance_id);
-                        }
-                        n
-                    })
-                    .collect();
-                self.bump(Feed::Nodes);
-                true
+                self.store(scope, Feed::Nodes, at, |d| {
+                    let slot = &mut d.nodes;
+                    let mut old: HashMap<String, Vec<(String, String)>> = std::mem::take(slot)
+                        .into_iter()
+                        .filter_map(|n| n.tags.map(|t| (n.instance_id, t)))
+                        .collect();
+                    *slot = nodes
+                        .into_iter()
+                        .map(|mut n| {
+                            n.scope = scope;
+                            if n.tags.is_none() {
+                                n.tags = old.remove(&n.instance_id);
+                            }
+                            n
+                        })
+                        .collect();
+                })
             }
             FeedEvent::TagsLoaded { scope, tags } => {
                 let Some(slot) = self.data.get_mut(scope as usize) else {
@@ -1068,43 +1082,28 @@ impl Estate {
                 self.failed(scope, Feed::Nodes, error, at)
             }
             FeedEvent::OpsItemsLoaded { scope, items, at } => {
-                if !self.loaded(scope, Feed::OpsItems, at) {
-                    return false;
-                }
-                self.data[scope as usize].ops_items = with_scope(items, scope, |i, s| i.scope = s);
-                self.bump(Feed::OpsItems);
-                true
+                self.store(scope, Feed::OpsItems, at, |d| {
+                    d.ops_items = with_scope(items, scope, |i, s| i.scope = s);
+                })
             }
             FeedEvent::ComplianceLoaded {
                 scope,
                 summaries,
                 resources,
                 at,
-            } => {
-                if !self.loaded(scope, Feed::Compliance, at) {
-                    return false;
-                }
-                let d = &mut self.data[scope as usize];
+            } => self.store(scope, Feed::Compliance, at, |d| {
                 d.compliance = with_scope(summaries, scope, |i, s| i.scope = s);
                 d.resource_compliance = with_scope(resources, scope, |i, s| i.scope = s);
-                self.bump(Feed::Compliance);
-                true
-            }
+            }),
             FeedEvent::PatchLoaded { scope, states, at } => {
-                if !self.loaded(scope, Feed::Patch, at) {
-                    return false;
-                }
-                self.data[scope as usize].patch = with_scope(states, scope, |i, s| i.scope = s);
-                self.bump(Feed::Patch);
-                true
+                self.store(scope, Feed::Patch, at, |d| {
+                    d.patch = with_scope(states, scope, |i, s| i.scope = s);
+                })
             }
             FeedEvent::InventoryLoaded { scope, rows, at } => {
-                if !self.loaded(scope, Feed::Inventory, at) {
-                    return false;
-                }
-                self.data[scope as usize].inventory = with_scope(rows, scope, |i, s| i.scope = s);
-                self.bump(Feed::Inventory);
-                true
+                self.store(scope, Feed::Inventory, at, |d| {
+                    d.inventory = with_scope(rows, scope, |i, s| i.scope = s);
+                })
             }
             FeedEvent::ExplorerLoaded {
                 scope,
@@ -1127,39 +1126,26 @@ impl Estate {
                 true
             }
             FeedEvent::CommandsLoaded { scope, items, at } => {
-                if !self.loaded(scope, Feed::Commands, at) {
-                    return false;
-                }
-                self.data[scope as usize].commands = with_scope(items, scope, |i, s| i.scope = s);
-                self.bump(Feed::Commands);
-                true
+                self.store(scope, Feed::Commands, at, |d| {
+                    d.commands = with_scope(items, scope, |i, s| i.scope = s);
+                })
             }
             FeedEvent::AutomationsLoaded { scope, items, at } => {
-                if !self.loaded(scope, Feed::Automations, at) {
-                    return false;
-                }
-                self.data[scope as usize].automations =
-                    with_scope(items, scope, |i, s| i.scope = s);
-                self.bump(Feed::Automations);
-                true
+                self.store(scope, Feed::Automations, at, |d| {
+                    d.automations = with_scope(items, scope, |i, s| i.scope = s);
+                })
             }
             FeedEvent::ActivationsLoaded {
                 scope,
                 items,
                 tier,
                 at,
-            } => {
-                if !self.loaded(scope, Feed::Activations, at) {
-                    return false;
-                }
-                let d = &mut self.data[scope as usize];
+            } => self.store(scope, Feed::Activations, at, |d| {
                 d.activations = with_scope(items, scope, |i, s| i.scope = s);
                 if tier.is_some() {
                     d.instance_tier = tier;
                 }
-                self.bump(Feed::Activations);
-                true
-            }
+            }),
             FeedEvent::AssociationsLoaded { scope, items, at } => {
                 self.set_associations(scope, items, at)
             }

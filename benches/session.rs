@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use ssm_cockpit::aws::{AwsOptions, Connector};
 use ssm_cockpit::model::{Account, PingStatus, Scope};
-use ssm_cockpit::session::client::spawn;
+use ssm_cockpit::session::client::{SessionSpec, spawn};
 use ssm_cockpit::session::{SessionEvent, SessionHandle, SessionKind, SessionState, SessionTarget};
 use ssm_cockpit::sim::{self, SimConfig};
 use tokio::sync::mpsc;
@@ -183,7 +183,17 @@ async fn through_sim(file: &Path) -> (f64, Vec<f64>) {
         instance_id: node.instance_id,
     };
     let (tx, rx) = mpsc::channel(1024);
-    let handle = spawn(client, 1, target, SessionKind::Shell, COLS, ROWS, tx, None);
+    let handle = spawn(
+        client,
+        SessionSpec {
+            id: 1,
+            target,
+            kind: SessionKind::Shell,
+            size: (COLS, ROWS),
+            events: tx,
+            recording: None,
+        },
+    );
     let mut tab = Tab {
         handle,
         events: rx,

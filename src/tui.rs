@@ -134,13 +134,14 @@ impl EffectRunner {
         let handle = client::spawn_with_connector(
             connector,
             setup.role_name.clone(),
-            id,
-            target,
-            kind,
-            cols,
-            rows,
-            self.events.clone(),
-            recording,
+            client::SessionSpec {
+                id,
+                target,
+                kind,
+                size: (cols, rows),
+                events: self.events.clone(),
+                recording,
+            },
         );
         self.handles.insert(id, handle);
     }

@@ -276,13 +276,14 @@ impl Demo {
                     let h = client::spawn_with_connector(
                         c,
                         self.opts.role_name.clone(),
-                        id,
-                        target,
-                        kind,
-                        cols,
-                        rows,
-                        self.session_tx.clone(),
-                        None,
+                        client::SessionSpec {
+                            id,
+                            target,
+                            kind,
+                            size: (cols, rows),
+                            events: self.session_tx.clone(),
+                            recording: None,
+                        },
                     );
                     self.sessions.insert(id, h);
                 }

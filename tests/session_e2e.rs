@@ -11,7 +11,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use ssm_cockpit::aws::SessionClient;
 use ssm_cockpit::model::{Account, PingStatus, Scope};
-use ssm_cockpit::session::client::spawn;
+use ssm_cockpit::session::client::{SessionSpec, spawn};
 use ssm_cockpit::session::recording::RecordingOptions;
 use ssm_cockpit::session::{SessionEvent, SessionHandle, SessionKind, SessionState, SessionTarget};
 use ssm_cockpit::sim::{self, SimConfig, SimHandle};
@@ -82,13 +82,14 @@ fn open(
     let (tx, rx) = mpsc::channel(256);
     let handle = spawn(
         env.client.clone(),
-        1,
-        env.target.clone(),
-        kind,
-        cols,
-        rows,
-        tx,
-        recording,
+        SessionSpec {
+            id: 1,
+            target: env.target.clone(),
+            kind,
+            size: (cols, rows),
+            events: tx,
+            recording,
+        },
     );
     Tab {
         handle,

@@ -404,13 +404,14 @@ async fn drop_sockets_every_flag_drops_session_sockets_that_resume() {
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
     let handle = ssm_cockpit::session::client::spawn(
         client,
-        1,
-        target,
-        SessionKind::Shell,
-        80,
-        24,
-        tx,
-        None,
+        ssm_cockpit::session::client::SessionSpec {
+            id: 1,
+            target,
+            kind: SessionKind::Shell,
+            size: (80, 24),
+            events: tx,
+            recording: None,
+        },
     );
     // One output frame a line or so: paced, so the agent does not coalesce them.
     handle.input(b"for i in $(seq 1 40); do echo line-$i; sleep 0.05; done; echo seq-done\r");

@@ -70,75 +70,48 @@ const KMS_REASON: &str = "this account's Session Manager preferences require KMS
 
 type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Opens `kind` on `target` and runs it in a new task on the current tokio runtime.
-///
-/// `client` must be for the target's scope. `cols`×`rows` is the initial terminal size
-/// (ignored by port forwards). Events go to `events` tagged with `id`; a full channel
-/// slows the session down, a closed one ends it. `recording` records shell sessions in
-/// asciicast v2.
-#[allow(clippy::too_many_arguments)]
-pub fn spawn(
-    client: SessionClient,
-    id: SessionId,
-    target: SessionTarget,
-    kind: SessionKind,
-    cols: u16,
-    rows: u16,
-    events: mpsc::Sender<(SessionId, SessionEvent)>,
-    recording: Option<RecordingOptions>,
-) -> SessionHandle {
-    spawn_with_api(
-        ClientSource::Ready(client),
-        id,
-        target,
-        kind,
-        (cols, rows),
-        events,
-        recording,
-    )
+/// What a session is: its id, the node, the kind, the terminal's size and where its
+/// events go.
+pub struct SessionSpec {
+    pub id: SessionId,
+    pub target: SessionTarget,
+    pub kind: SessionKind,
+    /// The initial terminal size, columns × rows (ignored by port forwards).
+    pub size: (u16, u16),
+    /// Events, tagged with `id`; a full channel slows the session down, a closed one
+    /// ends it.
+    pub events: mpsc::Sender<(SessionId, SessionEvent)>,
+    /// Records a shell session in asciicast v2.
+    pub recording: Option<RecordingOptions>,
+}
+
+/// Opens `spec` and runs it in a new task on the current tokio runtime. `client` must be
+/// for the target's scope.
+pub fn spawn(client: SessionClient, spec: SessionSpec) -> SessionHandle {
+    spawn_with_api(ClientSource::Ready(client), spec)
 }
 
 /// Like [`spawn`], but makes the [`SessionClient`] inside the task from `connector`
 /// (assuming `role_name` in the target's account when it is not the caller's), so the
 /// caller needs no `.await`.
-#[allow(clippy::too_many_arguments)]
 pub fn spawn_with_connector(
     connector: Connector,
     role_name: String,
-    id: SessionId,
-    target: SessionTarget,
-    kind: SessionKind,
-    cols: u16,
-    rows: u16,
-    events: mpsc::Sender<(SessionId, SessionEvent)>,
-    recording: Option<RecordingOptions>,
+    spec: SessionSpec,
 ) -> SessionHandle {
     spawn_with_api(
         ClientSource::Connect {
             connector: Box::new(connector),
             role_name,
         },
-        id,
-        target,
-        kind,
-        (cols, rows),
-        events,
-        recording,
+        spec,
     )
 }
 
-fn spawn_with_api<S: ApiSource>(
-    source: S,
-    id: SessionId,
-    target: SessionTarget,
-    kind: SessionKind,
-    size: (u16, u16),
-    events: mpsc::Sender<(SessionId, SessionEvent)>,
-    recording: Option<RecordingOptions>,
-) -> SessionHandle {
+fn spawn_with_api<S: ApiSource>(source: S, spec: SessionSpec) -> SessionHandle {
     let (tx, rx) = mpsc::unbounded_channel();
-    let handle = SessionHandle::new(id, target.clone(), kind.clone(), tx);
-    let session = Session::new(id, target, kind, size, events, recording);
+    let handle = SessionHandle::new(spec.id, spec.target.clone(), spec.kind.clone(), tx);
+    let session = Session::new(spec);
     tokio::spawn(session.run(source, rx));
     handle
 }
@@ -279,14 +252,15 @@ struct Session {
 }
 
 impl Session {
-    fn new(
-        id: SessionId,
-        target: SessionTarget,
-        kind: SessionKind,
-        size: (u16, u16),
-        events: mpsc::Sender<(SessionId, SessionEvent)>,
-        recording: Option<RecordingOptions>,
-    ) -> Session {
+    fn new(spec: SessionSpec) -> Session {
+        let SessionSpec {
+            id,
+            target,
+            kind,
+            size,
+            events,
+            recording,
+        } = spec;
         Session {
             id,
             target,
@@ -1276,12 +1250,14 @@ mod tests {
         let (tx, rx) = mpsc::channel(64);
         let handle = spawn_with_api(
             FakeSource(api.clone()),
-            7,
-            target,
-            kind,
-            (100, 30),
-            tx,
-            None,
+            SessionSpec {
+                id: 7,
+                target,
+                kind,
+                size: (100, 30),
+                events: tx,
+                recording: None,
+            },
         );
         Harness {
             handle,

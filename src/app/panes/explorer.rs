@@ -2,7 +2,7 @@
 
 use crossterm::event::KeyEvent;
 
-use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::{Cmd, Component, Cx, List, ListMut, PaneKind};
 use crate::app::keymap::Action;
 use crate::model::Feed;
 
@@ -71,15 +71,7 @@ impl ListMut for Page<'_> {
 }
 
 impl Component for ExplorerView {
-    fn footer(&self) -> &'static [KeyHint] {
-        hints::VIEW
-    }
-    fn has_filter(&self) -> bool {
-        false
-    }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(self)
-    }
+    page_list!();
     fn list_mut<'a>(&'a mut self, _cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
         Some(Box::new(Page(self)))
     }

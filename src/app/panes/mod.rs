@@ -32,6 +32,22 @@ macro_rules! table_rows {
     };
 }
 
+/// `Component` items of a page whose lines are its own list (no table, no filter): the
+/// view's hints, no `/`, and the page itself as the list read.
+macro_rules! page_list {
+    () => {
+        fn footer(&self) -> &'static [$crate::app::hints::KeyHint] {
+            $crate::app::panes::hints::VIEW
+        }
+        fn has_filter(&self) -> bool {
+            false
+        }
+        fn list(&self, _cx: &$crate::app::panes::Cx) -> Option<&dyn $crate::app::panes::List> {
+            Some(self)
+        }
+    };
+}
+
 /// The status bar's hints of a table: help, panes, command, filter, the hints given, quit.
 macro_rules! table_hints {
     ($($hint:expr),* $(,)?) => {

@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyEvent;
 
-use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind, hints};
+use super::{Cmd, Component, Cx, KeyHint, List, ListMut, PaneKind};
 use crate::app::keymap::Action;
 use crate::app::scope_filter::ScopeFilter;
 use crate::app::scroll::viewport_nav;
@@ -75,15 +75,7 @@ impl Component for ScopesView {
         )];
         HELP
     }
-    fn footer(&self) -> &'static [KeyHint] {
-        hints::VIEW
-    }
-    fn has_filter(&self) -> bool {
-        false
-    }
-    fn list(&self, _cx: &Cx) -> Option<&dyn List> {
-        Some(self)
-    }
+    page_list!();
     fn list_mut<'a>(&'a mut self, cx: &Cx<'a>) -> Option<Box<dyn ListMut + 'a>> {
         Some(Box::new(Lines {
             view: &mut self.view,

@@ -783,14 +783,19 @@ impl Estate {
         self.feed_health_counts(Feed::Nodes)
     }
 
+    /// The state of `feed` in each scope where it is polled or has data (the nodes feed:
+    /// every scope).
+    fn counted_feeds(&self, feed: Feed) -> impl Iterator<Item = &FeedState> {
+        self.scopes
+            .iter()
+            .map(move |s| s.feed(feed))
+            .filter(move |f| feed == Feed::Nodes || f.active || f.has_data() || f.error.is_some())
+    }
+
     /// Health of one feed over the scopes where it is polled or has data.
     pub fn feed_health_counts(&self, feed: Feed) -> HealthCounts {
         let mut c = HealthCounts::default();
-        for s in &self.scopes {
-            let f = s.feed(feed);
-            if feed != Feed::Nodes && !f.active && !f.has_data() && f.error.is_none() {
-                continue;
-            }
+        for f in self.counted_feeds(feed) {
             c.total += 1;
             match f.health {
                 ScopeHealth::Pending => c.pending += 1,
@@ -811,11 +816,7 @@ impl Estate {
         since: Option<DateTime<Utc>>,
     ) -> HealthCounts {
         let mut c = HealthCounts::default();
-        for s in &self.scopes {
-            let f = s.feed(feed);
-            if feed != Feed::Nodes && !f.active && !f.has_data() && f.error.is_none() {
-                continue;
-            }
+        for f in self.counted_feeds(feed) {
             c.total += 1;
             match Freshness::of(f, now, cadence, since) {
                 Freshness::Fresh => c.fresh += 1,
